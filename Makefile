@@ -1,0 +1,34 @@
+# The README's two commands are `make demo` and `make test`; the rest are their parts.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: setup demo test test-fast test-slow lint typecheck lock bench clean
+
+setup:            ## install Debian packages, the Python environment and the widget bundle
+	bash scripts/setup.sh
+
+demo: setup       ## main job on the embedded defaults: crawl+index the demo site, then serve chat + widget demo
+	$(VENV)/bin/auskunft demo
+
+test: setup       ## the full test suite (what .ci/run calls)
+	bash scripts/test.sh $(PYTEST_ARGS)
+
+test-fast:        ## default tier only, no set-up
+	$(PY) -m pytest -m "not slow and not browser and not llm" $(PYTEST_ARGS)
+
+lint:
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+typecheck:
+	$(VENV)/bin/mypy
+
+lock:             ## re-resolve requirements.lock from pyproject.toml
+	uv pip compile pyproject.toml --extra dev --extra nougat --python-version 3.11 -q -o requirements.lock
+
+bench:
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf data .pytest_cache

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Set up everything auskunft needs on a fresh Debian machine: system packages (as root), the Python
+# virtual environment with all dependencies, and the widget bundle. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=${PYTHON:-python3.11}
+VENV=${VENV:-.venv}
+
+# --- Debian packages the pipeline and the tests use -----------------------------------------
+APT_PKGS="redis-server chromium tesseract-ocr tesseract-ocr-deu tesseract-ocr-eng poppler-utils"
+missing=""
+for p in $APT_PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: installing Debian packages:$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  else
+    echo "setup: please install as root: apt-get install$missing" >&2
+  fi
+fi
+
+# --- Python environment -------------------------------------------------------------------------
+command -v uv >/dev/null 2>&1 || "$PY" -m pip install --quiet 'uv>=0.5'
+[ -x "$VENV/bin/python" ] || uv venv "$VENV" --python "$PY" -q
+FIND_LINKS=""
+[ -d /opt/wheels ] && FIND_LINKS="--find-links /opt/wheels"
+# torch: the CPU wheel on this machine's disk (the default resolution would pull a multi-GB CUDA build)
+uv pip install --python "$VENV/bin/python" -q $FIND_LINKS \
+  -c requirements.lock -e '.[dev]'
+
+# --- widget bundle --------------------------------------------------------------------------------
+if [ -f widget/package.json ]; then
+  (cd widget && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; } && npm run --silent build)
+fi
+echo "setup: ok"

