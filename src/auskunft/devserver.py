@@ -56,7 +56,10 @@ def _handler(server: SiteServer) -> type[http.server.SimpleHTTPRequestHandler]:
         def send_head(self):  # type: ignore[no-untyped-def]
             path = self.translate_path(self.path)
             if os.path.isdir(path):
-                return super().send_head()
+                index = os.path.join(path, "index.html")
+                if not self.path.split("?", 1)[0].endswith("/") or not os.path.exists(index):
+                    return super().send_head()  # redirect to "dir/" or directory listing
+                path = index
             try:
                 st = os.stat(path)
             except OSError:
