@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     # --- storage -------------------------------------------------------------------------
     data_dir: Path = Path("data")
     sources_file: Path = Path("sources.yml")
+    notebooks_dir: Path = Path("notebooks")  # the parameterised notebooks the ingestion flow executes
     kb_name: str = "auskunft"
 
     # --- Qdrant --------------------------------------------------------------------------
@@ -82,6 +83,7 @@ class Settings(BaseSettings):
     eval_judge_api_key: SecretStr | None = None
     eval_gate_metrics: str = "ndcg@10,hit@5,mrr"
     eval_gate_tolerance: float = 0.01
+    eval_gate_dataset: str = ""  # QA set a new index version must pass before promotion; empty: no gate
 
     log_level: str = "INFO"
 

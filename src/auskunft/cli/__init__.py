@@ -29,6 +29,7 @@ def version() -> None:
 from auskunft.cli import (  # noqa: E402,F401
     admin_cmd,
     analytics_cmd,
+    demo_cmd,
     eval_cmd,
     index_cmd,
     ingest_cmd,

@@ -1,0 +1,3 @@
+from auskunft.cli import app
+
+app()
