@@ -249,3 +249,23 @@ def demo_site(enabled: bool, source: Source, root: Path = DEMO_SITE_DIR):  # noq
     if not root.exists():
         raise ConfigError(f"demo site not found at {root}")
     return serve_directory(root, port=local[0].port or 0)
+
+
+def run_direct(settings, source_name: str, *, serve_demo_site: bool = False, progress: bool = False) -> dict:  # noqa: ANN001
+    """crawl -> extract -> index in this process, without Prefect or papermill (for debugging)."""
+    source = get_source(settings, source_name)
+    run_dir = new_run_dir(settings.runs_dir, source_name)
+    timings: dict[str, float] = {}
+    with StepTimer() as t, demo_site(serve_demo_site, source):
+        manifest = crawl_step(source, raw_dir=settings.raw_dir, state_dir=settings.state_dir, run_dir=run_dir,
+                              progress=progress)
+    timings["crawl"] = t.seconds
+    with StepTimer() as t:
+        report = extract_step(source, run_dir=run_dir, raw_dir=settings.raw_dir, cache_dir=settings.extract_cache_dir,
+                              documents_dir=settings.documents_dir, ocr_languages=settings.ocr_languages,
+                              nougat_model_path=settings.nougat_model_path, progress=progress)
+    timings["extract"] = t.seconds
+    index = index_step(settings, source_name, run_dir=run_dir, progress=progress)
+    timings["index"] = index.seconds
+    return {"source": source_name, "run_dir": str(run_dir), "ok": True, "counts": manifest.counts(),
+            "extract": extract_counts(report), "index": index_counts(index), "timings": timings}
