@@ -74,6 +74,7 @@ class CrawlRecord(BaseModel):
     fetched_at: datetime = Field(default_factory=utcnow)
     error: str | None = None  # reason when failed/skipped
     rendered: bool = False  # body is browser-rendered HTML
+    http_sha256: str | None = None  # sha256 of the HTTP body (differs from sha256 when rendered)
 
 
 class CrawlManifest(BaseModel):

@@ -1,0 +1,63 @@
+"""robots.txt, sitemaps and links found in pages."""
+
+from __future__ import annotations
+
+import logging
+import re
+from urllib.robotparser import RobotFileParser
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from auskunft.crawl.scope import normalize
+
+log = logging.getLogger(__name__)
+
+
+def parse_robots(text: str | None, *, disallow_all: bool = False) -> RobotFileParser:
+    parser = RobotFileParser()
+    if disallow_all:
+        parser.parse(["User-agent: *", "Disallow: /"])
+    else:
+        parser.parse((text or "").splitlines())
+    return parser
+
+
+def sitemaps_in_robots(text: str | None) -> list[str]:
+    return [m.strip() for m in re.findall(r"(?im)^\s*sitemap:\s*(\S+)", text or "")]
+
+
+def parse_sitemap(data: bytes) -> tuple[list[str], list[str]]:
+    """Returns (page URLs, nested sitemap URLs) from a sitemap or sitemap index; garbage gives ([], [])."""
+    try:
+        root = etree.fromstring(data, parser=etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False))
+    except etree.XMLSyntaxError:
+        return [], []
+    locs = [(el.getparent(), (el.text or "").strip()) for el in root.iter("{*}loc")]
+    pages = [u for parent, u in locs if u and etree.QName(parent).localname == "url"]
+    nested = [u for parent, u in locs if u and etree.QName(parent).localname == "sitemap"]
+    return pages, nested
+
+
+def parse_html_links(body: bytes, base_url: str) -> tuple[list[str], str | None]:
+    """(absolute normalised links, <title>) of an HTML page; broken HTML gives what can be recovered."""
+    try:
+        doc = lxml_html.fromstring(body)
+    except (etree.ParserError, ValueError):
+        return [], None
+    base = base_url
+    base_el = doc.find(".//base[@href]")
+    if base_el is not None:
+        base = normalize(base_el.get("href", ""), base_url) or base_url
+    links = []
+    for el in doc.iter("a", "area", "link"):
+        if el.tag == "link" and (el.get("rel") or "").lower() not in ("alternate", "next", "prev"):
+            continue
+        if "nofollow" in (el.get("rel") or "").lower():
+            continue
+        url = normalize(el.get("href") or "", base)
+        if url:
+            links.append(url)
+    title_el = doc.find(".//title")
+    title = " ".join(title_el.text_content().split()) if title_el is not None else None
+    return links, title
