@@ -1,4 +1,22 @@
-"""Crawl one source: discovery, politeness, change detection, manifest."""
+"""Crawl one source: discovery, politeness, change detection, manifest.
+
+Discovery: start URLs, sitemaps (robots.txt `Sitemap:` lines, else /sitemap.xml; sitemap indexes
+followed) and links found in pages, breadth first up to max_depth / max_pages, in scope only (scope.py).
+URLs are recorded under the public origin; requests go to the host-alias origin.
+
+Change detection per URL, against the previous run's state:
+- the previous ETag / Last-Modified are sent (If-None-Match / If-Modified-Since) when the previous body
+  is still in the raw store: 304 -> unchanged, no body downloaded;
+- otherwise the sha256 of the HTTP body is compared with the previous one: equal -> unchanged;
+- render_js sources: the same HTTP check runs first, and the browser renders only new or changed
+  pages (an unchanged re-crawl never starts chromium); the stored body is then the rendered DOM.
+- 404/410 for a known URL, or a known URL no longer discovered by a crawl that neither hit max_pages
+  nor lost a page to a transient error -> gone. Timeouts, 5xx and network errors count as failed and
+  keep the previous state.
+
+The state is replaced atomically at the end of a run: a crashed run leaves the previous state intact
+(the next run redoes the work; bodies already in the raw store are not written again).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +30,7 @@ from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
 
 from auskunft.crawl.discovery import parse_html_links, parse_robots, parse_sitemap, sitemaps_in_robots
-from auskunft.crawl.fetcher import Fetcher, RateLimiter, kind_of
+from auskunft.crawl.fetcher import Fetcher, FetchResult, RateLimiter, kind_of
 from auskunft.crawl.render import BrowserRenderer
 from auskunft.crawl.scope import Scope, origin_of
 from auskunft.crawl.store import CrawlState, RawStore
@@ -62,14 +80,16 @@ class Crawler:
         self.seen: set[str] = set()
         self.robots: dict[str, RobotFileParser] = {}
         self.robots_text: dict[str, str | None] = {}
-        self.truncated = False
+        self.truncated = False  # max_pages reached: URLs not discovered this time may still exist
+        self.incomplete = False  # a page failed transiently and its links could not be followed
         self.renderer: BrowserRenderer | None = None
+        self._robots_lock = asyncio.Lock()
 
     async def run(self, run_id: str) -> CrawlManifest:
         started = utcnow()
         src = self.source
         self.fetcher = Fetcher(user_agent=src.user_agent, timeout_s=src.timeout_s, max_bytes=src.max_file_bytes,
-                               allow_private=src.allow_private,
+                               allow_private=src.allow_private, trusted_hosts=self.scope.trusted_fetch_hosts(),
                                limiter=RateLimiter(src.rate_limit_per_s, src.concurrency))
         self.queue: asyncio.Queue[tuple[str, int]] = asyncio.Queue()
         bar = _Progress(self.progress, src.name)
@@ -113,16 +133,19 @@ class Crawler:
 
     async def _robots_for(self, url: str) -> RobotFileParser:
         origin = origin_of(url)
-        if origin not in self.robots:
-            text, disallow_all = None, False
-            try:
-                res = await self.fetcher.fetch(self.scope.to_fetch(origin + "/robots.txt"), accept_kinds=("any",))
-                text = (res.body or b"").decode("utf-8", "replace")
-            except FetchError as exc:
-                # 4xx: no robots.txt, everything allowed; 5xx/timeouts: assume disallowed (as search engines do)
-                disallow_all = exc.transient
-            self.robots[origin] = parse_robots(text, disallow_all=disallow_all)
-            self.robots_text[origin] = text
+        async with self._robots_lock:  # one robots.txt request per origin, even with many workers
+            if origin not in self.robots:
+                text, disallow_all = None, False
+                try:
+                    res = await self.fetcher.fetch(self.scope.to_fetch(origin + "/robots.txt"), accept_kinds=("any",),
+                                                   redirect_ok=self.scope.host_allowed)
+                    text = (res.body or b"").decode("utf-8", "replace")
+                except FetchError as exc:
+                    # 4xx: no robots.txt, all allowed; 5xx/timeouts: assume disallowed (as search engines do)
+                    disallow_all = exc.transient
+                    log.info("robots.txt of %s: %s", origin, exc)
+                self.robots[origin] = parse_robots(text, disallow_all=disallow_all)
+                self.robots_text[origin] = text
         return self.robots[origin]
 
     async def _sitemap_urls(self) -> list[str]:
@@ -131,15 +154,16 @@ class Crawler:
             origin = origin_of(start)
             await self._robots_for(start)
             candidates = sitemaps_in_robots(self.robots_text.get(origin)) or [origin + "/sitemap.xml"]
-            pending, done = list(candidates), set()
+            pending, done = list(candidates), set[str]()
             while pending and len(done) < 20:
                 sm = self.scope.to_public(pending.pop(0))
                 if sm in done:
                     continue
                 done.add(sm)
                 try:
-                    res = await self.fetcher.fetch(self.scope.to_fetch(sm), accept_kinds=("any",))
-                except (FetchError, AuskunftError) as exc:
+                    res = await self.fetcher.fetch(self.scope.to_fetch(sm), accept_kinds=("any",),
+                                                   redirect_ok=self.scope.host_allowed)
+                except AuskunftError as exc:
                     log.info("sitemap %s not used: %s", sm, exc)
                     continue
                 pages, nested = parse_sitemap(res.body or b"")
@@ -164,17 +188,19 @@ class Crawler:
     async def _visit(self, url: str, depth: int) -> None:
         src = self.source
         rec = CrawlRecord(url=url, source=src.name, status="failed", depth=depth, fetched_url=self.scope.to_fetch(url))
+        prev = self.state.get(url)
         if src.respect_robots and not (await self._robots_for(url)).can_fetch(src.user_agent, url):
-            rec.status, rec.error = "skipped", "disallowed by robots.txt"
+            # never requested; a page the site now disallows leaves the index
+            rec.status, rec.error = ("gone" if prev is not None else "skipped"), "disallowed by robots.txt"
             self.records[url] = rec
             return
-        prev = self.state.get(url)
         have_prev = prev is not None and prev.sha256 is not None and self.store.has(prev.sha256)
         try:
             res = await self.fetcher.fetch(
                 rec.fetched_url or url,
                 etag=prev.etag if have_prev and prev else None,
                 last_modified=prev.last_modified if have_prev and prev else None,
+                redirect_ok=self.scope.host_allowed,
             )
         except BlockedURLError as exc:
             rec.status, rec.error = "skipped", str(exc)
@@ -184,34 +210,19 @@ class Crawler:
             rec.error, rec.http_status = str(exc), _status_from(exc.code)
             if prev is not None and rec.http_status in (404, 410):
                 rec.status = "gone"
+            elif exc.transient:
+                self._follow_previous_links(url, depth, prev if have_prev else None)
             self.records[url] = rec
             return
-        rec.http_status, rec.etag, rec.last_modified = res.status, res.etag, res.last_modified
         if res.status == 304 and prev is not None:
-            rec = prev.model_copy(update={"status": "unchanged", "depth": depth, "fetched_at": utcnow(),
-                                          "http_status": 304, "error": None})
+            rec = prev.model_copy(update={
+                "status": "unchanged", "depth": depth, "fetched_at": utcnow(), "http_status": 304, "error": None,
+                "fetched_url": rec.fetched_url,
+                "etag": res.etag or prev.etag, "last_modified": res.last_modified or prev.last_modified,
+            })
             body = self.store.get(prev.sha256 or "")
         else:
-            body = res.body or b""
-            rec.content_type = (res.content_type or "").split(";")[0].strip() or None
-            rec.http_sha256 = sha256_bytes(body)
-            if prev is not None and prev.http_sha256 == rec.http_sha256 and have_prev:
-                rec.status, rec.sha256, rec.rendered = "unchanged", prev.sha256, prev.rendered
-                rec.size, rec.title = prev.size, prev.title
-                body = self.store.get(prev.sha256 or "")
-            else:
-                if self.renderer is not None and kind_of(rec.content_type, url) == "html":
-                    try:
-                        async with self._renderer_lock:
-                            await self.renderer.start()  # idempotent
-                        body = (await self.renderer.render(rec.fetched_url or url)).encode("utf-8")
-                        rec.rendered = True
-                    except FetchError as exc:
-                        log.warning("rendering %s failed, keeping the HTTP body: %s", url, exc)
-                rec.sha256 = self.store.put(body)
-                rec.size = len(body)
-                rec.status = "new" if prev is None or prev.sha256 is None else (
-                    "unchanged" if prev.sha256 == rec.sha256 else "changed")
+            body = await self._store_body(rec, res, prev if have_prev else None)
         if kind_of(rec.content_type, url) == "html":
             base = self.scope.to_public(res.url) if res.status != 304 else url
             links, title = parse_html_links(body, base)
@@ -220,9 +231,47 @@ class Crawler:
                 self._enqueue(link, depth + 1)
         self.records[url] = rec
 
+    async def _store_body(self, rec: CrawlRecord, res: FetchResult, prev: CrawlRecord | None) -> bytes:
+        """Fill rec from a 200 response (rendering first when the source wants it); returns the stored body."""
+        body = res.body or b""
+        rec.http_status, rec.etag, rec.last_modified = res.status, res.etag, res.last_modified
+        rec.content_type = (res.content_type or "").split(";")[0].strip().lower() or None
+        if rec.content_type in (None, "application/octet-stream") and kind_of(rec.content_type, rec.url) == "pdf":
+            rec.content_type = "application/pdf"
+        rec.http_sha256 = sha256_bytes(body)
+        if prev is not None and prev.http_sha256 == rec.http_sha256:
+            rec.status, rec.sha256, rec.rendered = "unchanged", prev.sha256, prev.rendered
+            rec.size, rec.title = prev.size, prev.title
+            return self.store.get(prev.sha256 or "")
+        if self.renderer is not None and kind_of(rec.content_type, rec.url) == "html":
+            try:
+                async with self._renderer_lock:
+                    await self.renderer.start()  # idempotent
+                body = (await self.renderer.render(res.url)).encode("utf-8")  # the final, guarded URL
+                rec.rendered = True
+            except AuskunftError as exc:
+                log.warning("rendering %s failed, keeping the HTTP body: %s", rec.url, exc)
+                rec.error = f"not rendered: {exc}"
+        rec.sha256 = self.store.put(body)
+        rec.size = len(body)
+        if prev is None:
+            rec.status = "new"
+        else:
+            rec.status = "unchanged" if prev.sha256 == rec.sha256 else "changed"
+        return body
+
+    def _follow_previous_links(self, url: str, depth: int, prev: CrawlRecord | None) -> None:
+        """A page failed transiently: follow the links of its last stored body so its children are not lost."""
+        if prev is not None and prev.sha256 and kind_of(prev.content_type, url) == "html":
+            links, _ = parse_html_links(self.store.get(prev.sha256), url)
+            for link in links:
+                self._enqueue(link, depth + 1)
+        elif prev is None or kind_of(prev.content_type, url) == "html":
+            self.incomplete = True  # pages only linked from here would look gone
+
     # -------------------------------------------------------------------------------- state
     def _mark_gone(self) -> None:
-        if self.truncated:
+        if self.truncated or self.incomplete:
             return  # an incomplete crawl proves nothing about URLs it did not reach
         for url, prev in self.state.records.items():
             if url not in self.records and prev.status != "gone":

@@ -1,9 +1,16 @@
 """HTTP fetching with politeness and safety: conditional GET, size and type limits, guarded redirects.
 
-Raw bytes come over httpx (streamed, so a 50 MB file is cut at max_file_bytes without being read and a
-304 costs no body); HTML that needs JavaScript is then rendered by crawl4ai's browser mode (render.py).
-crawl4ai's own HTTP strategy decodes bodies to text and raises on 304, so it cannot do conditional GETs
-of PDFs; it is used for rendering and HTML processing instead.
+All HTTP requests of a crawl (pages, PDFs, robots.txt, sitemaps) go through `Fetcher`, over httpx, so one
+rate limiter, one SSRF guard and one size limit cover every byte. JavaScript rendering uses crawl4ai's
+browser mode afterwards (render.py).
+
+Why not crawl4ai's `AsyncHTTPCrawlerStrategy` for the HTTP part (checked against crawl4ai 0.9.5,
+async_crawler_strategy.py `_handle_http`): it calls `response.read()` on the whole body before any check,
+so `max_file_bytes` cannot stop a 2 GB download; it raises `HTTPStatusError` for every non-2xx status
+without the response headers, so a 304 or a redirect `Location` cannot be read; aiohttp follows
+redirects internally, so redirect hops cannot be checked by the SSRF guard or the scope; bodies of
+non-HTML types are written to ~/.crawl4ai/downloads; HTML is decoded with a charset guess, so the raw
+bytes (and their sha256) are lost.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
@@ -66,10 +74,14 @@ class RateLimiter:
 
 
 class Fetcher:
+    """GETs with per-host politeness; `timeout_s` bounds connect and each read, 5 x timeout_s a whole body."""
+
     def __init__(self, *, user_agent: str, timeout_s: float, max_bytes: int, allow_private: bool,
-                 limiter: RateLimiter, max_redirects: int = 5) -> None:
+                 limiter: RateLimiter, max_redirects: int = 5, trusted_hosts: frozenset[str] = frozenset()) -> None:
         self.max_bytes = max_bytes
         self.allow_private = allow_private
+        self.trusted_hosts = trusted_hosts
+        self.total_timeout_s = 5 * timeout_s
         self.limiter = limiter
         self.max_redirects = max_redirects
         self.client = httpx.AsyncClient(
@@ -83,7 +95,13 @@ class Fetcher:
         await self.client.aclose()
 
     async def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
-                    accept_kinds: tuple[str, ...] = ("html", "pdf")) -> FetchResult:
+                    accept_kinds: tuple[str, ...] = ("html", "pdf"),
+                    redirect_ok: Callable[[str], bool] | None = None) -> FetchResult:
+        """GET `url`, following up to max_redirects hops, each checked by the SSRF guard and `redirect_ok`.
+
+        Returns status 200 with the body, or 304 without one. Raises BlockedURLError (policy: guard,
+        scope, size, content type) or FetchError (HTTP >= 400 with code "http_<status>", network, timeout).
+        """
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -91,12 +109,19 @@ class Fetcher:
             headers["If-Modified-Since"] = last_modified
         current = url
         for _ in range(self.max_redirects + 1):
-            await check_url(current, allow_private=self.allow_private)
+            await check_url(current, allow_private=self.allow_private, trusted_hosts=self.trusted_hosts)
             host = httpx.URL(current).host
             async with self.limiter.semaphore(host):
                 await self.limiter.wait(host)
-                result = await self._get(current, headers, accept_kinds)
+                try:
+                    async with asyncio.timeout(self.total_timeout_s):
+                        result = await self._get(current, headers, accept_kinds)
+                except TimeoutError as exc:
+                    raise FetchError(f"timeout: body not complete after {self.total_timeout_s:g} s",
+                                     transient=True, code="timeout") from exc
             if isinstance(result, str):  # redirect target
+                if redirect_ok is not None and not redirect_ok(result):
+                    raise BlockedURLError(f"redirect to {result} leaves the source's scope", code="redirect")
                 current = result
                 continue
             return result

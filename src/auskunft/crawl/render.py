@@ -16,10 +16,14 @@ import socket
 import subprocess
 import tempfile
 import time
+from typing import TYPE_CHECKING
 
 import httpx
 
 from auskunft.errors import ConfigError, FetchError
+
+if TYPE_CHECKING:
+    from crawl4ai import AsyncWebCrawler
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +55,7 @@ class BrowserRenderer:
         self.user_agent = user_agent
         self._proc: subprocess.Popen[bytes] | None = None
         self._profile: tempfile.TemporaryDirectory[str] | None = None
-        self._crawler = None
+        self._crawler: AsyncWebCrawler | None = None
 
     async def start(self) -> None:
         if self._crawler is not None:

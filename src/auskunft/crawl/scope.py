@@ -65,6 +65,15 @@ class Scope:
             return self.aliases[origin] + url[len(origin):]
         return url
 
+    def trusted_fetch_hosts(self) -> frozenset[str]:
+        """Host names the source itself configured as fetch targets (start URLs, alias targets)."""
+        urls = [self.to_fetch(u) for u in self.start_urls] + list(self.aliases.values())
+        return frozenset(h for h in (urlsplit(u).hostname for u in urls) if h)
+
+    def host_allowed(self, url: str) -> bool:
+        """For redirect hops (fetch URL or public URL): is the target on an allowed host?"""
+        return urlsplit(self.to_public(url)).netloc.lower() in self.allowed_hosts
+
     def in_scope(self, url: str) -> tuple[bool, str]:
         parts = urlsplit(url)
         if parts.netloc.lower() not in self.allowed_hosts:
