@@ -31,6 +31,38 @@ export function citationHref(c) {
   return url;
 }
 
+/** Turn "[n]" markers in a rendered answer into links to source n (text nodes only, never HTML). */
+function linkMarkers(root, citations) {
+  const byN = new Map();
+  for (const c of citations) {
+    const href = citationHref(c);
+    if (href) byN.set(String(c.n), { href, title: String(c.title || "") });
+  }
+  if (!byN.size) return;
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const nodes = [];
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    if (!node.parentElement.closest("a, code, pre") && /\[\d+\]/.test(node.nodeValue)) nodes.push(node);
+  }
+  for (const node of nodes) {
+    const frag = document.createDocumentFragment();
+    let rest = node.nodeValue;
+    for (let m = rest.match(/\[(\d+)\]/); m; m = rest.match(/\[(\d+)\]/)) {
+      frag.append(rest.slice(0, m.index));
+      const target = byN.get(m[1]);
+      frag.append(
+        target
+          ? el("a", { class: "cite", href: target.href, target: "_blank", rel: "noopener noreferrer", title: target.title, text: m[0] })
+          : m[0],
+      );
+      rest = rest.slice(m.index + m[0].length);
+    }
+    frag.append(rest);
+    node.replaceWith(frag);
+  }
+}
+
 export class Widget {
   constructor(config) {
     this.cfg = config;
@@ -255,6 +287,7 @@ export class Widget {
     if (m.text) {
       const bubble = el("div", { class: "bubble answer" });
       bubble.append(renderMarkdown(m.text));
+      linkMarkers(bubble, m.citations && m.citations.length ? m.citations : m.sources || []);
       li.append(bubble);
     } else if (m.pending) {
       li.append(el("div", { class: "bubble typing", text: t.thinking }));
@@ -362,6 +395,8 @@ export class Widget {
           if (d.answer_id) bot.answerId = String(d.answer_id);
           if (d.mode) bot.mode = String(d.mode);
           li.dataset.answerId = bot.answerId || "";
+        } else if (ev.event === "sources") {
+          bot.sources = Array.isArray(d.sources) ? d.sources : [];
         } else if (ev.event === "token") {
           bot.text += typeof d.text === "string" ? d.text : "";
           schedule();
