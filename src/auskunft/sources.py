@@ -40,6 +40,11 @@ def parse_sources(data: object, origin: str = "sources") -> list[Source]:
         raise SourceError(f"{origin}: expected a mapping with a 'sources:' list")
     out: list[Source] = []
     for i, raw in enumerate(data.get("sources") or []):
+        if isinstance(raw, dict):
+            unknown = sorted(set(raw) - set(Source.model_fields))
+            if unknown:  # a typo such as `max_dept` must not be silently ignored
+                raise SourceError(f"{origin}: source #{i + 1} ({raw.get('name', '?')}): unknown field {unknown[0]!r}; "
+                                  f"known: {', '.join(Source.model_fields)}")
         try:
             source = Source.model_validate(raw)
         except ValidationError as exc:

@@ -32,7 +32,7 @@ from urllib.robotparser import RobotFileParser
 from auskunft.crawl.discovery import parse_html_links, parse_robots, parse_sitemap, sitemaps_in_robots
 from auskunft.crawl.fetcher import Fetcher, FetchResult, RateLimiter, kind_of
 from auskunft.crawl.render import BrowserRenderer
-from auskunft.crawl.scope import Scope, origin_of
+from auskunft.crawl.scope import Scope, normalize, origin_of
 from auskunft.crawl.store import CrawlState, RawStore
 from auskunft.errors import AuskunftError, BlockedURLError, FetchError
 from auskunft.models import CrawlManifest, CrawlRecord, Source, sha256_bytes, utcnow
@@ -131,6 +131,19 @@ class Crawler:
         self.seen.add(url)
         self.queue.put_nowait((url, depth))
 
+    def _claim(self, url: str) -> bool:
+        """Take a redirect target into this crawl (as if enqueued) when it is in scope and new."""
+        if url in self.seen or not self.scope.in_scope(url)[0]:
+            return False
+        if len(self.seen) >= self.source.max_pages:
+            self.truncated = True
+            return False
+        if self.source.respect_robots and origin_of(url) in self.robots and \
+                not self.robots[origin_of(url)].can_fetch(self.source.user_agent, url):
+            return False
+        self.seen.add(url)
+        return True
+
     async def _robots_for(self, url: str) -> RobotFileParser:
         origin = origin_of(url)
         async with self._robots_lock:  # one robots.txt request per origin, even with many workers
@@ -214,6 +227,15 @@ class Crawler:
                 self._follow_previous_links(url, depth, prev if have_prev else None)
             self.records[url] = rec
             return
+        final = self.scope.to_public(normalize(res.url) or res.url)
+        if final != url:  # redirected: the content belongs to the final URL, recorded once
+            self.records[url] = rec.model_copy(update={"status": "skipped", "error": f"redirects to {final}"})
+            if res.status == 304 or not self._claim(final):
+                self._enqueue(final, depth)  # no-op when already seen or out of scope
+                return
+            url, prev = final, self.state.get(final)
+            have_prev = prev is not None and prev.sha256 is not None and self.store.has(prev.sha256)
+            rec = CrawlRecord(url=url, source=src.name, status="failed", depth=depth, fetched_url=res.url)
         if res.status == 304 and prev is not None:
             rec = prev.model_copy(update={
                 "status": "unchanged", "depth": depth, "fetched_at": utcnow(), "http_status": 304, "error": None,
@@ -224,8 +246,7 @@ class Crawler:
         else:
             body = await self._store_body(rec, res, prev if have_prev else None)
         if kind_of(rec.content_type, url) == "html":
-            base = self.scope.to_public(res.url) if res.status != 304 else url
-            links, title = parse_html_links(body, base)
+            links, title = parse_html_links(body, url)
             rec.title = rec.title or title
             for link in links:
                 self._enqueue(link, depth + 1)
