@@ -7,6 +7,7 @@ import { Store } from "./store.js";
 import css from "./styles.css";
 
 const MAX_CHARS = 2000;
+const STALL_MS = 60_000; // no event for this long: the answer counts as interrupted
 
 function el(tag, attrs = {}, children = []) {
   const node = document.createElement(tag);
@@ -79,7 +80,13 @@ export class Widget {
     host.style.cssText = "all:initial;position:fixed;z-index:2147483000;width:0;height:0;";
     this.host = host;
     this.root = host.attachShadow({ mode: "open" });
-    this.root.append(el("style", { text: css }));
+    if (this.root.adoptedStyleSheets !== undefined && typeof CSSStyleSheet === "function" && "replaceSync" in CSSStyleSheet.prototype) {
+      const sheet = new CSSStyleSheet(); // not subject to the host page's CSP for inline <style>
+      sheet.replaceSync(css);
+      this.root.adoptedStyleSheets = [sheet];
+    } else {
+      this.root.append(el("style", { text: css }));
+    }
     this.buildDom();
     document.body.append(host);
     this.renderAll();
@@ -316,27 +323,54 @@ export class Widget {
 
   renderFeedback(m) {
     const t = this.t;
-    const box = el("div", { class: "feedback", role: "group", "aria-label": `${t.helpful}?` });
+    const box = el("div", { class: "feedback-wrap" });
+    const row = el("div", { class: "feedback", role: "group", "aria-label": t.feedback });
     const make = (rating, label, icon) => {
       const b = el("button", {
         type: "button", "aria-label": label, title: label, "aria-pressed": m.rating === rating ? "true" : "false",
         "data-rating": rating, html: icon, disabled: Boolean(m.rating),
       });
-      b.addEventListener("click", () => this.sendFeedback(m, rating, box));
+      b.addEventListener("click", () => (rating === "down" ? this.askComment(m, box) : this.sendFeedback(m, rating, "", box)));
       return b;
     };
-    box.append(make("up", t.helpful, ICONS.up), make("down", t.notHelpful, ICONS.down));
+    row.append(make("up", t.helpful, ICONS.up), make("down", t.notHelpful, ICONS.down));
+    box.append(row);
     return box;
   }
 
-  async sendFeedback(m, rating, box) {
+  /** Thumbs down: an optional comment first, then one request. */
+  askComment(m, box) {
+    const t = this.t;
+    if (box.querySelector("form")) return;
+    const id = `ak-c-${Math.random().toString(36).slice(2, 8)}`;
+    const input = el("textarea", { id, rows: "2", maxlength: "1000" });
+    const send = el("button", { type: "submit", class: "fb-send", text: t.sendFeedback });
+    const form = el("form", { class: "fb-comment" }, [el("label", { for: id, text: t.commentLabel }), input, send]);
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      this.sendFeedback(m, "down", input.value.trim(), box);
+    });
+    input.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+        e.preventDefault();
+        form.requestSubmit();
+      }
+    });
+    box.append(form);
+    input.focus();
+  }
+
+  async sendFeedback(m, rating, comment, box) {
     const buttons = box.querySelectorAll("button");
     buttons.forEach((b) => (b.disabled = true));
     try {
-      await this.api.feedback(m.answerId, rating);
+      await this.api.feedback(m.answerId, rating, comment.slice(0, 1000));
       m.rating = rating;
       this.persist();
-      buttons.forEach((b) => b.setAttribute("aria-pressed", b.dataset.rating === rating ? "true" : "false"));
+      box.querySelectorAll("[data-rating]").forEach((b) => b.setAttribute("aria-pressed", b.dataset.rating === rating ? "true" : "false"));
+      const form = box.querySelector("form");
+      if (form) form.remove();
+      box.append(el("p", { class: "fb-thanks", text: this.t.thanks }));
       this.announce(this.t.thanks);
     } catch {
       buttons.forEach((b) => (b.disabled = false));
@@ -387,8 +421,19 @@ export class Widget {
       if (!frame) frame = requestAnimationFrame(redraw);
     };
     let finished = false;
+    let stalled = false;
+    let stallTimer = 0;
+    const watch = () => {
+      clearTimeout(stallTimer);
+      stallTimer = setTimeout(() => {
+        stalled = true;
+        controller.abort();
+      }, STALL_MS);
+    };
+    watch();
     try {
       for await (const ev of this.api.chat(user.text, this.state.sessionId, controller.signal)) {
+        watch();
         const d = ev.data || {};
         if (ev.event === "meta") {
           if (d.session_id) this.state.sessionId = String(d.session_id);
@@ -418,8 +463,8 @@ export class Widget {
         bot.errorText = this.t.interrupted;
       }
     } catch (err) {
-      if (err && err.name === "AbortError") return;
-      const e = err instanceof ApiError ? err : new ApiError("network", String(err));
+      if (err && err.name === "AbortError" && !stalled) return;
+      const e = stalled ? new ApiError("stream", "stalled") : err instanceof ApiError ? err : new ApiError("network", String(err));
       bot.error = e.kind;
       bot.errorText = this.errorText(e);
       if (e.kind === "rate_limited") this.state.retryUntil = Date.now() + e.retryAfter * 1000;
@@ -429,6 +474,7 @@ export class Widget {
         this.autosize();
       }
     } finally {
+      clearTimeout(stallTimer);
       if (this.controller === controller) {
         if (frame) cancelAnimationFrame(frame);
         this.controller = null;
