@@ -15,6 +15,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from auskunft.errors import ConfigError
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
@@ -22,7 +24,7 @@ class Settings(BaseSettings):
     # --- storage -------------------------------------------------------------------------
     data_dir: Path = Path("data")
     sources_file: Path = Path("sources.yml")
-    notebooks_dir: Path = Path("notebooks")  # the parameterised notebooks the ingestion flow executes
+    notebooks_dir: Path = REPO_ROOT / "notebooks"  # the parameterised notebooks the ingestion flow executes
     kb_name: str = "auskunft"
 
     # --- Qdrant --------------------------------------------------------------------------

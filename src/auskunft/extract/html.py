@@ -1,0 +1,83 @@
+"""HTML -> markdown without site boilerplate (nav, header, footer, cookie banners, scripts).
+
+BeautifulSoup removes the boilerplate by element, role and class/id patterns, then markdownify turns the
+main content into markdown (headings as #, lists, tables, links). Broken HTML is parsed by lxml's
+forgiving parser; binary garbage is refused.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bs4 import BeautifulSoup, Tag
+from markdownify import MarkdownConverter
+
+from auskunft.errors import ExtractionError
+
+NAME = "html-bs4md"
+VERSION = "1"
+
+DROP_TAGS = ["script", "style", "noscript", "template", "iframe", "svg", "canvas", "form", "button", "nav", "header",
+             "footer", "aside", "dialog"]
+DROP_ROLES = {"navigation", "banner", "contentinfo", "dialog", "search", "complementary", "alertdialog"}
+BOILERPLATE = re.compile(
+    r"(^|[-_ ])(cookie|consent|gdpr|banner|nav|navbar|menu|breadcrumbs?|footer|header|sidebar|skip|share|social|"
+    r"newsletter|popup|modal)([-_ ]|$)", re.I)
+
+
+class _Converter(MarkdownConverter):
+    def convert_img(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
+        alt = el.get("alt") or ""
+        return f"[Bild: {alt}]" if alt else ""
+
+
+def _looks_binary(body: bytes) -> bool:
+    head = body[:4096]
+    return b"\x00" in head or (len(head) > 0 and sum(b < 9 or 13 < b < 32 for b in head) / len(head) > 0.1)
+
+
+def _decode(body: bytes) -> str:
+    for enc in ("utf-8", "cp1252"):
+        try:
+            return body.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return body.decode("utf-8", "replace")
+
+
+def _is_boilerplate(el: Tag) -> bool:
+    if el.attrs is None:
+        return False
+    if (el.get("role") or "").lower() in DROP_ROLES or el.get("aria-hidden") == "true":
+        return True
+    ident = " ".join([el.get("id") or "", *(el.get("class") or [])])
+    return bool(ident and BOILERPLATE.search(ident)) and el.name not in ("main", "article", "body", "html")
+
+
+def html_to_markdown(body: bytes) -> tuple[str, str, str | None]:
+    """Returns (title, markdown, language)."""
+    if not body.strip():
+        raise ExtractionError("empty HTML document")
+    if _looks_binary(body):
+        raise ExtractionError("not HTML: binary content")
+    soup = BeautifulSoup(_decode(body), "lxml")
+    title_el = soup.find("title")
+    title = " ".join(title_el.get_text().split()) if title_el else ""
+    html_el = soup.find("html")
+    lang = (html_el.get("lang") if isinstance(html_el, Tag) else None) or None
+    for el in soup.find_all(DROP_TAGS):
+        el.decompose()
+    for el in list(soup.find_all(True)):
+        if el.decomposed if hasattr(el, "decomposed") else False:
+            continue
+        if isinstance(el, Tag) and el.parent is not None and _is_boilerplate(el):
+            el.decompose()
+    main = soup.find("main") or soup.find("article") or soup.find(attrs={"role": "main"}) or soup.body or soup
+    md = _Converter(heading_style="ATX", bullets="-", strip=["span"]).convert_soup(main)
+    md = re.sub(r"\n{3,}", "\n\n", md).strip()
+    if not md:
+        raise ExtractionError("no text content after removing boilerplate")
+    if not title:
+        m = re.search(r"^#\s+(.+)$", md, re.M)
+        title = m.group(1).strip() if m else ""
+    return title, md, (lang.split("-")[0].lower() if lang else None)
