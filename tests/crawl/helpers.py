@@ -22,7 +22,7 @@ class Reply:
     delay_s: float = 0.0
 
 
-Route = Reply | Callable[[http.server.BaseHTTPRequestHandler], Reply]
+Route = Reply | Callable[[http.server.BaseHTTPRequestHandler], Reply | None]  # None: handler answered itself
 
 
 @dataclass
@@ -50,6 +50,8 @@ def _handler(server: ScriptedServer) -> type[http.server.BaseHTTPRequestHandler]
             server.requests.append((time.monotonic(), self.path))
             route = server.routes.get(self.path)
             reply = Reply(404, b"not found") if route is None else (route if isinstance(route, Reply) else route(self))
+            if reply is None:
+                return
             if reply.delay_s:
                 time.sleep(reply.delay_s)
             try:

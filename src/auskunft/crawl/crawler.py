@@ -90,6 +90,7 @@ class Crawler:
         src = self.source
         self.fetcher = Fetcher(user_agent=src.user_agent, timeout_s=src.timeout_s, max_bytes=src.max_file_bytes,
                                allow_private=src.allow_private, trusted_hosts=self.scope.trusted_fetch_hosts(),
+                               to_fetch=self.scope.to_fetch,
                                limiter=RateLimiter(src.rate_limit_per_s, src.concurrency))
         self.queue: asyncio.Queue[tuple[str, int]] = asyncio.Queue()
         bar = _Progress(self.progress, src.name)
@@ -307,6 +308,10 @@ class Crawler:
                 new[url] = rec
             elif rec.status in ("failed", "skipped") and prev is not None and prev.status != "gone":
                 new[url] = prev  # keep what we knew; a transient failure is not a deletion
+        if self.truncated or self.incomplete:  # not reached this time is not gone: remember for the next run
+            for url, prev in self.state.records.items():
+                if url not in self.records:
+                    new[url] = prev
         self.state.replace(new)
 
 

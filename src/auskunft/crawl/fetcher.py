@@ -77,7 +77,9 @@ class Fetcher:
     """GETs with per-host politeness; `timeout_s` bounds connect and each read, 5 x timeout_s a whole body."""
 
     def __init__(self, *, user_agent: str, timeout_s: float, max_bytes: int, allow_private: bool,
-                 limiter: RateLimiter, max_redirects: int = 5, trusted_hosts: frozenset[str] = frozenset()) -> None:
+                 limiter: RateLimiter, max_redirects: int = 5, trusted_hosts: frozenset[str] = frozenset(),
+                 to_fetch: Callable[[str], str] | None = None) -> None:
+        self.to_fetch = to_fetch or (lambda url: url)  # host aliases apply to redirect targets too
         self.max_bytes = max_bytes
         self.allow_private = allow_private
         self.trusted_hosts = trusted_hosts
@@ -122,7 +124,7 @@ class Fetcher:
             if isinstance(result, str):  # redirect target
                 if redirect_ok is not None and not redirect_ok(result):
                     raise BlockedURLError(f"redirect to {result} leaves the source's scope", code="redirect")
-                current = result
+                current = self.to_fetch(result)
                 continue
             return result
         raise FetchError(f"too many redirects from {url}")
