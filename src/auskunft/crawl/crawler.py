@@ -96,7 +96,8 @@ class Crawler:
         bar = _Progress(self.progress, src.name)
         try:
             if src.render_js:  # started lazily: an unchanged re-crawl never launches the browser
-                self.renderer = BrowserRenderer(timeout_s=src.timeout_s)
+                self.renderer = BrowserRenderer(timeout_s=src.timeout_s, user_agent=src.user_agent,
+                                                request_ok=self.scope.host_allowed)
                 self._renderer_lock = asyncio.Lock()
             for url in self.scope.start_urls:
                 self._enqueue(url, 0)
