@@ -269,3 +269,145 @@ def run_direct(settings, source_name: str, *, serve_demo_site: bool = False, pro
     timings["index"] = index.seconds
     return {"source": source_name, "run_dir": str(run_dir), "ok": True, "counts": manifest.counts(),
             "extract": extract_counts(report), "index": index_counts(index), "timings": timings}
+
+
+# ------------------------------------------------------------------------------------ index step
+def open_index(target: IndexTarget):  # noqa: ANN201 - (client, embedder, sparse)
+    from auskunft.index import Bm25Encoder, build_embedder, open_qdrant
+
+    client = open_qdrant(target.qdrant_url, target.qdrant_path, target.qdrant_api_key)
+    embedder = build_embedder(target.embedding_backend, target.embedding_model, base_url=target.embedding_base_url,
+                              api_key=target.embedding_api_key, dim=target.embedding_dim)
+    return client, embedder, Bm25Encoder()
+
+
+def index_step(settings, source: str, *, run_dir: Path, progress: bool = False) -> IndexReport:  # noqa: ANN001
+    """Bring the live index in line with the document store for `source`.
+
+    Same index configuration: incremental sync into the live version (unchanged documents skipped).
+    First run, or a changed configuration (chunking, embedding model): a new version is built from every
+    stored document and promoted (through the evaluation gate when EVAL_GATE_DATASET is set).
+    """
+    from auskunft.extract import DocumentStore
+    from auskunft.index import CountingEmbedder, IndexManager, Indexer
+
+    target = index_target_from_settings(settings)
+    t0 = time.perf_counter()
+    client, embedder, sparse = open_index(target)
+    try:
+        embedder = CountingEmbedder(embedder)
+        embedder.start()
+        manager = IndexManager(client, target.kb)
+        wanted = desired_index_config(target, embedder.dim)
+        live = manager.live()
+        store = DocumentStore(settings.documents_dir)
+        indexer = Indexer(client, embedder, sparse, max_tokens=target.chunk_max_tokens,
+                          min_tokens=target.chunk_min_tokens, overlap_tokens=target.chunk_overlap_tokens)
+        if live is not None and live.config == wanted:
+            stats = indexer.sync(live.collection, store.iter_source(source), source=source, progress=progress)
+            report = IndexReport(source=source, collection=live.collection, version=live.version, new_version=False,
+                                 promoted=False, **stats.model_dump(exclude={"embed_seconds", "seconds"}))
+        else:
+            version = manager.create_version(wanted)
+            stats = indexer.sync(version.collection, store.iter_all(), progress=progress)
+            report = IndexReport(source=source, collection=version.collection, version=version.version,
+                                 new_version=True, promoted=False,
+                                 **stats.model_dump(exclude={"embed_seconds", "seconds"}))
+            report.promoted, report.gate = _promote_new_version(settings, manager, version.version, live)
+    finally:
+        client.close()
+    report.seconds = round(time.perf_counter() - t0, 3)
+    write_json(run_dir / INDEX_REPORT, report)
+    return report
+
+
+def _promote_new_version(settings, manager, version: int, live) -> tuple[bool, str]:  # noqa: ANN001
+    if live is None:
+        manager.promote(version)
+        return True, "first version: promoted"
+    if not settings.eval_gate_dataset:
+        manager.promote(version)
+        return True, "no EVAL_GATE_DATASET configured: promoted without gate"
+    from auskunft.evaluation.gate import evaluate_and_promote
+
+    decision = evaluate_and_promote(settings, manager, candidate=version, baseline=live.version)
+    return decision.passed, "; ".join(decision.reasons) or "gate passed"
+
+
+# ------------------------------------------------------------------------------------ notebook views
+def extract_counts(report) -> dict[str, int]:  # noqa: ANN001 - ExtractReport
+    return {"extracted": report.extracted, "cached": report.cached, "unchanged": report.unchanged,
+            "removed": len(report.removed), "failed": len(report.failures)}
+
+
+def index_counts(report: IndexReport) -> dict[str, int]:
+    return {k: getattr(report, k) for k in ("docs_indexed", "docs_skipped", "docs_deleted", "chunks_upserted",
+                                            "chunks_deleted", "version")}
+
+
+class SidePair(BaseModel):
+    url: str
+    source_text: str
+    extracted: str
+
+
+def side_by_side(settings, run_dir: Path, *, limit: int = 3, chars: int = 1500) -> list[SidePair]:  # noqa: ANN001
+    """Raw visible text vs extracted markdown for the first `limit` documents extracted in this run."""
+    import pymupdf
+    from bs4 import BeautifulSoup
+
+    from auskunft.crawl import RawStore
+    from auskunft.extract import DocumentStore
+    from auskunft.models import doc_id_for
+
+    manifest = load_manifest(run_dir)
+    raw, docs = RawStore(settings.raw_dir), DocumentStore(settings.documents_dir)
+    pairs = []
+    for rec in manifest.records:
+        if rec.status not in ("new", "changed") or not rec.sha256:
+            continue
+        doc = docs.load(rec.source, doc_id_for(rec.url))
+        if doc is None:
+            continue
+        body = raw.get(rec.sha256)
+        if doc.kind == "pdf":
+            with pymupdf.open(stream=body, filetype="pdf") as pdf:
+                text = pdf[0].get_text() or "(no text layer: OCR'd)"
+        else:
+            text = " ".join(BeautifulSoup(body, "lxml").get_text(" ").split())
+        pairs.append(SidePair(url=rec.url, source_text=text[:chars], extracted=doc.markdown[:chars]))
+        if len(pairs) >= limit:
+            break
+    return pairs
+
+
+def documents_table(settings, source: str) -> list[dict]:  # noqa: ANN001
+    from auskunft.extract import DocumentStore
+
+    return [{"url": d.url, "title": d.title, "kind": d.kind, "language": d.language, "pages": len(d.pages),
+             "ocr_pages": sum(p.ocr for p in d.pages), "chars": len(d.markdown), "extractor": d.extractor}
+            for d in DocumentStore(settings.documents_dir).iter_source(source)]
+
+
+def list_versions(target: IndexTarget) -> list[dict]:
+    from auskunft.index import IndexManager, open_qdrant
+
+    client = open_qdrant(target.qdrant_url, target.qdrant_path, target.qdrant_api_key)
+    try:
+        return [{"version": v.version, "collection": v.collection, "live": v.live, "points": v.points,
+                 "created_at": v.created_at, "embedding": v.config.embedding_model,
+                 "chunk_max_tokens": v.config.chunk_max_tokens} for v in IndexManager(client, target.kb).list_versions()]
+    finally:
+        client.close()
+
+
+def sample_search(target: IndexTarget, query: str, *, top_k: int = 5, mode: str = "hybrid") -> list[dict]:
+    from auskunft.retrieval import HybridSearcher
+
+    client, embedder, sparse = open_index(target)
+    try:
+        hits = HybridSearcher(client, target.kb, embedder, sparse).search(query, top_k=top_k, mode=mode)  # type: ignore[arg-type]
+        return [{"rank": h.rank, "score": round(h.score, 4), "url": h.chunk.url, "page": h.chunk.page,
+                 "heading": " › ".join(h.chunk.heading_path), "text": h.chunk.text} for h in hits]
+    finally:
+        client.close()

@@ -1,0 +1,37 @@
+"""The hybrid searcher as a LlamaIndex retriever (used by the chat engine and the evaluation)."""
+
+from __future__ import annotations
+
+from llama_index.core.base.base_retriever import BaseRetriever
+from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
+
+from auskunft.models import RetrievedChunk
+from auskunft.retrieval.search import HybridSearcher, Mode
+
+
+def to_node(hit: RetrievedChunk) -> NodeWithScore:
+    c = hit.chunk
+    node = TextNode(
+        id_=c.chunk_id, text=c.text,
+        metadata={"url": c.url, "cite_url": c.cite_url, "title": c.title, "page": c.page,
+                  "heading_path": " › ".join(c.heading_path), "source": c.source, "doc_id": c.doc_id},
+        excluded_embed_metadata_keys=["url", "cite_url", "doc_id", "source"],
+        excluded_llm_metadata_keys=["doc_id", "source", "url"],
+    )
+    return NodeWithScore(node=node, score=hit.score)
+
+
+class QdrantHybridRetriever(BaseRetriever):
+    def __init__(self, searcher: HybridSearcher, *, top_k: int = 6, mode: Mode = "hybrid", prefetch_k: int = 40,
+                 score_threshold: float = 0.0, sources: list[str] | None = None) -> None:
+        super().__init__()
+        self.searcher = searcher
+        self.top_k, self.mode, self.prefetch_k = top_k, mode, prefetch_k
+        self.score_threshold, self.sources = score_threshold, sources
+
+    def search(self, query: str, sources: list[str] | None = None) -> list[RetrievedChunk]:
+        return self.searcher.search(query, top_k=self.top_k, mode=self.mode, prefetch_k=self.prefetch_k,
+                                    score_threshold=self.score_threshold, sources=sources or self.sources)
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        return [to_node(h) for h in self.search(query_bundle.query_str)]
