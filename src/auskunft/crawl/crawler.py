@@ -275,7 +275,7 @@ class Crawler:
             except AuskunftError as exc:
                 log.warning("rendering %s failed, keeping the HTTP body: %s", rec.url, exc)
                 rec.error = f"not rendered: {exc}"
-        rec.sha256 = self.store.put(body)
+        rec.sha256 = await asyncio.to_thread(self.store.put, body)  # fsync off the event loop
         rec.size = len(body)
         if prev is None:
             rec.status = "new"

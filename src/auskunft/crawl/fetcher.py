@@ -132,6 +132,8 @@ class Fetcher:
     async def _get(self, url: str, headers: dict[str, str], accept_kinds: tuple[str, ...]) -> FetchResult | str:
         try:
             async with self.client.stream("GET", url, headers=headers) as resp:
+                if resp.status_code in (301, 302, 303, 304, 307, 308) or resp.status_code >= 400:
+                    await self._drain(resp)  # an unread body would cost the keep-alive connection
                 if resp.status_code in (301, 302, 303, 307, 308) and "location" in resp.headers:
                     return str(resp.url.join(resp.headers["location"]))
                 common = {
@@ -161,3 +163,10 @@ class Fetcher:
             raise FetchError(f"timeout: {type(exc).__name__}", transient=True, code="timeout") from exc
         except httpx.HTTPError as exc:
             raise FetchError(f"{type(exc).__name__}: {exc}", transient=True, code="network") from exc
+
+    @staticmethod
+    async def _drain(resp: httpx.Response, limit: int = 65_536) -> None:
+        """Read a small body so httpx can reuse the connection; larger ones are left (the connection closes)."""
+        declared = resp.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) <= limit:
+            await resp.aread()
