@@ -84,3 +84,5 @@ def acker_site() -> Iterator[SiteServer]:
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("DO_NOT_TRACK", "true")
+    # Prefect's ephemeral server logs its shutdown after pytest closed the captured streams
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
