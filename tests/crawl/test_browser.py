@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.server
 import logging
 import shutil
 from collections.abc import Callable
@@ -55,3 +56,28 @@ def test_browser_requests_stay_in_scope(scripted_server: Callable[[dict], Script
     assert rec.rendered and '<div id="d">from script</div>' in body
     assert other.requests == []  # the route guard aborted the out-of-scope script
     assert "<title>ok</title>" in body
+
+
+def test_failed_render_is_retried_next_run(scripted_server: Callable[[dict], ScriptedServer], tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    page = b"<html><head><title>js</title></head><body><p id='p'></p><script>document.getElementById('p')" \
+           b".textContent = 'rendered ' + (6 * 7);</script></body></html>"
+    def answer(handler: http.server.BaseHTTPRequestHandler) -> Reply:
+        if handler.headers.get("If-None-Match") == '"v1"':
+            return Reply(304, headers={"ETag": '"v1"'})
+        return Reply(body=page, headers={"ETag": '"v1"'})
+
+    srv = scripted_server({"/": answer})
+    source = source_for("http://js.test", srv.origin, render_js=True, use_sitemap=False, respect_robots=False)
+
+    monkeypatch.setenv("CHROMIUM_PATH", "/bin/false")  # a browser that dies at once
+    first = by_url(run_crawl(source, tmp_path))["http://js.test/"]
+    assert first.status == "new" and not first.rendered
+    assert (first.error or "").startswith("not rendered: chromium did not start")
+    assert RawStore(tmp_path / "raw").get(first.sha256 or "") == page  # the HTTP body is kept meanwhile
+
+    monkeypatch.delenv("CHROMIUM_PATH")
+    second = by_url(run_crawl(source, tmp_path))["http://js.test/"]
+    assert second.http_status == 304  # unchanged on the server, rendered now all the same
+    assert second.status == "changed" and second.rendered and second.error is None
+    assert "rendered 42" in RawStore(tmp_path / "raw").get(second.sha256 or "").decode()

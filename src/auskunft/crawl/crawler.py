@@ -245,6 +245,8 @@ class Crawler:
                 "etag": res.etag or prev.etag, "last_modified": res.last_modified or prev.last_modified,
             })
             body = self.store.get(prev.sha256 or "")
+            if self._wants_render(rec) and not prev.rendered:  # a render that failed last time
+                body = await self._render_into(rec, res.url, body, prev)
         else:
             body = await self._store_body(rec, res, prev if have_prev else None)
         if kind_of(rec.content_type, url) == "html":
@@ -262,19 +264,42 @@ class Crawler:
         if rec.content_type in (None, "application/octet-stream") and kind_of(rec.content_type, rec.url) == "pdf":
             rec.content_type = "application/pdf"
         rec.http_sha256 = sha256_bytes(body)
-        if prev is not None and prev.http_sha256 == rec.http_sha256:
+        if prev is not None and prev.http_sha256 == rec.http_sha256 and (prev.rendered or not self._wants_render(rec)):
             rec.status, rec.sha256, rec.rendered = "unchanged", prev.sha256, prev.rendered
             rec.size, rec.title = prev.size, prev.title
             return self.store.get(prev.sha256 or "")
-        if self.renderer is not None and kind_of(rec.content_type, rec.url) == "html":
+        if self._wants_render(rec):
+            return await self._render_into(rec, res.url, body, prev)
+        return await self._put(rec, body, prev)
+
+    def _wants_render(self, rec: CrawlRecord) -> bool:
+        return self.renderer is not None and kind_of(rec.content_type, rec.url) == "html"
+
+    async def _render_into(self, rec: CrawlRecord, fetch_url: str, http_body: bytes, prev: CrawlRecord | None) -> bytes:
+        """Render `fetch_url` (the final URL the guarded HTTP fetch reached) and store the DOM.
+
+        One retry; if rendering still fails the HTTP body is stored (rendered=False, reason in error) and the
+        next run renders again even when the page is unchanged.
+        """
+        assert self.renderer is not None
+        for attempt in (1, 2):
             try:
                 async with self._renderer_lock:
                     await self.renderer.start()  # idempotent
-                body = (await self.renderer.render(res.url)).encode("utf-8")  # the final, guarded URL
-                rec.rendered = True
-            except AuskunftError as exc:
-                log.warning("rendering %s failed, keeping the HTTP body: %s", rec.url, exc)
-                rec.error = f"not rendered: {exc}"
+                body = (await self.renderer.render(fetch_url)).encode("utf-8")
+                rec.rendered, rec.error = True, None
+                return await self._put(rec, body, prev)
+            except FetchError as exc:
+                log.info("rendering %s failed (attempt %d): %s", rec.url, attempt, exc)
+                error: AuskunftError = exc
+            except AuskunftError as exc:  # e.g. no chromium: no point in retrying
+                error = exc
+                break
+        log.warning("rendering %s failed, keeping the HTTP body: %s", rec.url, error)
+        rec.rendered, rec.error = False, f"not rendered: {error}"
+        return await self._put(rec, http_body, prev)
+
+    async def _put(self, rec: CrawlRecord, body: bytes, prev: CrawlRecord | None) -> bytes:
         rec.sha256 = await asyncio.to_thread(self.store.put, body)  # fsync off the event loop
         rec.size = len(body)
         if prev is None:

@@ -79,6 +79,7 @@ class BrowserRenderer:
         try:
             cdp = await self._wait_for_cdp(Path(self._profile.name) / "DevToolsActivePort")
             config = BrowserConfig(browser_mode="custom", cdp_url=cdp, headless=True, verbose=False,
+                                   create_isolated_context=True,
                                    **({"user_agent": self.user_agent} if self.user_agent else {}))
             crawler = AsyncWebCrawler(config=config)
             crawler.crawler_strategy.set_hook("on_page_context_created", self._guard_page)  # type: ignore[attr-defined]
