@@ -50,6 +50,7 @@ class Source(BaseModel):
     pdf_extractor: Literal["pymupdf", "nougat"] = "pymupdf"
     ocr: bool = True
     user_agent: str = "auskunft-bot/0.1 (+https://github.com/auskunft)"
+    trust_sitemap_lastmod: bool = False  # re-crawls skip URLs whose sitemap <lastmod> is unchanged (no request)
 
 
 # --------------------------------------------------------------------------------- crawl
@@ -75,6 +76,7 @@ class CrawlRecord(BaseModel):
     error: str | None = None  # reason when failed/skipped
     rendered: bool = False  # body is browser-rendered HTML
     http_sha256: str | None = None  # sha256 of the HTTP body (differs from sha256 when rendered)
+    sitemap_lastmod: str | None = None  # <lastmod> of the URL in the site's sitemap at fetch time
 
 
 class CrawlManifest(BaseModel):
