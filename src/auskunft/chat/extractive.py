@@ -1,0 +1,58 @@
+"""Answers without an LLM: the best-matching sentences quoted with citations, clearly labelled."""
+
+from __future__ import annotations
+
+import re
+
+from auskunft.chat.prompts import EXTRACTIVE_LABEL, NOT_FOUND
+from auskunft.index.sparse import Bm25Encoder
+from auskunft.models import RetrievedChunk
+
+_SENT = re.compile(r"(?<=[^\d\s§][.!?])\s+|\n+")  # not after ordinals like "31. März"
+_MD = re.compile(r"^[#>\-*|\s]+|[*_`]+")
+
+
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_SOFT_BREAK = re.compile(r"(?<![.!?:|])[ \t]*\n+[ \t]*(?=[a-zäöüß0-9(])")  # OCR/PDF line wraps inside sentences
+
+
+def _sentences(text: str) -> list[str]:
+    out = []
+    text = _SOFT_BREAK.sub(" ", _LINK.sub(r"\1", text))
+    for s in _SENT.split(text):
+        s = _MD.sub("", s).strip()
+        if "|" in s:  # a table row: cells joined
+            s = " – ".join(c.strip() for c in s.split("|") if c.strip())
+        if 15 <= len(s) <= 600 and not set(s) <= set("|-: "):
+            out.append(s)
+    return out
+
+
+def extractive_answer(question: str, hits: list[RetrievedChunk], language: str, *, max_sentences: int = 3,
+                      encoder: Bm25Encoder | None = None) -> tuple[str, list[int], bool]:
+    """Returns (answer markdown, source numbers cited, found)."""
+    enc = encoder or Bm25Encoder()
+    q = set(enc.tokens(question))
+    scored: list[tuple[float, int, int, str]] = []
+    seen: set[str] = set()
+    for n, hit in enumerate(hits, start=1):
+        for pos, sent in enumerate(_sentences(hit.chunk.text)):
+            toks = enc.tokens(sent)
+            overlap = len(q & set(toks))
+            if overlap and sent not in seen:
+                seen.add(sent)
+                # term overlap, damped for headline fragments, then retrieval rank
+                fullness = min(1.0, len(sent.split()) / 8)
+                scored.append((overlap / (len(q) or 1) * fullness + 0.05 / n, n, pos, sent))
+    if not scored:
+        return NOT_FOUND[language], [], False
+    best = sorted(scored, key=lambda s: -s[0])[:max_sentences]
+    best.sort(key=lambda s: (s[1], s[2]))
+    lines = [EXTRACTIVE_LABEL[language], ""]
+    cited: list[int] = []
+    for _, n, _, sent in best:
+        lines.append(f"> {sent} [{n}]")
+        lines.append("")
+        if n not in cited:
+            cited.append(n)
+    return "\n".join(lines).strip(), cited, True

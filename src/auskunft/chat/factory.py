@@ -1,0 +1,61 @@
+"""Build the chat engine from settings (service, CLI and evaluation use the same path)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from auskunft.chat.engine import ChatEngine
+from auskunft.chat.llm import LLMClient
+from auskunft.config import Settings
+from auskunft.events import EventLog
+from auskunft.index import Bm25Encoder, IndexManager, build_embedder, open_qdrant
+from auskunft.retrieval import HybridSearcher, QdrantHybridRetriever
+from auskunft.stores import build_stores
+
+
+@dataclass
+class Runtime:
+    engine: ChatEngine
+    client: object  # QdrantClient
+    manager: IndexManager
+    limiter: object
+    redis: object | None
+    llm: LLMClient | None
+
+    def close(self) -> None:
+        self.client.close()  # type: ignore[attr-defined]
+
+
+def _secret(v) -> str | None:  # noqa: ANN001
+    return v.get_secret_value() if v is not None else None
+
+
+def build_llm(settings: Settings) -> LLMClient | None:
+    if not settings.llm_model:
+        return None
+    return LLMClient(model=settings.llm_model, base_url=settings.openai_base_url, api_key=_secret(settings.openai_api_key),
+                     temperature=settings.llm_temperature, max_tokens=settings.llm_max_tokens,
+                     timeout_s=settings.llm_timeout_s, first_token_timeout_s=settings.llm_first_token_timeout_s)
+
+
+def build_runtime(settings: Settings, *, collection: str | None = None, mode: str | None = None) -> Runtime:
+    client = open_qdrant(settings.qdrant_url, settings.qdrant_path, _secret(settings.qdrant_api_key))
+    manager = IndexManager(client, settings.kb_name)
+    target = collection or settings.kb_name
+    embedder = build_embedder(settings.embedding_backend, settings.embedding_model,
+                              base_url=settings.embedding_base_url or settings.openai_base_url,
+                              api_key=_secret(settings.embedding_api_key) or _secret(settings.openai_api_key),
+                              dim=settings.embedding_dim)
+    searcher = HybridSearcher(client, target, embedder, Bm25Encoder())
+    retriever = QdrantHybridRetriever(searcher, top_k=settings.retrieval_top_k, mode=mode or settings.retrieval_mode,  # type: ignore[arg-type]
+                                      prefetch_k=settings.retrieval_prefetch_k,
+                                      score_threshold=settings.retrieval_score_threshold)
+    memory, cache, limiter, redis = build_stores(settings.redis_url, session_ttl_s=settings.session_ttl_s,
+                                                 cache_ttl_s=settings.answer_cache_ttl_s,
+                                                 max_turns=settings.max_history_turns)
+    live = manager.live() if collection is None else None
+    version = live.collection if live else target
+    llm = build_llm(settings)
+    engine = ChatEngine(retriever, llm, memory, cache, index_version=version, events=EventLog(settings.events_dir),
+                        max_history_turns=settings.max_history_turns)
+    return Runtime(engine=engine, client=client, manager=manager, limiter=limiter, redis=redis, llm=llm)

@@ -1,0 +1,168 @@
+"""Store implementations. Redis ones are safe across processes and hosts; in-process ones are not."""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from collections import OrderedDict, deque
+from typing import Protocol
+
+import redis.asyncio as aioredis
+
+PREFIX = "auskunft:"
+
+
+class ConversationStore(Protocol):
+    async def history(self, session_id: str) -> list[dict[str, str]]: ...
+    async def append(self, session_id: str, user: str, assistant: str) -> None: ...
+    async def clear(self, session_id: str) -> None: ...
+
+
+class AnswerCache(Protocol):
+    async def get(self, key: str) -> dict | None: ...
+    async def set(self, key: str, value: dict) -> None: ...
+
+
+class RateLimiter(Protocol):
+    async def hit(self, key: str, limit: int, window_s: int) -> tuple[bool, int]: ...
+
+
+# ----------------------------------------------------------------------------------------- in-process
+class _TTLDict:
+    def __init__(self, ttl_s: int, max_items: int = 10_000) -> None:
+        self.ttl_s, self.max_items = ttl_s, max_items
+        self._data: OrderedDict[str, tuple[float, object]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> object | None:
+        with self._lock:
+            item = self._data.get(key)
+            if item is None or item[0] < time.monotonic():
+                self._data.pop(key, None)
+                return None
+            self._data.move_to_end(key)
+            return item[1]
+
+    def set(self, key: str, value: object) -> None:
+        with self._lock:
+            self._data[key] = (time.monotonic() + self.ttl_s, value)
+            self._data.move_to_end(key)
+            while len(self._data) > self.max_items:
+                self._data.popitem(last=False)
+
+    def pop(self, key: str) -> None:
+        with self._lock:
+            self._data.pop(key, None)
+
+
+class InProcessConversationStore:
+    def __init__(self, ttl_s: int = 3600, max_turns: int = 6) -> None:
+        self._d = _TTLDict(ttl_s)
+        self.max_turns = max_turns
+
+    async def history(self, session_id: str) -> list[dict[str, str]]:
+        return list(self._d.get(session_id) or [])  # type: ignore[call-overload]
+
+    async def append(self, session_id: str, user: str, assistant: str) -> None:
+        turns = await self.history(session_id)
+        turns += [{"role": "user", "content": user}, {"role": "assistant", "content": assistant}]
+        self._d.set(session_id, turns[-2 * self.max_turns:])
+
+    async def clear(self, session_id: str) -> None:
+        self._d.pop(session_id)
+
+
+class InProcessAnswerCache:
+    def __init__(self, ttl_s: int = 3600) -> None:
+        self._d = _TTLDict(ttl_s)
+
+    async def get(self, key: str) -> dict | None:
+        return self._d.get(key)  # type: ignore[return-value]
+
+    async def set(self, key: str, value: dict) -> None:
+        self._d.set(key, value)
+
+
+class InProcessRateLimiter:
+    """Sliding window per key."""
+
+    def __init__(self) -> None:
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    async def hit(self, key: str, limit: int, window_s: int) -> tuple[bool, int]:
+        now = time.monotonic()
+        with self._lock:
+            q = self._hits.setdefault(key, deque())
+            while q and q[0] <= now - window_s:
+                q.popleft()
+            if len(q) >= limit:
+                return False, max(1, math.ceil(q[0] + window_s - now))
+            q.append(now)
+            return True, 0
+
+
+# ----------------------------------------------------------------------------------------- Redis
+class RedisConversationStore:
+    def __init__(self, client: aioredis.Redis, ttl_s: int = 3600, max_turns: int = 6) -> None:
+        self.r, self.ttl_s, self.max_turns = client, ttl_s, max_turns
+
+    def _key(self, session_id: str) -> str:
+        return f"{PREFIX}conv:{session_id}"
+
+    async def history(self, session_id: str) -> list[dict[str, str]]:
+        raw = await self.r.lrange(self._key(session_id), 0, -1)
+        return [json.loads(x) for x in raw]
+
+    async def append(self, session_id: str, user: str, assistant: str) -> None:
+        key = self._key(session_id)
+        async with self.r.pipeline(transaction=True) as pipe:
+            pipe.rpush(key, json.dumps({"role": "user", "content": user}),
+                       json.dumps({"role": "assistant", "content": assistant}))
+            pipe.ltrim(key, -2 * self.max_turns, -1)
+            pipe.expire(key, self.ttl_s)
+            await pipe.execute()
+
+    async def clear(self, session_id: str) -> None:
+        await self.r.delete(self._key(session_id))
+
+
+class RedisAnswerCache:
+    def __init__(self, client: aioredis.Redis, ttl_s: int = 3600) -> None:
+        self.r, self.ttl_s = client, ttl_s
+
+    async def get(self, key: str) -> dict | None:
+        raw = await self.r.get(f"{PREFIX}ans:{key}")
+        return json.loads(raw) if raw else None
+
+    async def set(self, key: str, value: dict) -> None:
+        await self.r.set(f"{PREFIX}ans:{key}", json.dumps(value), ex=self.ttl_s)
+
+
+class RedisRateLimiter:
+    """Fixed window counter per key (INCR + EXPIRE in one transaction): shared by every process."""
+
+    def __init__(self, client: aioredis.Redis) -> None:
+        self.r = client
+
+    async def hit(self, key: str, limit: int, window_s: int) -> tuple[bool, int]:
+        k = f"{PREFIX}rl:{key}:{int(time.time() // window_s)}"
+        async with self.r.pipeline(transaction=True) as pipe:
+            pipe.incr(k)
+            pipe.expire(k, window_s + 1)
+            count, _ = await pipe.execute()
+        if int(count) > limit:
+            return False, max(1, window_s - int(time.time() % window_s))
+        return True, 0
+
+
+def build_stores(redis_url: str, *, session_ttl_s: int, cache_ttl_s: int, max_turns: int):  # noqa: ANN201
+    """(conversations, cache, limiter, redis client or None)."""
+    if redis_url:
+        client = aioredis.from_url(redis_url, decode_responses=True, socket_timeout=2, socket_connect_timeout=2)
+        return (RedisConversationStore(client, session_ttl_s, max_turns), RedisAnswerCache(client, cache_ttl_s),
+                RedisRateLimiter(client), client)
+    return (InProcessConversationStore(session_ttl_s, max_turns), InProcessAnswerCache(cache_ttl_s),
+            InProcessRateLimiter(), None)
