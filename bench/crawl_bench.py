@@ -2,7 +2,9 @@
 
 Sites: the shared ackersyndikat site, datasets/demo-site, and a synthetic site of N linked pages (default
 400, 8 kB each) that gives a steadier pages/s figure. Each site is crawled into a fresh data folder, then
-re-crawled unchanged (conditional GETs answered 304). `--render` adds a render_js crawl of the demo site.
+re-crawled unchanged (conditional GETs answered 304). The "lastmod" row re-crawls the synthetic site with
+`trust_sitemap_lastmod: true` (its sitemap carries <lastmod>): unchanged entries are not requested at all.
+`--render` adds a render_js crawl of the demo site.
 
 The site server (auskunft.devserver, ETag + 304) runs in a separate process, as a real web server would,
 with TCP_NODELAY (http.server's default Nagle + delayed ACK otherwise adds ~40 ms to every response with
@@ -78,6 +80,10 @@ def synthetic_site(root: Path, pages: int) -> Path:
         path = root / ("index.html" if i == 0 else f"p/{i}.html")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(f"<!DOCTYPE html><html><head><title>Seite {i}</title></head><body>{filler}{anchors}</body></html>")
+    entries = "".join(f"<url><loc>https://synth.example/{'' if i == 0 else f'p/{i}.html'}</loc>"
+                      f"<lastmod>2026-0{1 + i % 9}-01</lastmod></url>" for i in range(pages))
+    (root / "sitemap.xml").write_text(
+        f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>')
     return root
 
 
@@ -87,12 +93,13 @@ def crawl(source: Source, data: Path) -> tuple[float, CrawlManifest]:
     return time.perf_counter() - t0, manifest
 
 
-def bench_site(name: str, root: Path, public: str, repeat: int, render: bool = False, latency_ms: float = 0) -> None:
+def bench_site(name: str, root: Path, public: str, repeat: int, render: bool = False, latency_ms: float = 0,
+               trust_lastmod: bool = False) -> None:
     firsts, seconds, pages = [], [], 0
     with SiteProcess(root, latency_ms) as srv:
         source = Source(name="bench", start_urls=[public + "/"], host_aliases={public: srv.origin},
                         allow_private=True, rate_limit_per_s=10_000, concurrency=4, max_pages=100_000,
-                        max_depth=50, render_js=render)
+                        max_depth=50, render_js=render, trust_sitemap_lastmod=trust_lastmod)
         for _ in range(repeat):
             with tempfile.TemporaryDirectory() as tmp:
                 first_s, first = crawl(source, Path(tmp))
@@ -120,8 +127,10 @@ def main() -> int:
     bench_site("ackersyndikat", ACKER, "https://ackersyndikat.org", args.repeat, latency_ms=lat)
     bench_site("demo-site", DEMO, "http://localhost:8765", args.repeat, latency_ms=lat)
     with tempfile.TemporaryDirectory() as tmp:
-        bench_site(f"synthetic-{args.pages}", synthetic_site(Path(tmp), args.pages), "https://synth.example",
-                   args.repeat, latency_ms=lat)
+        site = synthetic_site(Path(tmp), args.pages)
+        bench_site(f"synthetic-{args.pages}", site, "https://synth.example", args.repeat, latency_ms=lat)
+        bench_site(f"synthetic-{args.pages} lastmod", site, "https://synth.example", args.repeat, latency_ms=lat,
+                   trust_lastmod=True)
     if args.render:
         bench_site("demo-site render_js", DEMO, "http://localhost:8765", 1, render=True, latency_ms=lat)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

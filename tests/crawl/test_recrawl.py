@@ -114,3 +114,37 @@ def test_transient_failure_keeps_state(scripted_server: Start, tmp_path: Path) -
     assert records["http://t.test/hub.html"].status == "failed" and "timeout" in (records["http://t.test/hub.html"].error or "")
     assert CrawlState(tmp_path / "state", "t").get("http://t.test/hub.html") == first["http://t.test/hub.html"]
     assert not any(r.status == "gone" for r in records.values())
+
+
+def sitemap(entries: dict[str, str]) -> Reply:
+    urls = "".join(f"<url><loc>{u}</loc><lastmod>{m}</lastmod></url>" for u, m in entries.items())
+    body = f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'
+    return Reply(body=body.encode(), content_type="application/xml")
+
+
+def test_trusted_sitemap_lastmod_skips_requests(scripted_server: Start, tmp_path: Path) -> None:
+    pub = "http://sm.test"
+    mods = {f"{pub}/": "2026-01-01", f"{pub}/a.html": "2026-01-01", f"{pub}/b.pdf": "2026-01-01T10:00:00+00:00"}
+    routes: dict = {"/sitemap.xml": sitemap(mods), "/": html("/a.html"), "/a.html": html(text="A"),
+                    "/b.pdf": Reply(body=b"%PDF-1.4 b", content_type="application/pdf")}
+    srv = scripted_server(routes)
+    source = source_for(pub, srv.origin, trust_sitemap_lastmod=True)
+    first = by_url(run_crawl(source, tmp_path))
+    assert {r.status for r in first.values()} == {"new"} and first[f"{pub}/b.pdf"].sitemap_lastmod == mods[f"{pub}/b.pdf"]
+
+    srv.requests.clear()
+    second = run_crawl(source, tmp_path)
+    assert {r.status for r in second.records} == {"unchanged"} and len(second.records) == 3
+    assert sorted(srv.paths()) == ["/robots.txt", "/sitemap.xml"]  # no page was requested
+
+    routes["/a.html"] = html(text="A2")
+    routes["/sitemap.xml"] = sitemap(mods | {f"{pub}/a.html": "2026-02-01"})
+    srv.requests.clear()
+    third = by_url(run_crawl(source, tmp_path))
+    assert third[f"{pub}/a.html"].status == "changed" and third[f"{pub}/"].status == "unchanged"
+    assert sorted(srv.paths()) == ["/a.html", "/robots.txt", "/sitemap.xml"]
+
+    srv.requests.clear()
+    untrusting = by_url(run_crawl(source.model_copy(update={"trust_sitemap_lastmod": False}), tmp_path))
+    assert {r.status for r in untrusting.values()} == {"unchanged"}
+    assert {"/", "/a.html", "/b.pdf"} <= set(srv.paths())  # the default asks the server every time

@@ -84,6 +84,7 @@ class Crawler:
         self.incomplete = False  # a page failed transiently and its links could not be followed
         self.renderer: BrowserRenderer | None = None
         self._robots_lock = asyncio.Lock()
+        self.lastmods: dict[str, str] = {}  # public URL -> <lastmod> from the sitemaps
 
     async def run(self, run_id: str) -> CrawlManifest:
         started = utcnow()
@@ -181,7 +182,11 @@ class Crawler:
                 except AuskunftError as exc:
                     log.info("sitemap %s not used: %s", sm, exc)
                     continue
-                pages, nested = parse_sitemap(res.body or b"")
+                lastmods: dict[str, str] = {}
+                pages, nested = parse_sitemap(res.body or b"", lastmods)
+                for page_url, lastmod in lastmods.items():
+                    if public := normalize(page_url):
+                        self.lastmods[self.scope.to_public(public)] = lastmod
                 found += pages
                 pending += nested
         return found
@@ -210,6 +215,13 @@ class Crawler:
             self.records[url] = rec
             return
         have_prev = prev is not None and prev.sha256 is not None and self.store.has(prev.sha256)
+        lastmod = self.lastmods.get(url)
+        if (src.trust_sitemap_lastmod and have_prev and prev is not None and lastmod and prev.sitemap_lastmod == lastmod
+                and (prev.rendered or self.renderer is None or kind_of(prev.content_type, url) != "html")):
+            # the sitemap says it has not changed since the last fetch: no request at all
+            rec = prev.model_copy(update={"status": "unchanged", "depth": depth, "error": None, "http_status": None})
+            self._discover(rec, self.store.get(prev.sha256 or ""), depth)
+            return
         try:
             res = await self.fetcher.fetch(
                 rec.fetched_url or url,
@@ -243,18 +255,24 @@ class Crawler:
                 "status": "unchanged", "depth": depth, "fetched_at": utcnow(), "http_status": 304, "error": None,
                 "fetched_url": rec.fetched_url,
                 "etag": res.etag or prev.etag, "last_modified": res.last_modified or prev.last_modified,
+                "sitemap_lastmod": lastmod,
             })
             body = self.store.get(prev.sha256 or "")
             if self._wants_render(rec) and not prev.rendered:  # a render that failed last time
                 body = await self._render_into(rec, res.url, body, prev)
         else:
+            rec.sitemap_lastmod = self.lastmods.get(url)
             body = await self._store_body(rec, res, prev if have_prev else None)
-        if kind_of(rec.content_type, url) == "html":
-            links, title = parse_html_links(body, url)
+        self._discover(rec, body, depth)
+
+    def _discover(self, rec: CrawlRecord, body: bytes, depth: int) -> None:
+        """Record the result; an HTML body's links are queued and its <title> kept."""
+        if kind_of(rec.content_type, rec.url) == "html":
+            links, title = parse_html_links(body, rec.url)
             rec.title = rec.title or title
             for link in links:
                 self._enqueue(link, depth + 1)
-        self.records[url] = rec
+        self.records[rec.url] = rec
 
     async def _store_body(self, rec: CrawlRecord, res: FetchResult, prev: CrawlRecord | None) -> bytes:
         """Fill rec from a 200 response (rendering first when the source wants it); returns the stored body."""

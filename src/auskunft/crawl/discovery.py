@@ -27,15 +27,28 @@ def sitemaps_in_robots(text: str | None) -> list[str]:
     return [m.strip() for m in re.findall(r"(?im)^\s*sitemap:\s*(\S+)", text or "")]
 
 
-def parse_sitemap(data: bytes) -> tuple[list[str], list[str]]:
-    """Returns (page URLs, nested sitemap URLs) from a sitemap or sitemap index; garbage gives ([], [])."""
+def parse_sitemap(data: bytes, lastmods: dict[str, str] | None = None) -> tuple[list[str], list[str]]:
+    """Returns (page URLs, nested sitemap URLs) from a sitemap or sitemap index; garbage gives ([], []).
+
+    Pages' <lastmod> values are put into `lastmods` (URL -> text as written) when a dict is given.
+    """
     try:
         root = etree.fromstring(data, parser=etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False))
     except etree.XMLSyntaxError:
         return [], []
-    locs = [(el.getparent(), (el.text or "").strip()) for el in root.iter("{*}loc")]
-    pages = [u for parent, u in locs if u and etree.QName(parent).localname == "url"]
-    nested = [u for parent, u in locs if u and etree.QName(parent).localname == "sitemap"]
+    pages, nested = [], []
+    for el in root.iter("{*}loc"):
+        url, parent = (el.text or "").strip(), el.getparent()
+        if not url or parent is None:
+            continue
+        kind = etree.QName(parent).localname
+        if kind == "sitemap":
+            nested.append(url)
+        elif kind == "url":
+            pages.append(url)
+            lastmod = parent.find("{*}lastmod")
+            if lastmods is not None and lastmod is not None and (lastmod.text or "").strip():
+                lastmods[url] = (lastmod.text or "").strip()
     return pages, nested
 
 
