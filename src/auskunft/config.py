@@ -77,6 +77,7 @@ class Settings(BaseSettings):
     answer_cache_ttl_s: int = 3600
     rate_limit_ip_per_min: int = 30
     rate_limit_session_per_min: int = 12
+    trust_proxy: bool = False  # take the client IP from X-Forwarded-For (only behind your own proxy, e.g. Traefik)
 
     # --- evaluation / tracking -------------------------------------------------------------
     mlflow_tracking_uri: str = ""  # empty: sqlite file under data_dir

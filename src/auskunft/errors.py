@@ -102,6 +102,11 @@ class LLMError(AuskunftError):
     http_status = 502
 
 
+class ConflictError(AuskunftError):
+    code = "conflict"
+    http_status = 409
+
+
 class GateRefusedError(AuskunftError):
     """Evaluation gate refused to promote an index version."""
 

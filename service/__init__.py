@@ -1,0 +1,1 @@
+"""The auskunft HTTP service (Robyn). Start with `auskunft serve` or `python -m service`."""
