@@ -29,7 +29,9 @@ def validate_source(source: Source) -> Source:
         if not croniter.is_valid(source.schedule):
             raise SourceError(f"source {source.name!r}: bad cron expression {source.schedule!r}")
     if source.rate_limit_per_s <= 0 or source.concurrency < 1 or source.max_pages < 1:
-        raise SourceError(f"source {source.name!r}: rate_limit_per_s, concurrency and max_pages must be positive")
+        raise SourceError(
+            f"source {source.name!r}: rate_limit_per_s, concurrency and max_pages must be positive"
+        )
     return source
 
 
@@ -43,8 +45,10 @@ def parse_sources(data: object, origin: str = "sources") -> list[Source]:
         if isinstance(raw, dict):
             unknown = sorted(set(raw) - set(Source.model_fields))
             if unknown:  # a typo such as `max_dept` must not be silently ignored
-                raise SourceError(f"{origin}: source #{i + 1} ({raw.get('name', '?')}): unknown field {unknown[0]!r}; "
-                                  f"known: {', '.join(Source.model_fields)}")
+                raise SourceError(
+                    f"{origin}: source #{i + 1} ({raw.get('name', '?')}): unknown field {unknown[0]!r}; "
+                    f"known: {', '.join(Source.model_fields)}"
+                )
         try:
             source = Source.model_validate(raw)
         except ValidationError as exc:
@@ -74,7 +78,11 @@ def save_sources(path: Path, sources: list[Source]) -> None:
     parse_sources({"sources": [s.model_dump(mode="json") for s in sources]}, str(path))  # validate first
     path = Path(path)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    payload = {"sources": [s.model_dump(mode="json", exclude_defaults=True) | {"name": s.name, "start_urls": s.start_urls}
-                           for s in sources]}
+    payload = {
+        "sources": [
+            s.model_dump(mode="json", exclude_defaults=True) | {"name": s.name, "start_urls": s.start_urls}
+            for s in sources
+        ]
+    }
     tmp.write_text(yaml.safe_dump(payload, sort_keys=False, allow_unicode=True), encoding="utf-8")
     tmp.replace(path)

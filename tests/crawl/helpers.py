@@ -49,7 +49,11 @@ def _handler(server: ScriptedServer) -> type[http.server.BaseHTTPRequestHandler]
         def do_GET(self) -> None:  # noqa: N802
             server.requests.append((time.monotonic(), self.path))
             route = server.routes.get(self.path)
-            reply = Reply(404, b"not found") if route is None else (route if isinstance(route, Reply) else route(self))
+            reply = (
+                Reply(404, b"not found")
+                if route is None
+                else (route if isinstance(route, Reply) else route(self))
+            )
             if reply is None:
                 return
             if reply.delay_s:
@@ -71,18 +75,29 @@ def _handler(server: ScriptedServer) -> type[http.server.BaseHTTPRequestHandler]
 
 def html(*links: str, title: str = "t", text: str = "") -> Reply:
     anchors = "".join(f'<a href="{u}">{u}</a> ' for u in links)
-    return Reply(body=f"<html><head><title>{title}</title></head><body><p>{text}</p>{anchors}</body></html>".encode())
+    return Reply(
+        body=f"<html><head><title>{title}</title></head><body><p>{text}</p>{anchors}</body></html>".encode()
+    )
 
 
 def source_for(public: str, fetch_origin: str, **kw: object) -> Source:
     """A source whose public origin is served by a loopback server (allow_private: loopback is refused otherwise)."""
-    base = {"name": "t", "start_urls": [public + "/"], "host_aliases": {public: fetch_origin}, "allow_private": True,
-            "rate_limit_per_s": 1000.0, "concurrency": 4, "timeout_s": 5.0}
+    base = {
+        "name": "t",
+        "start_urls": [public + "/"],
+        "host_aliases": {public: fetch_origin},
+        "allow_private": True,
+        "rate_limit_per_s": 1000.0,
+        "concurrency": 4,
+        "timeout_s": 5.0,
+    }
     return Source.model_validate(base | kw)
 
 
 def run_crawl(source: Source, data: Path) -> CrawlManifest:
-    return crawl_source(source, raw_store=RawStore(data / "raw"), state=CrawlState(data / "state", source.name))
+    return crawl_source(
+        source, raw_store=RawStore(data / "raw"), state=CrawlState(data / "state", source.name)
+    )
 
 
 def by_url(manifest: CrawlManifest) -> dict[str, CrawlRecord]:

@@ -44,7 +44,9 @@ def test_demo_site_rendered(demo_site: SiteServer, tmp_path: Path, caplog: pytes
     assert "chromium started" not in caplog.text  # unchanged pages are not rendered again
 
 
-def test_browser_requests_stay_in_scope(scripted_server: Callable[[dict], ScriptedServer], tmp_path: Path) -> None:
+def test_browser_requests_stay_in_scope(
+    scripted_server: Callable[[dict], ScriptedServer], tmp_path: Path
+) -> None:
     other = scripted_server({"/x.js": Reply(body=b"document.title='pwned'", content_type="text/javascript")})
     page = f"""<html><head><title>ok</title><script src="http://localhost:{other.port}/x.js"></script></head>
       <body><div id="d"></div><img src="http://169.254.169.254/latest/meta-data/">
@@ -58,10 +60,14 @@ def test_browser_requests_stay_in_scope(scripted_server: Callable[[dict], Script
     assert "<title>ok</title>" in body
 
 
-def test_failed_render_is_retried_next_run(scripted_server: Callable[[dict], ScriptedServer], tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    page = b"<html><head><title>js</title></head><body><p id='p'></p><script>document.getElementById('p')" \
-           b".textContent = 'rendered ' + (6 * 7);</script></body></html>"
+def test_failed_render_is_retried_next_run(
+    scripted_server: Callable[[dict], ScriptedServer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = (
+        b"<html><head><title>js</title></head><body><p id='p'></p><script>document.getElementById('p')"
+        b".textContent = 'rendered ' + (6 * 7);</script></body></html>"
+    )
+
     def answer(handler: http.server.BaseHTTPRequestHandler) -> Reply:
         if handler.headers.get("If-None-Match") == '"v1"':
             return Reply(304, headers={"ETag": '"v1"'})

@@ -31,9 +31,14 @@ def reachable(root: Path, public: str) -> tuple[set[str], set[str]]:
             continue
         for href in re.findall(r'href="?([^" >]+)', file.read_text(encoding="utf-8", errors="replace")):
             link = urljoin(url, href).split("#")[0]
-            if not link.startswith(public + "/") or re.search(r"\.(css|png|jpe?g|svg|ico|js|ttf|woff2?)$", link):
+            if not link.startswith(public + "/") or re.search(
+                r"\.(css|png|jpe?g|svg|ico|js|ttf|woff2?)$", link
+            ):
                 continue
-            if not link.endswith((".html", ".pdf", "/")) and (root / urlsplit(link).path.lstrip("/")).is_dir():
+            if (
+                not link.endswith((".html", ".pdf", "/"))
+                and (root / urlsplit(link).path.lstrip("/")).is_dir()
+            ):
                 link += "/"  # the server redirects directory URLs to their slash form
             if link not in seen:
                 seen.add(link)
@@ -53,7 +58,12 @@ def test_acker_site(acker_site: SiteServer, tmp_path: Path) -> None:
     for url in expected:
         rec = records[url]
         assert rec.fetched_url and rec.fetched_url.startswith(acker_site.origin)  # fetched via the alias
-        assert RawStore(tmp_path / "raw").get(rec.sha256 or "")[:5] in (b"%PDF-", b"<!DOC", b"<!doc", b"<html")
+        assert RawStore(tmp_path / "raw").get(rec.sha256 or "")[:5] in (
+            b"%PDF-",
+            b"<!DOC",
+            b"<!doc",
+            b"<html",
+        )
         assert rec.content_type == ("application/pdf" if url.endswith(".pdf") else "text/html")
     assert records[ACKER + "/"].title and "Ackersyndikat" in records[ACKER + "/"].title
 

@@ -38,13 +38,17 @@ def test_demo_recrawl_change_and_delete(tmp_path: Path) -> None:
         assert all(r.sha256 == by_url(first)[r.url].sha256 for r in second.records if r.url in kept)
 
         page = site / "wettkampf" / "regeln.html"
-        page.write_text(page.read_text(encoding="utf-8").replace("</main>", "<p>Neue Regel 12.</p></main>"),
-                        encoding="utf-8")
+        page.write_text(
+            page.read_text(encoding="utf-8").replace("</main>", "<p>Neue Regel 12.</p></main>"),
+            encoding="utf-8",
+        )
         third = by_url(run_crawl(source, data))
         changed = {u for u, r in third.items() if r.status != "unchanged" and u in kept}
         assert changed == {DEMO + "/wettkampf/regeln.html"}
         assert third[DEMO + "/wettkampf/regeln.html"].status == "changed"
-        assert b"Neue Regel 12." in RawStore(data / "raw").get(third[DEMO + "/wettkampf/regeln.html"].sha256 or "")
+        assert b"Neue Regel 12." in RawStore(data / "raw").get(
+            third[DEMO + "/wettkampf/regeln.html"].sha256 or ""
+        )
 
         (site / "dokumente" / "jugendordnung.pdf").unlink()
         fourth = run_crawl(source, data)
@@ -79,7 +83,10 @@ def test_hash_decides_without_validators(scripted_server: Start, tmp_path: Path)
     routes["/b.html"] = html(text="B2")
     records = by_url(run_crawl(source, tmp_path))
     assert {u: r.status for u, r in records.items()} == {
-        "http://plain.test/": "unchanged", "http://plain.test/a.html": "unchanged", "http://plain.test/b.html": "changed"}
+        "http://plain.test/": "unchanged",
+        "http://plain.test/a.html": "unchanged",
+        "http://plain.test/b.html": "changed",
+    }
 
 
 def test_gone_when_no_longer_linked_but_not_when_truncated(scripted_server: Start, tmp_path: Path) -> None:
@@ -95,7 +102,9 @@ def test_gone_when_no_longer_linked_but_not_when_truncated(scripted_server: Star
 
     routes["/"] = html("/a.html")
     records = by_url(run_crawl(source, tmp_path))
-    assert records["http://g.test/b.html"].status == "gone" and records["http://g.test/c.html"].status == "gone"
+    assert (
+        records["http://g.test/b.html"].status == "gone" and records["http://g.test/c.html"].status == "gone"
+    )
     assert records["http://g.test/a.html"].status == "unchanged"
     assert set(CrawlState(tmp_path / "state", "t").records) == {"http://g.test/", "http://g.test/a.html"}
 
@@ -107,12 +116,21 @@ def test_transient_failure_keeps_state(scripted_server: Start, tmp_path: Path) -
     first = by_url(run_crawl(source, tmp_path))
     routes["/hub.html"] = Reply(503, b"busy")
     records = by_url(run_crawl(source, tmp_path))
-    assert records["http://t.test/hub.html"].status == "failed" and records["http://t.test/hub.html"].error == "HTTP 503"
-    assert records["http://t.test/leaf.html"].status == "unchanged"  # still reached via the hub's stored links
+    assert (
+        records["http://t.test/hub.html"].status == "failed"
+        and records["http://t.test/hub.html"].error == "HTTP 503"
+    )
+    assert (
+        records["http://t.test/leaf.html"].status == "unchanged"
+    )  # still reached via the hub's stored links
     routes["/hub.html"] = Reply(body=b"slow", delay_s=2)
     records = by_url(run_crawl(source, tmp_path))
-    assert records["http://t.test/hub.html"].status == "failed" and "timeout" in (records["http://t.test/hub.html"].error or "")
-    assert CrawlState(tmp_path / "state", "t").get("http://t.test/hub.html") == first["http://t.test/hub.html"]
+    assert records["http://t.test/hub.html"].status == "failed" and "timeout" in (
+        records["http://t.test/hub.html"].error or ""
+    )
+    assert (
+        CrawlState(tmp_path / "state", "t").get("http://t.test/hub.html") == first["http://t.test/hub.html"]
+    )
     assert not any(r.status == "gone" for r in records.values())
 
 
@@ -124,13 +142,23 @@ def sitemap(entries: dict[str, str]) -> Reply:
 
 def test_trusted_sitemap_lastmod_skips_requests(scripted_server: Start, tmp_path: Path) -> None:
     pub = "http://sm.test"
-    mods = {f"{pub}/": "2026-01-01", f"{pub}/a.html": "2026-01-01", f"{pub}/b.pdf": "2026-01-01T10:00:00+00:00"}
-    routes: dict = {"/sitemap.xml": sitemap(mods), "/": html("/a.html"), "/a.html": html(text="A"),
-                    "/b.pdf": Reply(body=b"%PDF-1.4 b", content_type="application/pdf")}
+    mods = {
+        f"{pub}/": "2026-01-01",
+        f"{pub}/a.html": "2026-01-01",
+        f"{pub}/b.pdf": "2026-01-01T10:00:00+00:00",
+    }
+    routes: dict = {
+        "/sitemap.xml": sitemap(mods),
+        "/": html("/a.html"),
+        "/a.html": html(text="A"),
+        "/b.pdf": Reply(body=b"%PDF-1.4 b", content_type="application/pdf"),
+    }
     srv = scripted_server(routes)
     source = source_for(pub, srv.origin, trust_sitemap_lastmod=True)
     first = by_url(run_crawl(source, tmp_path))
-    assert {r.status for r in first.values()} == {"new"} and first[f"{pub}/b.pdf"].sitemap_lastmod == mods[f"{pub}/b.pdf"]
+    assert {r.status for r in first.values()} == {"new"} and first[f"{pub}/b.pdf"].sitemap_lastmod == mods[
+        f"{pub}/b.pdf"
+    ]
 
     srv.requests.clear()
     second = run_crawl(source, tmp_path)

@@ -58,8 +58,11 @@ def test_round_trip(tmp_path: Path) -> None:
         ('{name: a, start_urls: ["https://x.de/"], schedule: "61 3 * * *"}', "bad cron"),
         ('{name: a, start_urls: ["ftp://x.de/"]}', "not an http(s) URL"),
         ('{name: a, start_urls: ["x.de"]}', "not an http(s) URL"),
-        ('{name: a, start_urls: []}', "start_urls is empty"),
-        ('{name: a, start_urls: ["https://x.de/"], host_aliases: {"https://x.de": "127.0.0.1:80"}}', "not an http(s) URL"),
+        ("{name: a, start_urls: []}", "start_urls is empty"),
+        (
+            '{name: a, start_urls: ["https://x.de/"], host_aliases: {"https://x.de": "127.0.0.1:80"}}',
+            "not an http(s) URL",
+        ),
         ('{name: "Bad Name", start_urls: ["https://x.de/"]}', "field 'name'"),
         ('{name: a, start_urls: ["https://x.de/"], max_depth: deep}', "field 'max_depth'"),
         ('{name: a, start_urls: ["https://x.de/"], rate_limit_per_s: 0}', "must be positive"),

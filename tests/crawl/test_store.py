@@ -32,7 +32,12 @@ def record(url: str, status: str = "new", sha: str | None = "ab" * 32) -> CrawlR
 def test_crawl_state_persists(tmp_path: Path) -> None:
     state = CrawlState(tmp_path / "state", "s")
     assert state.records == {} and state.get("https://v.example/") is None
-    state.replace({"https://v.example/": record("https://v.example/"), "https://v.example/a": record("https://v.example/a")})
+    state.replace(
+        {
+            "https://v.example/": record("https://v.example/"),
+            "https://v.example/a": record("https://v.example/a"),
+        }
+    )
     assert state.path == tmp_path / "state" / "s" / "state.json"
     again = CrawlState(tmp_path / "state", "s")
     assert again.get("https://v.example/a") == state.get("https://v.example/a")
@@ -43,8 +48,12 @@ def test_crawl_state_persists(tmp_path: Path) -> None:
 
 
 def test_manifest_round_trip(tmp_path: Path) -> None:
-    manifest = CrawlManifest(source="s", run_id="r1", started_at=datetime(2026, 1, 1, tzinfo=UTC),
-                             records=[record("https://v.example/"), record("https://v.example/x", "failed", None)])
+    manifest = CrawlManifest(
+        source="s",
+        run_id="r1",
+        started_at=datetime(2026, 1, 1, tzinfo=UTC),
+        records=[record("https://v.example/"), record("https://v.example/x", "failed", None)],
+    )
     path = tmp_path / "runs" / "manifest.json"
     save_manifest(manifest, path)
     loaded = load_manifest(path)

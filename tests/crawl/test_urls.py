@@ -6,7 +6,13 @@ import asyncio
 
 import pytest
 
-from auskunft.crawl.discovery import parse_html_links, parse_robots, parse_sitemap, sitemaps_in_robots
+from auskunft.crawl.discovery import (
+    crawl_delay,
+    parse_html_links,
+    parse_robots,
+    parse_sitemap,
+    sitemaps_in_robots,
+)
 from auskunft.crawl.guard import check_url
 from auskunft.crawl.scope import Scope, normalize
 from auskunft.errors import BlockedURLError
@@ -28,6 +34,12 @@ from auskunft.models import Source
         ("javascript:void(0)", "https://example.org/", None),
         ("#only-fragment", "https://example.org/", None),
         ("ftp://example.org/file", None, None),
+        (
+            "Satzung Ü.pdf",
+            "https://example.org/dokumente/",
+            "https://example.org/dokumente/Satzung%20%C3%9C.pdf",
+        ),
+        ("/a%20b?q=x y&r=%C3%BC", "https://example.org/", "https://example.org/a%20b?q=x%20y&r=%C3%BC"),
     ],
 )
 def test_normalize(raw: str, base: str | None, expected: str | None) -> None:
@@ -35,8 +47,11 @@ def test_normalize(raw: str, base: str | None, expected: str | None) -> None:
 
 
 def make_scope(**kw: object) -> Scope:
-    base = {"name": "s", "start_urls": ["https://Verband.example/"],
-            "host_aliases": {"https://verband.example": "http://127.0.0.1:9999"}}
+    base = {
+        "name": "s",
+        "start_urls": ["https://Verband.example/"],
+        "host_aliases": {"https://verband.example": "http://127.0.0.1:9999"},
+    }
     return Scope(Source.model_validate(base | kw))
 
 
@@ -52,7 +67,9 @@ def test_aliases_map_both_ways() -> None:
 
 
 def test_scope_rules() -> None:
-    scope = make_scope(include=[r"/verband/|/dokumente/"], exclude=[r"\?print=1$", "/intern/"], follow_pdfs=False)
+    scope = make_scope(
+        include=[r"/verband/|/dokumente/"], exclude=[r"\?print=1$", "/intern/"], follow_pdfs=False
+    )
     assert scope.in_scope("https://verband.example/verband/a.html") == (True, "")
     assert scope.in_scope("https://other.example/verband/a.html") == (False, "host not allowed")
     assert scope.in_scope("https://verband.example/news/") == (False, "not matched by include")
@@ -90,6 +107,17 @@ def test_robots() -> None:
     assert parse_robots(None).can_fetch("x", "https://v.example/")
 
 
+def test_crawl_delay() -> None:
+    text = (
+        "User-agent: googlebot\nCrawl-delay: 9\n\nUser-agent: auskunft-bot\nUser-agent: other\nDisallow: /x\n"
+        "Crawl-delay: 0.5\n\nUser-agent: *\nCrawl-delay: 2  # slow\n"
+    )
+    assert crawl_delay(text, "auskunft-bot/0.1 (+https://x)") == 0.5
+    assert crawl_delay(text, "somebot/1.0") == 2.0
+    assert crawl_delay("User-agent: *\nDisallow: /\n", "a/1") is None
+    assert crawl_delay(None, "a/1") is None
+
+
 def test_links_and_title() -> None:
     body = b"""<html><head><title>  Die   Satzung </title><base href="https://v.example/docs/"></head><body>
       <a href="a.html#x">a</a> <a href="/b/">b</a> <a href="mailto:x@y.de">m</a> <a rel="nofollow" href="/nf">n</a>
@@ -97,8 +125,12 @@ def test_links_and_title() -> None:
     </body></html>"""
     links, title = parse_html_links(body, "https://v.example/start/")
     assert title == "Die Satzung"
-    assert links == ["https://v.example/docs/a.html", "https://v.example/b/", "https://other.example/",
-                     "https://v.example/docs/p2.html"]
+    assert links == [
+        "https://v.example/docs/a.html",
+        "https://v.example/b/",
+        "https://other.example/",
+        "https://v.example/docs/p2.html",
+    ]
     assert parse_html_links(b"", "https://v.example/") == ([], None)
 
 
@@ -106,13 +138,21 @@ def test_guard() -> None:
     async def check(url: str, **kw: object) -> None:
         await check_url(url, **kw)  # type: ignore[arg-type]
 
-    for url in ("http://127.0.0.1:8080/", "http://localhost/", "http://169.254.169.254/latest/meta-data/",
-                "http://10.1.2.3/", "http://[::1]/", "http://0.0.0.0/"):
+    for url in (
+        "http://127.0.0.1:8080/",
+        "http://localhost/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.1.2.3/",
+        "http://[::1]/",
+        "http://0.0.0.0/",
+    ):
         with pytest.raises(BlockedURLError, match="non-public address"):
             asyncio.run(check(url, allow_private=False))
     # allow_private trusts only the source's own hosts
     asyncio.run(check("http://127.0.0.1:8080/", allow_private=True, trusted_hosts=frozenset({"127.0.0.1"})))
     with pytest.raises(BlockedURLError, match="169.254.169.254"):
-        asyncio.run(check("http://169.254.169.254/", allow_private=True, trusted_hosts=frozenset({"127.0.0.1"})))
+        asyncio.run(
+            check("http://169.254.169.254/", allow_private=True, trusted_hosts=frozenset({"127.0.0.1"}))
+        )
     with pytest.raises(BlockedURLError, match="unsupported URL"):
         asyncio.run(check("file:///etc/passwd", allow_private=True))

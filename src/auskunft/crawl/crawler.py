@@ -29,7 +29,13 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
 
-from auskunft.crawl.discovery import parse_html_links, parse_robots, parse_sitemap, sitemaps_in_robots
+from auskunft.crawl.discovery import (
+    crawl_delay,
+    parse_html_links,
+    parse_robots,
+    parse_sitemap,
+    sitemaps_in_robots,
+)
 from auskunft.crawl.fetcher import Fetcher, FetchResult, RateLimiter, kind_of
 from auskunft.crawl.render import BrowserRenderer
 from auskunft.crawl.scope import Scope, normalize, origin_of
@@ -39,6 +45,7 @@ from auskunft.models import CrawlManifest, CrawlRecord, Source, sha256_bytes, ut
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+MAX_CRAWL_DELAY_S = 60.0  # a robots.txt Crawl-delay above this is capped (logged)
 
 
 def run_sync(coro: Coroutine[Any, Any, T]) -> T:
@@ -63,14 +70,24 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
     return box["value"]
 
 
-def crawl_source(source: Source, *, raw_store: RawStore, state: CrawlState, progress: bool = False,
-                 run_id: str | None = None) -> CrawlManifest:
+def crawl_source(
+    source: Source,
+    *,
+    raw_store: RawStore,
+    state: CrawlState,
+    progress: bool = False,
+    run_id: str | None = None,
+) -> CrawlManifest:
     """Crawl a source and return the manifest; the state is updated, raw bodies land in the store."""
-    return run_sync(Crawler(source, raw_store, state, progress=progress).run(run_id or utcnow().strftime("%Y%m%dT%H%M%S")))
+    return run_sync(
+        Crawler(source, raw_store, state, progress=progress).run(run_id or utcnow().strftime("%Y%m%dT%H%M%S"))
+    )
 
 
 class Crawler:
-    def __init__(self, source: Source, raw_store: RawStore, state: CrawlState, *, progress: bool = False) -> None:
+    def __init__(
+        self, source: Source, raw_store: RawStore, state: CrawlState, *, progress: bool = False
+    ) -> None:
         self.source = source
         self.store = raw_store
         self.state = state
@@ -89,16 +106,22 @@ class Crawler:
     async def run(self, run_id: str) -> CrawlManifest:
         started = utcnow()
         src = self.source
-        self.fetcher = Fetcher(user_agent=src.user_agent, timeout_s=src.timeout_s, max_bytes=src.max_file_bytes,
-                               allow_private=src.allow_private, trusted_hosts=self.scope.trusted_fetch_hosts(),
-                               to_fetch=self.scope.to_fetch,
-                               limiter=RateLimiter(src.rate_limit_per_s, src.concurrency))
+        self.fetcher = Fetcher(
+            user_agent=src.user_agent,
+            timeout_s=src.timeout_s,
+            max_bytes=src.max_file_bytes,
+            allow_private=src.allow_private,
+            trusted_hosts=self.scope.trusted_fetch_hosts(),
+            to_fetch=self.scope.to_fetch,
+            limiter=RateLimiter(src.rate_limit_per_s, src.concurrency),
+        )
         self.queue: asyncio.Queue[tuple[str, int]] = asyncio.Queue()
         bar = _Progress(self.progress, src.name)
         try:
             if src.render_js:  # started lazily: an unchanged re-crawl never launches the browser
-                self.renderer = BrowserRenderer(timeout_s=src.timeout_s, user_agent=src.user_agent,
-                                                request_ok=self.scope.host_allowed)
+                self.renderer = BrowserRenderer(
+                    timeout_s=src.timeout_s, user_agent=src.user_agent, request_ok=self.scope.host_allowed
+                )
                 self._renderer_lock = asyncio.Lock()
             for url in self.scope.start_urls:
                 self._enqueue(url, 0)
@@ -117,8 +140,13 @@ class Crawler:
                 await self.renderer.close()
         self._mark_gone()
         self._save_state()
-        return CrawlManifest(source=src.name, run_id=run_id, started_at=started, finished_at=utcnow(),
-                             records=sorted(self.records.values(), key=lambda r: r.url))
+        return CrawlManifest(
+            source=src.name,
+            run_id=run_id,
+            started_at=started,
+            finished_at=utcnow(),
+            records=sorted(self.records.values(), key=lambda r: r.url),
+        )
 
     # -------------------------------------------------------------------------------- discovery
     def _enqueue(self, url: str, depth: int) -> None:
@@ -141,8 +169,11 @@ class Crawler:
         if len(self.seen) >= self.source.max_pages:
             self.truncated = True
             return False
-        if self.source.respect_robots and origin_of(url) in self.robots and \
-                not self.robots[origin_of(url)].can_fetch(self.source.user_agent, url):
+        if (
+            self.source.respect_robots
+            and origin_of(url) in self.robots
+            and not self.robots[origin_of(url)].can_fetch(self.source.user_agent, url)
+        ):
             return False
         self.seen.add(url)
         return True
@@ -153,8 +184,11 @@ class Crawler:
             if origin not in self.robots:
                 text, disallow_all = None, False
                 try:
-                    res = await self.fetcher.fetch(self.scope.to_fetch(origin + "/robots.txt"), accept_kinds=("any",),
-                                                   redirect_ok=self.scope.host_allowed)
+                    res = await self.fetcher.fetch(
+                        self.scope.to_fetch(origin + "/robots.txt"),
+                        accept_kinds=("any",),
+                        redirect_ok=self.scope.host_allowed,
+                    )
                     text = (res.body or b"").decode("utf-8", "replace")
                 except FetchError as exc:
                     # 4xx: no robots.txt, all allowed; 5xx/timeouts: assume disallowed (as search engines do)
@@ -162,6 +196,13 @@ class Crawler:
                     log.info("robots.txt of %s: %s", origin, exc)
                 self.robots[origin] = parse_robots(text, disallow_all=disallow_all)
                 self.robots_text[origin] = text
+                delay = crawl_delay(text, self.source.user_agent) if self.source.respect_robots else None
+                if delay:
+                    capped = min(float(delay), MAX_CRAWL_DELAY_S)
+                    log.info("robots.txt of %s asks for Crawl-delay %s s (using %s s)", origin, delay, capped)
+                    self.fetcher.limiter.slow_down(
+                        urlsplit(self.scope.to_fetch(origin + "/")).hostname or "", capped
+                    )
         return self.robots[origin]
 
     async def _sitemap_urls(self) -> list[str]:
@@ -177,8 +218,9 @@ class Crawler:
                     continue
                 done.add(sm)
                 try:
-                    res = await self.fetcher.fetch(self.scope.to_fetch(sm), accept_kinds=("any",),
-                                                   redirect_ok=self.scope.host_allowed)
+                    res = await self.fetcher.fetch(
+                        self.scope.to_fetch(sm), accept_kinds=("any",), redirect_ok=self.scope.host_allowed
+                    )
                 except AuskunftError as exc:
                     log.info("sitemap %s not used: %s", sm, exc)
                     continue
@@ -199,15 +241,22 @@ class Crawler:
                 await self._visit(url, depth)
             except Exception as exc:  # never let one URL kill the crawl
                 log.exception("unexpected error on %s", url)
-                self.records[url] = CrawlRecord(url=url, source=self.source.name, status="failed", depth=depth,
-                                                error=f"{type(exc).__name__}: {exc}")
+                self.records[url] = CrawlRecord(
+                    url=url,
+                    source=self.source.name,
+                    status="failed",
+                    depth=depth,
+                    error=f"{type(exc).__name__}: {exc}",
+                )
             finally:
                 bar.advance(url)
                 self.queue.task_done()
 
     async def _visit(self, url: str, depth: int) -> None:
         src = self.source
-        rec = CrawlRecord(url=url, source=src.name, status="failed", depth=depth, fetched_url=self.scope.to_fetch(url))
+        rec = CrawlRecord(
+            url=url, source=src.name, status="failed", depth=depth, fetched_url=self.scope.to_fetch(url)
+        )
         prev = self.state.get(url)
         if src.respect_robots and not (await self._robots_for(url)).can_fetch(src.user_agent, url):
             # never requested; a page the site now disallows leaves the index
@@ -216,10 +265,18 @@ class Crawler:
             return
         have_prev = prev is not None and prev.sha256 is not None and self.store.has(prev.sha256)
         lastmod = self.lastmods.get(url)
-        if (src.trust_sitemap_lastmod and have_prev and prev is not None and lastmod and prev.sitemap_lastmod == lastmod
-                and (prev.rendered or self.renderer is None or kind_of(prev.content_type, url) != "html")):
+        if (
+            src.trust_sitemap_lastmod
+            and have_prev
+            and prev is not None
+            and lastmod
+            and prev.sitemap_lastmod == lastmod
+            and (prev.rendered or self.renderer is None or kind_of(prev.content_type, url) != "html")
+        ):
             # the sitemap says it has not changed since the last fetch: no request at all
-            rec = prev.model_copy(update={"status": "unchanged", "depth": depth, "error": None, "http_status": None})
+            rec = prev.model_copy(
+                update={"status": "unchanged", "depth": depth, "error": None, "http_status": None}
+            )
             self._discover(rec, self.store.get(prev.sha256 or ""), depth)
             return
         try:
@@ -251,12 +308,19 @@ class Crawler:
             have_prev = prev is not None and prev.sha256 is not None and self.store.has(prev.sha256)
             rec = CrawlRecord(url=url, source=src.name, status="failed", depth=depth, fetched_url=res.url)
         if res.status == 304 and prev is not None:
-            rec = prev.model_copy(update={
-                "status": "unchanged", "depth": depth, "fetched_at": utcnow(), "http_status": 304, "error": None,
-                "fetched_url": rec.fetched_url,
-                "etag": res.etag or prev.etag, "last_modified": res.last_modified or prev.last_modified,
-                "sitemap_lastmod": lastmod,
-            })
+            rec = prev.model_copy(
+                update={
+                    "status": "unchanged",
+                    "depth": depth,
+                    "fetched_at": utcnow(),
+                    "http_status": 304,
+                    "error": None,
+                    "fetched_url": rec.fetched_url,
+                    "etag": res.etag or prev.etag,
+                    "last_modified": res.last_modified or prev.last_modified,
+                    "sitemap_lastmod": lastmod,
+                }
+            )
             body = self.store.get(prev.sha256 or "")
             if self._wants_render(rec) and not prev.rendered:  # a render that failed last time
                 body = await self._render_into(rec, res.url, body, prev)
@@ -279,10 +343,17 @@ class Crawler:
         body = res.body or b""
         rec.http_status, rec.etag, rec.last_modified = res.status, res.etag, res.last_modified
         rec.content_type = (res.content_type or "").split(";")[0].strip().lower() or None
-        if rec.content_type in (None, "application/octet-stream") and kind_of(rec.content_type, rec.url) == "pdf":
+        if (
+            rec.content_type in (None, "application/octet-stream")
+            and kind_of(rec.content_type, rec.url) == "pdf"
+        ):
             rec.content_type = "application/pdf"
         rec.http_sha256 = sha256_bytes(body)
-        if prev is not None and prev.http_sha256 == rec.http_sha256 and (prev.rendered or not self._wants_render(rec)):
+        if (
+            prev is not None
+            and prev.http_sha256 == rec.http_sha256
+            and (prev.rendered or not self._wants_render(rec))
+        ):
             rec.status, rec.sha256, rec.rendered = "unchanged", prev.sha256, prev.rendered
             rec.size, rec.title = prev.size, prev.title
             return self.store.get(prev.sha256 or "")
@@ -293,7 +364,9 @@ class Crawler:
     def _wants_render(self, rec: CrawlRecord) -> bool:
         return self.renderer is not None and kind_of(rec.content_type, rec.url) == "html"
 
-    async def _render_into(self, rec: CrawlRecord, fetch_url: str, http_body: bytes, prev: CrawlRecord | None) -> bytes:
+    async def _render_into(
+        self, rec: CrawlRecord, fetch_url: str, http_body: bytes, prev: CrawlRecord | None
+    ) -> bytes:
         """Render `fetch_url` (the final URL the guarded HTTP fetch reached) and store the DOM.
 
         One retry; if rendering still fails the HTTP body is stored (rendered=False, reason in error) and the
@@ -341,8 +414,9 @@ class Crawler:
             return  # an incomplete crawl proves nothing about URLs it did not reach
         for url, prev in self.state.records.items():
             if url not in self.records and prev.status != "gone":
-                self.records[url] = prev.model_copy(update={"status": "gone", "fetched_at": utcnow(),
-                                                            "error": "no longer linked or listed"})
+                self.records[url] = prev.model_copy(
+                    update={"status": "gone", "fetched_at": utcnow(), "error": "no longer linked or listed"}
+                )
 
     def _save_state(self) -> None:
         new: dict[str, CrawlRecord] = {}
@@ -369,8 +443,13 @@ class _Progress:
         if enabled:
             from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-            self._bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed} URLs"),
-                                 TimeElapsedColumn(), transient=False)
+            self._bar = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                TextColumn("{task.completed} URLs"),
+                TimeElapsedColumn(),
+                transient=False,
+            )
             self._bar.start()
             self._task = self._bar.add_task(f"crawl {name}", total=None)
 

@@ -23,6 +23,37 @@ def parse_robots(text: str | None, *, disallow_all: bool = False) -> RobotFilePa
     return parser
 
 
+def crawl_delay(text: str | None, user_agent: str) -> float | None:
+    """Crawl-delay for `user_agent` (its own group, else `*`); fractions allowed (urllib's parser drops them)."""
+    token = user_agent.split("/", 1)[0].strip().lower()
+    delays: dict[str, float] = {}
+    agents: list[str] = []
+    in_rules = False
+    for raw in (text or "").splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if ":" not in line:
+            continue
+        key, value = (part.strip() for part in line.split(":", 1))
+        key = key.lower()
+        if key == "user-agent":
+            if in_rules:
+                agents, in_rules = [], False
+            agents.append(value.lower())
+            continue
+        in_rules = True
+        if key == "crawl-delay":
+            try:
+                delay = float(value)
+            except ValueError:
+                continue
+            for agent in agents:
+                delays.setdefault(agent, delay)
+    for agent, delay in delays.items():
+        if agent != "*" and agent in token:
+            return delay
+    return delays.get("*")
+
+
 def sitemaps_in_robots(text: str | None) -> list[str]:
     return [m.strip() for m in re.findall(r"(?im)^\s*sitemap:\s*(\S+)", text or "")]
 
@@ -33,7 +64,9 @@ def parse_sitemap(data: bytes, lastmods: dict[str, str] | None = None) -> tuple[
     Pages' <lastmod> values are put into `lastmods` (URL -> text as written) when a dict is given.
     """
     try:
-        root = etree.fromstring(data, parser=etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False))
+        root = etree.fromstring(
+            data, parser=etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+        )
     except etree.XMLSyntaxError:
         return [], []
     pages, nested = [], []

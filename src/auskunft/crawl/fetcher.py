@@ -58,6 +58,11 @@ class RateLimiter:
         self._next: dict[str, float] = defaultdict(float)
         self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._sems: dict[str, asyncio.Semaphore] = {}
+        self._interval: dict[str, float] = {}  # per-host override (robots.txt Crawl-delay)
+
+    def slow_down(self, host: str, interval_s: float) -> None:
+        """Space requests to `host` at least `interval_s` apart (never faster than the source's rate)."""
+        self._interval[host] = max(self.interval, interval_s)
 
     def semaphore(self, host: str) -> asyncio.Semaphore:
         if host not in self._sems:
@@ -68,7 +73,7 @@ class RateLimiter:
         async with self._locks[host]:
             now = time.monotonic()
             start = max(now, self._next[host])
-            self._next[host] = start + self.interval
+            self._next[host] = start + self._interval.get(host, self.interval)
         if start > now:
             await asyncio.sleep(start - now)
 
@@ -76,9 +81,18 @@ class RateLimiter:
 class Fetcher:
     """GETs with per-host politeness; `timeout_s` bounds connect and each read, 5 x timeout_s a whole body."""
 
-    def __init__(self, *, user_agent: str, timeout_s: float, max_bytes: int, allow_private: bool,
-                 limiter: RateLimiter, max_redirects: int = 5, trusted_hosts: frozenset[str] = frozenset(),
-                 to_fetch: Callable[[str], str] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        user_agent: str,
+        timeout_s: float,
+        max_bytes: int,
+        allow_private: bool,
+        limiter: RateLimiter,
+        max_redirects: int = 5,
+        trusted_hosts: frozenset[str] = frozenset(),
+        to_fetch: Callable[[str], str] | None = None,
+    ) -> None:
         self.to_fetch = to_fetch or (lambda url: url)  # host aliases apply to redirect targets too
         self.max_bytes = max_bytes
         self.allow_private = allow_private
@@ -87,7 +101,10 @@ class Fetcher:
         self.limiter = limiter
         self.max_redirects = max_redirects
         self.client = httpx.AsyncClient(
-            headers={"User-Agent": user_agent, "Accept": "text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.5"},
+            headers={
+                "User-Agent": user_agent,
+                "Accept": "text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.5",
+            },
             timeout=httpx.Timeout(timeout_s),
             follow_redirects=False,
             trust_env=False,
@@ -96,9 +113,15 @@ class Fetcher:
     async def aclose(self) -> None:
         await self.client.aclose()
 
-    async def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
-                    accept_kinds: tuple[str, ...] = ("html", "pdf"),
-                    redirect_ok: Callable[[str], bool] | None = None) -> FetchResult:
+    async def fetch(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        accept_kinds: tuple[str, ...] = ("html", "pdf"),
+        redirect_ok: Callable[[str], bool] | None = None,
+    ) -> FetchResult:
         """GET `url`, following up to max_redirects hops, each checked by the SSRF guard and `redirect_ok`.
 
         Returns status 200 with the body, or 304 without one. Raises BlockedURLError (policy: guard,
@@ -119,8 +142,11 @@ class Fetcher:
                     async with asyncio.timeout(self.total_timeout_s):
                         result = await self._get(current, headers, accept_kinds)
                 except TimeoutError as exc:
-                    raise FetchError(f"timeout: body not complete after {self.total_timeout_s:g} s",
-                                     transient=True, code="timeout") from exc
+                    raise FetchError(
+                        f"timeout: body not complete after {self.total_timeout_s:g} s",
+                        transient=True,
+                        code="timeout",
+                    ) from exc
             if isinstance(result, str):  # redirect target
                 if redirect_ok is not None and not redirect_ok(result):
                     raise BlockedURLError(f"redirect to {result} leaves the source's scope", code="redirect")
@@ -129,7 +155,9 @@ class Fetcher:
             return result
         raise FetchError(f"too many redirects from {url}")
 
-    async def _get(self, url: str, headers: dict[str, str], accept_kinds: tuple[str, ...]) -> FetchResult | str:
+    async def _get(
+        self, url: str, headers: dict[str, str], accept_kinds: tuple[str, ...]
+    ) -> FetchResult | str:
         try:
             async with self.client.stream("GET", url, headers=headers) as resp:
                 if resp.status_code in (301, 302, 303, 304, 307, 308) or resp.status_code >= 400:
@@ -137,21 +165,29 @@ class Fetcher:
                 if resp.status_code in (301, 302, 303, 307, 308) and "location" in resp.headers:
                     return str(resp.url.join(resp.headers["location"]))
                 common = {
-                    "url": str(resp.url), "status": resp.status_code,
+                    "url": str(resp.url),
+                    "status": resp.status_code,
                     "content_type": resp.headers.get("content-type"),
-                    "etag": resp.headers.get("etag"), "last_modified": resp.headers.get("last-modified"),
+                    "etag": resp.headers.get("etag"),
+                    "last_modified": resp.headers.get("last-modified"),
                 }
                 if resp.status_code == 304:
                     return FetchResult(**common)
                 if resp.status_code >= 400:
                     transient = resp.status_code in (408, 425, 429) or resp.status_code >= 500
-                    raise FetchError(f"HTTP {resp.status_code}", transient=transient, code=f"http_{resp.status_code}")
+                    raise FetchError(
+                        f"HTTP {resp.status_code}", transient=transient, code=f"http_{resp.status_code}"
+                    )
                 kind = kind_of(common["content_type"], url)
                 if "any" not in accept_kinds and kind not in accept_kinds:
-                    raise BlockedURLError(f"content type {common['content_type']!r} not crawled", code="content_type")
+                    raise BlockedURLError(
+                        f"content type {common['content_type']!r} not crawled", code="content_type"
+                    )
                 declared = resp.headers.get("content-length")
                 if declared and declared.isdigit() and int(declared) > self.max_bytes:
-                    raise BlockedURLError(f"file too large ({declared} bytes > {self.max_bytes})", code="too_large")
+                    raise BlockedURLError(
+                        f"file too large ({declared} bytes > {self.max_bytes})", code="too_large"
+                    )
                 chunks, size = [], 0
                 async for chunk in resp.aiter_bytes():
                     size += len(chunk)

@@ -21,8 +21,14 @@ from auskunft.errors import BlockedURLError
 
 def is_public_ip(ip: str) -> bool:
     addr = ipaddress.ip_address(ip.split("%", 1)[0])  # drop an IPv6 zone id
-    return not (addr.is_private or addr.is_loopback or addr.is_link_local or addr.is_reserved
-                or addr.is_multicast or addr.is_unspecified)
+    return not (
+        addr.is_private
+        or addr.is_loopback
+        or addr.is_link_local
+        or addr.is_reserved
+        or addr.is_multicast
+        or addr.is_unspecified
+    )
 
 
 async def check_url(url: str, *, allow_private: bool, trusted_hosts: frozenset[str] = frozenset()) -> None:
@@ -43,5 +49,6 @@ async def check_url(url: str, *, allow_private: bool, trusted_hosts: frozenset[s
     for *_, sockaddr in infos:
         if not is_public_ip(str(sockaddr[0])):
             hint = "" if allow_private else " (set allow_private: true for this source)"
-            raise BlockedURLError(f"SSRF guard: {host} resolves to non-public address {sockaddr[0]}{hint}",
-                                  code="ssrf")
+            raise BlockedURLError(
+                f"SSRF guard: {host} resolves to non-public address {sockaddr[0]}{hint}", code="ssrf"
+            )

@@ -34,9 +34,17 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHROMIUM_FLAGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage", "--mute-audio", "--remote-debugging-address=127.0.0.1",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--mute-audio",
+    "--remote-debugging-address=127.0.0.1",
     "--remote-debugging-port=0",
 ]
 
@@ -45,14 +53,22 @@ def find_chromium() -> str:
     for candidate in (os.environ.get("CHROMIUM_PATH"), "chromium", "chromium-browser", "google-chrome"):
         if candidate and (path := shutil.which(candidate)):
             return path
-    raise ConfigError("no chromium found for render_js sources: apt-get install chromium (or set CHROMIUM_PATH)")
+    raise ConfigError(
+        "no chromium found for render_js sources: apt-get install chromium (or set CHROMIUM_PATH)"
+    )
 
 
 class BrowserRenderer:
     """Renders pages in one chromium process shared by a crawl; `await start()` (idempotent) / `await close()`."""
 
-    def __init__(self, *, timeout_s: float = 30.0, user_agent: str | None = None,
-                 request_ok: Callable[[str], bool] | None = None, start_timeout_s: float = 30.0) -> None:
+    def __init__(
+        self,
+        *,
+        timeout_s: float = 30.0,
+        user_agent: str | None = None,
+        request_ok: Callable[[str], bool] | None = None,
+        start_timeout_s: float = 30.0,
+    ) -> None:
         self.timeout_s = timeout_s
         self.user_agent = user_agent
         self.request_ok = request_ok
@@ -74,13 +90,19 @@ class BrowserRenderer:
         self._profile = tempfile.TemporaryDirectory(prefix="auskunft-chromium-")
         self._proc = subprocess.Popen(  # noqa: S603 - fixed binary and flags
             [find_chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={self._profile.name}", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             cdp = await self._wait_for_cdp(Path(self._profile.name) / "DevToolsActivePort")
-            config = BrowserConfig(browser_mode="custom", cdp_url=cdp, headless=True, verbose=False,
-                                   create_isolated_context=True,
-                                   **({"user_agent": self.user_agent} if self.user_agent else {}))
+            config = BrowserConfig(
+                browser_mode="custom",
+                cdp_url=cdp,
+                headless=True,
+                verbose=False,
+                create_isolated_context=True,
+                **({"user_agent": self.user_agent} if self.user_agent else {}),
+            )
             crawler = AsyncWebCrawler(config=config)
             crawler.crawler_strategy.set_hook("on_page_context_created", self._guard_page)  # type: ignore[attr-defined]
             await crawler.start()
@@ -102,7 +124,9 @@ class BrowserRenderer:
                         if (await client.get(cdp + "/json/version", timeout=1)).status_code == 200:
                             return cdp
                 await asyncio.sleep(0.1)
-        raise FetchError("chromium did not start (is Debian's chromium installed? CHROMIUM_PATH?)", code="render")
+        raise FetchError(
+            "chromium did not start (is Debian's chromium installed? CHROMIUM_PATH?)", code="render"
+        )
 
     async def _guard_page(self, page: Any, context: Any = None, **_: Any) -> Any:
         """crawl4ai hook (on_page_context_created): install the route guard once per browser context.
@@ -131,8 +155,12 @@ class BrowserRenderer:
 
         if self._crawler is None:
             raise RuntimeError("BrowserRenderer.start() was not called")
-        cfg = CrawlerRunConfig(cache_mode=CacheMode.BYPASS, page_timeout=int(self.timeout_s * 1000),
-                               wait_until="networkidle", verbose=False)
+        cfg = CrawlerRunConfig(
+            cache_mode=CacheMode.BYPASS,
+            page_timeout=int(self.timeout_s * 1000),
+            wait_until="networkidle",
+            verbose=False,
+        )
         result: Any = await self._crawler.arun(url, config=cfg)
         if not result.success:
             # crawl4ai flags small or script-heavy pages as "Blocked by anti-bot protection" (a heuristic on

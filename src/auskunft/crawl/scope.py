@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urldefrag, urljoin, urlsplit, urlunsplit
+from urllib.parse import quote, urldefrag, urljoin, urlsplit, urlunsplit
 
 from auskunft.models import Source
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_SAFE_PATH = "/%:@!$&'()*+,;=-._~"
 SKIP_EXTENSIONS = re.compile(
     r"\.(jpe?g|png|gif|svg|webp|ico|css|js|mjs|woff2?|ttf|otf|eot|mp4|mp3|webm|zip|gz|tar|rar|7z|exe|dmg|docx?|xlsx?|pptx?)$",
     re.I,
@@ -20,7 +21,8 @@ def origin_of(url: str) -> str:
 
 
 def normalize(url: str, base: str | None = None) -> str | None:
-    """Absolute http(s) URL without fragment, lower-case scheme/host, default port dropped; None if unusable."""
+    """Absolute http(s) URL without fragment, lower-case scheme/host, default port dropped, unsafe characters
+    percent-encoded (query order kept); None if unusable."""
     url = url.strip()
     if not url or url.startswith(("mailto:", "tel:", "javascript:", "data:", "#")):
         return None
@@ -33,8 +35,10 @@ def normalize(url: str, base: str | None = None) -> str | None:
     host = parts.hostname.lower()
     port = parts.port
     netloc = host if port in (None, _DEFAULT_PORTS[parts.scheme]) else f"{host}:{port}"
-    path = parts.path or "/"
-    return urlunsplit((parts.scheme, netloc, path, parts.query, ""))
+    # percent-encode what must be (spaces, umlauts) and keep existing escapes: "a b" and "a%20b" are one URL
+    path = quote(parts.path or "/", safe=_SAFE_PATH)
+    query = quote(parts.query, safe=_SAFE_PATH + "?")
+    return urlunsplit((parts.scheme, netloc, path, query, ""))
 
 
 class Scope:
@@ -42,8 +46,10 @@ class Scope:
 
     def __init__(self, source: Source) -> None:
         self.source = source
-        self.aliases = {normalize(k).rstrip("/"): normalize(v).rstrip("/")  # type: ignore[union-attr]
-                        for k, v in source.host_aliases.items()}
+        self.aliases = {
+            normalize(k).rstrip("/"): normalize(v).rstrip("/")  # type: ignore[union-attr]
+            for k, v in source.host_aliases.items()
+        }
         self.reverse = {v: k for k, v in self.aliases.items()}
         starts = [self.to_public(normalize(u) or u) for u in source.start_urls]
         hosts = source.allowed_hosts or [urlsplit(u).netloc for u in starts]
@@ -56,13 +62,13 @@ class Scope:
         """Undo a host alias: URLs are recorded and cited under the public origin."""
         origin = origin_of(url)
         if origin in self.reverse:
-            return self.reverse[origin] + url[len(origin):]
+            return self.reverse[origin] + url[len(origin) :]
         return url
 
     def to_fetch(self, url: str) -> str:
         origin = origin_of(url)
         if origin in self.aliases:
-            return self.aliases[origin] + url[len(origin):]
+            return self.aliases[origin] + url[len(origin) :]
         return url
 
     def trusted_fetch_hosts(self) -> frozenset[str]:
