@@ -61,12 +61,19 @@ def test_round_trip(tmp_path: Path) -> None:
         ("{name: a, start_urls: []}", "start_urls is empty"),
         (
             '{name: a, start_urls: ["https://x.de/"], host_aliases: {"https://x.de": "127.0.0.1:80"}}',
-            "not an http(s) URL",
+            "not an http(s) origin",
         ),
         ('{name: "Bad Name", start_urls: ["https://x.de/"]}', "field 'name'"),
         ('{name: a, start_urls: ["https://x.de/"], max_depth: deep}', "field 'max_depth'"),
         ('{name: a, start_urls: ["https://x.de/"], rate_limit_per_s: 0}', "must be positive"),
         ('{name: a, start_urls: ["https://x.de/"], colour: red}', "unknown field 'colour'"),
+        (
+            '{name: a, start_urls: ["https://x.de/"], host_aliases: {"https://x.de/docs": "http://m:8080"}}',
+            "origins",
+        ),
+        ('{name: a, start_urls: ["https://x.de/"], allowed_hosts: ["https://x.de/"]}', "host[:port]"),
+        ('{name: a, start_urls: ["https://x.de/"], timeout_s: 0}', "must be positive"),
+        ("just-a-string", "expected a mapping"),
     ],
 )
 def test_invalid_source_is_named(tmp_path: Path, entry: str, message: str) -> None:
