@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
 import re
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 from auskunft.crawl import RawStore
-from tests.crawl.helpers import by_url, run_crawl, source_for
+from tests.crawl.helpers import Reply, ScriptedServer, by_url, html, run_crawl, source_for
 from tests.support.siteserver import SiteServer
 
 ACKER = "https://ackersyndikat.org"
@@ -102,3 +104,32 @@ def test_demo_site_http_mode(demo_site: SiteServer, tmp_path: Path) -> None:
     termine = records[DEMO + "/termine/"]
     assert termine.rendered is False  # HTTP mode stores the static HTML
     assert b"Termine werden geladen" in store.get(termine.sha256 or "")
+
+
+def test_sitemap_index_from_robots(scripted_server: Callable[[dict], ScriptedServer], tmp_path: Path) -> None:
+    """robots.txt names a sitemap index; a nested sitemap is gzipped; URLs only listed there are crawled."""
+    pub = "https://verband.test"
+    nested = f"<urlset><url><loc>{pub}/only-in-sitemap.html</loc></url><url><loc>{pub}/doc.pdf</loc></url></urlset>"
+    srv = scripted_server(
+        {
+            "/robots.txt": Reply(body=f"Sitemap: {pub}/sm/index.xml\n".encode(), content_type="text/plain"),
+            "/sm/pages.xml.gz": Reply(body=gzip.compress(nested.encode()), content_type="application/gzip"),
+            "/": html(),
+            "/only-in-sitemap.html": html(title="hidden"),
+            "/doc.pdf": Reply(body=b"%PDF-1.4", content_type="application/pdf"),
+        }
+    )
+    index = (  # the second entry is the same server under a foreign host name: never requested
+        f"<sitemapindex><sitemap><loc>{pub}/sm/pages.xml.gz</loc></sitemap>"
+        f"<sitemap><loc>http://localhost:{srv.port}/sm/foreign.xml</loc></sitemap></sitemapindex>"
+    )
+    srv.routes["/sm/index.xml"] = Reply(body=index.encode(), content_type="application/xml")
+    records = by_url(run_crawl(source_for(pub, srv.origin), tmp_path))
+    assert {u: r.status for u, r in records.items()} == {
+        f"{pub}/": "new",
+        f"{pub}/only-in-sitemap.html": "new",
+        f"{pub}/doc.pdf": "new",
+    }
+    assert records[f"{pub}/only-in-sitemap.html"].depth == 1
+    assert "/sitemap.xml" not in srv.paths()  # robots.txt named the sitemap
+    assert "/sm/foreign.xml" not in srv.paths()

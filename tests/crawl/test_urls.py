@@ -156,3 +156,16 @@ def test_guard() -> None:
         )
     with pytest.raises(BlockedURLError, match="unsupported URL"):
         asyncio.run(check("file:///etc/passwd", allow_private=True))
+
+
+def test_ungzip() -> None:
+    import gzip
+
+    from auskunft.crawl.discovery import ungzip
+
+    assert ungzip(b"<urlset/>", 10) == b"<urlset/>"  # plain XML passes through
+    assert ungzip(gzip.compress(b"<urlset/>"), 100) == b"<urlset/>"
+    with pytest.raises(ValueError, match="more than 1000 bytes"):
+        ungzip(gzip.compress(b"\0" * 1_000_000), 1000)  # a gzip bomb stops at the limit
+    with pytest.raises(ValueError, match="broken gzip"):
+        ungzip(b"\x1f\x8b" + b"garbage", 1000)

@@ -35,6 +35,7 @@ from auskunft.crawl.discovery import (
     parse_robots,
     parse_sitemap,
     sitemaps_in_robots,
+    ungzip,
 )
 from auskunft.crawl.fetcher import Fetcher, FetchResult, RateLimiter, kind_of
 from auskunft.crawl.render import BrowserRenderer
@@ -46,6 +47,7 @@ from auskunft.models import CrawlManifest, CrawlRecord, Source, sha256_bytes, ut
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_CRAWL_DELAY_S = 60.0  # a robots.txt Crawl-delay above this is capped (logged)
+MAX_SITEMAPS = 100  # sitemap files read per start URL (indexes included)
 
 
 def run_sync(coro: Coroutine[Any, Any, T]) -> T:
@@ -212,10 +214,10 @@ class Crawler:
             await self._robots_for(start)
             candidates = sitemaps_in_robots(self.robots_text.get(origin)) or [origin + "/sitemap.xml"]
             pending, done = list(candidates), set[str]()
-            while pending and len(done) < 20:
-                sm = self.scope.to_public(pending.pop(0))
-                if sm in done:
-                    continue
+            while pending and len(done) < MAX_SITEMAPS:
+                sm = self.scope.to_public(normalize(pending.pop(0)) or "")
+                if sm in done or not self.scope.host_allowed(sm):
+                    continue  # a sitemap on a foreign host is not fetched
                 done.add(sm)
                 try:
                     res = await self.fetcher.fetch(
@@ -225,7 +227,12 @@ class Crawler:
                     log.info("sitemap %s not used: %s", sm, exc)
                     continue
                 lastmods: dict[str, str] = {}
-                pages, nested = parse_sitemap(res.body or b"", lastmods)
+                try:
+                    body = ungzip(res.body or b"", self.source.max_file_bytes)
+                except ValueError as exc:
+                    log.info("sitemap %s not used: %s", sm, exc)
+                    continue
+                pages, nested = parse_sitemap(body, lastmods)
                 for page_url, lastmod in lastmods.items():
                     if public := normalize(page_url):
                         self.lastmods[self.scope.to_public(public)] = lastmod

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 import logging
 import re
+import zlib
 from urllib.robotparser import RobotFileParser
 
 from lxml import etree
@@ -56,6 +58,20 @@ def crawl_delay(text: str | None, user_agent: str) -> float | None:
 
 def sitemaps_in_robots(text: str | None) -> list[str]:
     return [m.strip() for m in re.findall(r"(?im)^\s*sitemap:\s*(\S+)", text or "")]
+
+
+def ungzip(data: bytes, max_bytes: int) -> bytes:
+    """Sitemaps served as .xml.gz files (not Content-Encoding): inflate, at most max_bytes (ValueError beyond)."""
+    if not data.startswith(b"\x1f\x8b"):
+        return data
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(data, max_bytes + 1)
+    except (zlib.error, gzip.BadGzipFile) as exc:
+        raise ValueError(f"broken gzip: {exc}") from exc
+    if len(out) > max_bytes:
+        raise ValueError(f"inflates to more than {max_bytes} bytes")
+    return out
 
 
 def parse_sitemap(data: bytes, lastmods: dict[str, str] | None = None) -> tuple[list[str], list[str]]:
