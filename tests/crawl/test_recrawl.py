@@ -176,3 +176,24 @@ def test_trusted_sitemap_lastmod_skips_requests(scripted_server: Start, tmp_path
     untrusting = by_url(run_crawl(source.model_copy(update={"trust_sitemap_lastmod": False}), tmp_path))
     assert {r.status for r in untrusting.values()} == {"unchanged"}
     assert {"/", "/a.html", "/b.pdf"} <= set(srv.paths())  # the default asks the server every time
+
+
+def test_robots_outage_is_not_a_deletion(scripted_server: Start, tmp_path: Path) -> None:
+    routes: dict = {"/": html("/a.html"), "/a.html": html(text="A")}
+    srv = scripted_server(routes)
+    source = source_for("http://r.test", srv.origin, use_sitemap=False)
+    run_crawl(source, tmp_path)
+    before = CrawlState(tmp_path / "state", "t").records
+
+    routes["/robots.txt"] = Reply(503, b"maintenance")
+    srv.requests.clear()
+    outage = run_crawl(source, tmp_path)
+    assert {r.status for r in outage.records} == {"failed"}  # not gone: robots.txt could not be read
+    assert all("robots.txt unavailable (HTTP 503)" in (r.error or "") for r in outage.records)
+    assert srv.paths() == ["/robots.txt"]  # and nothing else was requested meanwhile
+    assert CrawlState(tmp_path / "state", "t").records == before
+
+    routes["/robots.txt"] = Reply(body=b"User-agent: *\nDisallow: /a.html\n", content_type="text/plain")
+    records = by_url(run_crawl(source, tmp_path))
+    assert records["http://r.test/a.html"].status == "gone"  # a real Disallow removes the page
+    assert records["http://r.test/a.html"].error == "disallowed by robots.txt"

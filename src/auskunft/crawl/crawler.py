@@ -87,6 +87,8 @@ def crawl_source(
 
 
 class Crawler:
+    """One crawl of one source (use crawl_source); holds the run's queue, records and robots cache."""
+
     def __init__(
         self, source: Source, raw_store: RawStore, state: CrawlState, *, progress: bool = False
     ) -> None:
@@ -99,6 +101,7 @@ class Crawler:
         self.seen: set[str] = set()
         self.robots: dict[str, RobotFileParser] = {}
         self.robots_text: dict[str, str | None] = {}
+        self.robots_unavailable: dict[str, str] = {}  # origin -> why (5xx, timeout): nothing is fetched there
         self.truncated = False  # max_pages reached: URLs not discovered this time may still exist
         self.incomplete = False  # a page failed transiently and its links could not be followed
         self.renderer: BrowserRenderer | None = None
@@ -195,6 +198,8 @@ class Crawler:
                 except FetchError as exc:
                     # 4xx: no robots.txt, all allowed; 5xx/timeouts: assume disallowed (as search engines do)
                     disallow_all = exc.transient
+                    if exc.transient:
+                        self.robots_unavailable[origin] = str(exc)
                     log.info("robots.txt of %s: %s", origin, exc)
                 self.robots[origin] = parse_robots(text, disallow_all=disallow_all)
                 self.robots_text[origin] = text
@@ -266,8 +271,14 @@ class Crawler:
         )
         prev = self.state.get(url)
         if src.respect_robots and not (await self._robots_for(url)).can_fetch(src.user_agent, url):
-            # never requested; a page the site now disallows leaves the index
-            rec.status, rec.error = ("gone" if prev is not None else "skipped"), "disallowed by robots.txt"
+            if origin_of(url) in self.robots_unavailable:  # site trouble, not a policy: keep what we know
+                rec.error = f"robots.txt unavailable ({self.robots_unavailable[origin_of(url)]}): not fetched"
+                self.incomplete = True
+            else:  # never requested; a page the site now disallows leaves the index
+                rec.status, rec.error = (
+                    ("gone" if prev is not None else "skipped"),
+                    "disallowed by robots.txt",
+                )
             self.records[url] = rec
             return
         have_prev = prev is not None and prev.sha256 is not None and self.store.has(prev.sha256)
