@@ -37,12 +37,12 @@ import http.server, sys, time
 from auskunft.devserver import serve_directory
 http.server.SimpleHTTPRequestHandler.disable_nagle_algorithm = True
 delay = float(sys.argv[2]) / 1000
-if delay:
-    _send_head = http.server.SimpleHTTPRequestHandler.send_head
-    def send_head(self):
+if delay:  # every request, 304s included
+    _parse_request = http.server.BaseHTTPRequestHandler.parse_request
+    def parse_request(self):
         time.sleep(delay)
-        return _send_head(self)
-    http.server.SimpleHTTPRequestHandler.send_head = send_head
+        return _parse_request(self)
+    http.server.BaseHTTPRequestHandler.parse_request = parse_request
 with serve_directory(sys.argv[1]) as srv:
     print(srv.origin, flush=True)
     sys.stdin.read()
