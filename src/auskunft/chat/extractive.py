@@ -13,7 +13,7 @@ _MD = re.compile(r"^[#>\-*|\s]+|[*_`]+")
 
 
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_SOFT_BREAK = re.compile(r"(?<![.!?:|])[ \t]*\n+[ \t]*(?=[a-zäöüß0-9(])")  # OCR/PDF line wraps inside sentences
+_SOFT_BREAK = re.compile(r"(?<![.!?:|\s])\s*\n\s*(?=[a-zäöüß0-9(])")  # OCR/PDF line wraps inside sentences
 
 
 def _sentences(text: str) -> list[str]:
