@@ -14,5 +14,5 @@ def configure_logging(level: str = "INFO") -> None:
     root.addHandler(handler)
     root.setLevel(level.upper())
     root._auskunft_configured = True  # type: ignore[attr-defined]
-    for noisy in ("httpx", "httpcore", "urllib3", "asyncio", "LiteLLM"):
+    for noisy in ("httpx", "httpcore", "urllib3", "asyncio", "LiteLLM", "absl", "mlflow"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

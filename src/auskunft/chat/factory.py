@@ -21,9 +21,11 @@ class Runtime:
     limiter: object
     redis: object | None
     llm: LLMClient | None
+    owns_client: bool = True
 
     def close(self) -> None:
-        self.client.close()  # type: ignore[attr-defined]
+        if self.owns_client:
+            self.client.close()  # type: ignore[attr-defined]
 
 
 def _secret(v) -> str | None:  # noqa: ANN001
@@ -38,9 +40,13 @@ def build_llm(settings: Settings) -> LLMClient | None:
                      timeout_s=settings.llm_timeout_s, first_token_timeout_s=settings.llm_first_token_timeout_s)
 
 
-def build_runtime(settings: Settings, *, collection: str | None = None, mode: str | None = None) -> Runtime:
-    client = open_qdrant(settings.qdrant_url, settings.qdrant_path, _secret(settings.qdrant_api_key))
-    manager = IndexManager(client, settings.kb_name)
+def build_runtime(settings: Settings, *, collection: str | None = None, mode: str | None = None,
+                  client: object | None = None) -> Runtime:
+    """`client`: reuse an open Qdrant client (local storage allows only one per path); it is not closed."""
+    owns = client is None
+    if client is None:
+        client = open_qdrant(settings.qdrant_url, settings.qdrant_path, _secret(settings.qdrant_api_key))
+    manager = IndexManager(client, settings.kb_name)  # type: ignore[arg-type]
     target = collection or settings.kb_name
     embedder = build_embedder(settings.embedding_backend, settings.embedding_model,
                               base_url=settings.embedding_base_url or settings.openai_base_url,
@@ -58,4 +64,4 @@ def build_runtime(settings: Settings, *, collection: str | None = None, mode: st
     llm = build_llm(settings)
     engine = ChatEngine(retriever, llm, memory, cache, index_version=version, events=EventLog(settings.events_dir),
                         max_history_turns=settings.max_history_turns)
-    return Runtime(engine=engine, client=client, manager=manager, limiter=limiter, redis=redis, llm=llm)
+    return Runtime(engine=engine, client=client, manager=manager, limiter=limiter, redis=redis, llm=llm, owns_client=owns)

@@ -1,0 +1,53 @@
+"""Retrieval metrics over ranked lists of document keys (URL, or URL#page for PDF pages)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+
+def dedupe(ranked: Sequence[str]) -> list[str]:
+    seen: set[str] = set()
+    return [k for k in ranked if not (k in seen or seen.add(k))]  # type: ignore[func-returns-value]
+
+
+def hit_at_k(ranked: Sequence[str], relevant: set[str], k: int) -> float:
+    return 1.0 if any(r in relevant for r in ranked[:k]) else 0.0
+
+
+def mrr(ranked: Sequence[str], relevant: set[str], k: int = 10) -> float:
+    for i, r in enumerate(ranked[:k], start=1):
+        if r in relevant:
+            return 1.0 / i
+    return 0.0
+
+
+def recall_at_k(ranked: Sequence[str], relevant: set[str], k: int) -> float:
+    if not relevant:
+        return 0.0
+    return len(set(ranked[:k]) & relevant) / len(relevant)
+
+
+def ndcg_at_k(ranked: Sequence[str], relevance: dict[str, int] | set[str], k: int = 10) -> float:
+    """nDCG@k with graded (dict) or binary (set) relevance; duplicates in `ranked` count once."""
+    rel = relevance if isinstance(relevance, dict) else {r: 1 for r in relevance}
+    ranked = dedupe(ranked)
+    dcg = sum(rel.get(r, 0) / math.log2(i + 1) for i, r in enumerate(ranked[:k], start=1))
+    ideal = sorted(rel.values(), reverse=True)[:k]
+    idcg = sum(g / math.log2(i + 1) for i, g in enumerate(ideal, start=1))
+    return dcg / idcg if idcg else 0.0
+
+
+def retrieval_scores(ranked: Sequence[str], relevant: set[str] | dict[str, int], ks: Sequence[int] = (1, 3, 5, 10)) -> dict[str, float]:
+    rel_set = set(relevant)
+    ranked = dedupe(ranked)
+    out = {f"hit@{k}": hit_at_k(ranked, rel_set, k) for k in ks}
+    out |= {f"recall@{k}": recall_at_k(ranked, rel_set, k) for k in ks}
+    out["mrr"] = mrr(ranked, rel_set)
+    out["ndcg@10"] = ndcg_at_k(ranked, relevant, 10)
+    return out
+
+
+def mean(rows: list[dict[str, float]]) -> dict[str, float]:
+    keys = {k for r in rows for k, v in r.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    return {k: round(sum(r[k] for r in rows if k in r) / max(1, sum(1 for r in rows if k in r)), 4) for k in sorted(keys)}

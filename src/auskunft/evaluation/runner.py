@@ -1,0 +1,145 @@
+"""Run a QA set through the same retrieval + chat path the service uses; log one MLflow run."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import logging
+import time
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from auskunft.chat import ChatRequest
+from auskunft.chat.factory import build_runtime
+from auskunft.config import Settings
+from auskunft.evaluation import metrics as M
+from auskunft.evaluation.datasets import QAItem, load_qa, resolve_dataset
+from auskunft.evaluation.ragas_metrics import build_judge, score_sample
+
+log = logging.getLogger(__name__)
+
+
+class EvalResult(BaseModel):
+    run_id: str | None
+    index: str
+    dataset: str
+    metrics: dict[str, float]
+    rows: list[dict]
+    params: dict[str, str]
+
+
+def _keys(url: str, page: int | None) -> tuple[str, str]:
+    return url, f"{url}#page={page}" if page else url
+
+
+def evaluate(settings: Settings, *, index: str = "live", dataset: str = "demo-site", log_mlflow: bool = True,
+             mode: str | None = None, client: object | None = None) -> EvalResult:
+    """`index`: 'live' or a version number; `client`: an open Qdrant client to reuse (local storage)."""
+    items = load_qa(dataset)
+    runtime = build_runtime(settings, collection=None if index in ("", "live") else _collection(settings, index),
+                            mode=mode, client=client)
+    judge = build_judge(settings.eval_judge_model, settings.eval_judge_base_url or settings.openai_base_url,
+                        (settings.eval_judge_api_key or settings.openai_api_key).get_secret_value()
+                        if (settings.eval_judge_api_key or settings.openai_api_key) else None)
+    try:
+        engine = runtime.engine
+        collection = engine.retriever.searcher.collection
+        version = runtime.manager.live() if collection == settings.kb_name else None
+        index_name = version.collection if version else collection
+        rows = [_evaluate_item(engine, item, judge) for item in items]
+        cfg = next((v.config for v in runtime.manager.list_versions() if v.collection == index_name), None)
+    finally:
+        runtime.close()
+    answerable = [r for r in rows if r["answerable"]]
+    agg = M.mean([r["scores"] for r in answerable])
+    agg["no_answer_accuracy"] = round(sum(1 for r in rows if not r["answerable"] and not r["found"]) /
+                                      max(1, sum(1 for r in rows if not r["answerable"])), 4)
+    agg["latency_p50_ms"] = _pct([r["latency_ms"] for r in rows], 50)
+    agg["latency_p95_ms"] = _pct([r["latency_ms"] for r in rows], 95)
+    params = {"index": index_name, "dataset": str(resolve_dataset(dataset).name), "retrieval_mode": mode or settings.retrieval_mode,
+              "top_k": str(settings.retrieval_top_k), "prefetch_k": str(settings.retrieval_prefetch_k),
+              "llm": settings.llm_model or "none (extractive)", "judge": settings.eval_judge_model or "none"}
+    if cfg is not None:
+        params |= {"embedding": f"{cfg.embedding_backend}:{cfg.embedding_model}", "chunk_max_tokens": str(cfg.chunk_max_tokens),
+                   "chunk_overlap_tokens": str(cfg.chunk_overlap_tokens), "sparse": cfg.sparse_model if cfg.sparse else "none"}
+    result = EvalResult(run_id=None, index=index_name, dataset=params["dataset"], metrics=agg, rows=rows, params=params)
+    if log_mlflow:
+        from auskunft.evaluation.tracking import log_run
+
+        result.run_id = log_run(settings, result)
+    return result
+
+
+def _collection(settings: Settings, ref: str) -> str:
+    return f"{settings.kb_name}__v{int(ref.lstrip('v'))}"
+
+
+def _pct(values: list[float], q: int) -> float:
+    if not values:
+        return 0.0
+    s = sorted(values)
+    return round(s[min(len(s) - 1, int(round(q / 100 * (len(s) - 1))))], 1)
+
+
+def _evaluate_item(engine, item: QAItem, judge: dict | None) -> dict:  # noqa: ANN001
+    t0 = time.perf_counter()
+    hits = engine.retriever.search(item.question)
+    retrieval_ms = (time.perf_counter() - t0) * 1000
+    answer = asyncio.run(engine.answer(ChatRequest(message=item.question, lang=item.language)))
+    latency_ms = (time.perf_counter() - t0) * 1000
+    url_ranked = [h.chunk.url for h in hits]
+    page_ranked = [_keys(h.chunk.url, h.chunk.page)[1] for h in hits]
+    scores: dict[str, float] = {}
+    if item.answerable:
+        scores = M.retrieval_scores(url_ranked, set(item.gold_urls))
+        if item.gold_pages:
+            gold = {_keys(g.url, g.page)[1] for g in item.gold_pages}
+            scores |= {f"page_{k}": v for k, v in M.retrieval_scores(page_ranked, gold, ks=(1, 5)).items()
+                       if k in ("hit@1", "hit@5", "mrr")}
+        cited = {c.url.split("#")[0] for c in answer.citations}
+        scores["citation_hit"] = 1.0 if cited & set(item.gold_urls) else 0.0
+        scores["answered"] = 1.0 if answer.found else 0.0
+        scores |= score_sample(question=item.question, answer=answer.answer, contexts=[h.chunk.text for h in hits],
+                               context_ids=url_ranked, reference=item.reference_answer, reference_ids=item.gold_urls,
+                               reference_contexts=[item.reference_answer], judge=judge)
+    return {"id": item.id, "question": item.question, "answerable": item.answerable, "found": answer.found,
+            "answer": answer.answer, "reference": item.reference_answer, "contexts": [h.chunk.text for h in hits],
+            "retrieved": url_ranked, "gold": item.gold_urls, "scores": scores, "latency_ms": round(latency_ms, 1),
+            "retrieval_ms": round(retrieval_ms, 1)}
+
+
+def html_report(result: EvalResult) -> str:
+    head = "".join(f"<tr><th>{html.escape(k)}</th><td>{v}</td></tr>" for k, v in result.metrics.items())
+    rows = []
+    for r in result.rows:
+        bad = r["answerable"] and (r["scores"].get("hit@5", 1) < 1 or not r["found"])
+        bad = bad or (not r["answerable"] and r["found"])
+        rows.append(f"<tr class='{'bad' if bad else ''}'><td>{html.escape(r['id'])}</td><td>{html.escape(r['question'])}</td>"
+                    f"<td>{html.escape(r['answer'][:600])}</td><td>{html.escape(', '.join(r['gold']))}</td>"
+                    f"<td>{html.escape(json.dumps(r['scores']))}</td></tr>")
+    return (f"<!doctype html><meta charset=utf-8><title>eval {html.escape(result.index)}</title>"
+            "<style>body{font-family:sans-serif}td,th{border:1px solid #ccc;padding:4px;vertical-align:top}"
+            ".bad{background:#fee}</style>"
+            f"<h1>{html.escape(result.dataset)} on {html.escape(result.index)}</h1><table>{head}</table>"
+            "<h2>Questions</h2><table><tr><th>id</th><th>question</th><th>answer</th><th>gold</th><th>scores</th></tr>"
+            + "".join(rows) + "</table>")
+
+
+def write_artifacts(result: EvalResult, folder: Path) -> list[Path]:
+    import csv
+
+    folder.mkdir(parents=True, exist_ok=True)
+    table = folder / "questions.csv"
+    with open(table, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "question", "answerable", "found", "answer", "reference", "gold", "retrieved", "contexts",
+                    "latency_ms", "scores"])
+        for r in result.rows:
+            w.writerow([r["id"], r["question"], r["answerable"], r["found"], r["answer"], r["reference"],
+                        " ".join(r["gold"]), " ".join(r["retrieved"]), json.dumps(r["contexts"], ensure_ascii=False),
+                        r["latency_ms"], json.dumps(r["scores"])])
+    report = folder / "report.html"
+    report.write_text(html_report(result), encoding="utf-8")
+    return [table, report]

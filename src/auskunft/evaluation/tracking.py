@@ -1,0 +1,66 @@
+"""MLflow logging (sqlite under DATA_DIR by default) and reading runs back for compare/gate."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from auskunft.config import Settings
+
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+EXPERIMENT = "auskunft-eval"
+
+
+def _mlflow(settings: Settings):  # noqa: ANN202
+    import mlflow
+
+    mlflow.set_tracking_uri(settings.mlflow_uri)
+    if mlflow.get_experiment_by_name(EXPERIMENT) is None:
+        settings.mlflow_artifacts_dir.mkdir(parents=True, exist_ok=True)
+        mlflow.create_experiment(EXPERIMENT, artifact_location=settings.mlflow_artifacts_dir.resolve().as_uri())
+    mlflow.set_experiment(EXPERIMENT)
+    return mlflow
+
+
+def log_run(settings: Settings, result) -> str:  # noqa: ANN001 - EvalResult
+    from auskunft.evaluation.runner import write_artifacts
+
+    mlflow = _mlflow(settings)
+    with mlflow.start_run(run_name=f"{result.index}:{result.dataset}") as run:
+        mlflow.set_tags({"index": result.index, "dataset": result.dataset})
+        mlflow.log_params(result.params)
+        mlflow.log_metrics({k.replace("@", "_at_"): v for k, v in result.metrics.items()})
+        with tempfile.TemporaryDirectory() as tmp:
+            for path in write_artifacts(result, Path(tmp)):
+                mlflow.log_artifact(str(path))
+        return run.info.run_id
+
+
+def find_run(settings: Settings, ref: str, dataset: str | None = None) -> dict:
+    """A run by id, or the newest run for an index collection name (and dataset)."""
+    mlflow = _mlflow(settings)
+    client = mlflow.tracking.MlflowClient()
+    try:
+        run = client.get_run(ref)
+    except Exception:
+        filt = f"tags.index = '{ref}'" + (f" and tags.dataset = '{dataset}'" if dataset else "")
+        runs = client.search_runs([mlflow.get_experiment_by_name(EXPERIMENT).experiment_id], filt,
+                                  order_by=["attributes.start_time DESC"], max_results=1)
+        if not runs:
+            from auskunft.errors import AuskunftError
+
+            raise AuskunftError(f"no evaluation run for {ref!r}", code="run_not_found") from None
+        run = runs[0]
+    metrics = {k.replace("_at_", "@"): v for k, v in run.data.metrics.items()}
+    return {"run_id": run.info.run_id, "index": run.data.tags.get("index"), "metrics": metrics}
+
+
+def download_questions(settings: Settings, run_id: str) -> list[dict]:
+    import csv
+    import json
+
+    mlflow = _mlflow(settings)
+    path = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path="questions.csv")
+    with open(path, encoding="utf-8") as fh:
+        return [dict(r, scores=json.loads(r["scores"] or "{}")) for r in csv.DictReader(fh)]
