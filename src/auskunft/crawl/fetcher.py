@@ -149,7 +149,10 @@ class Fetcher:
                     ) from exc
             if isinstance(result, str):  # redirect target
                 if redirect_ok is not None and not redirect_ok(result):
-                    raise BlockedURLError(f"redirect to {result} leaves the source's scope", code="redirect")
+                    raise BlockedURLError(
+                        f"redirect to {result} leaves the source's scope (add its host to allowed_hosts to follow it)",
+                        code="redirect",
+                    )
                 current = self.to_fetch(result)
                 continue
             return result
