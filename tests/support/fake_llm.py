@@ -57,7 +57,7 @@ def _content(message: dict) -> str:
 
 
 def is_rewrite_request(body: dict) -> bool:
-    return "standalone" in " ".join(_content(m) for m in body.get("messages", [])[:2]).lower()
+    return "standalone search query" in " ".join(_content(m) for m in body.get("messages", [])[:2]).lower()
 
 
 def default_answer(body: dict, behaviour: Behaviour) -> str:
@@ -252,6 +252,12 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, control: FakeLLM) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.control = control
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):  # clients hanging up are fine
+            super().handle_error(request, client_address)
 
 
 @contextmanager

@@ -1,4 +1,10 @@
-"""The chat engine: rewrite -> retrieve -> (LLM | extractive) -> cited answer, as a stream of events."""
+"""The chat engine: rewrite -> retrieve -> (LLM | extractive) -> cited answer, as a stream of events.
+
+`stream()` always ends: every await is bounded (stores, retrieval, LLM), an LLM failure before or during
+the answer switches to the extractive answer with a notice, and any other failure after `meta` becomes
+an `error` event. Event order: meta -> sources -> token* -> done | error. A `token` event with
+`"reset": true` means the text so far is replaced (the LLM broke off and the fallback follows).
+"""
 
 from __future__ import annotations
 
@@ -8,29 +14,34 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any, Literal, TypeVar
 
+from llama_index.core.base.base_retriever import BaseRetriever
+from llama_index.core.schema import NodeWithScore
 from pydantic import BaseModel, Field
 
 from auskunft.chat.extractive import extractive_answer
 from auskunft.chat.llm import LLMClient
-from auskunft.chat.prompts import LLM_FAILED_NOTICE, NOT_FOUND, build_messages, detect_language
+from auskunft.chat.prompts import LLM_FAILED_NOTICE, NOT_FOUND, build_messages, detect_language, is_not_found
 from auskunft.chat.rewrite import rewrite
-from auskunft.errors import LLMError
+from auskunft.errors import AuskunftError, LLMError, ValidationError
 from auskunft.events import EventLog
-from auskunft.models import ChatEvent, Citation, RetrievedChunk
-from auskunft.retrieval import QdrantHybridRetriever
+from auskunft.models import ChatEvent, Chunk, Citation, RetrievedChunk
 from auskunft.stores import AnswerCache, ConversationStore
 
 log = logging.getLogger(__name__)
-_CITE = re.compile(r"\[(\d{1,2})\]")
+T = TypeVar("T")
+_CITE = re.compile(r"\[(\d{1,3})\]")
+_CITE_LIST = re.compile(r"\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})+)\]")  # "[1, 3]" -> "[1][3]"
 
 
 class ChatRequest(BaseModel):
     message: str
     session_id: str | None = None
     sources: list[str] | None = None
-    lang: str | None = None
+    lang: str | None = None  # a hint (the widget's language); the message's own language wins
     client_id: str | None = None  # hashed client IP, for the event log
 
 
@@ -38,7 +49,7 @@ class ChatAnswer(BaseModel):
     answer_id: str
     session_id: str
     answer: str
-    mode: str
+    mode: Literal["llm", "extractive"]
     citations: list[Citation]
     notice: str | None = None
     found: bool = True
@@ -52,19 +63,26 @@ def snippet(text: str, limit: int = 240) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
+def normalise_markers(answer: str) -> str:
+    return _CITE_LIST.sub(lambda m: "".join(f"[{n}]" for n in re.split(r"\s*[,;]\s*", m.group(1))), answer)
+
+
 def citations_for(answer: str, hits: list[RetrievedChunk], cited: list[int] | None = None) -> list[Citation]:
-    """Citations for the [n] markers the answer uses; numbers without a source are dropped."""
-    numbers = cited if cited is not None else [int(n) for n in _CITE.findall(answer)]
+    """Citations for the [n] markers the answer uses, in order; numbers without a source are dropped."""
+    numbers = cited if cited is not None else [int(n) for n in _CITE.findall(normalise_markers(answer))]
     out, seen = [], set()
     for n in numbers:
         if 1 <= n <= len(hits) and n not in seen:
             seen.add(n)
             c = hits[n - 1].chunk
-            out.append(Citation(n=n, url=c.cite_url, title=c.title, page=c.page, snippet=snippet(c.text), source=c.source))
+            out.append(Citation(n=n, url=c.cite_url, title=c.title, page=c.page, snippet=snippet(c.text),
+                                source=c.source))
     return out
 
 
 def strip_invalid_citations(answer: str, n_hits: int) -> str:
+    """Drop [n] markers the model invented (no source n was given)."""
+    answer = normalise_markers(answer)
     return _CITE.sub(lambda m: m.group(0) if 1 <= int(m.group(1)) <= n_hits else "", answer)
 
 
@@ -72,10 +90,29 @@ def normalise(question: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", question.lower()).split())
 
 
+def hit_from_node(node: NodeWithScore, rank: int) -> RetrievedChunk:
+    """A LlamaIndex node (metadata as QdrantHybridRetriever writes it) as a RetrievedChunk."""
+    md = node.node.metadata or {}
+    heading = md.get("heading_path") or []
+    chunk = Chunk(
+        chunk_id=node.node.node_id, doc_id=str(md.get("doc_id") or md.get("url") or node.node.node_id),
+        url=str(md.get("url") or ""), title=str(md.get("title") or ""),
+        heading_path=heading.split(" › ") if isinstance(heading, str) else list(heading),
+        page=md.get("page"), source=str(md.get("source") or ""),
+        crawled_at=md.get("crawled_at") or datetime.fromtimestamp(0, UTC),
+        doc_sha256=str(md.get("doc_sha256") or ""), ordinal=int(md.get("ordinal") or 0),
+        text=node.node.get_content(), language=md.get("language"),
+    )
+    return RetrievedChunk(chunk=chunk, score=float(node.score or 0.0), rank=rank)
+
+
 class ChatEngine:
-    def __init__(self, retriever: QdrantHybridRetriever, llm: LLMClient | None, memory: ConversationStore,
+    def __init__(self, retriever: BaseRetriever, llm: LLMClient | None, memory: ConversationStore,
                  cache: AnswerCache, *, index_version: str, events: EventLog | None = None,
-                 max_history_turns: int = 6, retrieval_timeout_s: float = 10.0) -> None:
+                 max_history_turns: int = 6, top_k: int | None = None, retrieval_timeout_s: float = 10.0,
+                 store_timeout_s: float = 2.0, rewrite_timeout_s: float = 5.0,
+                 version_resolver: Callable[[], str | None] | None = None, version_refresh_s: float = 30.0,
+                 on_close: list[Callable[[], None]] | None = None) -> None:
         self.retriever = retriever
         self.llm = llm
         self.memory = memory
@@ -83,52 +120,155 @@ class ChatEngine:
         self.index_version = index_version
         self.events = events
         self.max_history_turns = max_history_turns
+        self.top_k = top_k
         self.retrieval_timeout_s = retrieval_timeout_s
+        self.store_timeout_s = store_timeout_s
+        self.rewrite_timeout_s = rewrite_timeout_s
+        self.version_resolver = version_resolver
+        self.version_refresh_s = version_refresh_s
+        self.on_close = list(on_close or [])
+        self._version_checked = time.monotonic()
         self._started = False
 
+    # ------------------------------------------------------------------------------------ lifecycle
     def start(self) -> None:
+        """Load the query embedder (safe to call twice)."""
         if not self._started:
-            self.retriever.searcher.embedder.start()
+            embedder = getattr(getattr(self.retriever, "searcher", None), "embedder", None)
+            if embedder is not None:
+                embedder.start()
+            if self.llm is not None:
+                self.llm.start()
             self._started = True
 
+    def close(self) -> None:
+        for fn in self.on_close:
+            try:
+                fn()
+            except Exception as exc:  # noqa: BLE001 - closing everything else still matters
+                log.warning("closing %r failed: %s", fn, exc)
+        self.on_close.clear()
+
+    async def aclose(self) -> None:
+        if self.llm is not None:
+            await self.llm.close()
+        for store in {id(self.memory): self.memory, id(self.cache): self.cache}.values():
+            closer = getattr(store, "aclose", None)
+            if closer is not None:
+                await closer()
+        self.close()
+
     @property
-    def mode(self) -> str:
+    def mode(self) -> Literal["llm", "extractive"]:
         return "llm" if self.llm is not None else "extractive"
 
-    def _cache_key(self, question: str, sources: list[str] | None) -> str:
-        raw = f"{normalise(question)}|{self.index_version}|{','.join(sorted(sources or []))}|{self.mode}"
+    async def health(self) -> dict[str, Any]:
+        """Readiness of the parts the engine uses (bounded; never raises)."""
+        out: dict[str, Any] = {"mode": self.mode, "index_version": self.index_version}
+        ping = getattr(self.memory, "ping", None)
+        out["stores"] = await self._bounded(ping(), False, "store ping") if ping else True
+        if self.llm is not None:
+            out["llm"] = await self.llm.ping()
+        return out
+
+    # ------------------------------------------------------------------------------------ helpers
+    async def _bounded(self, awaitable: Awaitable[T], default: T, what: str) -> T:
+        try:
+            return await asyncio.wait_for(awaitable, timeout=self.store_timeout_s)
+        except Exception as exc:  # noqa: BLE001 - a store outage degrades the answer, never blocks it
+            log.warning("%s failed: %s", what, type(exc).__name__)
+            return default
+
+    def _cache_key(self, question: str, query: str, sources: list[str] | None) -> str:
+        raw = "|".join((normalise(question), normalise(query), self.index_version,
+                        ",".join(sorted(sources or [])), self.mode))
         return hashlib.sha256(raw.encode()).hexdigest()
 
+    def _search(self, query: str, sources: list[str] | None) -> list[RetrievedChunk]:
+        search = getattr(self.retriever, "search", None)
+        if callable(search):  # QdrantHybridRetriever: the source filter runs inside Qdrant
+            hits = list(search(query, sources))
+        else:
+            nodes = self.retriever.retrieve(query)
+            if sources:
+                nodes = [n for n in nodes if (n.node.metadata or {}).get("source") in sources]
+            hits = [hit_from_node(n, i + 1) for i, n in enumerate(nodes)]
+        return hits[: self.top_k] if self.top_k else hits
+
     async def _retrieve(self, query: str, sources: list[str] | None) -> list[RetrievedChunk]:
-        return await asyncio.wait_for(asyncio.to_thread(self.retriever.search, query, sources),
+        return await asyncio.wait_for(asyncio.to_thread(self._search, query, sources),
                                       timeout=self.retrieval_timeout_s)
 
-    async def stream(self, req: ChatRequest) -> AsyncIterator[ChatEvent]:
+    async def _refresh_version(self) -> None:
+        """Pick up an alias switch made by another process (the cache key includes the version)."""
+        if self.version_resolver is None or time.monotonic() - self._version_checked < self.version_refresh_s:
+            return
+        self._version_checked = time.monotonic()
+        try:
+            version = await asyncio.wait_for(asyncio.to_thread(self.version_resolver), timeout=self.store_timeout_s)
+        except Exception as exc:  # noqa: BLE001
+            log.warning("index version check failed: %s", type(exc).__name__)
+            return
+        if version and version != self.index_version:
+            log.info("live index is now %s (was %s)", version, self.index_version)
+            self.index_version = version
+
+    # ------------------------------------------------------------------------------------ the answer
+    def stream(self, req: ChatRequest) -> AsyncIterator[ChatEvent]:
+        """meta -> sources -> token* -> done (ChatAnswer without contexts and query) | error."""
+        return self._events(req, with_contexts=False)
+
+    async def _events(self, req: ChatRequest, *, with_contexts: bool) -> AsyncIterator[ChatEvent]:
         t0 = time.perf_counter()
-        self.start()
         session_id = req.session_id or uuid.uuid4().hex
         answer_id = uuid.uuid4().hex
-        language = req.lang if req.lang in ("de", "en") else detect_language(req.message)
         yield ChatEvent(event="meta", data={"session_id": session_id, "answer_id": answer_id, "mode": self.mode})
-        history = (await self.memory.history(session_id))[-2 * self.max_history_turns:]
-        query = await rewrite(req.message, history, self.llm)
+        try:
+            async for ev in self._answer(req, session_id, answer_id, t0, with_contexts):
+                yield ev
+        except Exception as exc:  # noqa: BLE001 - the stream must end with an event
+            code = exc.code if isinstance(exc, AuskunftError) else "internal_error"
+            log.exception("answer %s failed", answer_id)
+            self._log_turn(req, session_id, answer_id, query=req.message, mode=self.mode, found=False,
+                           citations=[], t0=t0, first_token_ms=None, cached=False, lang=None, notice=None,
+                           error=code)
+            yield ChatEvent(event="error", data={"code": code, "message": "the answer could not be completed"})
+
+    async def _answer(self, req: ChatRequest, session_id: str, answer_id: str, t0: float,
+                      with_contexts: bool) -> AsyncIterator[ChatEvent]:
+        self.start()
+        timings: dict[str, float] = {}
+        language = detect_language(req.message, req.lang if req.lang in ("de", "en") else "de")
+        history = await self._bounded(self.memory.history(session_id), [], "history")
+        history = history[-2 * self.max_history_turns:]
+        t = time.perf_counter()
+        query = await rewrite(req.message, history, self.llm, timeout_s=self.rewrite_timeout_s)
+        timings["rewrite_ms"] = (time.perf_counter() - t) * 1000
+        await self._refresh_version()
+        standalone = not history or normalise(query) == normalise(req.message)
+        cache_key = self._cache_key(req.message, query, req.sources) if standalone else None
+        cached = await self._bounded(self.cache.get(cache_key), None, "cache get") if cache_key else None
         first_token_ms: float | None = None
-        cache_key = self._cache_key(req.message, req.sources) if not history else None
-        cached = await self.cache.get(cache_key) if cache_key else None
         if cached:
-            yield ChatEvent(event="sources", data={"sources": cached["sources"]})
+            try:
+                result = ChatAnswer(answer_id=answer_id, session_id=session_id, answer=cached["answer"],
+                                    mode=cached["mode"], citations=[Citation(**c) for c in cached["citations"]],
+                                    notice=None, found=cached["found"], query=query)
+                sources = list(cached["sources"])
+            except (KeyError, TypeError, ValueError):
+                log.warning("ignoring unreadable cache entry")
+                cached = None
+        if cached:
+            yield ChatEvent(event="sources", data={"sources": sources})
             first_token_ms = (time.perf_counter() - t0) * 1000
-            yield ChatEvent(event="token", data={"text": cached["answer"]})
-            result = ChatAnswer(answer_id=answer_id, session_id=session_id, answer=cached["answer"],
-                                mode=cached["mode"], citations=[Citation(**c) for c in cached["citations"]],
-                                notice=cached.get("notice"), found=cached["found"], query=query)
+            yield ChatEvent(event="token", data={"text": result.answer})
         else:
+            t = time.perf_counter()
             try:
                 hits = await self._retrieve(query, req.sources)
-            except TimeoutError:
-                log.error("retrieval timed out for %r", query)
-                yield ChatEvent(event="error", data={"code": "retrieval_timeout", "message": "search timed out"})
-                return
+            except TimeoutError as exc:
+                raise AuskunftError("search timed out", code="retrieval_timeout") from exc
+            timings["retrieve_ms"] = (time.perf_counter() - t) * 1000
             sources = [c.model_dump() for c in citations_for("", hits, list(range(1, len(hits) + 1)))]
             yield ChatEvent(event="sources", data={"sources": sources})
             notice = None
@@ -141,21 +281,25 @@ class ChatEngine:
                 yield ChatEvent(event="token", data={"text": answer})
             elif self.llm is not None:
                 try:
-                    async for delta in self.llm.stream(build_messages(req.message, hits, language, history)):
+                    messages = build_messages(req.message, hits, language, history, query=query)
+                    async for delta in self.llm.stream(messages):
                         if first_token_ms is None:
                             first_token_ms = (time.perf_counter() - t0) * 1000
                         answer += delta
                         yield ChatEvent(event="token", data={"text": delta})
                     answer = strip_invalid_citations(answer.strip(), len(hits))
-                    found = NOT_FOUND[language] not in answer and NOT_FOUND["en" if language == "de" else "de"] not in answer
                     if not answer:
                         raise LLMError("LLM returned an empty answer")
+                    found = not (is_not_found(answer) and not citations_for(answer, hits))
                 except LLMError as exc:
-                    log.warning("LLM failed, falling back to extractive answer: %s", exc)
+                    log.warning("LLM failed, falling back to the extractive answer: %s", exc)
                     notice, mode = LLM_FAILED_NOTICE[language], "extractive"
-                    answer, cited, found = extractive_answer(req.message, hits, language)
-                    yield ChatEvent(event="token", data={"text": ("\n\n" if first_token_ms else "") + answer})
+                    answer, cited, found = extractive_answer(query, hits, language)
+                    data: dict[str, Any] = {"text": answer, "notice": notice}
+                    if first_token_ms is not None:
+                        data["reset"] = True  # the partial LLM text is replaced
                     first_token_ms = first_token_ms or (time.perf_counter() - t0) * 1000
+                    yield ChatEvent(event="token", data=data)
             else:
                 answer, cited, found = extractive_answer(query, hits, language)
                 first_token_ms = (time.perf_counter() - t0) * 1000
@@ -164,36 +308,61 @@ class ChatEngine:
                                 citations=citations_for(answer, hits, cited) if found else [], notice=notice,
                                 found=found, query=query, contexts=[h.chunk.text for h in hits])
             if cache_key and notice is None:
-                await self.cache.set(cache_key, {"answer": answer, "mode": mode, "found": found, "notice": notice,
-                                                 "sources": sources,
-                                                 "citations": [c.model_dump() for c in result.citations]})
-        result.timings = {"total_ms": round((time.perf_counter() - t0) * 1000, 1),
-                          "first_token_ms": round(first_token_ms or 0.0, 1)}
-        yield ChatEvent(event="done", data=result.model_dump(exclude={"contexts", "query"}))
-        await self.memory.append(session_id, req.message, result.answer)
-        if self.events is not None:
-            self.events.write("chat", answer_id=answer_id, session=hashlib.sha256(session_id.encode()).hexdigest()[:16],
-                              client=req.client_id, question=req.message[:500], query=query[:500], mode=result.mode,
-                              found=result.found, citations=[c.url for c in result.citations],
-                              latency_ms=result.timings["total_ms"], first_token_ms=result.timings["first_token_ms"],
-                              index_version=self.index_version, cached=bool(cached))
+                entry = {"answer": answer, "mode": mode, "found": found, "sources": sources,
+                         "citations": [c.model_dump() for c in result.citations]}
+                await self._bounded(self.cache.set(cache_key, entry), None, "cache set")
+        timings["first_token_ms"] = first_token_ms or 0.0
+        timings["total_ms"] = (time.perf_counter() - t0) * 1000
+        result.timings = {k: round(v, 1) for k, v in timings.items()}
+        # memory first: a follow-up sent right after `done` must see this turn
+        await self._bounded(self.memory.append(session_id, req.message, result.answer, query=query), None,
+                            "history append")
+        self._log_turn(req, session_id, answer_id, query=query, mode=result.mode, found=result.found,
+                       citations=[c.url for c in result.citations], t0=t0, first_token_ms=first_token_ms,
+                       cached=bool(cached), lang=language, notice=result.notice, error=None)
+        exclude: set[str] = set() if with_contexts else {"contexts", "query"}
+        yield ChatEvent(event="done", data=result.model_dump(exclude=exclude))
+
+    def _log_turn(self, req: ChatRequest, session_id: str, answer_id: str, *, query: str, mode: str, found: bool,
+                  citations: list[str], t0: float, first_token_ms: float | None, cached: bool, lang: str | None,
+                  notice: str | None, error: str | None) -> None:
+        if self.events is None:
+            return
+        try:
+            self._write_turn(req, session_id, answer_id, query=query, mode=mode, found=found, citations=citations,
+                             t0=t0, first_token_ms=first_token_ms, cached=cached, lang=lang, notice=notice,
+                             error=error)
+        except OSError as exc:  # the answer stands; a lost log line must not turn it into an error
+            log.error("event log write failed: %s", exc)
+
+    def _write_turn(self, req: ChatRequest, session_id: str, answer_id: str, *, query: str, mode: str,
+                    found: bool, citations: list[str], t0: float, first_token_ms: float | None, cached: bool,
+                    lang: str | None, notice: str | None, error: str | None) -> None:
+        assert self.events is not None
+        self.events.write(
+            "chat", answer_id=answer_id, session=self.events.hash_id(session_id),
+            client=self.events.hash_id(req.client_id), question=req.message[:500], query=query[:500], mode=mode,
+            found=found, citations=citations, latency_ms=round((time.perf_counter() - t0) * 1000, 1),
+            first_token_ms=round(first_token_ms, 1) if first_token_ms is not None else None,
+            index_version=self.index_version, cached=cached, lang=lang, sources=req.sources, notice=notice,
+            error=error,
+        )
 
     async def answer(self, req: ChatRequest) -> ChatAnswer:
+        """The whole answer at once (JSON API, evaluation); `contexts` holds the retrieved texts."""
         final: dict = {}
-        contexts: list[str] = []
-        async for ev in self.stream(req):
-            if ev.event == "sources":
-                contexts = [s["snippet"] for s in ev.data["sources"]]
-            elif ev.event == "done":
+        async for ev in self._events(req, with_contexts=True):
+            if ev.event == "done":
                 final = ev.data
             elif ev.event == "error":
-                from auskunft.errors import AuskunftError
-
                 raise AuskunftError(ev.data["message"], code=ev.data["code"])
-        ans = ChatAnswer.model_validate(final)
-        ans.contexts = contexts
-        return ans
+        return ChatAnswer.model_validate(final)
 
-    def feedback(self, answer_id: str, rating: str, comment: str | None) -> None:
-        if self.events is not None:
-            self.events.write("feedback", answer_id=answer_id, rating=rating, comment=(comment or "")[:2000])
+    def feedback(self, answer_id: str, rating: str | int, comment: str | None = None) -> None:
+        """Record a visitor's rating of an answer: "up"/"down" or +1/-1."""
+        if self.events is None:
+            return
+        value = 1 if rating in ("up", 1, "+1", "1") else -1 if rating in ("down", -1, "-1") else None
+        if value is None:
+            raise ValidationError("rating must be 'up' or 'down'", code="invalid_rating")
+        self.events.write("feedback", answer_id=answer_id, rating=value, comment=(comment or "").strip()[:2000] or None)

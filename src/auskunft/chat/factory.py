@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from auskunft.chat.engine import ChatEngine
@@ -11,6 +12,8 @@ from auskunft.events import EventLog
 from auskunft.index import Bm25Encoder, IndexManager, build_embedder, open_qdrant
 from auskunft.retrieval import HybridSearcher, QdrantHybridRetriever
 from auskunft.stores import build_stores
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -24,8 +27,14 @@ class Runtime:
     owns_client: bool = True
 
     def close(self) -> None:
+        self.engine.close()
         if self.owns_client:
             self.client.close()  # type: ignore[attr-defined]
+
+    async def aclose(self) -> None:
+        """Close the LLM client and Redis connections too (call from the event loop that used them)."""
+        await self.engine.aclose()
+        self.close()
 
 
 def _secret(v) -> str | None:  # noqa: ANN001
@@ -48,20 +57,40 @@ def build_runtime(settings: Settings, *, collection: str | None = None, mode: st
         client = open_qdrant(settings.qdrant_url, settings.qdrant_path, _secret(settings.qdrant_api_key))
     manager = IndexManager(client, settings.kb_name)  # type: ignore[arg-type]
     target = collection or settings.kb_name
-    embedder = build_embedder(settings.embedding_backend, settings.embedding_model,
+    live = manager.live() if collection is None else None
+    backend: str = settings.embedding_backend
+    model = settings.embedding_model
+    if live is not None and (live.config.embedding_backend, live.config.embedding_model) != (backend, model):
+        # queries must be embedded like the live index was, whatever the settings say now
+        log.warning("live index %s was built with %s:%s, settings say %s:%s; using the index's embedder",
+                    live.collection, live.config.embedding_backend, live.config.embedding_model, backend, model)
+        backend, model = live.config.embedding_backend, live.config.embedding_model
+    embedder = build_embedder(backend, model,
                               base_url=settings.embedding_base_url or settings.openai_base_url,
                               api_key=_secret(settings.embedding_api_key) or _secret(settings.openai_api_key),
                               dim=settings.embedding_dim)
-    searcher = HybridSearcher(client, target, embedder, Bm25Encoder())
+    searcher = HybridSearcher(client, target, embedder, Bm25Encoder())  # type: ignore[arg-type]
     retriever = QdrantHybridRetriever(searcher, top_k=settings.retrieval_top_k, mode=mode or settings.retrieval_mode,  # type: ignore[arg-type]
                                       prefetch_k=settings.retrieval_prefetch_k,
                                       score_threshold=settings.retrieval_score_threshold)
     memory, cache, limiter, redis = build_stores(settings.redis_url, session_ttl_s=settings.session_ttl_s,
                                                  cache_ttl_s=settings.answer_cache_ttl_s,
                                                  max_turns=settings.max_history_turns)
-    live = manager.live() if collection is None else None
     version = live.collection if live else target
     llm = build_llm(settings)
+
+    def live_version() -> str | None:
+        current = manager.live()
+        return current.collection if current else None
+
     engine = ChatEngine(retriever, llm, memory, cache, index_version=version, events=EventLog(settings.events_dir),
-                        max_history_turns=settings.max_history_turns)
+                        max_history_turns=settings.max_history_turns,
+                        version_resolver=live_version if collection is None else None)
     return Runtime(engine=engine, client=client, manager=manager, limiter=limiter, redis=redis, llm=llm, owns_client=owns)
+
+
+def build_engine(settings: Settings) -> ChatEngine:
+    """The engine alone; `engine.close()` (or `await engine.aclose()`) releases the Qdrant client too."""
+    runtime = build_runtime(settings)
+    runtime.engine.on_close.append(runtime.client.close)  # type: ignore[attr-defined]
+    return runtime.engine

@@ -49,16 +49,41 @@ class LLMClient:
         self.timeout_s = timeout_s
         self.first_token_timeout_s = min(first_token_timeout_s, timeout_s)
         self.retries = retries
-        self.client = AsyncOpenAI(
-            base_url=base_url or None, api_key=api_key or "not-needed", max_retries=0,
-            timeout=openai.Timeout(timeout_s, connect=min(connect_timeout_s, timeout_s)),
-        )
+        self._kwargs: dict[str, Any] = {
+            "base_url": base_url or None, "api_key": api_key or "not-needed", "max_retries": 0,
+            "timeout": openai.Timeout(timeout_s, connect=min(connect_timeout_s, timeout_s)),
+        }
+        self._clients: dict[int, tuple[asyncio.AbstractEventLoop, AsyncOpenAI]] = {}
+        self._started = False
+
+    def start(self) -> None:
+        """Import what the first request would import lazily (~0.5 s), so it does not eat into the
+        first visitor's first-token deadline. Safe to call twice."""
+        if not self._started:
+            from openai.types.chat import ChatCompletionChunk  # noqa: F401
+
+            AsyncOpenAI(**self._kwargs).chat.completions  # noqa: B018 - resolves the lazy resource modules
+            self._started = True
+
+    @property
+    def client(self) -> AsyncOpenAI:
+        """The openai client of the running event loop (its connections cannot move between loops:
+        `asyncio.run()` per call, as scripts and the evaluation do, gets a fresh one each time)."""
+        loop = asyncio.get_running_loop()
+        entry = self._clients.get(id(loop))
+        if entry is None or entry[0] is not loop:
+            for key, (other, _) in list(self._clients.items()):
+                if other.is_closed():
+                    del self._clients[key]
+            entry = (loop, AsyncOpenAI(**self._kwargs))
+            self._clients[id(loop)] = entry
+        return entry[1]
 
     async def _open(self, messages: list[dict[str, str]], first_deadline: float) -> tuple[Any, Any]:
         """The stream and its first content-bearing chunk; retried within the first-token deadline."""
         attempt = 0
         while True:
-            stream = None
+            stream: Any = None
             try:
                 async with asyncio.timeout_at(_loop_time(first_deadline)):
                     stream = await self.client.chat.completions.create(
@@ -137,7 +162,10 @@ class LLMClient:
             return False
 
     async def close(self) -> None:
-        await self.client.close()
+        """Close the client of the running loop (the others belong to loops that are gone)."""
+        entry = self._clients.pop(id(asyncio.get_running_loop()), None)
+        if entry is not None:
+            await entry[1].close()
 
 
 def _loop_time(monotonic_deadline: float) -> float:
@@ -155,7 +183,7 @@ def _text(chunk: Any) -> str:
 
 
 def _finish(chunk: Any) -> bool:
-    choices = getattr(chunk, "choices", None)
+    choices: Any = getattr(chunk, "choices", None)
     return bool(choices) and bool(getattr(choices[0], "finish_reason", None))
 
 

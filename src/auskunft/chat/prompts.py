@@ -6,7 +6,13 @@ import re
 
 from llama_index.core import PromptTemplate
 
+from auskunft.chat.lang import detect_language
 from auskunft.models import RetrievedChunk
+
+__all__ = [
+    "EXTRACTIVE_LABEL", "LLM_FAILED_NOTICE", "NOT_FOUND", "REWRITE_PROMPT", "SYSTEM_PROMPT", "build_messages",
+    "detect_language", "is_not_found", "neutralise",
+]
 
 NOT_FOUND = {
     "de": "Dazu habe ich in den Dokumenten nichts gefunden.",
@@ -37,38 +43,51 @@ Rules, in order of priority:
 SOURCE_BLOCK = PromptTemplate('<source n="{n}" title="{title}"{page}>\n{text}\n</source>')
 USER_PROMPT = PromptTemplate("<sources>\n{sources}\n</sources>\n\nQuestion: {question}")
 
-_GERMAN_HINTS = re.compile(r"\b(der|die|das|und|ist|wie|wer|was|wann|wo|welche[rsnm]?|gibt|ich|nicht|für|mit|zum|zur|"
-                           r"beim|kann|können|muss|viel|hoch)\b|[äöüß]", re.I)
-_ENGLISH_HINTS = re.compile(r"\b(the|and|is|are|how|who|what|when|where|which|does|do|can|much|many|of|for)\b", re.I)
-
-
-def detect_language(text: str, default: str = "de") -> str:
-    de, en = len(_GERMAN_HINTS.findall(text)), len(_ENGLISH_HINTS.findall(text))
-    if de == en:
-        return default
-    return "de" if de > en else "en"
+# "<source", "</sources>", "< / system ...", also with full-width or other look-alike brackets and
+# without a closing bracket: a page must not be able to close its block or open a fake one
+_DELIMITER = re.compile(r"[<\uff1c\u2039\u3008\u27e8\u2329]\s*/?\s*(sources?|system|instructions?|question)\b",
+                        re.IGNORECASE)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _neutralise(text: str) -> str:
-    """Source text must not be able to close its block or open a fake one."""
-    return re.sub(r"</?\s*(sources?|system|instructions?)\b[^>]*>", lambda m: m.group(0).replace("<", "‹").replace(">", "›"),
-                  text, flags=re.I)
+    """Crawled text as inert data: delimiter look-alikes lose their bracket, control characters go."""
+    text = _CONTROL.sub(" ", text)
+    return _DELIMITER.sub(lambda m: "(" + m.group(0)[1:].lstrip(), text)
+
+
+neutralise = _neutralise
+
+
+def _attr(value: str) -> str:
+    return _neutralise(value).replace("\n", " ").replace('"', "'").replace("<", "(").replace(">", ")")[:300]
 
 
 def build_messages(question: str, hits: list[RetrievedChunk], language: str,
-                   history: list[dict[str, str]] | None = None) -> list[dict[str, str]]:
+                   history: list[dict[str, str]] | None = None, *, query: str = "",
+                   max_history_chars: int = 1000) -> list[dict[str, str]]:
+    """System prompt (no crawled text in it), earlier turns, then the numbered sources and the question."""
     blocks = []
     for i, h in enumerate(hits, start=1):
         c = h.chunk
         page = f' page="{c.page}"' if c.page else ""
-        title = _neutralise(c.title).replace('"', "'")
-        blocks.append(SOURCE_BLOCK.format(n=i, title=title, page=page, text=_neutralise(c.text)))
+        blocks.append(SOURCE_BLOCK.format(n=i, title=_attr(c.title), page=page, text=_neutralise(c.text).strip()))
     system = SYSTEM_PROMPT.format(not_found=NOT_FOUND[language], language_name="German" if language == "de" else "English")
     messages = [{"role": "system", "content": system}]
     for turn in history or []:
-        messages.append({"role": turn["role"], "content": turn["content"][:2000]})
-    messages.append({"role": "user", "content": USER_PROMPT.format(sources="\n\n".join(blocks), question=question)})
+        if turn.get("role") in ("user", "assistant"):
+            messages.append({"role": turn["role"], "content": _neutralise(turn["content"])[:max_history_chars]})
+    asked = _neutralise(question).strip()
+    if query and query.strip() != question.strip():
+        asked += f"\n(Standalone form of the question: {_neutralise(query).strip()})"
+    messages.append({"role": "user", "content": USER_PROMPT.format(sources="\n\n".join(blocks), question=asked)})
     return messages
+
+
+def is_not_found(text: str) -> bool:
+    """True when an answer says the documents do not contain it (either language, any spacing/case)."""
+    flat = " ".join(text.split()).lower()
+    return any(p.lower().rstrip(".") in flat for p in NOT_FOUND.values())
 
 
 REWRITE_PROMPT = PromptTemplate(

@@ -6,6 +6,7 @@ import json
 import math
 import threading
 import time
+import uuid
 from collections import OrderedDict, deque
 from typing import Protocol
 
@@ -16,7 +17,7 @@ PREFIX = "auskunft:"
 
 class ConversationStore(Protocol):
     async def history(self, session_id: str) -> list[dict[str, str]]: ...
-    async def append(self, session_id: str, user: str, assistant: str) -> None: ...
+    async def append(self, session_id: str, user: str, assistant: str, *, query: str | None = None) -> None: ...
     async def clear(self, session_id: str) -> None: ...
 
 
@@ -27,6 +28,14 @@ class AnswerCache(Protocol):
 
 class RateLimiter(Protocol):
     async def hit(self, key: str, limit: int, window_s: int) -> tuple[bool, int]: ...
+
+
+def _user_turn(user: str, query: str | None) -> dict[str, str]:
+    """The visitor's turn; `query` is its standalone form (what retrieval used), kept for later follow-ups."""
+    turn = {"role": "user", "content": user}
+    if query and query != user:
+        turn["query"] = query
+    return turn
 
 
 # ----------------------------------------------------------------------------------------- in-process
@@ -65,9 +74,9 @@ class InProcessConversationStore:
     async def history(self, session_id: str) -> list[dict[str, str]]:
         return list(self._d.get(session_id) or [])  # type: ignore[call-overload]
 
-    async def append(self, session_id: str, user: str, assistant: str) -> None:
+    async def append(self, session_id: str, user: str, assistant: str, *, query: str | None = None) -> None:
         turns = await self.history(session_id)
-        turns += [{"role": "user", "content": user}, {"role": "assistant", "content": assistant}]
+        turns += [_user_turn(user, query), {"role": "assistant", "content": assistant}]
         self._d.set(session_id, turns[-2 * self.max_turns:])
 
     async def clear(self, session_id: str) -> None:
@@ -116,10 +125,10 @@ class RedisConversationStore:
         raw = await self.r.lrange(self._key(session_id), 0, -1)
         return [json.loads(x) for x in raw]
 
-    async def append(self, session_id: str, user: str, assistant: str) -> None:
+    async def append(self, session_id: str, user: str, assistant: str, *, query: str | None = None) -> None:
         key = self._key(session_id)
         async with self.r.pipeline(transaction=True) as pipe:
-            pipe.rpush(key, json.dumps({"role": "user", "content": user}),
+            pipe.rpush(key, json.dumps(_user_turn(user, query)),
                        json.dumps({"role": "assistant", "content": assistant}))
             pipe.ltrim(key, -2 * self.max_turns, -1)
             pipe.expire(key, self.ttl_s)
@@ -141,21 +150,38 @@ class RedisAnswerCache:
         await self.r.set(f"{PREFIX}ans:{key}", json.dumps(value), ex=self.ttl_s)
 
 
+# Sliding-window log in one sorted set per key, atomic inside Redis. The clock is Redis' own (TIME), so
+# processes on hosts with skewed clocks agree. Returns {allowed, retry_after_ms}; a refused hit is not counted.
+_HIT_SCRIPT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local window = tonumber(ARGV[1])
+local limit = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) < limit then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], window)
+  return {1, 0}
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+local retry = window
+if oldest[2] then retry = tonumber(oldest[2]) + window - now end
+if retry < 1 then retry = 1 end
+return {0, retry}
+"""
+
+
 class RedisRateLimiter:
-    """Fixed window counter per key (INCR + EXPIRE in one transaction): shared by every process."""
+    """Sliding window shared by every process and host that uses the same Redis."""
 
     def __init__(self, client: aioredis.Redis) -> None:
         self.r = client
 
     async def hit(self, key: str, limit: int, window_s: int) -> tuple[bool, int]:
-        k = f"{PREFIX}rl:{key}:{int(time.time() // window_s)}"
-        async with self.r.pipeline(transaction=True) as pipe:
-            pipe.incr(k)
-            pipe.expire(k, window_s + 1)
-            count, _ = await pipe.execute()
-        if int(count) > limit:
-            return False, max(1, window_s - int(time.time() % window_s))
-        return True, 0
+        window_ms = max(int(window_s * 1000), 1)
+        allowed, retry_ms = await self.r.eval(  # type: ignore[misc]
+            _HIT_SCRIPT, 1, f"{PREFIX}rl:{key}", window_ms, limit, uuid.uuid4().hex)
+        return bool(int(allowed)), 0 if int(allowed) else max(1, math.ceil(int(retry_ms) / 1000))
 
 
 def build_stores(redis_url: str, *, session_ttl_s: int, cache_ttl_s: int, max_turns: int):  # noqa: ANN201
