@@ -17,7 +17,9 @@ BUDGET = 40 * 1024
 def bundle() -> bytes:
     path = DIST / "widget.js"
     if not path.exists():
-        pytest.fail("widget/dist/widget.js missing: run `npm ci && npm run build` in widget/ (scripts/setup.sh does)")
+        pytest.fail(
+            "widget/dist/widget.js missing: run `npm ci && npm run build` in widget/ (scripts/setup.sh does)"
+        )
     return path.read_bytes()
 
 
@@ -39,6 +41,8 @@ def test_node_unit_tests() -> None:
     node = shutil.which("node")
     if node is None:
         pytest.fail("node missing: the widget needs Node.js 20 to build")
-    proc = subprocess.run([node, "--test", "test/"], cwd=REPO / "widget", capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [node, "--test", "test/"], cwd=REPO / "widget", capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "# fail 0" in proc.stdout

@@ -1,0 +1,59 @@
+"""Fixtures for the widget's browser tests: headless Debian chromium and the real chat service."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+
+from tests.widget.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, DIST, chromium_available
+from tests.widget.service_fixture import ChatService, running_service
+
+__all__ = ["ChatService"]
+
+
+@pytest.fixture(scope="session")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatService]:
+    """`python -m service` over a small real index, answering through the scripted fake LLM."""
+    if not (DIST / "widget.js").exists():
+        pytest.fail("widget/dist/widget.js missing: run `npm ci && npm run build` in widget/")
+    with running_service(tmp_path_factory.mktemp("widget-service")) as svc:
+        yield svc
+
+
+@pytest.fixture
+def limited_service(service: ChatService) -> ChatService:
+    """The same service: each session may send `service.burst` chat requests per minute."""
+    return service
+
+
+@pytest.fixture(scope="session")
+def playwright_() -> Iterator[Playwright]:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_: Playwright) -> Iterator[Browser]:
+    if not chromium_available():
+        pytest.fail("Debian chromium missing: apt-get install -y chromium (scripts/setup.sh does it)")
+    b = playwright_.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield b
+    b.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+    pg = ctx.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    yield pg
+    ctx.close()
+    assert not errors, f"uncaught errors in the page: {errors}"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if ARTIFACTS.exists() and any(ARTIFACTS.glob("*.png")):
+        terminalreporter.write_line(f"widget screenshots: {ARTIFACTS}")
