@@ -56,6 +56,7 @@ DOCS = [
         ],
     ),
 ]
+DEFAULT_BEHAVIOUR = Behaviour(token_delay_s=0.05)  # streamed word by word, visibly
 SETTINGS_KEYS = (
     "DATA_DIR",
     "SOURCES_FILE",
@@ -146,6 +147,14 @@ class ChatService:
         """The LLM's next answer, streamed word by word."""
         self.llm.script(Behaviour(text=text, token_delay_s=0.02))
 
+    def script_llm(self, *behaviours: Behaviour) -> None:
+        self.llm.script(*behaviours)
+
+    def reset_llm(self) -> None:
+        """Drop scripted behaviours that were not used; back to the default streamed answer."""
+        self.llm.reset()
+        self.llm.default = DEFAULT_BEHAVIOUR
+
     def events(self, kind: str) -> list[dict]:
         out: list[dict] = []
         for f in sorted((self.data_dir / "events").glob("events-*.jsonl")):
@@ -190,7 +199,7 @@ def running_service(work: Path, *, session_per_min: int = 4) -> Iterator[ChatSer
     data_dir = work / "data"
     build_index(data_dir)
     with fake_llm() as llm:
-        llm.default = Behaviour(token_delay_s=0.05)
+        llm.default = DEFAULT_BEHAVIOUR
         port = free_port()
         env = {k: v for k, v in os.environ.items() if k not in SETTINGS_KEYS}
         env.update(

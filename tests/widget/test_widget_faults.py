@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.support.fake_llm import Behaviour
 from tests.support.siteserver import serve_directory
 from tests.widget.browser import DIST, ask, open_panel, shot, w
 from tests.widget.conftest import ChatService
@@ -46,6 +47,24 @@ def test_injected_markup_executes_nothing(page: Page, service: ChatService) -> N
     assert page.evaluate("window.__pwned") is None
     assert dialogs == []
     shot(page, "desktop-injection")
+
+
+def test_llm_breaks_off_extractive_fallback_is_labelled(page: Page, service: ChatService) -> None:
+    page.goto(service.url("/demo"))
+    open_panel(page)
+    service.script_llm(*[Behaviour(kind="broken", tokens_before_break=3, token_delay_s=0.05)] * 4)
+    try:
+        item = ask(page, "Welche Mahngebühr gilt bei Verzug?")
+    finally:
+        service.reset_llm()
+    assert item.get_attribute("data-state") == "done"
+    assert item.get_attribute("data-mode") == "extractive"
+    expect(item.locator(".badge")).to_be_visible()
+    expect(item.locator(".notice")).not_to_be_empty()
+    answer = item.locator(".answer").inner_text()
+    assert not answer.startswith("Laut den Dokumenten"), answer  # the broken-off model text was replaced
+    assert item.locator(".sources a").count() >= 1
+    shot(page, "desktop-extractive")
 
 
 def test_rate_limit_shows_retry_time_and_blocks_sending(page: Page, limited_service: ChatService) -> None:

@@ -261,6 +261,14 @@ export class Widget {
     this.log.scrollTop = this.log.scrollHeight;
   }
 
+  /** Follow a growing answer, but never scroll its question out of view at the top. */
+  follow(li) {
+    const log = this.log;
+    const anchor = li.previousElementSibling || li;
+    const top = anchor.offsetTop - log.offsetTop - 8;
+    log.scrollTop = Math.max(0, Math.min(log.scrollHeight - log.clientHeight, top));
+  }
+
   renderAll() {
     this.log.replaceChildren();
     if (!this.state.messages.length) {
@@ -415,7 +423,7 @@ export class Widget {
     const redraw = () => {
       frame = 0;
       this.fillBot(li, bot);
-      this.scrollDown();
+      this.follow(li);
     };
     const schedule = () => {
       if (!frame) frame = requestAnimationFrame(redraw);
@@ -443,13 +451,18 @@ export class Widget {
         } else if (ev.event === "sources") {
           bot.sources = Array.isArray(d.sources) ? d.sources : [];
         } else if (ev.event === "token") {
-          bot.text += typeof d.text === "string" ? d.text : "";
+          const piece = typeof d.text === "string" ? d.text : "";
+          bot.text = d.reset ? piece : bot.text + piece; // reset: the model broke off, a fallback follows
+          if (d.notice) {
+            bot.notice = String(d.notice);
+            bot.mode = "extractive";
+          }
           schedule();
         } else if (ev.event === "done") {
           if (typeof d.answer === "string" && d.answer) bot.text = d.answer;
           bot.citations = Array.isArray(d.citations) ? d.citations : [];
           if (d.mode) bot.mode = String(d.mode);
-          bot.notice = d.notice ? String(d.notice) : "";
+          bot.notice = d.notice ? String(d.notice) : bot.notice;
           bot.found = d.found !== false;
           finished = true;
         } else if (ev.event === "error") {
@@ -481,7 +494,7 @@ export class Widget {
         bot.pending = false;
         this.fillBot(li, bot);
         li.dataset.state = bot.error ? "error" : "done";
-        this.scrollDown();
+        this.follow(li);
         this.persist();
         this.updateStatus();
         const answer = li.querySelector(".answer");
