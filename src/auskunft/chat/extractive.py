@@ -16,6 +16,19 @@ _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _SOFT_BREAK = re.compile(r"(?<![.!?:|\s])\s*\n\s*(?=[a-zäöüß0-9(])")  # OCR/PDF line wraps inside sentences
 
 
+# Text addressed to an AI model rather than to readers (prompt injection planted in a page): never quoted
+_INSTRUCTION = re.compile(
+    r"\b(ignor\w*|vergiss|missachte|disregard|forget)\b.{0,40}\b(anweisung\w*|instruktion\w*|instruction\w*|"
+    r"regeln|rules|prompt\w*)\b|\b(du bist (jetzt|nun|ab sofort)|you are now|act as|verhalte dich als)\b|"
+    r"\b(system ?prompt|systemnachricht|system message|jailbreak)\b|\b(antworte|respond|reply|answer)\b.{0,30}"
+    r"\b(nur noch|ab jetzt|only with|from now on)\b|</?\s*(sources?|system|instructions?)\b",
+    re.IGNORECASE)
+
+
+def looks_like_instruction(sentence: str) -> bool:
+    return bool(_INSTRUCTION.search(sentence))
+
+
 def _sentences(text: str) -> list[str]:
     out = []
     text = _SOFT_BREAK.sub(" ", _LINK.sub(r"\1", text))
@@ -23,15 +36,25 @@ def _sentences(text: str) -> list[str]:
         s = _MD.sub("", s).strip()
         if "|" in s:  # a table row: cells joined
             s = " – ".join(c.strip() for c in s.split("|") if c.strip())
-        if 15 <= len(s) <= 600 and not set(s) <= set("|-: "):
+        if 15 <= len(s) <= 600 and not set(s) <= set("|-: ") and not looks_like_instruction(s):
             out.append(s)
     return out
+
+
+_ENCODER: Bm25Encoder | None = None
+
+
+def _encoder() -> Bm25Encoder:
+    global _ENCODER
+    if _ENCODER is None:
+        _ENCODER = Bm25Encoder()
+    return _ENCODER
 
 
 def extractive_answer(question: str, hits: list[RetrievedChunk], language: str, *, max_sentences: int = 3,
                       encoder: Bm25Encoder | None = None) -> tuple[str, list[int], bool]:
     """Returns (answer markdown, source numbers cited, found)."""
-    enc = encoder or Bm25Encoder()
+    enc = encoder or _encoder()
     q = set(enc.tokens(question))
     scored: list[tuple[float, int, int, str]] = []
     seen: set[str] = set()

@@ -1,0 +1,124 @@
+"""Conversation memory, answer cache and rate limits: in-process and against a real redis-server."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+
+import pytest
+import pytest_asyncio
+import redis.asyncio as aioredis
+
+from auskunft.stores import (
+    InProcessAnswerCache,
+    InProcessConversationStore,
+    InProcessRateLimiter,
+    RedisAnswerCache,
+    RedisConversationStore,
+    RedisRateLimiter,
+)
+
+
+@pytest_asyncio.fixture(params=["in-process", "redis"])
+async def stores(request: pytest.FixtureRequest):  # noqa: ANN201
+    if request.param == "in-process":
+        yield (InProcessConversationStore(ttl_s=1, max_turns=3), InProcessAnswerCache(ttl_s=1), InProcessRateLimiter())
+        return
+    url = request.getfixturevalue("redis_url")
+    client = aioredis.from_url(url, decode_responses=True)
+    yield (RedisConversationStore(client, ttl_s=1, max_turns=3), RedisAnswerCache(client, ttl_s=1),
+           RedisRateLimiter(client))
+    await client.aclose()
+
+
+@pytest.mark.asyncio
+async def test_history_is_bounded_per_session_and_expires(stores) -> None:
+    memory, _, _ = stores
+    sid, other = uuid.uuid4().hex, uuid.uuid4().hex
+    for i in range(5):
+        await memory.append(sid, f"q{i}", f"a{i}", query=f"standalone q{i}" if i == 4 else None)
+    await memory.append(other, "x", "y")
+    history = await memory.history(sid)
+    assert [t["content"] for t in history] == ["q2", "a2", "q3", "a3", "q4", "a4"]
+    assert history[-2]["query"] == "standalone q4" and "query" not in history[0]
+    assert len(await memory.history(other)) == 2
+    await memory.clear(other)
+    assert await memory.history(other) == []
+    await asyncio.sleep(1.3)
+    assert await memory.history(sid) == []
+
+
+@pytest.mark.asyncio
+async def test_cache_round_trip_and_ttl(stores) -> None:
+    _, cache, _ = stores
+    key = uuid.uuid4().hex
+    assert await cache.get(key) is None
+    value = {"answer": "Am 30. April [1].", "citations": [{"n": 1, "url": "https://x.example/a"}], "found": True}
+    await cache.set(key, value)
+    assert await cache.get(key) == value
+    await asyncio.sleep(1.3)
+    assert await cache.get(key) is None
+
+
+@pytest.mark.asyncio
+async def test_rate_limiter_sliding_window(stores) -> None:
+    _, _, limiter = stores
+    key = f"ip:{uuid.uuid4().hex}"
+    results = [await limiter.hit(key, 3, 1) for _ in range(4)]
+    assert [a for a, _ in results] == [True, True, True, False]
+    assert results[-1][1] >= 1
+    assert (await limiter.hit(f"other:{uuid.uuid4().hex}", 3, 1))[0]  # keys are independent
+    await asyncio.sleep(1.1)
+    assert (await limiter.hit(key, 3, 1))[0]  # the window slid on
+
+
+@pytest.mark.asyncio
+async def test_rate_limit_is_shared_by_two_clients(redis_url: str) -> None:
+    """Two service processes = two Redis clients: the limit holds across both."""
+    a, b = aioredis.from_url(redis_url), aioredis.from_url(redis_url)
+    try:
+        la, lb = RedisRateLimiter(a), RedisRateLimiter(b)
+        key = f"ip:{uuid.uuid4().hex}"
+        results = await asyncio.gather(*[(la if i % 2 else lb).hit(key, 5, 60) for i in range(12)])
+        assert sum(ok for ok, _ in results) == 5
+        assert all(retry > 0 for ok, retry in results if not ok)
+    finally:
+        await a.aclose()
+        await b.aclose()
+
+
+def test_rate_limit_across_os_processes(redis_url: str) -> None:
+    key = f"ip:{uuid.uuid4().hex}"
+    script = textwrap.dedent(f"""
+        import asyncio, redis.asyncio as r
+        from auskunft.stores import RedisRateLimiter
+        async def main():
+            c = r.from_url({redis_url!r})
+            lim = RedisRateLimiter(c)
+            ok = [ (await lim.hit({key!r}, 7, 60))[0] for _ in range(6) ]
+            await c.aclose()
+            print(sum(ok))
+        asyncio.run(main())
+    """)
+    procs = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    allowed = [int(p.communicate(timeout=60)[0].strip()) for p in procs]
+    assert sum(allowed) == 7 and all(p.returncode == 0 for p in procs)
+
+
+def test_in_process_limiter_is_thread_safe() -> None:
+    limiter = InProcessRateLimiter()
+
+    async def burst() -> int:
+        return sum([(await limiter.hit("k", 50, 60))[0] for _ in range(40)])
+
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        total = sum(pool.map(lambda _: asyncio.run(burst()), range(4)))
+    assert total == 50
+    t0 = time.monotonic()
+    assert not asyncio.run(limiter.hit("k", 50, 60))[0] and time.monotonic() - t0 < 0.5
