@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
+from tests.conftest import DEMO_SITE
+from tests.support.siteserver import serve_directory
 from tests.widget.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, DIST, chromium_available
-from tests.widget.service_fixture import ChatService, running_service
+from tests.widget.service_fixture import ChatService, embed_widget, running_service
 
 __all__ = ["ChatService"]
 
@@ -18,7 +21,12 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatService]:
     """`python -m service` over a small real index, answering through the scripted fake LLM."""
     if not (DIST / "widget.js").exists():
         pytest.fail("widget/dist/widget.js missing: run `npm ci && npm run build` in widget/")
-    with running_service(tmp_path_factory.mktemp("widget-service")) as svc:
+    work = tmp_path_factory.mktemp("widget-service")
+    site = work / "site"
+    shutil.copytree(DEMO_SITE, site)  # the organisation's website, on its own origin
+    with serve_directory(site) as web, running_service(work, website_origin=web.origin) as svc:
+        embed_widget(site, svc.base)
+        svc.website = web.origin
         yield svc
 
 

@@ -13,7 +13,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -138,7 +138,7 @@ class ChatService:
     llm: FakeLLM
     burst: int  # chat requests one session may send per minute
     log_path: Path
-    extra: dict = field(default_factory=dict)
+    website: str = ""  # origin of the copied demo website that embeds the widget (cross-origin)
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -193,9 +193,19 @@ def _wait_ready(base: str, proc: subprocess.Popen, log_path: Path, timeout_s: fl
     )
 
 
+def embed_widget(site_dir: Path, service_base: str, *, lang: str = "de") -> None:
+    """Add the one-line embed to every HTML page of a copied website."""
+    tag = f'<script src="{service_base}/widget.js" data-lang="{lang}" data-title="DKPV-Auskunft" defer></script>'
+    for page in site_dir.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        page.write_text(html.replace("</body>", f"{tag}\n</body>", 1), encoding="utf-8")
+
+
 @contextmanager
-def running_service(work: Path, *, session_per_min: int = 4) -> Iterator[ChatService]:
-    """Index, fake LLM and `python -m service`, torn down afterwards."""
+def running_service(
+    work: Path, *, session_per_min: int = 4, website_origin: str = ""
+) -> Iterator[ChatService]:
+    """Index, fake LLM and `python -m service`, torn down afterwards. website_origin: allowed to embed (CORS)."""
     data_dir = work / "data"
     build_index(data_dir)
     with fake_llm() as llm:
@@ -214,6 +224,7 @@ def running_service(work: Path, *, session_per_min: int = 4) -> Iterator[ChatSer
                 "LOG_LEVEL": "INFO",
                 "PYTHONPATH": str(REPO) + os.pathsep + env.get("PYTHONPATH", ""),
                 "DO_NOT_TRACK": "true",
+                "WEBSITE_HOST": website_origin,
             }
         )
         log_path = work / "service.log"

@@ -42,6 +42,23 @@ def test_streams_answer_with_citations(page: Page, service: ChatService) -> None
     shot(page, "desktop-answer")
 
 
+def test_embedded_on_the_organisation_website_cross_origin(page: Page, service: ChatService) -> None:
+    # the demo website on its own origin embeds <script src="CHATBOT_HOST/widget.js">: the API base comes
+    # from the script's origin, and the service lets the website's origin call it (CORS)
+    assert service.website and service.website != service.base
+    page.goto(service.website + "/index.html")
+    expect(page.locator("h1")).to_contain_text("Kanupolo")
+    open_panel(page)
+    with page.expect_request(re.compile(r"/api/chat$")) as req:
+        item = ask(page, "Welche Voraussetzungen hat die Trainerlizenz?")
+    assert req.value.url == service.url("/api/chat")
+    assert item.get_attribute("data-state") == "done", item.inner_text()
+    assert item.locator(".sources a").count() >= 1
+    page.click("a[href='/mitgliedschaft/']")  # navigate on the website: the conversation stays
+    expect(w(page, "li.msg.user .bubble")).to_have_text("Welche Voraussetzungen hat die Trainerlizenz?")
+    shot(page, "desktop-demo-site")
+
+
 def test_citation_opens_page_in_new_tab(page: Page, service: ChatService) -> None:
     page.goto(service.url("/demo"))
     open_panel(page)

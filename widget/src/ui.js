@@ -158,6 +158,8 @@ export class Widget {
   }
 
   open(focus) {
+    // restored after a page navigation: appear at once; opened by the visitor: animate
+    this.panel.style.animation = focus ? "" : "none";
     this.panel.hidden = false;
     this.wrap.classList.add("open");
     this.launcher.setAttribute("aria-expanded", "true");
