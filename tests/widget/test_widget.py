@@ -182,6 +182,9 @@ def test_dark_mode_reduced_motion_and_english(browser: Browser, service: ChatSer
         assert bg == "rgb(28, 31, 36)"  # dark palette
         anim = w(page, ".panel").evaluate("e => getComputedStyle(e).animationName")
         assert anim == "none"
+        ask(page, "What does the coaching licence require?")
+        violations = run_axe(page)  # the dark palette keeps its contrast too
+        assert violations == [], violations
         shot(page, "desktop-dark-en")
     finally:
         ctx.close()
@@ -191,7 +194,7 @@ def test_hostile_page_css_does_not_break_widget(page: Page, service: ChatService
     page.goto(service.url("/demo"))
     page.add_style_tag(
         content="* { all: unset !important } button { display: none !important }"
-        " div { position: static !important; }"
+        " div { position: static !important; display: none !important; opacity: 0 !important; }"
     )
     launcher = w(page, "button.launcher")
     expect(launcher).to_be_visible()
