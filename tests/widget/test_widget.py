@@ -64,8 +64,10 @@ def test_citation_opens_page_in_new_tab(page: Page, service: ChatService) -> Non
     open_panel(page)
     item = ask(page, QUESTION)
     pdf = item.locator(".sources a[href*='#page=']")
-    link = pdf.first if pdf.count() else item.locator(".sources a").first
+    assert pdf.count() >= 1, item.inner_html()  # the index holds a PDF: its citation jumps to the page
+    link = pdf.first
     href = link.get_attribute("href") or ""
+    assert re.search(r"\.pdf#page=\d+$", href), href
     # the cited website answers with a stub page, whether or not it is reachable from here
     target = href.split("#")[0]
     page.context.route(
