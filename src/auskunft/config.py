@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     chunk_max_tokens: int = 350
     chunk_min_tokens: int = 40
     chunk_overlap_tokens: int = 50
+    chunk_context: bool = True  # prefix each chunk with title + heading path before embedding
 
     # --- retrieval -------------------------------------------------------------------------
     retrieval_mode: Literal["hybrid", "dense", "sparse"] = "hybrid"

@@ -155,6 +155,7 @@ class IndexConfig(BaseModel):
     chunk_max_tokens: int
     chunk_min_tokens: int
     chunk_overlap_tokens: int
+    chunk_context: bool = True  # embed chunks with their title + heading path
     sparse: bool = True
     sparse_model: str = "bm25-de@1"
 

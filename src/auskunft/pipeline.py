@@ -130,6 +130,7 @@ class IndexTarget(BaseModel):
     chunk_max_tokens: int
     chunk_min_tokens: int
     chunk_overlap_tokens: int
+    chunk_context: bool = True
 
 
 def index_target_from_settings(settings) -> IndexTarget:  # noqa: ANN001 - Settings, avoids import cycle
@@ -149,6 +150,7 @@ def index_target_from_settings(settings) -> IndexTarget:  # noqa: ANN001 - Setti
         chunk_max_tokens=settings.chunk_max_tokens,
         chunk_min_tokens=settings.chunk_min_tokens,
         chunk_overlap_tokens=settings.chunk_overlap_tokens,
+        chunk_context=settings.chunk_context,
     )
 
 
@@ -184,6 +186,7 @@ def desired_index_config(target: IndexTarget, embedding_dim: int) -> IndexConfig
         chunk_max_tokens=target.chunk_max_tokens,
         chunk_min_tokens=target.chunk_min_tokens,
         chunk_overlap_tokens=target.chunk_overlap_tokens,
+        chunk_context=target.chunk_context,
     )
 
 
@@ -302,7 +305,8 @@ def index_step(settings, source: str, *, run_dir: Path, progress: bool = False) 
         live = manager.live()
         store = DocumentStore(settings.documents_dir)
         indexer = Indexer(client, embedder, sparse, max_tokens=target.chunk_max_tokens,
-                          min_tokens=target.chunk_min_tokens, overlap_tokens=target.chunk_overlap_tokens)
+                          min_tokens=target.chunk_min_tokens, overlap_tokens=target.chunk_overlap_tokens,
+                          context=target.chunk_context)
         if live is not None and live.config == wanted:
             stats = indexer.sync(live.collection, store.iter_source(source), source=source, progress=progress)
             report = IndexReport(source=source, collection=live.collection, version=live.version, new_version=False,

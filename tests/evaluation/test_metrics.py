@@ -1,0 +1,45 @@
+import math
+
+import pytest
+
+from auskunft.evaluation import metrics as M
+from auskunft.evaluation.bm25_reference import PlainBM25
+from auskunft.evaluation.datasets import BENCHMARKS_DIR, load_beir, load_qa
+
+
+def test_hand_computed_ranking_metrics() -> None:
+    ranked = ["a", "b", "c", "a", "d"]
+    assert M.hit_at_k(ranked, {"c"}, 2) == 0.0
+    assert M.hit_at_k(ranked, {"c"}, 3) == 1.0
+    assert M.mrr(ranked, {"c", "d"}) == pytest.approx(1 / 3)
+    assert M.recall_at_k(ranked, {"b", "z"}, 5) == 0.5
+    # dedupe: a, b, c, d -> relevant b (rank 2) and d (rank 4)
+    dcg = 1 / math.log2(3) + 1 / math.log2(5)
+    idcg = 1 + 1 / math.log2(3)
+    assert M.ndcg_at_k(ranked, {"b", "d"}) == pytest.approx(dcg / idcg)
+    assert M.ndcg_at_k(["x"], {"b"}) == 0.0
+    graded = M.ndcg_at_k(["a", "b"], {"a": 1, "b": 2})
+    assert graded == pytest.approx((1 + 2 / math.log2(3)) / (2 + 1 / math.log2(3)))
+
+
+def test_mean_ignores_missing_keys() -> None:
+    assert M.mean([{"x": 1.0}, {"x": 0.0, "y": 1.0}]) == {"x": 0.5, "y": 1.0}
+
+
+def test_demo_qa_set_is_complete() -> None:
+    items = load_qa("demo-site")
+    assert len(items) >= 30
+    assert sum(not i.answerable for i in items) >= 3
+    assert all(i.gold_urls for i in items if i.answerable)
+    assert any(i.gold_pages for i in items)
+
+
+def test_plain_bm25_reproduces_published_figure_on_xquad() -> None:
+    """Sanity check of the metric code: published BM25 0.925, a plain BM25 gives 0.916 (benchmarks README)."""
+    if not (BENCHMARKS_DIR / "xquad-de").exists():
+        pytest.fail("../shared/benchmarks missing beside the checkout")
+    bench = load_beir("xquad-de")
+    bm25 = PlainBM25({i: f"{d['title']} {d['text']}" for i, d in bench.corpus.items()})
+    rows = [M.retrieval_scores(bm25.search(q, 10), bench.qrels[qid], ks=(10,)) for qid, q in bench.queries.items()]
+    ndcg = M.mean(rows)["ndcg@10"]
+    assert abs(ndcg - 0.925) <= 0.02, ndcg
