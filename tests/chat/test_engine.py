@@ -10,6 +10,7 @@ import pytest
 
 from auskunft.chat.engine import ChatEngine, ChatRequest
 from auskunft.chat.prompts import EXTRACTIVE_LABEL, LLM_FAILED_NOTICE, NOT_FOUND
+from auskunft.errors import ValidationError
 from auskunft.models import ChatEvent
 from tests.chat.conftest import INJECTION, KeywordRetriever, make_nodes
 from tests.support.fake_llm import Behaviour, FakeLLM
@@ -268,7 +269,9 @@ async def test_turns_and_feedback_are_logged(make_engine, tmp_path) -> None:
     assert turn["client"] and turn["client"] != "1.2.3.4" and d["session_id"] not in json.dumps(turn)
     assert turn["citations"] == [c["url"] for c in d["citations"]]
     fb = next(x for x in lines if x["kind"] == "feedback")
-    assert fb == {**fb, "answer_id": d["answer_id"], "rating": -1, "comment": "zu knapp"}
+    assert fb == {**fb, "answer_id": d["answer_id"], "rating": "down", "score": -1, "comment": "zu knapp"}
+    with pytest.raises(ValidationError):
+        engine.feedback(d["answer_id"], "meh")
 
 
 async def test_retrieval_failure_ends_with_error_event(make_engine) -> None:

@@ -51,9 +51,9 @@ def test_analytics_over_the_log(tmp_path) -> None:
     _turn(log, "Wie ist das Wetter auf dem Mars?", found=False, latency=60, first=None, answer_id="m2")
     _turn(log, "Kaputt?", found=False, latency=5, first=None, answer_id="e1", error="internal_error")
     _turn(log, "Wer ist Präsident?", mode="extractive", latency=30, answer_id="p1")
-    log.write("feedback", answer_id="j0", rating=1, comment=None)
-    log.write("feedback", answer_id="m1", rating=-1, comment="keine Antwort")
-    log.write("feedback", answer_id="m2", rating=-1, comment=None)
+    log.write("feedback", answer_id="j0", rating="up", score=1, comment=None)
+    log.write("feedback", answer_id="m1", rating="down", score=-1, comment="keine Antwort")
+    log.write("feedback", answer_id="m2", rating="down", score=-1, comment=None)
     with open(next(tmp_path.glob("events-*.jsonl")), "a") as fh:
         fh.write('{"kind": "chat", "question": "torn li')  # a torn last line is skipped, not fatal
 
@@ -63,8 +63,9 @@ def test_analytics_over_the_log(tmp_path) -> None:
     unanswered = a.unanswered(tmp_path)
     assert [r["question"] for r in unanswered] == ["wie ist das wetter auf dem mars?"]  # errors are not gaps
     fb = {r["rating"]: r for r in a.feedback_summary(tmp_path)}
-    assert fb[1]["n"] == 1 and fb[-1]["n"] == 2
-    assert fb[-1]["example_question"] == "Wie ist das Wetter auf dem Mars?" and fb[-1]["comments"] == ["keine Antwort"]
+    assert fb["up"]["n"] == 1 and fb["down"]["n"] == 2
+    assert fb["down"]["example_question"] == "Wie ist das Wetter auf dem Mars?"
+    assert fb["down"]["comments"] == ["keine Antwort"]
     lat = {r["mode"]: r for r in a.latency(tmp_path)}
     assert lat["extractive"]["n"] == 1 and lat["extractive"]["p50_ms"] == 30
     llm = lat["llm"]

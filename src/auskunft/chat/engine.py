@@ -359,10 +359,14 @@ class ChatEngine:
         return ChatAnswer.model_validate(final)
 
     def feedback(self, answer_id: str, rating: str | int, comment: str | None = None) -> None:
-        """Record a visitor's rating of an answer: "up"/"down" or +1/-1."""
+        """Record a visitor's rating of an answer: "up"/"down" (or +1/-1); logged with score +1/-1."""
         if self.events is None:
             return
-        value = 1 if rating in ("up", 1, "+1", "1") else -1 if rating in ("down", -1, "-1") else None
-        if value is None:
+        if rating in ("up", 1, "+1", "1"):
+            label, score = "up", 1
+        elif rating in ("down", -1, "-1"):
+            label, score = "down", -1
+        else:
             raise ValidationError("rating must be 'up' or 'down'", code="invalid_rating")
-        self.events.write("feedback", answer_id=answer_id, rating=value, comment=(comment or "").strip()[:2000] or None)
+        self.events.write("feedback", answer_id=answer_id, rating=label, score=score,
+                          comment=(comment or "").strip()[:2000] or None)

@@ -57,7 +57,7 @@ def unanswered(events_dir: Path, limit: int = 50) -> list[dict]:
 
 
 def feedback_summary(events_dir: Path) -> list[dict]:
-    """Per rating (+1 / -1): count, an example question and the visitors' comments."""
+    """Per rating ("up" / "down"): count, an example question and the visitors' comments."""
     return _query(events_dir, "SELECT f.rating, count(*) AS n, any_value(c.question) AS example_question, "
                               "list(f.comment) FILTER (WHERE f.comment IS NOT NULL AND f.comment <> '') AS comments "
                               "FROM events f LEFT JOIN events c ON c.kind = 'chat' AND c.answer_id = f.answer_id "
