@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, Route, expect
 
+from tests.support.fake_llm import Behaviour
 from tests.widget.browser import ask, open_panel, record_answer_growth, run_axe, shot, w
 from tests.widget.conftest import ChatService
 
@@ -127,6 +128,24 @@ def test_history_survives_reload_and_new_conversation_clears(page: Page, service
     page.reload()
     expect(w(page, "li.msg.user")).to_have_count(0)
     assert QUESTION not in _storage(page)
+
+
+def test_navigation_during_streaming_leaves_no_spinner(page: Page, service: ChatService) -> None:
+    page.goto(service.url("/demo"))
+    open_panel(page)
+    service.script_llm(Behaviour(first_token_delay_s=3.0))
+    try:
+        box = w(page, "textarea")
+        box.fill("Wie lange gilt die Trainerlizenz?")
+        box.press("Enter")
+        expect(w(page, "li.msg.bot .typing")).to_be_visible()
+        page.reload()  # the visitor moves on while the answer is still coming
+    finally:
+        service.reset_llm()
+    item = w(page, "li.msg.bot").last
+    expect(item.locator(".err")).to_have_attribute("data-kind", "stream")
+    expect(w(page, ".typing")).to_have_count(0)
+    expect(w(page, "button.send")).to_be_enabled()
 
 
 def test_keyboard_escape_focus_trap_and_newline(page: Page, service: ChatService) -> None:

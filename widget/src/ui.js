@@ -71,6 +71,14 @@ export class Widget {
     this.api = new ChatApi(config.apiBase);
     this.store = new Store(config.apiBase);
     this.state = this.store.load();
+    for (const m of this.state.messages) {
+      // left mid-answer (page navigation while streaming): that stream is gone
+      if (m.pending) {
+        m.pending = false;
+        m.error = "stream";
+        m.errorText = this.t.interrupted;
+      }
+    }
     this.controller = null;
     this.retryTimer = null;
   }
