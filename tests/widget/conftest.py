@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
@@ -63,5 +65,11 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if ARTIFACTS.exists() and any(ARTIFACTS.glob("*.png")):
-        terminalreporter.write_line(f"widget screenshots: {ARTIFACTS}")
+    """Print where the screenshots are; a copy outside the checkout survives a clean."""
+    shots = sorted(ARTIFACTS.glob("*.png")) if ARTIFACTS.exists() else []
+    if not shots:
+        return
+    copy = Path(tempfile.gettempdir()) / "auskunft-widget-screenshots"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(ARTIFACTS, copy)
+    terminalreporter.write_line(f"widget screenshots ({len(shots)}): {ARTIFACTS} (copy: {copy})")
