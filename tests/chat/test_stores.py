@@ -122,3 +122,14 @@ def test_in_process_limiter_is_thread_safe() -> None:
     assert total == 50
     t0 = time.monotonic()
     assert not asyncio.run(limiter.hit("k", 50, 60))[0] and time.monotonic() - t0 < 0.5
+
+
+@pytest.mark.asyncio
+async def test_in_process_limiter_forgets_idle_keys_and_handles_zero_limit() -> None:
+    limiter = InProcessRateLimiter(max_keys=10)
+    for i in range(30):
+        await limiter.hit(f"ip:{i}", 5, 0.05)  # type: ignore[arg-type]
+    await asyncio.sleep(0.1)
+    await limiter.hit("ip:new", 5, 0.05)  # type: ignore[arg-type]
+    assert set(limiter._hits) == {"ip:new"}
+    assert await limiter.hit("blocked", 0, 60) == (False, 60)

@@ -95,20 +95,23 @@ class InProcessAnswerCache:
 
 
 class InProcessRateLimiter:
-    """Sliding window per key."""
+    """Sliding window per key (a refused hit is not counted)."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_keys: int = 50_000) -> None:
         self._hits: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
+        self.max_keys = max_keys
 
     async def hit(self, key: str, limit: int, window_s: int) -> tuple[bool, int]:
         now = time.monotonic()
         with self._lock:
+            if len(self._hits) > self.max_keys:  # forget visitors whose windows have passed
+                self._hits = {k: q for k, q in self._hits.items() if q and q[-1] > now - window_s}
             q = self._hits.setdefault(key, deque())
             while q and q[0] <= now - window_s:
                 q.popleft()
             if len(q) >= limit:
-                return False, max(1, math.ceil(q[0] + window_s - now))
+                return False, max(1, math.ceil((q[0] if q else now) + window_s - now))
             q.append(now)
             return True, 0
 
