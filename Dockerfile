@@ -9,6 +9,9 @@ COPY widget/ ./
 RUN npm run build
 
 FROM python:3.11.11-slim-bookworm AS runtime
+# EXTRAS="[nougat]" adds nougat-ocr (and torch) for sources with pdf_extractor: nougat; its weights are
+# mounted at NOUGAT_MODEL_PATH (compose: the nougat-models volume), never downloaded at run time.
+ARG EXTRAS=""
 ENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 \
     DO_NOT_TRACK=true HF_HUB_OFFLINE=1 PREFECT_SERVER_ANALYTICS_ENABLED=false MLFLOW_DISABLE_TELEMETRY=true \
     RAGAS_DO_NOT_TRACK=true PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 CHROMIUM_PATH=/usr/bin/chromium \
@@ -23,8 +26,9 @@ WORKDIR /app
 COPY pyproject.toml requirements.lock README.md ./
 COPY src/ src/
 COPY service/ service/
-RUN uv pip install --system -c requirements.lock -e .
+RUN uv pip install --system -c requirements.lock -e ".${EXTRAS}"
 COPY flows/ flows/
+COPY deploy/ deploy/
 COPY notebooks/ notebooks/
 COPY eval/ eval/
 COPY datasets/ datasets/

