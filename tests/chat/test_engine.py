@@ -301,3 +301,15 @@ async def test_answer_returns_contexts(make_engine) -> None:
     assert ans.mode == "extractive" and ans.found
     assert any("14. Juni in Kassel" in c for c in ans.contexts) and ans.query
     assert INJECTION not in ans.answer
+
+
+async def test_redis_outage_degrades_to_answers_without_memory(make_engine) -> None:
+    from tests.support.redis_server import free_port
+
+    engine = make_engine(redis_url=f"redis://127.0.0.1:{free_port()}/0", store_timeout_s=0.5)
+    t0 = time.monotonic()
+    first = done(await collect(engine, "Wann findet der Jugendpokal statt?"))
+    second = done(await collect(engine, "Wann findet der Jugendpokal statt?", session_id=first["session_id"]))
+    assert time.monotonic() - t0 < 3.0
+    assert first["found"] and second["found"] and "Kassel" in second["answer"]
+    assert (await engine.health())["stores"] is False

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import inspect
 import logging
 import re
 import time
@@ -110,7 +111,7 @@ class ChatEngine:
     def __init__(self, retriever: BaseRetriever, llm: LLMClient | None, memory: ConversationStore,
                  cache: AnswerCache, *, index_version: str, events: EventLog | None = None,
                  max_history_turns: int = 6, top_k: int | None = None, retrieval_timeout_s: float = 10.0,
-                 store_timeout_s: float = 2.0, rewrite_timeout_s: float = 5.0,
+                 store_timeout_s: float = 2.0, store_backoff_s: float = 10.0, rewrite_timeout_s: float = 5.0,
                  version_resolver: Callable[[], str | None] | None = None, version_refresh_s: float = 30.0,
                  on_close: list[Callable[[], None]] | None = None) -> None:
         self.retriever = retriever
@@ -127,6 +128,8 @@ class ChatEngine:
         self.version_resolver = version_resolver
         self.version_refresh_s = version_refresh_s
         self.on_close = list(on_close or [])
+        self.store_backoff_s = store_backoff_s
+        self._stores_down_until = 0.0
         self._version_checked = time.monotonic()
         self._started = False
 
@@ -166,17 +169,27 @@ class ChatEngine:
         """Readiness of the parts the engine uses (bounded; never raises)."""
         out: dict[str, Any] = {"mode": self.mode, "index_version": self.index_version}
         ping = getattr(self.memory, "ping", None)
-        out["stores"] = await self._bounded(ping(), False, "store ping") if ping else True
+        try:
+            out["stores"] = bool(await asyncio.wait_for(ping(), timeout=self.store_timeout_s)) if ping else True
+        except Exception:  # noqa: BLE001 - health reports, never raises
+            out["stores"] = False
         if self.llm is not None:
             out["llm"] = await self.llm.ping()
         return out
 
     # ------------------------------------------------------------------------------------ helpers
     async def _bounded(self, awaitable: Awaitable[T], default: T, what: str) -> T:
+        """A store call that cannot block an answer: bounded, and skipped for `store_backoff_s` after a
+        failure (a Redis outage costs one timeout, not one per call)."""
+        if time.monotonic() < self._stores_down_until:
+            if inspect.iscoroutine(awaitable):
+                awaitable.close()
+            return default
         try:
             return await asyncio.wait_for(awaitable, timeout=self.store_timeout_s)
         except Exception as exc:  # noqa: BLE001 - a store outage degrades the answer, never blocks it
-            log.warning("%s failed: %s", what, type(exc).__name__)
+            log.warning("%s failed (%s); stores skipped for %.0f s", what, type(exc).__name__, self.store_backoff_s)
+            self._stores_down_until = time.monotonic() + self.store_backoff_s
             return default
 
     def _cache_key(self, question: str, query: str, sources: list[str] | None) -> str:

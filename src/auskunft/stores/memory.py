@@ -82,6 +82,9 @@ class InProcessConversationStore:
     async def clear(self, session_id: str) -> None:
         self._d.pop(session_id)
 
+    async def ping(self) -> bool:
+        return True
+
 
 class InProcessAnswerCache:
     def __init__(self, ttl_s: int = 3600) -> None:
@@ -139,6 +142,12 @@ class RedisConversationStore:
 
     async def clear(self, session_id: str) -> None:
         await self.r.delete(self._key(session_id))
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await self.r.ping())
+        except Exception:  # noqa: BLE001 - readiness reports, never raises
+            return False
 
 
 class RedisAnswerCache:
