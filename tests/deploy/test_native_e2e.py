@@ -1,0 +1,166 @@
+"""The production topology natively on loopback: Prefect server + work pool + process worker run the ingest
+deployment of a demo-site source, then the chat service answers from the new index with a citation.
+
+Same commands as compose.yml (deploy/worker.sh's `prefect work-pool create` / `prefect worker start`,
+deploy/register.sh, `python -m service`); only Qdrant runs in local mode (a storage path, not a server).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.demo_index import write_demo_sources
+from tests.support.redis_server import free_port
+from tests.support.siteserver import SiteServer
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+POOL = "auskunft-e2e"
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("REDIS_", "LLM_", "OPENAI_", "QDRANT_", "PREFECT_", "MLFLOW_"))}
+    env |= {
+        "PREFECT_HOME": str(tmp_path / "prefect-home"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_UI_ENABLED": "false",
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+        "DO_NOT_TRACK": "true",
+        "DATA_DIR": str(tmp_path / "data"),
+        "SOURCES_FILE": str(tmp_path / "sources.yml"),
+        "NOTEBOOKS_DIR": str(REPO / "notebooks"),
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        **extra,
+    }
+    return env
+
+
+def _spawn(args: list[str], env: dict[str, str], log: Path, cwd: Path) -> subprocess.Popen:
+    with log.open("wb") as out:  # the child keeps its own descriptor
+        return subprocess.Popen(args, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def _wait_http(url: str, proc: subprocess.Popen, log: Path, timeout: float, ok: tuple[int, ...] = (200,)) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"{proc.args} exited {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
+        try:
+            if httpx.get(url, timeout=2, trust_env=False).status_code in ok:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    pytest.fail(f"{url} not healthy after {timeout} s:\n{log.read_text(errors='replace')[-3000:]}")
+
+
+@pytest.fixture()
+def prefect_api(tmp_path: Path) -> Iterator[str]:
+    port = free_port()
+    log = tmp_path / "prefect-server.log"
+    t0 = time.monotonic()
+    proc = _spawn([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                  _env(tmp_path), log, tmp_path)
+    api = f"http://127.0.0.1:{port}/api"
+    try:
+        _wait_http(api + "/health", proc, log, timeout=90)
+        print(f"prefect server healthy in {time.monotonic() - t0:.1f} s")
+        yield api
+    finally:
+        _stop(proc)
+
+
+def _run(args: list[str], env: dict[str, str], cwd: Path = REPO, timeout: float = 120) -> str:
+    res = subprocess.run(args, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    assert res.returncode == 0, f"{args} failed:\n{res.stdout[-3000:]}\n{res.stderr[-3000:]}"
+    return res.stdout
+
+
+def _wait_flow_run(api: str, run_id: str, worker: subprocess.Popen, log: Path, timeout: float) -> dict:
+    deadline = time.monotonic() + timeout
+    state: dict = {}
+    while time.monotonic() < deadline:
+        state = httpx.get(f"{api}/flow_runs/{run_id}", timeout=10, trust_env=False).json()["state"]
+        if state["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
+            return state
+        if worker.poll() is not None:
+            pytest.fail(f"worker exited {worker.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
+        time.sleep(1)
+    pytest.fail(f"flow run {run_id} still {state.get('type')} after {timeout} s:\n"
+                f"{log.read_text(errors='replace')[-3000:]}")
+
+
+def test_worker_ingests_demo_site_and_service_answers(tmp_path: Path, prefect_api: str, demo_site: SiteServer) -> None:
+    write_demo_sources(tmp_path / "sources.yml", demo_site.origin)
+    env = _env(tmp_path, PREFECT_API_URL=prefect_api, PREFECT_WORK_POOL=POOL, PREFECT_WORKER_QUERY_SECONDS="2")
+
+    # deploy/worker.sh's steps, one by one: pool, deployments (deploy/register.sh), worker
+    _run([str(BIN / "prefect"), "work-pool", "create", POOL, "--type", "process"], env)
+    _run(["bash", "deploy/register.sh"], env | {"PYTHON": sys.executable})
+    deployment = httpx.get(f"{prefect_api}/deployments/name/ingest-source/ingest-demo", timeout=10,
+                           trust_env=False).json()
+    assert deployment["work_pool_name"] == POOL
+    assert deployment["parameters"]["source_name"] == "demo"
+
+    worker_log = tmp_path / "worker.log"
+    worker = _spawn([str(BIN / "prefect"), "worker", "start", "--pool", POOL, "--type", "process"],
+                    env, worker_log, REPO)
+    try:
+        run = httpx.post(f"{prefect_api}/deployments/{deployment['id']}/create_flow_run", json={}, timeout=10,
+                         trust_env=False).json()
+        t0 = time.monotonic()
+        state = _wait_flow_run(prefect_api, run["id"], worker, worker_log, timeout=600)
+        print(f"flow run {state['type']} in {time.monotonic() - t0:.1f} s")
+        assert state["type"] == "COMPLETED", f"{state}\n{worker_log.read_text(errors='replace')[-4000:]}"
+        flow_run = httpx.get(f"{prefect_api}/flow_runs/{run['id']}", timeout=10, trust_env=False).json()
+        assert flow_run["work_queue_name"] and flow_run["deployment_id"] == deployment["id"]
+    finally:
+        _stop(worker)
+
+    summaries = [json.loads(p.read_text()) for p in (tmp_path / "data" / "runs").rglob("summary.json")]
+    assert len(summaries) == 1 and summaries[0]["ok"], summaries
+    assert summaries[0]["counts"]["new"] >= 20
+    assert summaries[0]["index"]["chunks_upserted"] > 0
+    assert demo_site.paths_requested(), "the worker's flow run crawled the demo site"
+
+    # the service over the index the worker built (local Qdrant: the flow process has released the path)
+    port = free_port()
+    svc_log = tmp_path / "service.log"
+    svc = _spawn([sys.executable, "-m", "service", "--host", "127.0.0.1", "--port", str(port)],
+                 _env(tmp_path, LOG_LEVEL="WARNING"), svc_log, tmp_path)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        _wait_http(url + "/readyz", svc, svc_log, timeout=90)
+        resp = httpx.post(url + "/api/chat?stream=false", timeout=60, trust_env=False,
+                          json={"message": "Wie hoch ist der Jahresbeitrag für ein Einzelmitglied?"})
+        assert resp.status_code == 200, resp.text
+        answer = resp.json()
+        assert answer["found"], answer
+        pdf = [c for c in answer["citations"] if "beitragsordnung-2026.pdf" in c["url"]]
+        assert pdf and pdf[0]["page"] == 1, answer["citations"]
+        assert pdf[0]["url"].startswith("http://localhost:8765/"), "citations carry the public URL, not the alias"
+    finally:
+        _stop(svc)
