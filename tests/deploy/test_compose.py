@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -145,3 +146,16 @@ def test_image_contains_what_the_commands_run() -> None:
     assert re.search(r"^USER (?!root)\w+", dockerfile, re.M)
     assert "HEALTHCHECK" in dockerfile
     assert re.search(r"^FROM python:3\.11\.\d+-slim-bookworm", dockerfile, re.M), "base image pinned to an exact tag"
+
+
+def test_htpasswd_hash_in_single_quotes_reaches_traefik_unchanged(tmp_path: Path) -> None:
+    hashed = "ops:$apr1$YUrnZB5o$EhD5EcoaDbs8USa7Jk2cX1"  # openssl passwd -apr1 output, as OPERATIONS.md writes it
+    env = SECRETS | {"OPS_BASIC_AUTH": f"'{hashed}'"}
+    res = _config(tmp_path, env)
+    assert res.returncode == 0, res.stderr
+    out = subprocess.run([*compose_cmd(), "-f", "compose.yml", "config", "--format", "json"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=60)
+    label = json.loads(out.stdout)["services"]["mlflow"]["labels"]["traefik.http.middlewares.ops-auth.basicauth.users"]
+    assert label == hashed.replace("$", "$$")  # compose prints a literal $ escaped: the value is the hash itself
+    worker = json.loads(out.stdout)["services"]["worker"]
+    assert int(worker["shm_size"]) >= 2**30 and worker["environment"]["QDRANT_URL"] == "http://qdrant:6333"
