@@ -33,7 +33,7 @@ def test_sources_are_numbered_delimited_data_and_cannot_break_out() -> None:
     messages = build_messages("Wer ist der neue Ausrüstungspartner?", hits, "de")
     system, user = messages[0]["content"], messages[-1]["content"]
     clean = build_messages("Wer ist der neue Ausrüstungspartner?", [hits[0]], "de")[0]["content"]
-    assert system == clean  # crawled text never reaches the system prompt
+    assert system == clean and "<source" not in system  # crawled text never reaches the system prompt
     assert "HACKED" not in system and "Pirat" not in system
     assert user.count("<sources>") == 1 and user.count("</sources>") == 1
     assert user.count("</source>") == 3 and user.count("<source ") == 3
