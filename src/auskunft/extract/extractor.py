@@ -15,11 +15,21 @@ from auskunft.extract import html as html_ex
 from auskunft.extract import pdf as pdf_ex
 from auskunft.extract.cache import ExtractionCache
 from auskunft.extract.store import DocumentStore
-from auskunft.models import CrawlManifest, CrawlRecord, Document, ExtractionFailure, PageText, doc_id_for
+from auskunft.models import (
+    CrawlManifest,
+    CrawlRecord,
+    Document,
+    ExtractionFailure,
+    PageText,
+    doc_id_for,
+    sha256_bytes,
+)
 
 log = logging.getLogger(__name__)
 
-MAX_BYTES = 60_000_000
+MAX_BYTES = 40_000_000  # larger bodies are refused before parsing
+MAX_PAGES = 500  # per PDF
+TIME_BUDGET_S = 600.0  # per PDF (layout analysis + OCR)
 
 
 def extractor_id(kind: str, pdf_backend: str = "pymupdf", ocr: bool = True, ocr_languages: str = "deu+eng") -> str:
@@ -32,9 +42,13 @@ def extractor_id(kind: str, pdf_backend: str = "pymupdf", ocr: bool = True, ocr_
     return f"{pdf_ex.NAME}@{pdf_ex.VERSION}{'+ocr-' + ocr_languages if ocr else ''}"
 
 
+def _pdf_like(body: bytes) -> bool:
+    return body.lstrip()[:5].startswith(b"%PDF")
+
+
 def kind_of_record(record: CrawlRecord, body: bytes) -> str:
     ct = (record.content_type or "").lower()
-    if "pdf" in ct or body[:5] == b"%PDF-" or record.url.lower().endswith(".pdf"):
+    if "pdf" in ct or _pdf_like(body) or record.url.lower().split("?")[0].endswith(".pdf"):
         return "pdf"
     return "html"
 
@@ -49,42 +63,53 @@ def _detect_language(text: str) -> str | None:
         return None
 
 
-def extract_content(kind: str, body: bytes, *, pdf_backend: str = "pymupdf", ocr: bool = True,
+def extract_content(kind: str, body: bytes, *, base_url: str = "", pdf_backend: str = "pymupdf", ocr: bool = True,
                     ocr_languages: str = "deu+eng", nougat_model_path: Path | None = None,
-                    nougat: object | None = None) -> tuple[str, str | None, list[PageText]]:
-    if len(body) > MAX_BYTES:
-        raise ExtractionError(f"document too large ({len(body)} bytes > {MAX_BYTES})")
+                    nougat: object | None = None, max_bytes: int = MAX_BYTES, max_pages: int = MAX_PAGES,
+                    time_budget_s: float = TIME_BUDGET_S) -> tuple[str, str | None, list[PageText]]:
+    """(title, language, pages) of one raw body; ExtractionError with the reason when it cannot be read."""
+    if len(body) > max_bytes:
+        raise ExtractionError(f"document too large ({len(body)} bytes > {max_bytes})")
     if kind == "html":
-        title, md, lang = html_ex.html_to_markdown(body)
+        title, md, lang = html_ex.html_to_markdown(body, base_url)
         return title, lang or _detect_language(md), [PageText(number=None, markdown=md)]
     if pdf_backend == "nougat":
         from auskunft.extract.nougat_backend import NougatBackend
 
         backend = nougat if isinstance(nougat, NougatBackend) else NougatBackend(nougat_model_path)
-        pages = backend.pages(body)
+        pages = backend.pages(body, max_pages=max_pages)
         title = ""
+    elif pdf_backend == "pymupdf":
+        title, pages = pdf_ex.pdf_to_pages(body, ocr=ocr, ocr_languages=ocr_languages, max_pages=max_pages,
+                                           time_budget_s=time_budget_s)
     else:
-        title, pages = pdf_ex.pdf_to_pages(body, ocr=ocr, ocr_languages=ocr_languages)
+        raise ExtractionError(f"unknown PDF backend {pdf_backend!r} (use 'pymupdf' or 'nougat')")
     return title, _detect_language(" ".join(p.markdown for p in pages)), pages
 
 
 def extract_document(record: CrawlRecord, body: bytes, *, pdf_backend: str = "pymupdf", ocr: bool = True,
                      ocr_languages: str = "deu+eng", nougat_model_path: Path | None = None,
-                     cache: ExtractionCache | None = None) -> Document:
+                     cache: ExtractionCache | None = None, nougat: object | None = None,
+                     max_bytes: int = MAX_BYTES, max_pages: int = MAX_PAGES,
+                     time_budget_s: float = TIME_BUDGET_S) -> Document:
+    """Document of one crawled body. The cache key is (sha256 of the body, extractor name@version), so the
+    same bytes at two URLs share one extraction; url/source/crawled_at always come from `record`."""
     kind = kind_of_record(record, body)
     ex_id = extractor_id(kind, pdf_backend, ocr, ocr_languages)
-    sha = record.sha256 or ""
-    cached = cache.get(sha, ex_id) if cache is not None and sha else None
+    sha = sha256_bytes(body)
+    cached = cache.get(sha, ex_id) if cache is not None else None
     if cached is None:
-        cached = extract_content(kind, body, pdf_backend=pdf_backend, ocr=ocr, ocr_languages=ocr_languages,
-                                 nougat_model_path=nougat_model_path)
-        if cache is not None and sha:
+        cached = extract_content(kind, body, base_url=record.url, pdf_backend=pdf_backend, ocr=ocr, ocr_languages=ocr_languages,
+                                 nougat_model_path=nougat_model_path, nougat=nougat, max_bytes=max_bytes,
+                                 max_pages=max_pages, time_budget_s=time_budget_s)
+        if cache is not None:
             cache.put(sha, ex_id, *cached)
     title, lang, pages = cached
     return Document(
         doc_id=doc_id_for(record.url), url=record.url, source=record.source,
-        title=title or record.title or record.url.rsplit("/", 1)[-1], language=lang, kind=kind,  # type: ignore[arg-type]
-        sha256=sha, crawled_at=record.fetched_at, extractor=ex_id, pages=pages,
+        title=title or record.title or record.url.rstrip("/").rsplit("/", 1)[-1], language=lang,
+        kind=kind,  # type: ignore[arg-type]
+        sha256=record.sha256 or sha, crawled_at=record.fetched_at, extractor=ex_id, pages=pages,
     )
 
 
@@ -105,6 +130,7 @@ def extract_manifest(manifest: CrawlManifest, *, raw_get: Callable[[str], bytes]
                      progress: bool = False) -> ExtractReport:
     report = ExtractReport(source=manifest.source)
     t0 = time.perf_counter()
+    nougat = None  # one model per batch, loaded on the first PDF that needs it
     todo = [r for r in manifest.records if r.status in ("new", "changed")]
     bar = None
     if progress and todo:
@@ -125,9 +151,13 @@ def extract_manifest(manifest: CrawlManifest, *, raw_get: Callable[[str], bytes]
             backend = pdf_backend_for(record.url) if callable(pdf_backend_for) else pdf_backend_for
             hits_before = cache.hits
             try:
+                if backend == "nougat" and nougat is None:
+                    from auskunft.extract.nougat_backend import NougatBackend
+
+                    nougat = NougatBackend(nougat_model_path)
                 body = raw_get(record.sha256 or "")
                 doc = extract_document(record, body, pdf_backend=backend, ocr=ocr, ocr_languages=ocr_languages,
-                                       nougat_model_path=nougat_model_path, cache=cache)
+                                       nougat_model_path=nougat_model_path, cache=cache, nougat=nougat)
                 store.save(doc)
                 report.documents.append(doc.doc_id)
                 report.extracted += 1

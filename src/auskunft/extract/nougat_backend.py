@@ -39,7 +39,15 @@ class NougatBackend:
             from nougat import NougatModel
         except ImportError as exc:
             raise ConfigError("nougat backend needs the extra: pip install 'auskunft[nougat]'") from exc
-        model = NougatModel.from_pretrained(str(self.model_path))
+        except Exception as exc:  # e.g. a torchvision build that does not match torch fails at import
+            raise ConfigError(f"nougat-ocr is installed but cannot be imported: {type(exc).__name__}: {exc}") from exc
+        try:
+            model = NougatModel.from_pretrained(str(self.model_path))
+        except Exception as exc:
+            raise ModelNotAvailableError(
+                f"cannot load the nougat model from {self.model_path} ({type(exc).__name__}: {exc}); "
+                "set NOUGAT_MODEL_PATH to a folder saved by NougatModel.save_pretrained (with tokenizer.json)"
+            ) from exc
         self._model = model.eval()
 
     def pages(self, body: bytes, *, max_pages: int = 500) -> list[PageText]:
@@ -65,8 +73,12 @@ class NougatBackend:
         for start in range(0, len(images), self.batch_size):
             batch = images[start:start + self.batch_size]
             tensors = torch.stack([model.encoder.prepare_input(img, random_padding=False) for img in batch])
-            with torch.inference_mode():
-                result = model.inference(image_tensors=tensors)
+            try:
+                with torch.inference_mode():
+                    result = model.inference(image_tensors=tensors)
+            except Exception as exc:
+                raise ExtractionError(f"nougat inference failed on pages {start + 1}-{start + len(batch)}: "
+                                      f"{type(exc).__name__}: {exc}") from exc
             for i, text in enumerate(result["predictions"]):
                 out.append(PageText(number=start + i + 1, markdown=(text or "").strip(), ocr=True))
         return out

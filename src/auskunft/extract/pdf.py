@@ -1,7 +1,9 @@
 """PDF -> markdown per page with layout (pymupdf4llm: reading order across columns, headings, tables).
 
-Pages without a text layer are OCR'd by tesseract (Debian's tesseract-ocr with the German model) through
-pymupdf4llm's OCR hook. Page numbers are kept (1-based) for citations.
+Pages without a text layer (fewer than MIN_TEXT_CHARS characters on a page that has images) are OCR'd
+page by page by tesseract (`ocr.py`); every other page goes through pymupdf4llm's layout analysis in one
+call with its own OCR switched off. Page numbers are kept (1-based) for citations; a page with no text at
+all keeps its place as an empty page.
 """
 
 from __future__ import annotations
@@ -10,17 +12,19 @@ import contextlib
 import io
 import logging
 import re
+import time
 
 import pymupdf
 
 from auskunft.errors import ExtractionError
+from auskunft.extract.ocr import DEFAULT_DPI, ocr_page
 from auskunft.models import PageText
 
 log = logging.getLogger(__name__)
 
 NAME = "pdf-pymupdf4llm"
-VERSION = "1"
-MIN_TEXT_CHARS = 20  # fewer characters on a page with images: treat as scan and OCR it
+VERSION = "2"
+MIN_TEXT_CHARS = 20  # fewer characters on a page with images: treat as a scan and OCR it
 
 
 def open_pdf(body: bytes) -> pymupdf.Document:
@@ -41,42 +45,62 @@ def open_pdf(body: bytes) -> pymupdf.Document:
     return doc
 
 
-def pdf_to_pages(body: bytes, *, ocr: bool = True, ocr_languages: str = "deu+eng", max_pages: int = 500) -> tuple[str, list[PageText]]:
-    """Returns (title, pages)."""
-    import pymupdf4llm
+def needs_ocr(page: pymupdf.Page) -> bool:
+    return len(page.get_text().strip()) < MIN_TEXT_CHARS and bool(page.get_images())
 
+
+def pdf_to_pages(body: bytes, *, ocr: bool = True, ocr_languages: str = "deu+eng", ocr_dpi: int = DEFAULT_DPI,
+                 max_pages: int = 500, time_budget_s: float = 600) -> tuple[str, list[PageText]]:
+    """Returns (title, pages). Raises ExtractionError past `max_pages` or `time_budget_s`."""
+    deadline = time.monotonic() + time_budget_s
     doc = open_pdf(body)
     try:
         if doc.page_count > max_pages:
             raise ExtractionError(f"PDF has {doc.page_count} pages (limit {max_pages})")
         title = (doc.metadata or {}).get("title") or ""
-        needs_ocr = []
-        for page in doc:
-            text = page.get_text().strip()
-            needs_ocr.append(len(text) < MIN_TEXT_CHARS and bool(page.get_images()))
-        with contextlib.redirect_stdout(io.StringIO()):  # pymupdf4llm prints parser messages
-            try:
-                chunks = pymupdf4llm.to_markdown(
-                    doc, page_chunks=True, show_progress=False, use_ocr=ocr and any(needs_ocr),
-                    ocr_language=ocr_languages, ocr_dpi=300,
-                )
-            except ExtractionError:
-                raise
-            except Exception as exc:
-                raise ExtractionError(f"PDF layout analysis failed: {type(exc).__name__}: {exc}") from exc
-        pages = []
-        for i, chunk in enumerate(chunks):
-            number = int(chunk.get("metadata", {}).get("page_number") or i + 1)
-            md = _clean(chunk.get("text") or "")
-            pages.append(PageText(number=number, markdown=md, ocr=needs_ocr[number - 1] and ocr))
+        try:
+            scans = {i for i in range(doc.page_count) if needs_ocr(doc[i])}
+        except Exception as exc:
+            raise ExtractionError(f"broken PDF page tree: {type(exc).__name__}: {exc}") from exc
+        texts = _layout_pages(doc, [i for i in range(doc.page_count) if i not in scans])
+        pages: list[PageText] = []
+        for i in range(doc.page_count):
+            if time.monotonic() > deadline:
+                raise ExtractionError(f"time budget of {time_budget_s:.0f} s exceeded at page {i + 1}")
+            if i in scans and ocr:
+                md = ocr_page(doc[i], languages=ocr_languages, dpi=ocr_dpi,
+                              timeout_s=max(1.0, deadline - time.monotonic()))
+                pages.append(PageText(number=i + 1, markdown=md, ocr=True))
+            else:
+                pages.append(PageText(number=i + 1, markdown=texts.get(i, "")))
         if not any(p.markdown for p in pages):
-            raise ExtractionError("no text in PDF" + ("" if ocr else " (OCR disabled)"))
+            raise ExtractionError("no text in PDF" + ("" if ocr or not scans else " (scanned pages, OCR disabled)"))
         return title, pages
     finally:
         doc.close()
 
 
+def _layout_pages(doc: pymupdf.Document, numbers: list[int]) -> dict[int, str]:
+    """0-based page number -> markdown, from pymupdf4llm's layout analysis."""
+    if not numbers:
+        return {}
+    import pymupdf4llm
+
+    with contextlib.redirect_stdout(io.StringIO()):  # pymupdf4llm prints parser messages
+        try:
+            chunks = pymupdf4llm.to_markdown(doc, pages=numbers, page_chunks=True, show_progress=False,
+                                             use_ocr=False)
+        except Exception as exc:
+            raise ExtractionError(f"PDF layout analysis failed: {type(exc).__name__}: {exc}") from exc
+    out: dict[int, str] = {}
+    for pos, chunk in enumerate(chunks):
+        number = int((chunk.get("metadata") or {}).get("page_number") or numbers[pos] + 1)
+        out[number - 1] = _clean(chunk.get("text") or "")
+    return out
+
+
 def _clean(md: str) -> str:
-    md = re.sub(r"^\|\s*-\s*$", "", md, flags=re.M)  # OCR noise lines
+    md = re.sub(r"^\|\s*-\s*$", "", md, flags=re.M)  # stray table rules
+    md = re.sub(r"[ \t]+\n", "\n", md)
     md = re.sub(r"\n{3,}", "\n\n", md)
     return md.strip()
