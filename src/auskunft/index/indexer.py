@@ -1,11 +1,18 @@
-"""Incremental sync of documents into a collection: unchanged documents are skipped, changed ones
-re-chunked and re-embedded, gone ones deleted. Point ids are deterministic."""
+"""Incremental sync of documents into a collection.
+
+Unchanged documents (same doc_id and doc_sha256 already in the collection) are skipped without
+embedding anything; new and changed ones are chunked, embedded in batches across documents and
+upserted under deterministic point ids, after which a changed document's stale points are deleted
+(new points first, so a failure never leaves a document missing); gone documents are deleted.
+A document that fails (chunking, embedding, upsert) is counted and logged; the sync goes on.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from pydantic import BaseModel
 from qdrant_client import QdrantClient, models
@@ -14,7 +21,8 @@ from auskunft.index.chunking import chunk_document, embedding_text
 from auskunft.index.embeddings import Embedder
 from auskunft.index.sparse import Bm25Encoder
 from auskunft.index.store import DENSE, SPARSE
-from auskunft.models import Chunk, Document
+from auskunft.index.versions import IndexManager
+from auskunft.models import Chunk, Document, IndexConfig, IndexVersion
 
 log = logging.getLogger(__name__)
 
@@ -23,10 +31,12 @@ class SyncStats(BaseModel):
     docs_indexed: int = 0
     docs_skipped: int = 0
     docs_deleted: int = 0
+    docs_failed: int = 0
     chunks_upserted: int = 0
     chunks_deleted: int = 0
     embed_seconds: float = 0.0
     seconds: float = 0.0
+    failures: list[str] = []  # "doc_id url: reason" of failed documents
 
 
 def chunk_payload(chunk: Chunk) -> dict:
@@ -35,7 +45,13 @@ def chunk_payload(chunk: Chunk) -> dict:
     return data
 
 
+def _doc_filter(doc_id: str) -> models.Filter:
+    return models.Filter(must=[models.FieldCondition(key="doc_id", match=models.MatchValue(value=doc_id))])
+
+
 class Indexer:
+    """Chunks, embeds (dense + BM25) and writes documents into one collection."""
+
     def __init__(self, client: QdrantClient, embedder: Embedder, sparse: Bm25Encoder, *, max_tokens: int = 350,
                  min_tokens: int = 40, overlap_tokens: int = 50, batch_size: int = 64, context: bool = True) -> None:
         self.client = client
@@ -44,6 +60,12 @@ class Indexer:
         self.chunking = {"max_tokens": max_tokens, "min_tokens": min_tokens, "overlap_tokens": overlap_tokens}
         self.batch_size = batch_size
         self.context = context
+
+    @classmethod
+    def for_config(cls, client: QdrantClient, embedder: Embedder, sparse: Bm25Encoder, config: IndexConfig,
+                   **kw: int) -> Indexer:
+        return cls(client, embedder, sparse, max_tokens=config.chunk_max_tokens, min_tokens=config.chunk_min_tokens,
+                   overlap_tokens=config.chunk_overlap_tokens, context=config.chunk_context, **kw)
 
     def indexed_docs(self, collection: str, source: str | None = None) -> dict[str, str]:
         """doc_id -> doc_sha256 of what the collection holds (optionally for one source)."""
@@ -61,14 +83,19 @@ class Indexer:
             if offset is None:
                 return out
 
-    def _delete_doc(self, collection: str, doc_id: str) -> int:
-        flt = models.Filter(must=[models.FieldCondition(key="doc_id", match=models.MatchValue(value=doc_id))])
+    def _delete(self, collection: str, flt: models.Filter) -> int:
         n = self.client.count(collection, count_filter=flt, exact=True).count
         if n:
             self.client.delete(collection, points_selector=models.FilterSelector(filter=flt), wait=True)
         return n
 
-    def _upsert(self, collection: str, chunks: list[Chunk]) -> float:
+    def _delete_stale(self, collection: str, doc_id: str, keep: list[str]) -> int:
+        flt = _doc_filter(doc_id)
+        if keep:
+            flt.must_not = [models.HasIdCondition(has_id=keep)]  # type: ignore[list-item]
+        return self._delete(collection, flt)
+
+    def _points(self, chunks: list[Chunk]) -> tuple[list[models.PointStruct], float]:
         texts = [embedding_text(c, self.context) for c in chunks]
         t0 = time.perf_counter()
         dense = self.embedder.embed_passages(texts)
@@ -76,52 +103,90 @@ class Indexer:
         points = []
         for chunk, text, vec in zip(chunks, texts, dense, strict=True):
             idx, vals = self.sparse.encode_document(text)
-            points.append(models.PointStruct(
-                id=chunk.chunk_id, payload=chunk_payload(chunk),
-                vector={DENSE: vec, SPARSE: models.SparseVector(indices=idx, values=vals)},
-            ))
-        for i in range(0, len(points), self.batch_size):
-            self.client.upsert(collection, points=points[i:i + self.batch_size], wait=True)
-        return seconds
+            points.append(models.PointStruct(id=chunk.chunk_id, payload=chunk_payload(chunk),
+                                             vector={DENSE: vec, SPARSE: models.SparseVector(indices=idx, values=vals)}))
+        return points, seconds
+
+    def _write(self, collection: str, docs: list[tuple[Document, list[Chunk]]], stats: SyncStats,
+               known: dict[str, str]) -> None:
+        """Embed and upsert a batch of documents; on failure retry one document at a time to isolate it."""
+        try:
+            points, seconds = self._points([c for _, chunks in docs for c in chunks])
+            for i in range(0, len(points), self.batch_size):
+                self.client.upsert(collection, points=points[i:i + self.batch_size], wait=True)
+        except Exception as exc:
+            if len(docs) > 1:
+                for one in docs:
+                    self._write(collection, [one], stats, known)
+                return
+            doc = docs[0][0]
+            log.warning("indexing %s failed: %s", doc.url, exc)
+            stats.docs_failed += 1
+            stats.failures.append(f"{doc.doc_id} {doc.url}: {type(exc).__name__}: {exc}"[:500])
+            return
+        stats.embed_seconds += seconds
+        for doc, chunks in docs:
+            if doc.doc_id in known:
+                stats.chunks_deleted += self._delete_stale(collection, doc.doc_id, [c.chunk_id for c in chunks])
+            stats.chunks_upserted += len(chunks)
+            stats.docs_indexed += 1
 
     def sync(self, collection: str, documents: Iterable[Document], gone_doc_ids: Iterable[str] = (), *,
              source: str | None = None, progress: bool = False) -> SyncStats:
-        """Make the collection hold exactly these documents' current chunks (for `source`, when given:
-        documents of that source that are in the collection but not in `documents` are deleted too)."""
+        """Make the collection hold these documents' current chunks and none of the gone documents'.
+
+        With `source`, documents of that source that the collection holds but `documents` does not
+        contain are deleted too (a full listing of the source's current documents is expected then).
+        """
         t0 = time.perf_counter()
         stats = SyncStats()
         known = self.indexed_docs(collection, source)
-        docs = list(documents)
-        wanted = {d.doc_id for d in docs}
-        gone = set(gone_doc_ids) | ({d for d in known if d not in wanted} if source else set())
-        bar = None
-        if progress and docs:
-            from rich.progress import Progress
-
-            bar = Progress()
-            bar.start()
-            task = bar.add_task("index", total=len(docs))
-        try:
-            for doc in docs:
+        seen: set[str] = set()
+        pending: list[tuple[Document, list[Chunk]]] = []
+        with _progress(progress) as advance:
+            for doc in documents:
+                seen.add(doc.doc_id)
                 if known.get(doc.doc_id) == doc.sha256:
                     stats.docs_skipped += 1
                 else:
-                    stats.chunks_deleted += self._delete_doc(collection, doc.doc_id) if doc.doc_id in known else 0
-                    chunks = chunk_document(doc, **self.chunking)
-                    if chunks:
-                        stats.embed_seconds += self._upsert(collection, chunks)
-                    stats.chunks_upserted += len(chunks)
-                    stats.docs_indexed += 1
-                if bar is not None:
-                    bar.advance(task)
-        finally:
-            if bar is not None:
-                bar.stop()
-        for doc_id in gone:
+                    try:
+                        chunks = chunk_document(doc, **self.chunking)
+                    except Exception as exc:  # a malformed document must not stop the sync
+                        log.warning("chunking %s failed: %s", doc.url, exc)
+                        stats.docs_failed += 1
+                        stats.failures.append(f"{doc.doc_id} {doc.url}: chunking: {exc}"[:500])
+                        continue
+                    pending.append((doc, chunks))
+                    if sum(len(c) for _, c in pending) >= self.batch_size:
+                        self._write(collection, pending, stats, known)
+                        pending = []
+                advance()
+            if pending:
+                self._write(collection, pending, stats, known)
+        gone = set(gone_doc_ids) | ({d for d in known if d not in seen} if source else set())
+        for doc_id in sorted(gone - seen):
             if doc_id in known:
-                stats.chunks_deleted += self._delete_doc(collection, doc_id)
+                stats.chunks_deleted += self._delete(collection, _doc_filter(doc_id))
                 stats.docs_deleted += 1
         stats.embed_seconds = round(stats.embed_seconds, 3)
         stats.seconds = round(time.perf_counter() - t0, 3)
-        log.info("sync %s: %s", collection, stats.model_dump())
+        log.info("sync %s: %s", collection, stats.model_dump(exclude={"failures"}))
         return stats
+
+    def rebuild(self, manager: IndexManager, config: IndexConfig,
+                documents: Iterable[Document], *, progress: bool = False) -> tuple[IndexVersion, SyncStats]:
+        """Build a fresh version from `documents` (not promoted: the caller decides, e.g. after the gate)."""
+        version = manager.create_version(config)
+        return version, self.sync(version.collection, documents, progress=progress)
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator:  # noqa: ANN202
+    if not enabled:
+        yield lambda: None
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task("index", total=None)
+        yield lambda: bar.advance(task)
