@@ -23,11 +23,16 @@ log = logging.getLogger(__name__)
 
 
 class CachedEmbedder:
-    """Disk cache of passage embeddings keyed by (model, sha256(text)), so re-runs skip the slow part."""
+    """Disk cache of passage embeddings keyed by (model, sha256(text)), so re-runs skip the slow part.
 
-    def __init__(self, inner: Embedder, cache_file: Path) -> None:
-        self.inner, self.path = inner, cache_file
+    The cache is written every `save_every` new vectors (and by `save()`), so an interrupted run keeps
+    its progress. Query embeddings are cached in memory (each mode asks for the same queries)."""
+
+    def __init__(self, inner: Embedder, cache_file: Path, save_every: int = 256) -> None:
+        self.inner, self.path, self.save_every = inner, cache_file, save_every
         self.cache: dict[str, np.ndarray] = {}
+        self.queries: dict[str, list[float]] = {}
+        self._unsaved = 0
         if cache_file.exists():
             data = np.load(cache_file)
             self.cache = {k: data[k] for k in data.files}
@@ -51,14 +56,23 @@ class CachedEmbedder:
         if missing:
             for t, v in zip(missing, self.inner.embed_passages(missing), strict=True):
                 self.cache[self._key(t)] = np.asarray(v, dtype=np.float32)
+            self._unsaved += len(missing)
+            if self._unsaved >= self.save_every:
+                self.save()
         return [self.cache[self._key(t)].tolist() for t in texts]
 
     def embed_query(self, text: str) -> list[float]:
-        return self.inner.embed_query(text)
+        if text not in self.queries:
+            self.queries[text] = self.inner.embed_query(text)
+        return self.queries[text]
 
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(self.path, **self.cache)
+        tmp = self.path.with_suffix(".tmp.npz")
+        np.savez(tmp, **self.cache)
+        tmp.replace(self.path)
+        self._unsaved = 0
+        log.info("embedding cache %s: %d vectors", self.path.name, len(self.cache))
 
 
 def _documents(bench: BeirSet) -> list[Document]:
@@ -83,6 +97,7 @@ def run_beir(bench: BeirSet, *, work_dir: Path, modes: tuple[str, ...] = ("spars
         stats = Indexer(client, embedder, Bm25Encoder(), max_tokens=chunk_max_tokens).sync(coll, _documents(bench))
         embedder.save()
         out["index_seconds"] = round(time.perf_counter() - t0, 1)
+        log.info("%s indexed: %d chunks in %.0f s", bench.name, stats.chunks_upserted, out["index_seconds"])
         out["chunks"] = stats.chunks_upserted
         searcher = HybridSearcher(client, coll, embedder, Bm25Encoder())
         qids = list(bench.queries)[:max_queries] if max_queries else list(bench.queries)
@@ -90,13 +105,16 @@ def run_beir(bench: BeirSet, *, work_dir: Path, modes: tuple[str, ...] = ("spars
         for mode in modes:
             t1 = time.perf_counter()
             rows = []
-            for qid in qids:
+            for n, qid in enumerate(qids, 1):
                 hits = searcher.search(bench.queries[qid], top_k=30, mode=mode, prefetch_k=prefetch_k)  # type: ignore[arg-type]
                 ranked = M.dedupe([h.chunk.url.rsplit("/", 1)[1] for h in hits])
                 rows.append(M.retrieval_scores(ranked, bench.qrels[qid], ks=(1, 10)))
+                if n % 200 == 0:
+                    log.info("%s %s: %d/%d queries", bench.name, mode, n, len(qids))
             agg = M.mean(rows)
             out[mode] = {"ndcg@10": agg["ndcg@10"], "recall@10": agg["recall@10"], "mrr": agg["mrr"],
                          "seconds": round(time.perf_counter() - t1, 1)}
+            log.info("%s %s: %s", bench.name, mode, out[mode])
         ref = PlainBM25({i: f"{d['title']} {d['text']}" for i, d in bench.corpus.items()})
         rows = [M.retrieval_scores(ref.search(bench.queries[q], 10), bench.qrels[q], ks=(10,)) for q in qids]
         out["bm25_reference"] = {"ndcg@10": M.mean(rows)["ndcg@10"]}

@@ -16,7 +16,7 @@ from auskunft.chat.factory import build_runtime
 from auskunft.config import Settings
 from auskunft.evaluation import metrics as M
 from auskunft.evaluation.datasets import QAItem, load_qa, resolve_dataset
-from auskunft.evaluation.ragas_metrics import build_judge, score_sample
+from auskunft.evaluation.ragas_metrics import EmbedFn, JudgeConfig, Sample, score_sample
 
 log = logging.getLogger(__name__)
 
@@ -38,17 +38,22 @@ def evaluate(settings: Settings, *, index: str = "live", dataset: str = "demo-si
              mode: str | None = None, client: object | None = None) -> EvalResult:
     """`index`: 'live' or a version number; `client`: an open Qdrant client to reuse (local storage)."""
     items = load_qa(dataset)
-    runtime = build_runtime(settings, collection=None if index in ("", "live") else _collection(settings, index),
+    # in-process stores: evaluation must neither read nor fill the service's answer cache (Redis)
+    runtime = build_runtime(settings.model_copy(update={"redis_url": ""}),
+                            collection=None if index in ("", "live") else _collection(settings, index),
                             mode=mode, client=client)
-    judge = build_judge(settings.eval_judge_model, settings.eval_judge_base_url or settings.openai_base_url,
-                        (settings.eval_judge_api_key or settings.openai_api_key).get_secret_value()
-                        if (settings.eval_judge_api_key or settings.openai_api_key) else None)
+    judge = judge_config(settings)
     try:
         engine = runtime.engine
-        collection = engine.retriever.searcher.collection
-        version = runtime.manager.live() if collection == settings.kb_name else None
-        index_name = version.collection if version else collection
-        rows = [_evaluate_item(engine, item, judge) for item in items]
+        engine.events = None  # evaluation traffic is not visitor traffic: keep it out of the chat event log
+        searcher = engine.retriever.searcher
+        version = runtime.manager.live() if searcher.collection == settings.kb_name else None
+        index_name = version.collection if version else searcher.collection
+        embed = searcher.embedder.embed_query if judge is not None else None
+        rows = []
+        for n, item in enumerate(items, 1):
+            rows.append(_evaluate_item(engine, item, judge, embed))
+            log.info("eval %s on %s: %d/%d", dataset, index_name, n, len(items))
         cfg = next((v.config for v in runtime.manager.list_versions() if v.collection == index_name), None)
     finally:
         runtime.close()
@@ -72,6 +77,14 @@ def evaluate(settings: Settings, *, index: str = "live", dataset: str = "demo-si
     return result
 
 
+def judge_config(settings: Settings) -> JudgeConfig | None:
+    """The Ragas judge from EVAL_JUDGE_* (base URL and key fall back to the OpenAI settings); None: no judge."""
+    if not settings.eval_judge_model:
+        return None
+    return JudgeConfig(model=settings.eval_judge_model, base_url=settings.eval_judge_base_url or settings.openai_base_url,
+                       api_key=settings.eval_judge_api_key or settings.openai_api_key)
+
+
 def _collection(settings: Settings, ref: str) -> str:
     return f"{settings.kb_name}__v{int(ref.lstrip('v'))}"
 
@@ -83,7 +96,7 @@ def _pct(values: list[float], q: int) -> float:
     return round(s[min(len(s) - 1, int(round(q / 100 * (len(s) - 1))))], 1)
 
 
-def _evaluate_item(engine, item: QAItem, judge: dict | None) -> dict:  # noqa: ANN001
+def _evaluate_item(engine, item: QAItem, judge: JudgeConfig | None, embed: EmbedFn | None) -> dict:  # noqa: ANN001
     t0 = time.perf_counter()
     hits = engine.retriever.search(item.question)
     retrieval_ms = (time.perf_counter() - t0) * 1000
@@ -101,9 +114,9 @@ def _evaluate_item(engine, item: QAItem, judge: dict | None) -> dict:  # noqa: A
         cited = {c.url.split("#")[0] for c in answer.citations}
         scores["citation_hit"] = 1.0 if cited & set(item.gold_urls) else 0.0
         scores["answered"] = 1.0 if answer.found else 0.0
-        scores |= score_sample(question=item.question, answer=answer.answer, contexts=[h.chunk.text for h in hits],
-                               context_ids=url_ranked, reference=item.reference_answer, reference_ids=item.gold_urls,
-                               reference_contexts=[item.reference_answer], judge=judge)
+        sample = Sample(question=item.question, answer=answer.answer, contexts=[h.chunk.text for h in hits],
+                        context_ids=url_ranked, reference=item.reference_answer, reference_ids=item.gold_urls)
+        scores |= score_sample(sample, judge=judge, embed=embed)
     return {"id": item.id, "question": item.question, "answerable": item.answerable, "found": answer.found,
             "answer": answer.answer, "reference": item.reference_answer, "contexts": [h.chunk.text for h in hits],
             "retrieved": url_ranked, "gold": item.gold_urls, "scores": scores, "latency_ms": round(latency_ms, 1),
@@ -140,6 +153,23 @@ def write_artifacts(result: EvalResult, folder: Path) -> list[Path]:
             w.writerow([r["id"], r["question"], r["answerable"], r["found"], r["answer"], r["reference"],
                         " ".join(r["gold"]), " ".join(r["retrieved"]), json.dumps(r["contexts"], ensure_ascii=False),
                         r["latency_ms"], json.dumps(r["scores"])])
+    parquet = folder / "questions.parquet"
+    questions_frame(result.rows).to_parquet(parquet, index=False)
     report = folder / "report.html"
     report.write_text(html_report(result), encoding="utf-8")
-    return [table, report]
+    return [table, parquet, report]
+
+
+def questions_frame(rows: list[dict]):  # noqa: ANN201 - pandas.DataFrame (pandas imported lazily)
+    """One row per question, one column per score (`score.<name>`), lists joined for display."""
+    import pandas as pd
+
+    flat = []
+    for r in rows:
+        row = {k: v for k, v in r.items() if k != "scores"}
+        for key in ("gold", "retrieved"):
+            row[key] = " ".join(row.get(key) or [])
+        row["contexts"] = json.dumps(row.get("contexts") or [], ensure_ascii=False)
+        row |= {f"score.{k}": v for k, v in (r.get("scores") or {}).items()}
+        flat.append(row)
+    return pd.DataFrame(flat)
