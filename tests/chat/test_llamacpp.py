@@ -29,14 +29,25 @@ def llamacpp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.mark.asyncio
 async def test_streaming_answer_from_llamacpp(llamacpp: str) -> None:
     memory, cache, _, _ = build_stores("", session_ttl_s=60, cache_ttl_s=60, max_turns=4)
-    llm = LLMClient(model=MODEL, base_url=llamacpp, max_tokens=96, temperature=0.0, timeout_s=120,
-                    first_token_timeout_s=90)
+    llm = LLMClient(
+        model=MODEL,
+        base_url=llamacpp,
+        max_tokens=96,
+        temperature=0.0,
+        timeout_s=120,
+        first_token_timeout_s=90,
+    )
     engine = ChatEngine(KeywordRetriever(make_nodes()), llm, memory, cache, index_version="t")
     try:
         engine.start()
         assert await llm.ping()
         t0 = time.monotonic()
-        events = [ev async for ev in engine.stream(ChatRequest(message="When does the registration for the Jugendpokal end?"))]
+        events = [
+            ev
+            async for ev in engine.stream(
+                ChatRequest(message="When does the registration for the Jugendpokal end?")
+            )
+        ]
         kinds = [e.event for e in events]
         assert kinds[0] == "meta" and kinds[1] == "sources" and kinds[-1] == "done", kinds
         tokens = [e.data["text"] for e in events if e.event == "token"]
@@ -45,6 +56,10 @@ async def test_streaming_answer_from_llamacpp(llamacpp: str) -> None:
         assert done["mode"] == "llm" and done["notice"] is None and done["answer"].strip()
         given = {s["n"] for s in events[1].data["sources"]}
         assert {c["n"] for c in done["citations"]} <= given
-        assert done["timings"]["first_token_ms"] < done["timings"]["total_ms"] < (time.monotonic() - t0) * 1000 + 1
+        assert (
+            done["timings"]["first_token_ms"]
+            < done["timings"]["total_ms"]
+            < (time.monotonic() - t0) * 1000 + 1
+        )
     finally:
         await engine.aclose()

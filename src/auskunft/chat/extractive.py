@@ -22,7 +22,8 @@ _INSTRUCTION = re.compile(
     r"regeln|rules|prompt\w*)\b|\b(du bist (jetzt|nun|ab sofort)|you are now|act as|verhalte dich als)\b|"
     r"\b(system ?prompt|systemnachricht|system message|jailbreak)\b|\b(antworte|respond|reply|answer)\b.{0,30}"
     r"\b(nur noch|ab jetzt|only with|from now on)\b|</?\s*(sources?|system|instructions?)\b",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
 def looks_like_instruction(sentence: str) -> bool:
@@ -51,8 +52,14 @@ def _encoder() -> Bm25Encoder:
     return _ENCODER
 
 
-def extractive_answer(question: str, hits: list[RetrievedChunk], language: str, *, max_sentences: int = 3,
-                      encoder: Bm25Encoder | None = None) -> tuple[str, list[int], bool]:
+def extractive_answer(
+    question: str,
+    hits: list[RetrievedChunk],
+    language: str,
+    *,
+    max_sentences: int = 3,
+    encoder: Bm25Encoder | None = None,
+) -> tuple[str, list[int], bool]:
     """Returns (answer markdown, source numbers cited, found)."""
     enc = encoder or _encoder()
     q = set(enc.tokens(question))

@@ -44,13 +44,24 @@ def _secret(v) -> str | None:  # noqa: ANN001
 def build_llm(settings: Settings) -> LLMClient | None:
     if not settings.llm_model:
         return None
-    return LLMClient(model=settings.llm_model, base_url=settings.openai_base_url, api_key=_secret(settings.openai_api_key),
-                     temperature=settings.llm_temperature, max_tokens=settings.llm_max_tokens,
-                     timeout_s=settings.llm_timeout_s, first_token_timeout_s=settings.llm_first_token_timeout_s)
+    return LLMClient(
+        model=settings.llm_model,
+        base_url=settings.openai_base_url,
+        api_key=_secret(settings.openai_api_key),
+        temperature=settings.llm_temperature,
+        max_tokens=settings.llm_max_tokens,
+        timeout_s=settings.llm_timeout_s,
+        first_token_timeout_s=settings.llm_first_token_timeout_s,
+    )
 
 
-def build_runtime(settings: Settings, *, collection: str | None = None, mode: str | None = None,
-                  client: object | None = None) -> Runtime:
+def build_runtime(
+    settings: Settings,
+    *,
+    collection: str | None = None,
+    mode: str | None = None,
+    client: object | None = None,
+) -> Runtime:
     """`client`: reuse an open Qdrant client (local storage allows only one per path); it is not closed."""
     owns = client is None
     if client is None:
@@ -62,20 +73,36 @@ def build_runtime(settings: Settings, *, collection: str | None = None, mode: st
     model = settings.embedding_model
     if live is not None and (live.config.embedding_backend, live.config.embedding_model) != (backend, model):
         # queries must be embedded like the live index was, whatever the settings say now
-        log.warning("live index %s was built with %s:%s, settings say %s:%s; using the index's embedder",
-                    live.collection, live.config.embedding_backend, live.config.embedding_model, backend, model)
+        log.warning(
+            "live index %s was built with %s:%s, settings say %s:%s; using the index's embedder",
+            live.collection,
+            live.config.embedding_backend,
+            live.config.embedding_model,
+            backend,
+            model,
+        )
         backend, model = live.config.embedding_backend, live.config.embedding_model
-    embedder = build_embedder(backend, model,
-                              base_url=settings.embedding_base_url or settings.openai_base_url,
-                              api_key=_secret(settings.embedding_api_key) or _secret(settings.openai_api_key),
-                              dim=settings.embedding_dim)
+    embedder = build_embedder(
+        backend,
+        model,
+        base_url=settings.embedding_base_url or settings.openai_base_url,
+        api_key=_secret(settings.embedding_api_key) or _secret(settings.openai_api_key),
+        dim=settings.embedding_dim,
+    )
     searcher = HybridSearcher(client, target, embedder, Bm25Encoder())  # type: ignore[arg-type]
-    retriever = QdrantHybridRetriever(searcher, top_k=settings.retrieval_top_k, mode=mode or settings.retrieval_mode,  # type: ignore[arg-type]
-                                      prefetch_k=settings.retrieval_prefetch_k,
-                                      score_threshold=settings.retrieval_score_threshold)
-    memory, cache, limiter, redis = build_stores(settings.redis_url, session_ttl_s=settings.session_ttl_s,
-                                                 cache_ttl_s=settings.answer_cache_ttl_s,
-                                                 max_turns=settings.max_history_turns)
+    retriever = QdrantHybridRetriever(
+        searcher,
+        top_k=settings.retrieval_top_k,
+        mode=mode or settings.retrieval_mode,  # type: ignore[arg-type]
+        prefetch_k=settings.retrieval_prefetch_k,
+        score_threshold=settings.retrieval_score_threshold,
+    )
+    memory, cache, limiter, redis = build_stores(
+        settings.redis_url,
+        session_ttl_s=settings.session_ttl_s,
+        cache_ttl_s=settings.answer_cache_ttl_s,
+        max_turns=settings.max_history_turns,
+    )
     version = live.collection if live else target
     llm = build_llm(settings)
 
@@ -83,10 +110,19 @@ def build_runtime(settings: Settings, *, collection: str | None = None, mode: st
         current = manager.live()
         return current.collection if current else None
 
-    engine = ChatEngine(retriever, llm, memory, cache, index_version=version, events=EventLog(settings.events_dir),
-                        max_history_turns=settings.max_history_turns,
-                        version_resolver=live_version if collection is None else None)
-    return Runtime(engine=engine, client=client, manager=manager, limiter=limiter, redis=redis, llm=llm, owns_client=owns)
+    engine = ChatEngine(
+        retriever,
+        llm,
+        memory,
+        cache,
+        index_version=version,
+        events=EventLog(settings.events_dir),
+        max_history_turns=settings.max_history_turns,
+        version_resolver=live_version if collection is None else None,
+    )
+    return Runtime(
+        engine=engine, client=client, manager=manager, limiter=limiter, redis=redis, llm=llm, owns_client=owns
+    )
 
 
 def build_engine(settings: Settings) -> ChatEngine:

@@ -9,17 +9,21 @@ SUPPORTED = ("de", "en")
 DEFAULT = "de"
 
 _WORD = re.compile(r"[a-zäöüß]+", re.IGNORECASE)
-_DE = set("""
+_DE = set(
+    """
 der die das den dem des ein eine einer einen einem und oder ist sind war wie was wann wo wer warum welche welcher
 welches wieso weshalb woher wohin ich du er sie es wir ihr mich mir nicht kein keine mit für auf aus bei von zu zum
 zur im ins am an über unter nach vor gibt kann können muss müssen darf dürfen soll sollen wird werden habe haben hat
 auch noch schon nur bitte danke gibt's mein meine dein deine unser unsere gilt kostet brauche brauchen
-""".split())
-_EN = set("""
+""".split()
+)
+_EN = set(
+    """
 the a an and or is are was were how what when where who why which whose i you he she it we they me my your our their
 not no with for on from at by of to in into about under after before there can could must may should will would do
 does did have has had also only please thanks thank get need needs cost costs apply
-""".split())
+""".split()
+)
 
 _lock = threading.Lock()
 _seeded = False

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 import openai
 from openai import AsyncOpenAI
@@ -39,9 +39,19 @@ def _retryable(exc: BaseException) -> bool:
 
 
 class LLMClient:
-    def __init__(self, *, model: str, base_url: str = "", api_key: str | None = None, temperature: float = 0.1,
-                 max_tokens: int = 700, timeout_s: float = 30.0, first_token_timeout_s: float = 15.0,
-                 retries: int = 1, connect_timeout_s: float = 5.0) -> None:
+    def __init__(
+        self,
+        *,
+        model: str,
+        base_url: str = "",
+        api_key: str | None = None,
+        temperature: float = 0.1,
+        max_tokens: int = 700,
+        timeout_s: float = 30.0,
+        first_token_timeout_s: float = 15.0,
+        retries: int = 1,
+        connect_timeout_s: float = 5.0,
+    ) -> None:
         self.model = model
         self.base_url = base_url
         self.temperature = temperature
@@ -50,7 +60,9 @@ class LLMClient:
         self.first_token_timeout_s = min(first_token_timeout_s, timeout_s)
         self.retries = retries
         self._kwargs: dict[str, Any] = {
-            "base_url": base_url or None, "api_key": api_key or "not-needed", "max_retries": 0,
+            "base_url": base_url or None,
+            "api_key": api_key or "not-needed",
+            "max_retries": 0,
             "timeout": openai.Timeout(timeout_s, connect=min(connect_timeout_s, timeout_s)),
         }
         self._clients: dict[int, tuple[asyncio.AbstractEventLoop, AsyncOpenAI]] = {}
@@ -87,8 +99,12 @@ class LLMClient:
             try:
                 async with asyncio.timeout_at(_loop_time(first_deadline)):
                     stream = await self.client.chat.completions.create(
-                        model=self.model, messages=messages, stream=True,  # type: ignore[arg-type]
-                        temperature=self.temperature, max_tokens=self.max_tokens)
+                        model=self.model,
+                        messages=cast(Any, messages),
+                        stream=True,
+                        temperature=self.temperature,
+                        max_tokens=self.max_tokens,
+                    )
                     while True:
                         try:
                             chunk = await stream.__anext__()
@@ -105,7 +121,12 @@ class LLMClient:
             except Exception as exc:  # noqa: BLE001 - every transport/protocol/parse failure becomes LLMError
                 await _close(stream)
                 left = first_deadline - time.monotonic()
-                if isinstance(exc, TimeoutError) or not _retryable(exc) or attempt >= self.retries or left < 0.3:
+                if (
+                    isinstance(exc, TimeoutError)
+                    or not _retryable(exc)
+                    or attempt >= self.retries
+                    or left < 0.3
+                ):
                     raise LLMError(f"LLM failed before the first token: {_describe(exc)}") from exc
                 attempt += 1
                 log.warning("LLM attempt %d failed (%s), retrying", attempt, _describe(exc))
@@ -138,13 +159,15 @@ class LLMClient:
             if not finished:
                 await _close(stream)
 
-    async def complete(self, messages: list[dict[str, str]], max_tokens: int = 100,
-                       timeout_s: float | None = None) -> str:
+    async def complete(
+        self, messages: list[dict[str, str]], max_tokens: int = 100, timeout_s: float | None = None
+    ) -> str:
         """A short non-streamed completion (query rewriting), bounded by `timeout_s`."""
         try:
             async with asyncio.timeout(timeout_s or self.first_token_timeout_s):
                 resp = await self.client.chat.completions.create(
-                    model=self.model, messages=messages, temperature=0, max_tokens=max_tokens)  # type: ignore[arg-type]
+                    model=self.model, messages=cast(Any, messages), temperature=0, max_tokens=max_tokens
+                )
         except Exception as exc:  # noqa: BLE001
             raise LLMError(f"LLM failed: {_describe(exc)}") from exc
         try:

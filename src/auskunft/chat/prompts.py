@@ -10,8 +10,15 @@ from auskunft.chat.lang import detect_language
 from auskunft.models import RetrievedChunk
 
 __all__ = [
-    "EXTRACTIVE_LABEL", "LLM_FAILED_NOTICE", "NOT_FOUND", "REWRITE_PROMPT", "SYSTEM_PROMPT", "build_messages",
-    "detect_language", "is_not_found", "neutralise",
+    "EXTRACTIVE_LABEL",
+    "LLM_FAILED_NOTICE",
+    "NOT_FOUND",
+    "REWRITE_PROMPT",
+    "SYSTEM_PROMPT",
+    "build_messages",
+    "detect_language",
+    "is_not_found",
+    "neutralise",
 ]
 
 NOT_FOUND = {
@@ -45,8 +52,9 @@ USER_PROMPT = PromptTemplate("<sources>\n{sources}\n</sources>\n\nQuestion: {que
 
 # "<source", "</sources>", "< / system ...", also with full-width or other look-alike brackets and
 # without a closing bracket: a page must not be able to close its block or open a fake one
-_DELIMITER = re.compile(r"[<\uff1c\u2039\u3008\u27e8\u2329]\s*/?\s*(sources?|system|instructions?|question)\b",
-                        re.IGNORECASE)
+_DELIMITER = re.compile(
+    r"[<\uff1c\u2039\u3008\u27e8\u2329]\s*/?\s*(sources?|system|instructions?|question)\b", re.IGNORECASE
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -63,24 +71,38 @@ def _attr(value: str) -> str:
     return _neutralise(value).replace("\n", " ").replace('"', "'").replace("<", "(").replace(">", ")")[:300]
 
 
-def build_messages(question: str, hits: list[RetrievedChunk], language: str,
-                   history: list[dict[str, str]] | None = None, *, query: str = "",
-                   max_history_chars: int = 1000) -> list[dict[str, str]]:
+def build_messages(
+    question: str,
+    hits: list[RetrievedChunk],
+    language: str,
+    history: list[dict[str, str]] | None = None,
+    *,
+    query: str = "",
+    max_history_chars: int = 1000,
+) -> list[dict[str, str]]:
     """System prompt (no crawled text in it), earlier turns, then the numbered sources and the question."""
     blocks = []
     for i, h in enumerate(hits, start=1):
         c = h.chunk
         page = f' page="{c.page}"' if c.page else ""
-        blocks.append(SOURCE_BLOCK.format(n=i, title=_attr(c.title), page=page, text=_neutralise(c.text).strip()))
-    system = SYSTEM_PROMPT.format(not_found=NOT_FOUND[language], language_name="German" if language == "de" else "English")
+        blocks.append(
+            SOURCE_BLOCK.format(n=i, title=_attr(c.title), page=page, text=_neutralise(c.text).strip())
+        )
+    system = SYSTEM_PROMPT.format(
+        not_found=NOT_FOUND[language], language_name="German" if language == "de" else "English"
+    )
     messages = [{"role": "system", "content": system}]
     for turn in history or []:
         if turn.get("role") in ("user", "assistant"):
-            messages.append({"role": turn["role"], "content": _neutralise(turn["content"])[:max_history_chars]})
+            messages.append(
+                {"role": turn["role"], "content": _neutralise(turn["content"])[:max_history_chars]}
+            )
     asked = _neutralise(question).strip()
     if query and query.strip() != question.strip():
         asked += f"\n(Standalone form of the question: {_neutralise(query).strip()})"
-    messages.append({"role": "user", "content": USER_PROMPT.format(sources="\n\n".join(blocks), question=asked)})
+    messages.append(
+        {"role": "user", "content": USER_PROMPT.format(sources="\n\n".join(blocks), question=asked)}
+    )
     return messages
 
 

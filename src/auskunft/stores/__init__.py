@@ -14,6 +14,14 @@ from auskunft.stores.memory import (
 )
 
 __all__ = [
-    "AnswerCache", "ConversationStore", "InProcessAnswerCache", "InProcessConversationStore", "InProcessRateLimiter",
-    "RateLimiter", "RedisAnswerCache", "RedisConversationStore", "RedisRateLimiter", "build_stores",
+    "AnswerCache",
+    "ConversationStore",
+    "InProcessAnswerCache",
+    "InProcessConversationStore",
+    "InProcessRateLimiter",
+    "RateLimiter",
+    "RedisAnswerCache",
+    "RedisConversationStore",
+    "RedisRateLimiter",
+    "build_stores",
 ]

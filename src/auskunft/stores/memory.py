@@ -17,7 +17,9 @@ PREFIX = "auskunft:"
 
 class ConversationStore(Protocol):
     async def history(self, session_id: str) -> list[dict[str, str]]: ...
-    async def append(self, session_id: str, user: str, assistant: str, *, query: str | None = None) -> None: ...
+    async def append(
+        self, session_id: str, user: str, assistant: str, *, query: str | None = None
+    ) -> None: ...
     async def clear(self, session_id: str) -> None: ...
 
 
@@ -77,7 +79,7 @@ class InProcessConversationStore:
     async def append(self, session_id: str, user: str, assistant: str, *, query: str | None = None) -> None:
         turns = await self.history(session_id)
         turns += [_user_turn(user, query), {"role": "assistant", "content": assistant}]
-        self._d.set(session_id, turns[-2 * self.max_turns:])
+        self._d.set(session_id, turns[-2 * self.max_turns :])
 
     async def clear(self, session_id: str) -> None:
         self._d.pop(session_id)
@@ -134,8 +136,11 @@ class RedisConversationStore:
     async def append(self, session_id: str, user: str, assistant: str, *, query: str | None = None) -> None:
         key = self._key(session_id)
         async with self.r.pipeline(transaction=True) as pipe:
-            pipe.rpush(key, json.dumps(_user_turn(user, query)),
-                       json.dumps({"role": "assistant", "content": assistant}))
+            pipe.rpush(
+                key,
+                json.dumps(_user_turn(user, query)),
+                json.dumps({"role": "assistant", "content": assistant}),
+            )
             pipe.ltrim(key, -2 * self.max_turns, -1)
             pipe.expire(key, self.ttl_s)
             await pipe.execute()
@@ -192,15 +197,26 @@ class RedisRateLimiter:
     async def hit(self, key: str, limit: int, window_s: int) -> tuple[bool, int]:
         window_ms = max(int(window_s * 1000), 1)
         allowed, retry_ms = await self.r.eval(  # type: ignore[misc]
-            _HIT_SCRIPT, 1, f"{PREFIX}rl:{key}", window_ms, limit, uuid.uuid4().hex)
+            _HIT_SCRIPT, 1, f"{PREFIX}rl:{key}", window_ms, limit, uuid.uuid4().hex
+        )
         return bool(int(allowed)), 0 if int(allowed) else max(1, math.ceil(int(retry_ms) / 1000))
 
 
 def build_stores(redis_url: str, *, session_ttl_s: int, cache_ttl_s: int, max_turns: int):  # noqa: ANN201
     """(conversations, cache, limiter, redis client or None)."""
     if redis_url:
-        client = aioredis.from_url(redis_url, decode_responses=True, socket_timeout=2, socket_connect_timeout=2)
-        return (RedisConversationStore(client, session_ttl_s, max_turns), RedisAnswerCache(client, cache_ttl_s),
-                RedisRateLimiter(client), client)
-    return (InProcessConversationStore(session_ttl_s, max_turns), InProcessAnswerCache(cache_ttl_s),
-            InProcessRateLimiter(), None)
+        client = aioredis.from_url(
+            redis_url, decode_responses=True, socket_timeout=2, socket_connect_timeout=2
+        )
+        return (
+            RedisConversationStore(client, session_ttl_s, max_turns),
+            RedisAnswerCache(client, cache_ttl_s),
+            RedisRateLimiter(client),
+            client,
+        )
+    return (
+        InProcessConversationStore(session_ttl_s, max_turns),
+        InProcessAnswerCache(cache_ttl_s),
+        InProcessRateLimiter(),
+        None,
+    )
