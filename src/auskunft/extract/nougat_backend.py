@@ -6,16 +6,32 @@ weights as saved by `NougatModel.save_pretrained`); nothing is downloaded at run
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 from auskunft.errors import ConfigError, ExtractionError, ModelNotAvailableError
+from auskunft.extract.nougat_compat import import_nougat
 from auskunft.models import PageText
 
 log = logging.getLogger(__name__)
 
 NAME = "pdf-nougat"
 VERSION = "1"
+
+
+@contextlib.contextmanager
+def _quiet_transformers() -> Iterator[None]:
+    """transformers logs expected notes on load (tied lm_head re-initialised, generation params)."""
+    tlog = logging.getLogger("transformers")
+    level = tlog.level
+    tlog.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        tlog.setLevel(level)
 
 
 class NougatBackend:
@@ -36,13 +52,15 @@ class NougatBackend:
                 f"no nougat model at {self.model_path} (expected config.json + weights); set NOUGAT_MODEL_PATH"
             )
         try:
-            from nougat import NougatModel
+            nougat = import_nougat()
         except ImportError as exc:
             raise ConfigError("nougat backend needs the extra: pip install 'auskunft[nougat]'") from exc
         except Exception as exc:  # e.g. a torchvision build that does not match torch fails at import
             raise ConfigError(f"nougat-ocr is installed but cannot be imported: {type(exc).__name__}: {exc}") from exc
         try:
-            model = NougatModel.from_pretrained(str(self.model_path))
+            with warnings.catch_warnings(), _quiet_transformers():
+                warnings.simplefilter("ignore")
+                model = nougat.NougatModel.from_pretrained(str(self.model_path))
         except Exception as exc:
             raise ModelNotAvailableError(
                 f"cannot load the nougat model from {self.model_path} ({type(exc).__name__}: {exc}); "
@@ -74,7 +92,8 @@ class NougatBackend:
             batch = images[start:start + self.batch_size]
             tensors = torch.stack([model.encoder.prepare_input(img, random_padding=False) for img in batch])
             try:
-                with torch.inference_mode():
+                with torch.inference_mode(), warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
                     result = model.inference(image_tensors=tensors)
             except Exception as exc:
                 raise ExtractionError(f"nougat inference failed on pages {start + 1}-{start + len(batch)}: "
