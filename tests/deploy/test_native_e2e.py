@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
 from tests.support.demo_index import write_demo_sources
 from tests.support.redis_server import free_port
@@ -93,12 +94,6 @@ def prefect_api(tmp_path: Path) -> Iterator[str]:
         _stop(proc)
 
 
-def _run(args: list[str], env: dict[str, str], cwd: Path = REPO, timeout: float = 120) -> str:
-    res = subprocess.run(args, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
-    assert res.returncode == 0, f"{args} failed:\n{res.stdout[-3000:]}\n{res.stderr[-3000:]}"
-    return res.stdout
-
-
 def _wait_flow_run(api: str, run_id: str, worker: subprocess.Popen, log: Path, timeout: float) -> dict:
     deadline = time.monotonic() + timeout
     state: dict = {}
@@ -114,21 +109,29 @@ def _wait_flow_run(api: str, run_id: str, worker: subprocess.Popen, log: Path, t
 
 
 def test_worker_ingests_demo_site_and_service_answers(tmp_path: Path, prefect_api: str, demo_site: SiteServer) -> None:
-    write_demo_sources(tmp_path / "sources.yml", demo_site.origin)
+    sources = write_demo_sources(tmp_path / "sources.yml", demo_site.origin)
+    doc = yaml.safe_load(sources.read_text())
+    doc["sources"][0]["schedule"] = "0 3 * * *"
+    sources.write_text(yaml.safe_dump(doc))
     env = _env(tmp_path, PREFECT_API_URL=prefect_api, PREFECT_WORK_POOL=POOL, PREFECT_WORKER_QUERY_SECONDS="2")
 
-    # deploy/worker.sh's steps, one by one: pool, deployments (deploy/register.sh), worker
-    _run([str(BIN / "prefect"), "work-pool", "create", POOL, "--type", "process"], env)
-    _run(["bash", "deploy/register.sh"], env | {"PYTHON": sys.executable})
-    deployment = httpx.get(f"{prefect_api}/deployments/name/ingest-source/ingest-demo", timeout=10,
-                           trust_env=False).json()
-    assert deployment["work_pool_name"] == POOL
-    assert deployment["parameters"]["source_name"] == "demo"
-
+    # deploy/worker.sh as compose runs it: creates the pool, registers the deployments, starts the worker
+    # with the health endpoint compose's health check polls
+    health_port = free_port()
+    env |= {"PYTHON": sys.executable, "PREFECT_WORKER_WEBSERVER_HOST": "127.0.0.1",
+            "PREFECT_WORKER_WEBSERVER_PORT": str(health_port)}
     worker_log = tmp_path / "worker.log"
-    worker = _spawn([str(BIN / "prefect"), "worker", "start", "--pool", POOL, "--type", "process"],
-                    env, worker_log, REPO)
+    worker = _spawn(["bash", str(REPO / "deploy" / "worker.sh")], env, worker_log, tmp_path)
     try:
+        _wait_http(f"http://127.0.0.1:{health_port}/health", worker, worker_log, timeout=120)
+        pool = httpx.get(f"{prefect_api}/work_pools/{POOL}", timeout=10, trust_env=False).json()
+        assert pool["type"] == "process"
+        deployment = httpx.get(f"{prefect_api}/deployments/name/ingest-source/ingest-demo", timeout=10,
+                               trust_env=False).json()
+        assert deployment["work_pool_name"] == POOL
+        assert deployment["parameters"]["source_name"] == "demo"
+        assert [d["schedule"]["cron"] for d in deployment["schedules"]] == ["0 3 * * *"]
+
         run = httpx.post(f"{prefect_api}/deployments/{deployment['id']}/create_flow_run", json={}, timeout=10,
                          trust_env=False).json()
         t0 = time.monotonic()
