@@ -4,7 +4,7 @@ import pytest
 
 from auskunft.evaluation import metrics as M
 from auskunft.evaluation.bm25_reference import PlainBM25
-from auskunft.evaluation.datasets import BENCHMARKS_DIR, load_beir, load_qa
+from auskunft.evaluation.datasets import BENCHMARKS_DIR, load_beir
 
 
 def test_hand_computed_ranking_metrics() -> None:
@@ -24,14 +24,6 @@ def test_hand_computed_ranking_metrics() -> None:
 
 def test_mean_ignores_missing_keys() -> None:
     assert M.mean([{"x": 1.0}, {"x": 0.0, "y": 1.0}]) == {"x": 0.5, "y": 1.0}
-
-
-def test_demo_qa_set_is_complete() -> None:
-    items = load_qa("demo-site")
-    assert len(items) >= 30
-    assert sum(not i.answerable for i in items) >= 3
-    assert all(i.gold_urls for i in items if i.answerable)
-    assert any(i.gold_pages for i in items)
 
 
 def test_plain_bm25_reproduces_published_figure_on_xquad() -> None:

@@ -28,3 +28,11 @@ def compare_runs(settings: Settings, a: str, b: str, dataset: str | None = None)
         if drops:
             worse.append({"id": r["id"], "question": r["question"], "drops": drops})
     return {"a": run_a, "b": run_b, "deltas": deltas, "worse": worse}
+
+
+def compare_tables(result: dict):  # noqa: ANN201 - (deltas, worse) as DataFrames, for the QA notebook
+    import pandas as pd
+
+    worse = [{"id": w["id"], "question": w["question"],
+              "drops": ", ".join(f"{k} {a} -> {b}" for k, (a, b) in w["drops"].items())} for w in result["worse"]]
+    return pd.DataFrame(result["deltas"]), pd.DataFrame(worse, columns=["id", "question", "drops"])

@@ -123,12 +123,19 @@ def _evaluate_item(engine, item: QAItem, judge: JudgeConfig | None, embed: Embed
             "retrieval_ms": round(retrieval_ms, 1)}
 
 
+def is_failing(answerable: bool, found: bool, hit_at_5: float | None) -> bool:
+    """A question QA should look at: gold source not in the top 5 or no answer given; or an answer given
+    where the documents hold none."""
+    if answerable:
+        return not found or (hit_at_5 is not None and hit_at_5 < 1)
+    return found
+
+
 def html_report(result: EvalResult) -> str:
     head = "".join(f"<tr><th>{html.escape(k)}</th><td>{v}</td></tr>" for k, v in result.metrics.items())
     rows = []
     for r in result.rows:
-        bad = r["answerable"] and (r["scores"].get("hit@5", 1) < 1 or not r["found"])
-        bad = bad or (not r["answerable"] and r["found"])
+        bad = is_failing(r["answerable"], r["found"], r["scores"].get("hit@5"))
         rows.append(f"<tr class='{'bad' if bad else ''}'><td>{html.escape(r['id'])}</td><td>{html.escape(r['question'])}</td>"
                     f"<td>{html.escape(r['answer'][:600])}</td><td>{html.escape(', '.join(r['gold']))}</td>"
                     f"<td>{html.escape(json.dumps(r['scores']))}</td></tr>")

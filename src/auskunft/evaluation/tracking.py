@@ -64,3 +64,34 @@ def download_questions(settings: Settings, run_id: str) -> list[dict]:
     path = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path="questions.csv")
     with open(path, encoding="utf-8") as fh:
         return [dict(r, scores=json.loads(r["scores"] or "{}")) for r in csv.DictReader(fh)]
+
+
+def list_runs(settings: Settings, dataset: str | None = None, max_results: int = 50):  # noqa: ANN201 - DataFrame
+    """Evaluation runs, newest first: run id, index, dataset, start time and every metric (names with '@')."""
+    import pandas as pd
+
+    mlflow = _mlflow(settings)
+    filt = f"tags.dataset = '{dataset}'" if dataset else ""
+    runs = mlflow.search_runs(experiment_names=[EXPERIMENT], filter_string=filt, max_results=max_results,
+                              order_by=["attributes.start_time DESC"])
+    if runs.empty:
+        return pd.DataFrame(columns=["run_id", "index", "dataset", "start_time"])
+    out = pd.DataFrame({"run_id": runs["run_id"], "index": runs.get("tags.index"), "dataset": runs.get("tags.dataset"),
+                        "start_time": runs["start_time"]})
+    for col in sorted(c for c in runs.columns if c.startswith("metrics.")):
+        out[col.removeprefix("metrics.").replace("_at_", "@")] = runs[col]
+    return out
+
+
+def questions_table(settings: Settings, run_id: str):  # noqa: ANN201 - DataFrame
+    """The per-question table of a run (Parquet artifact) with a `failing` column."""
+    import pandas as pd
+
+    from auskunft.evaluation.runner import is_failing
+
+    mlflow = _mlflow(settings)
+    frame = pd.read_parquet(mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path="questions.parquet"))
+    hit = frame["score.hit@5"] if "score.hit@5" in frame else pd.Series([None] * len(frame))
+    frame["failing"] = [is_failing(bool(a), bool(f), None if pd.isna(h) else float(h))
+                        for a, f, h in zip(frame["answerable"], frame["found"], hit, strict=True)]
+    return frame
