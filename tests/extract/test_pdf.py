@@ -93,7 +93,8 @@ def _no_text() -> bytes:
 
 @pytest.mark.parametrize(("make", "reason"), [
     (lambda: b"", "zero bytes"),
-    (lambda: (DOCS / "satzung.pdf").read_bytes()[:700], "unreadable PDF|no pages|broken|no text"),
+    (lambda: (DOCS / "satzung.pdf").read_bytes()[:700], "unreadable PDF|truncated"),
+    (lambda: (DOCS / "jugendordnung.pdf").read_bytes()[:2000], "truncated"),
     (_encrypted, "encrypted"),
     (lambda: b"%PDF-1.7\n" + os.urandom(4000), "unreadable PDF|no pages|broken|no text"),
     (lambda: os.urandom(3000), "not a PDF"),

@@ -36,6 +36,11 @@ def open_pdf(body: bytes) -> pymupdf.Document:
         doc = pymupdf.open(stream=body, filetype="pdf")
     except Exception as exc:  # pymupdf raises plain RuntimeError/FileDataError variants
         raise ExtractionError(f"unreadable PDF: {exc}") from exc
+    if doc.is_repaired and b"%%EOF" not in body[-2048:]:
+        doc.close()  # mupdf would recover part of the text; a cut-off download must not be served half
+        raise ExtractionError("truncated PDF (no %%EOF, cross-reference table broken)")
+    if doc.is_repaired:
+        log.warning("PDF with a broken cross-reference table repaired by mupdf")
     if doc.needs_pass:
         doc.close()
         raise ExtractionError("encrypted PDF (password required)")
