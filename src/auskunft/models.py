@@ -174,6 +174,7 @@ class RetrievedChunk(BaseModel):
     chunk: Chunk
     score: float
     rank: int
+    dense_score: float | None = None  # cosine of query and chunk embeddings (None in sparse mode)
 
 
 # --------------------------------------------------------------------------------- chat

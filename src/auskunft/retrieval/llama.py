@@ -2,26 +2,35 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
 from auskunft.models import RetrievedChunk
 from auskunft.retrieval.search import HybridSearcher, Mode
 
+_HIDDEN = ["url", "doc_id", "source", "crawled_at", "doc_sha256", "ordinal", "language", "dense_score"]
+
 
 def to_node(hit: RetrievedChunk) -> NodeWithScore:
+    """A hit as a TextNode (id = chunk id) whose metadata carries what citations need."""
     c = hit.chunk
     node = TextNode(
         id_=c.chunk_id, text=c.text,
         metadata={"url": c.url, "cite_url": c.cite_url, "title": c.title, "page": c.page,
-                  "heading_path": " › ".join(c.heading_path), "source": c.source, "doc_id": c.doc_id},
-        excluded_embed_metadata_keys=["url", "cite_url", "doc_id", "source"],
-        excluded_llm_metadata_keys=["doc_id", "source", "url"],
+                  "heading_path": " › ".join(c.heading_path), "source": c.source, "doc_id": c.doc_id,
+                  "crawled_at": c.crawled_at.isoformat(), "doc_sha256": c.doc_sha256, "ordinal": c.ordinal,
+                  "language": c.language, "dense_score": hit.dense_score},
+        excluded_embed_metadata_keys=[*_HIDDEN, "cite_url"],
+        excluded_llm_metadata_keys=_HIDDEN,
     )
     return NodeWithScore(node=node, score=hit.score)
 
 
 class QdrantHybridRetriever(BaseRetriever):
+    """LlamaIndex retriever over `HybridSearcher`; `search()` gives the typed hits (and a per-call source filter)."""
+
     def __init__(self, searcher: HybridSearcher, *, top_k: int = 6, mode: Mode = "hybrid", prefetch_k: int = 40,
                  score_threshold: float = 0.0, sources: list[str] | None = None) -> None:
         super().__init__()
@@ -35,3 +44,7 @@ class QdrantHybridRetriever(BaseRetriever):
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         return [to_node(h) for h in self.search(query_bundle.query_str)]
+
+    async def _aretrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        # embedding and the Qdrant call block: keep them off the event loop
+        return await asyncio.to_thread(self._retrieve, query_bundle)

@@ -1,7 +1,19 @@
-"""Hybrid retrieval in Qdrant: dense + BM25 sparse prefetch fused with reciprocal-rank fusion (RRF)."""
+"""Hybrid retrieval in Qdrant: dense + BM25 sparse prefetch fused with reciprocal-rank fusion (RRF).
+
+One `query_points` call per search: two prefetches (dense cosine on "dense", BM25 on "bm25" with
+Qdrant's IDF modifier), each `prefetch_k` long and filtered by source inside Qdrant, fused with
+weighted RRF: score(d) = sum_i 1 / ((rank_i(d) + 1) / w_i + k - 1) (Qdrant's formula, rank from 0).
+
+Score threshold: `score_threshold` is a minimum dense cosine similarity, the only score here that
+means the same across queries (BM25 and RRF scores do not). Dense mode: Qdrant drops hits below it.
+Hybrid mode: dense candidates below it are not prefetched, and fused hits whose own cosine is below
+it (found by BM25 alone) are dropped too, so every hit returned has `dense_score >= score_threshold`
+and fewer than `top_k` hits may come back. Sparse mode ignores it. 0 disables it.
+"""
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from qdrant_client import QdrantClient, models
@@ -13,20 +25,33 @@ from auskunft.models import Chunk, RetrievedChunk
 
 Mode = Literal["hybrid", "dense", "sparse"]
 
+# Chosen on XQuAD-de (see bench/retrieval_bench.py's docstring and the index helper's report).
+DEFAULT_RRF_K = 10
+DEFAULT_WEIGHTS = (1.0, 1.0)  # (dense, sparse)
+
 
 def chunk_from_payload(point_id: object, payload: dict) -> Chunk:
     data = {k: v for k, v in payload.items() if k != "cite_url"}
     return Chunk(chunk_id=str(point_id), **data)
 
 
-class HybridSearcher:
-    """`score_threshold` applies to the dense cosine similarity (RRF scores are rank-based, not comparable)."""
+def _cosine(a: list[float], b: list[float]) -> float:
+    dot = sum(x * y for x, y in zip(a, b, strict=False))
+    norm = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
+    return dot / norm if norm else 0.0
 
-    def __init__(self, client: QdrantClient, collection: str, embedder: Embedder, sparse: Bm25Encoder) -> None:
+
+class HybridSearcher:
+    """Searches one collection or alias. Thread-safe as far as the client and the embedder are."""
+
+    def __init__(self, client: QdrantClient, collection: str, embedder: Embedder, sparse: Bm25Encoder, *,
+                 rrf_k: int = DEFAULT_RRF_K, weights: tuple[float, float] = DEFAULT_WEIGHTS) -> None:
         self.client = client
         self.collection = collection
         self.embedder = embedder
         self.sparse = sparse
+        self.rrf_k = rrf_k
+        self.weights = weights
 
     @staticmethod
     def _filter(sources: list[str] | None) -> models.Filter | None:
@@ -37,6 +62,8 @@ class HybridSearcher:
     def search(self, query: str, *, top_k: int = 6, mode: Mode = "hybrid", prefetch_k: int = 40,
                score_threshold: float = 0.0, sources: list[str] | None = None,
                collection: str | None = None) -> list[RetrievedChunk]:
+        if not query.strip() or top_k <= 0:
+            return []
         flt = self._filter(sources)
         target = collection or self.collection
         threshold = score_threshold or None
@@ -46,17 +73,33 @@ class HybridSearcher:
                 return []
             res = self.client.query_points(target, query=models.SparseVector(indices=idx, values=vals), using=SPARSE,
                                            limit=top_k, query_filter=flt, with_payload=True)
-        elif mode == "dense":
-            res = self.client.query_points(target, query=self.embedder.embed_query(query), using=DENSE, limit=top_k,
-                                           query_filter=flt, score_threshold=threshold, with_payload=True)
-        else:
-            idx, vals = self.sparse.encode_query(query)
-            prefetch = [models.Prefetch(query=self.embedder.embed_query(query), using=DENSE, limit=prefetch_k,
-                                        filter=flt, score_threshold=threshold)]
-            if idx:
-                prefetch.append(models.Prefetch(query=models.SparseVector(indices=idx, values=vals), using=SPARSE,
-                                                limit=prefetch_k, filter=flt))
-            res = self.client.query_points(target, prefetch=prefetch, query=models.FusionQuery(fusion=models.Fusion.RRF),
-                                           limit=top_k, with_payload=True)
-        return [RetrievedChunk(chunk=chunk_from_payload(p.id, p.payload or {}), score=float(p.score), rank=i + 1)
-                for i, p in enumerate(res.points)]
+            return [RetrievedChunk(chunk=chunk_from_payload(p.id, p.payload or {}), score=float(p.score), rank=i + 1)
+                    for i, p in enumerate(res.points)]
+        qvec = self.embedder.embed_query(query)
+        if mode == "dense":
+            res = self.client.query_points(target, query=qvec, using=DENSE, limit=top_k, query_filter=flt,
+                                           score_threshold=threshold, with_payload=True)
+            return [RetrievedChunk(chunk=chunk_from_payload(p.id, p.payload or {}), score=float(p.score), rank=i + 1,
+                                   dense_score=float(p.score)) for i, p in enumerate(res.points)]
+        if mode != "hybrid":
+            raise ValueError(f"unknown retrieval mode {mode!r} (hybrid, dense or sparse)")
+        idx, vals = self.sparse.encode_query(query)
+        prefetch = [models.Prefetch(query=qvec, using=DENSE, limit=max(prefetch_k, top_k), filter=flt,
+                                    score_threshold=threshold)]
+        weights = [self.weights[0]]
+        if idx:
+            prefetch.append(models.Prefetch(query=models.SparseVector(indices=idx, values=vals), using=SPARSE,
+                                            limit=max(prefetch_k, top_k), filter=flt))
+            weights.append(self.weights[1])
+        res = self.client.query_points(target, prefetch=prefetch,
+                                       query=models.RrfQuery(rrf=models.Rrf(k=self.rrf_k, weights=weights)),
+                                       limit=top_k, with_payload=True, with_vectors=[DENSE])
+        hits: list[RetrievedChunk] = []
+        for p in res.points:
+            vec = p.vector.get(DENSE) if isinstance(p.vector, dict) else None
+            cos = _cosine(qvec, vec) if isinstance(vec, list) else None  # type: ignore[arg-type]
+            if threshold and (cos is None or cos < threshold):
+                continue
+            hits.append(RetrievedChunk(chunk=chunk_from_payload(p.id, p.payload or {}), score=float(p.score),
+                                       rank=len(hits) + 1, dense_score=cos))
+        return hits
