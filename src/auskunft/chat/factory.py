@@ -107,8 +107,11 @@ def build_runtime(
     llm = build_llm(settings)
 
     def live_version() -> str | None:
-        current = manager.live()
-        return current.collection if current else None
+        """The collection behind the alias (one cheap call; no point counts)."""
+        for alias in client.get_aliases().aliases:  # type: ignore[attr-defined]
+            if alias.alias_name == settings.kb_name:
+                return str(alias.collection_name)
+        return None
 
     engine = ChatEngine(
         retriever,
