@@ -1,0 +1,69 @@
+"""Extraction throughput on the demo site: HTML pages/s, PDF pages/s with a text layer, OCR pages/s, peak RSS.
+
+    .venv/bin/python bench/extract_bench.py [--rounds N]
+
+No cache: every round extracts from the raw bytes again. OCR runs tesseract (deu+eng) at 200 dpi.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+from pathlib import Path
+
+from auskunft.extract.extractor import extract_content
+from auskunft.extract.pdf import needs_ocr, open_pdf
+
+SITE = Path(__file__).resolve().parents[1] / "datasets" / "demo-site"
+
+
+def rate(bodies: list[bytes], kind: str, rounds: int, pages_of) -> tuple[float, int, float]:  # noqa: ANN001
+    pages = 0
+    t0 = time.perf_counter()
+    for _ in range(rounds):
+        for body in bodies:
+            extract_content(kind, body)
+            pages += pages_of(body)
+    seconds = time.perf_counter() - t0
+    return pages / seconds, pages, seconds
+
+
+def pdf_pages(body: bytes) -> int:
+    doc = open_pdf(body)
+    try:
+        return doc.page_count
+    finally:
+        doc.close()
+
+
+def split_pdfs() -> tuple[list[bytes], list[bytes]]:
+    text, scans = [], []
+    for path in sorted((SITE / "dokumente").glob("*.pdf")):
+        body = path.read_bytes()
+        doc = open_pdf(body)
+        (scans if any(needs_ocr(p) for p in doc) else text).append(body)
+        doc.close()
+    return text, scans
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    html = [p.read_bytes() for p in sorted(SITE.rglob("*.html"))]
+    text_pdfs, scans = split_pdfs()
+    extract_content("pdf", text_pdfs[0])  # warm-up: imports, layout model
+    rows = [
+        ("HTML", *rate(html, "html", args.rounds * 20, lambda b: 1)),
+        ("PDF text layer", *rate(text_pdfs, "pdf", args.rounds, pdf_pages)),
+        ("PDF OCR (tesseract)", *rate(scans, "pdf", args.rounds, pdf_pages)),
+    ]
+    for name, per_s, pages, seconds in rows:
+        print(f"{name:22s} {per_s:9.2f} pages/s   ({pages} pages in {seconds:.2f} s)")
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{'peak RSS':22s} {peak_mb:9.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
