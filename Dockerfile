@@ -15,7 +15,7 @@ ARG EXTRAS=""
 ENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 \
     DO_NOT_TRACK=true HF_HUB_OFFLINE=1 PREFECT_SERVER_ANALYTICS_ENABLED=false MLFLOW_DISABLE_TELEMETRY=true \
     RAGAS_DO_NOT_TRACK=true PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 CHROMIUM_PATH=/usr/bin/chromium \
-    DATA_DIR=/data UV_NO_CACHE=1
+    DATA_DIR=/data SOURCES_FILE=/data/sources.yml UV_NO_CACHE=1
 RUN apt-get update \
  && apt-get install -y --no-install-recommends chromium tesseract-ocr tesseract-ocr-deu tesseract-ocr-eng \
       poppler-utils curl tini \
@@ -33,7 +33,9 @@ COPY notebooks/ notebooks/
 COPY eval/ eval/
 COPY datasets/ datasets/
 COPY --from=widget /src/widget/dist widget/dist
-RUN mkdir -p /data && chown -R auskunft:auskunft /data /app/notebooks
+# mount points of the named volumes exist and belong to the app user: a fresh volume copies them
+RUN mkdir -p /data /mlflow /models /home/auskunft/.prefect \
+ && chown -R auskunft:auskunft /data /mlflow /home/auskunft /app/notebooks
 USER auskunft
 VOLUME ["/data"]
 EXPOSE 8080
