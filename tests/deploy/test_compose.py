@@ -48,10 +48,40 @@ def test_compose_config_is_valid(tmp_path: Path) -> None:
     assert res.returncode == 0, res.stderr
 
 
-def test_external_tls_overlay_is_valid(tmp_path: Path) -> None:
-    res = _config(tmp_path, SECRETS | {"ROUTER_ENTRYPOINT": "web", "ROUTER_TLS": "false"},
-                  "-f", "deploy/compose.external-tls.yml")
+def _merged(tmp_path: Path, *files: str) -> dict:
+    out = subprocess.run([*compose_cmd(), "-f", "compose.yml", *[a for f in files for a in ("-f", f)], "config",
+                          "--format", "json"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def test_tls_lives_on_the_entrypoint_and_routers_only_name_it(tmp_path: Path) -> None:
+    assert _config(tmp_path, SECRETS).returncode == 0
+    cfg = _merged(tmp_path)
+    cmd = cfg["services"]["traefik"]["command"]
+    assert "--entrypoints.websecure.http.tls.certresolver=letsencrypt" in cmd
+    assert "--entrypoints.web.http.redirections.entrypoint.to=websecure" in cmd
+    assert "--certificatesresolvers.letsencrypt.acme.email=ops@example.org" in cmd
+    routed = {n: s["labels"] for n, s in cfg["services"].items() if s.get("labels", {}).get("traefik.enable") == "true"}
+    assert set(routed) == {"service", "prefect-server", "mlflow", "jupyterlab"}
+    for name, labels in routed.items():
+        assert not [k for k in labels if ".tls" in k], f"{name}: TLS belongs to the entrypoint"
+        assert [v for k, v in labels.items() if k.endswith(".entrypoints")] == ["websecure"], name
+    assert routed["service"]["traefik.http.routers.chat.rule"] == "Host(`chat.example.org`)"
+    for name in ("mlflow", "jupyterlab"):
+        assert any(k.endswith(".middlewares") and v == "ops-auth" for k, v in routed[name].items()), name
+
+
+def test_external_tls_overlay_serves_plain_http_without_acme(tmp_path: Path) -> None:
+    res = _config(tmp_path, SECRETS | {"TRUSTED_PROXY_IPS": "10.1.2.0/24"}, "-f", "deploy/compose.external-tls.yml")
     assert res.returncode == 0, res.stderr
+    traefik = _merged(tmp_path, "deploy/compose.external-tls.yml")["services"]["traefik"]
+    assert "--entrypoints.websecure.address=:80" in traefik["command"]
+    assert "--entrypoints.websecure.forwardedheaders.trustedips=10.1.2.0/24" in traefik["command"]
+    assert not [a for a in traefik["command"] if "acme" in a or "tls" in a or "redirections" in a]
+    assert [p["published"] for p in traefik["ports"]] == ["80"]
+    missing = _config(tmp_path, SECRETS, "-f", "deploy/compose.external-tls.yml")
+    assert missing.returncode != 0 and "TRUSTED_PROXY_IPS" in missing.stderr
 
 
 @pytest.mark.parametrize("secret", ["REDIS_PASSWORD", "POSTGRES_PASSWORD", "QDRANT_API_KEY", "JUPYTER_TOKEN", "ACME_EMAIL"])
