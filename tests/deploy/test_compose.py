@@ -205,3 +205,13 @@ def test_volume_mount_points_exist_in_the_image_and_belong_to_the_app_user(servi
             assert any(p == path or p.startswith(path + "/") for p in mkdir), f"{name}: {path} not created"
             assert any(path == p or path.startswith(p + "/") for p in owned) or path == "/models", \
                 f"{name}: {path} not owned by the app user"
+
+
+def test_secret_values_are_not_in_commands_or_health_checks(tmp_path: Path) -> None:
+    secrets = {"REDIS_PASSWORD": "redis-secret-1", "POSTGRES_PASSWORD": "pg-secret-2", "QDRANT_API_KEY": "qdrant-secret-3",
+               "PREFECT_AUTH_STRING": "admin:prefect-secret-4", "JUPYTER_TOKEN": "jupyter-secret-5"}
+    assert _config(tmp_path, SECRETS | secrets).returncode == 0
+    for name, svc in _merged(tmp_path)["services"].items():
+        visible = json.dumps([svc.get("command"), svc.get("healthcheck"), svc.get("labels")])
+        leaked = [k for k, v in secrets.items() if v.split(":")[-1] in visible]
+        assert not leaked, f"{name} shows {leaked} in its command/health check/labels (docker inspect, ps)"
