@@ -12,13 +12,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 from auskunft._telemetry import disable_telemetry
 
 disable_telemetry()
 
-from auskunft.evaluation.beir import run_beir  # noqa: E402
+from auskunft.evaluation import metrics as M  # noqa: E402
+from auskunft.evaluation.beir import run_beir, sparse_encoder_scores  # noqa: E402
+from auskunft.evaluation.bm25_reference import PlainBM25  # noqa: E402
 from auskunft.evaluation.datasets import load_beir  # noqa: E402
 from auskunft.logging_setup import configure_logging  # noqa: E402
 
@@ -46,6 +49,21 @@ def table(res: dict) -> str:
     return "\n".join(lines)
 
 
+def sparse_table(name: str, max_queries: int | None) -> str:
+    bench = load_beir(name)
+    t0 = time.perf_counter()
+    ref = PlainBM25({i: f"{d['title']} {d['text']}" for i, d in bench.corpus.items()})
+    qids = list(bench.queries)[:max_queries] if max_queries else list(bench.queries)
+    plain = M.mean([M.retrieval_scores(ref.search(bench.queries[q], 10), bench.qrels[q], ks=(10,)) for q in qids])
+    t1 = time.perf_counter()
+    enc = sparse_encoder_scores(bench, max_queries=max_queries)
+    t2 = time.perf_counter()
+    return (f"{name}: {len(bench.corpus)} docs, {len(qids)} queries\n"
+            f"  plain BM25 (k1 0.9, b 0.4, no stemming)  nDCG@10 {plain['ndcg@10']:.4f}  ({t1 - t0:.1f} s)\n"
+            f"  bm25-de sparse encoder (document level)  nDCG@10 {enc['ndcg@10']:.4f}  ({t2 - t1:.1f} s)\n"
+            f"  published BM25 {PUBLISHED.get(name, {}).get('bm25')}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("sets", nargs="*", default=["xquad-de", "scifact"])
@@ -53,8 +71,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--prefetch-k", type=int, default=40)
     parser.add_argument("--work-dir", type=Path, default=Path("data/bench"))
     parser.add_argument("--out", type=Path, default=Path("bench/results/beir.json"))
+    parser.add_argument("--sparse-only", action="store_true",
+                        help="no embeddings: plain BM25 reference + the index's BM25 encoder (numpy), seconds per set")
     args = parser.parse_args(argv)
     configure_logging("INFO")
+    if args.sparse_only:
+        for name in args.sets:
+            print(sparse_table(name, args.max_queries), flush=True)
+        return
     results = []
     for name in args.sets:
         res = run_beir(load_beir(name), work_dir=args.work_dir, max_queries=args.max_queries, prefetch_k=args.prefetch_k)

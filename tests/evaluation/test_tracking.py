@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from auskunft.config import Settings
 from auskunft.errors import AuskunftError
-from auskunft.evaluation.compare import compare_runs
+from auskunft.evaluation.compare import compare_runs, compare_tables
 from auskunft.evaluation.runner import EvalResult
-from auskunft.evaluation.tracking import download_questions, find_run, log_run
+from auskunft.evaluation.tracking import download_questions, find_run, list_runs, log_run, questions_table
+
+
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "qa.ipynb"
 
 
 def _result(index: str, hit: list[float]) -> EvalResult:
@@ -44,5 +48,23 @@ def test_run_logged_and_compared(tmp_path: Path) -> None:
     deltas = {d["metric"]: d["delta"] for d in diff["deltas"]}
     assert deltas["hit@5"] == pytest.approx(-1 / 3, abs=1e-3) and deltas["latency_p95_ms"] == 0
     assert [w["id"] for w in diff["worse"]] == ["q1"]
+    deltas_df, worse_df = compare_tables(diff)
+    assert list(worse_df["id"]) == ["q1"] and "hit@5" in set(deltas_df["metric"])
+
+    runs = list_runs(settings, "qa.jsonl")
+    assert list(runs["run_id"]) == [run_b, run_a] and list(runs["index"]) == ["kb__v2", "kb__v1"]
+    assert runs["hit@5"].iloc[1] == pytest.approx(2 / 3)
+    table = questions_table(settings, run_b)
+    assert list(table.loc[table["failing"], "id"]) == ["q1", "q2"]
+    assert list(table["score.mrr"]) == [1.0, 0.0, 0.0]
     with pytest.raises(AuskunftError):
         find_run(settings, "kb__v9")
+
+    # the QA notebook (papermill) finds the newest run, its failing questions and what got worse
+    import papermill
+
+    out = tmp_path / "qa-summary.json"
+    papermill.execute_notebook(str(NOTEBOOK), str(tmp_path / "qa.ipynb"), progress_bar=False,
+                               parameters={"DATA_DIR": str(tmp_path / "data"), "OUTPUT_JSON": str(out)})
+    summary = json.loads(out.read_text())
+    assert summary == {"run_id": run_b, "baseline_run_id": run_a, "runs": 2, "failing": ["q1", "q2"], "worse": ["q1"]}
