@@ -13,7 +13,6 @@ from auskunft.evaluation.compare import compare_runs, compare_tables
 from auskunft.evaluation.runner import EvalResult
 from auskunft.evaluation.tracking import download_questions, find_run, list_runs, log_run, questions_table
 
-
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "qa.ipynb"
 
 
@@ -42,7 +41,9 @@ def test_run_logged_and_compared(tmp_path: Path) -> None:
     assert {a.path for a in mlflow.MlflowClient(settings.mlflow_uri).list_artifacts(run_b)} == {
         "questions.csv", "questions.parquet", "report.html"}
 
-    assert find_run(settings, "kb__v2", "qa.jsonl")["run_id"] == run_b  # by index version
+    assert find_run(settings, "kb__v2", "qa.jsonl")["run_id"] == run_b  # by index collection
+    kb = settings.model_copy(update={"kb_name": "kb"})
+    assert find_run(kb, "1")["run_id"] == run_a and find_run(kb, "v2", "qa.jsonl")["run_id"] == run_b
     assert [r["id"] for r in download_questions(settings, run_a)] == ["q0", "q1", "q2"]
     diff = compare_runs(settings, run_a, "kb__v2")
     deltas = {d["metric"]: d["delta"] for d in diff["deltas"]}

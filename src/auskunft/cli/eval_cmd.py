@@ -46,7 +46,7 @@ def evaluate(
 
 @eval_app.command()
 def compare(a: str, b: str, dataset: Annotated[str | None, typer.Option()] = None) -> None:
-    """Per-metric deltas B - A and the questions that got worse (A, B: MLflow run ids or index collections)."""
+    """Per-metric deltas B - A and the questions that got worse (A, B: MLflow run ids or index versions)."""
     settings = start()
     with cli_errors():
         from rich.table import Table

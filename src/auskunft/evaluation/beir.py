@@ -33,20 +33,14 @@ class CachedEmbedder:
         self.cache: dict[str, np.ndarray] = {}
         self.queries: dict[str, list[float]] = {}
         self._unsaved = 0
+        self.name, self.model, self.dim = inner.name, getattr(inner, "model", ""), inner.dim
         if cache_file.exists():
             data = np.load(cache_file)
             self.cache = {k: data[k] for k in data.files}
 
-    @property
-    def name(self) -> str:
-        return self.inner.name
-
-    @property
-    def dim(self) -> int:
-        return self.inner.dim
-
     def start(self) -> None:
         self.inner.start()
+        self.dim = self.inner.dim
 
     def _key(self, text: str) -> str:
         return hashlib.sha256(f"{self.inner.name}|{text}".encode()).hexdigest()[:32]
@@ -69,7 +63,7 @@ class CachedEmbedder:
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp.npz")
-        np.savez(tmp, **self.cache)
+        np.savez(tmp, **self.cache)  # type: ignore[arg-type]
         tmp.replace(self.path)
         self._unsaved = 0
         log.info("embedding cache %s: %d vectors", self.path.name, len(self.cache))

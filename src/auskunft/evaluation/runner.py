@@ -46,7 +46,7 @@ def evaluate(settings: Settings, *, index: str = "live", dataset: str = "demo-si
     try:
         engine = runtime.engine
         engine.events = None  # evaluation traffic is not visitor traffic: keep it out of the chat event log
-        searcher = engine.retriever.searcher
+        searcher = engine.retriever.searcher  # type: ignore[attr-defined] # QdrantHybridRetriever
         version = runtime.manager.live() if searcher.collection == settings.kb_name else None
         index_name = version.collection if version else searcher.collection
         embed = searcher.embedder.embed_query if judge is not None else None

@@ -38,12 +38,14 @@ def log_run(settings: Settings, result) -> str:  # noqa: ANN001 - EvalResult
 
 
 def find_run(settings: Settings, ref: str, dataset: str | None = None) -> dict:
-    """A run by id, or the newest run for an index collection name (and dataset)."""
+    """A run by id, or the newest run for an index version ("3", "v3" or "<kb>__v3") and dataset."""
     mlflow = _mlflow(settings)
     client = mlflow.tracking.MlflowClient()
     try:
         run = client.get_run(ref)
     except Exception:
+        if ref.lstrip("v").isdigit():  # an index version number: "3" or "v3" -> <kb>__v3
+            ref = f"{settings.kb_name}__v{int(ref.lstrip('v'))}"
         filt = f"tags.index = '{ref}'" + (f" and tags.dataset = '{dataset}'" if dataset else "")
         runs = client.search_runs([mlflow.get_experiment_by_name(EXPERIMENT).experiment_id], filt,
                                   order_by=["attributes.start_time DESC"], max_results=1)
