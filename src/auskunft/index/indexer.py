@@ -92,7 +92,7 @@ class Indexer:
     def _delete_stale(self, collection: str, doc_id: str, keep: list[str]) -> int:
         flt = _doc_filter(doc_id)
         if keep:
-            flt.must_not = [models.HasIdCondition(has_id=keep)]  # type: ignore[list-item]
+            flt.must_not = [models.HasIdCondition(has_id=list[models.ExtendedPointId](keep))]
         return self._delete(collection, flt)
 
     def _points(self, chunks: list[Chunk]) -> tuple[list[models.PointStruct], float]:
