@@ -1,0 +1,105 @@
+"""Health, readiness, rate limits, admin API, shutdown: the embedded default and Redis-backed modes."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.service.conftest import ADMIN_TOKEN, Service, client_ip_header, start_service, stop_service
+from tests.support.redis_server import redis_server
+
+pytestmark = pytest.mark.timeout(180)
+AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+def test_embedded_default_answers_extractively(extractive_service: Service) -> None:
+    with extractive_service.client(headers=client_ip_header("203.0.113.1")) as c:
+        assert c.get("/healthz").json() == {"status": "ok"}
+        ready = c.get("/readyz").json()
+        assert ready["status"] == "ready" and ready["checks"]["qdrant"]["live_version"] == "auskunft__v1"
+        ans = c.post("/api/chat?stream=false", json={"message": "Wie hoch ist die Meldegebühr?"}).json()
+        assert ans["mode"] == "extractive" and "85 Euro" in ans["answer"]
+        assert "ohne KI-Sprachmodell" in ans["answer"]
+
+
+def test_rate_limit_per_client_ip(extractive_service: Service) -> None:
+    with extractive_service.client(headers=client_ip_header("203.0.113.2")) as c:
+        for _ in range(3):  # RATE_LIMIT_IP_PER_MIN=3
+            assert c.post("/api/chat?stream=false", json={"message": "Spielzeit?"}).status_code == 200
+        limited = c.post("/api/chat?stream=false", json={"message": "noch eine Frage"})
+        assert limited.status_code == 429
+        assert limited.json()["error"]["code"] == "rate_limited"
+        assert 1 <= int(limited.headers["retry-after"]) <= 60
+    with extractive_service.client(headers=client_ip_header("203.0.113.3")) as other:  # another visitor
+        assert other.post("/api/chat?stream=false", json={"message": "Spielzeit?"}).status_code == 200
+
+
+def test_rate_limit_per_session(extractive_service: Service) -> None:
+    body = {"message": "Spielzeit?", "session_id": "sess-limit-1"}
+    statuses = []
+    for i in range(3):  # RATE_LIMIT_SESSION_PER_MIN=2, each request from a fresh IP
+        with extractive_service.client(headers=client_ip_header(f"198.51.100.{i + 1}")) as c:
+            statuses.append(c.post("/api/chat?stream=false", json=body).status_code)
+    assert statuses == [200, 200, 429]
+
+
+def test_not_in_documents(extractive_service: Service) -> None:
+    with extractive_service.client(headers=client_ip_header("203.0.113.4")) as c:
+        ans = c.post("/api/chat?stream=false", json={"message": "Wie ist das Wetter auf dem Mars?"}).json()
+    assert not ans["found"] and ans["answer"] == "Dazu habe ich in den Dokumenten nichts gefunden."
+    assert ans["citations"] == []
+
+
+def test_admin_api(extractive_service: Service) -> None:
+    with extractive_service.client() as c:
+        assert c.get("/api/admin/sources").status_code == 401
+        assert c.get("/api/admin/sources", headers={"Authorization": "Bearer wrong"}).status_code == 401
+        sources = c.get("/api/admin/sources", headers=AUTH).json()["sources"]
+        assert [s["name"] for s in sources] == ["demo"]
+        new = {"name": "news", "start_urls": ["https://www.kanupolo.example/news/"], "schedule": "0 4 * * *"}
+        assert c.post("/api/admin/sources", json=new, headers=AUTH).status_code == 201
+        assert c.post("/api/admin/sources", json=new, headers=AUTH).status_code == 400
+        bad = c.post("/api/admin/sources", json={"name": "x", "start_urls": ["ftp://nope"]}, headers=AUTH)
+        assert bad.status_code == 422
+        upd = c.put("/api/admin/sources/news", json={"start_urls": ["https://www.kanupolo.example/aktuell/"]}, headers=AUTH)
+        assert upd.status_code == 200
+        assert c.delete("/api/admin/sources/news", headers=AUTH).status_code == 200
+        crawl = c.post("/api/admin/sources/demo/crawl", headers=AUTH)
+        assert crawl.status_code == 409 and crawl.json()["error"]["code"] == "local_storage_busy"
+        versions = c.get("/api/admin/index/versions", headers=AUTH).json()["versions"]
+        assert [v["version"] for v in versions] == [1] and versions[0]["live"]
+        assert c.post("/api/admin/index/promote/7", headers=AUTH).status_code == 404
+        promoted = c.post("/api/admin/index/promote/1", headers=AUTH)
+        assert promoted.status_code == 200 and promoted.json()["live"]["collection"] == "auskunft__v1"
+        assert c.post("/api/admin/index/rollback", headers=AUTH).status_code == 404
+
+
+def test_openapi_document(extractive_service: Service) -> None:
+    with extractive_service.client() as c:
+        doc = c.get("/openapi.json").json()
+    assert doc["openapi"].startswith("3.1")
+    for path in ("/api/chat", "/api/feedback", "/v1/chat/completions", "/readyz", "/api/admin/sources"):
+        assert path in doc["paths"]
+
+
+def test_readyz_reports_redis_outage_and_sigterm_stops(tmp_path: Path, demo_data: Path) -> None:
+    (tmp_path / "redis").mkdir()
+    with redis_server(tmp_path / "redis") as url:
+        svc = start_service(tmp_path, demo_data, REDIS_URL=url)
+        with svc.client() as c:
+            assert c.get("/readyz").status_code == 200
+    # redis is gone now
+    with svc.client() as c:
+        resp = c.get("/readyz")
+        assert resp.status_code == 503 and not resp.json()["checks"]["redis"]["ok"]
+    assert stop_service(svc) < 5
+    assert svc.proc.returncode is not None
+
+
+def test_processes_need_redis(tmp_path: Path, demo_data: Path) -> None:
+    with pytest.raises(RuntimeError, match="REDIS_URL"):
+        svc = start_service(tmp_path, demo_data, SERVICE_PROCESSES="2")
+        stop_service(svc)
+    time.sleep(0)
