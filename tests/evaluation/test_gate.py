@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from auskunft import pipeline
+from auskunft.errors import GateRefusedError
 from auskunft.evaluation.compare import compare_runs
 from auskunft.evaluation.gate import gate
 from auskunft.evaluation.tracking import find_run
@@ -21,6 +22,9 @@ def test_gate_function() -> None:
     bad = gate({"ndcg@10": 0.80, "mrr": 0.8}, {"ndcg@10": 0.905, "mrr": 0.8}, ["ndcg@10", "mrr"], 0.01)
     assert not bad.passed and "ndcg@10 regressed" in bad.reasons[0]
     assert not gate({}, {"mrr": 1.0}, ["mrr"], 0.01).passed
+    ok.raise_if_refused()
+    with pytest.raises(GateRefusedError, match="ndcg@10 regressed"):
+        bad.raise_if_refused()
 
 
 @pytest.mark.slow

@@ -17,6 +17,13 @@ class GateDecision(BaseModel):
     candidate: dict[str, float] = {}
     baseline: dict[str, float] = {}
 
+    def raise_if_refused(self) -> None:
+        """For callers that treat a refusal as an error (e.g. a flow that should show red)."""
+        if not self.passed:
+            from auskunft.errors import GateRefusedError
+
+            raise GateRefusedError("; ".join(self.reasons))
+
 
 def gate(candidate: dict[str, float], baseline: dict[str, float], metrics: list[str], tolerance: float) -> GateDecision:
     reasons = []
