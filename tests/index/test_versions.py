@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import threading
+import warnings
 from pathlib import Path
 
 import pytest
@@ -111,3 +113,18 @@ def test_alias_switch_is_atomic_for_concurrent_readers(tmp_path: Path) -> None:
         assert seen and set(seen) == {1}
     finally:
         client.close()
+
+
+def test_second_local_client_on_same_path_gets_a_clear_error(tmp_path: Path) -> None:
+    from auskunft.errors import IndexError_
+
+    client = open_qdrant("", tmp_path / "q", None)
+    try:
+        with warnings.catch_warnings():  # qdrant-client leaves the refused client's lock file handle to the GC
+            warnings.simplefilter("ignore", ResourceWarning)
+            with pytest.raises(IndexError_, match="QDRANT_URL"):
+                open_qdrant("", tmp_path / "q", None)
+            gc.collect()
+    finally:
+        client.close()
+    open_qdrant("", tmp_path / "q", None).close()  # free again after close

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from qdrant_client import QdrantClient, models
 
+from auskunft.errors import IndexError_
+
 DENSE = "dense"
 SPARSE = "bm25"
 
@@ -15,7 +17,13 @@ def open_qdrant(url: str, path: Path, api_key: str | None = None, timeout: int =
     if url:
         return QdrantClient(url=url, api_key=api_key, timeout=timeout)
     Path(path).mkdir(parents=True, exist_ok=True)
-    return QdrantClient(path=str(path))
+    try:
+        return QdrantClient(path=str(path))
+    except RuntimeError as exc:
+        if "already accessed" not in str(exc):
+            raise
+        raise IndexError_(f"the local Qdrant store {path} is open in another process or client; close it, or set "
+                          "QDRANT_URL to a Qdrant server for concurrent access", code="index_locked") from exc
 
 
 def create_collection(client: QdrantClient, name: str, dim: int, metadata: dict) -> None:
