@@ -157,7 +157,7 @@ class IndexConfig(BaseModel):
     chunk_overlap_tokens: int
     chunk_context: bool = True  # embed chunks with their title + heading path
     sparse: bool = True
-    sparse_model: str = "bm25-de@1"
+    sparse_model: str = "bm25-de@2"  # auskunft.index.sparse NAME@VERSION
 
 
 class IndexVersion(BaseModel):

@@ -71,3 +71,10 @@ def test_qdrant_local_applies_idf_modifier(tmp_path) -> None:  # noqa: ANN001
         assert max(h.score for h in common if h.id != 0) < hits[1].score
     finally:
         client.close()
+
+
+def test_english_inflections_conflate_too() -> None:
+    enc = Bm25Encoder()
+    assert enc.tokens("studies") == enc.tokens("study")
+    assert enc.tokens("running proteins") == enc.tokens("run protein")
+    assert enc.name == "bm25-de@2"
