@@ -63,14 +63,15 @@ def test_broken_llm_stream_never_hangs(service: Service, llm: FakeLLM) -> None:
 
 
 def test_openai_compatible_endpoint(service: Service) -> None:
-    client = openai.OpenAI(base_url=service.url + "/v1", api_key="unused", http_client=httpx.Client(trust_env=False))
-    resp = client.chat.completions.create(model="auskunft", messages=[{"role": "user", "content": "Wer ist Schatzmeisterin?"}])
-    assert resp.choices[0].message.content and "verband/praesidium.html" in resp.choices[0].message.content
-    stream = client.chat.completions.create(model="auskunft", stream=True,
-                                            messages=[{"role": "user", "content": "Wer ist Schatzmeisterin?"}])
-    parts = [ch.choices[0].delta.content or "" for ch in stream if ch.choices]
-    assert len(parts) > 2 and "praesidium" in "".join(parts)
-    assert client.models.list().data[0].id == "auskunft"
+    with httpx.Client(trust_env=False) as http:
+        client = openai.OpenAI(base_url=service.url + "/v1", api_key="unused", http_client=http)
+        question = [{"role": "user", "content": "Wer ist Schatzmeisterin?"}]
+        resp = client.chat.completions.create(model="auskunft", messages=question)
+        assert resp.choices[0].message.content and "verband/praesidium.html" in resp.choices[0].message.content
+        stream = client.chat.completions.create(model="auskunft", stream=True, messages=question)
+        parts = [ch.choices[0].delta.content or "" for ch in stream if ch.choices]
+        assert len(parts) > 2 and "praesidium" in "".join(parts)
+        assert client.models.list().data[0].id == "auskunft"
 
 
 def test_cors_only_for_website_origin(service: Service) -> None:
