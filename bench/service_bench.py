@@ -118,24 +118,36 @@ def main() -> None:
         (root / "demo").mkdir()
         build_demo_data(root / "demo" / "data")
         print(f"demo index built in {time.perf_counter() - t0:.1f} s")
-        env = {"LLM_MODEL": "fake-model", "OPENAI_BASE_URL": llm.base_url, "OPENAI_API_KEY": "sk-bench",
-               "RATE_LIMIT_IP_PER_MIN": "1000000", "RATE_LIMIT_SESSION_PER_MIN": "1000000"}
+        env = {
+            "LLM_MODEL": "fake-model",
+            "OPENAI_BASE_URL": llm.base_url,
+            "OPENAI_API_KEY": "sk-bench",
+            "RATE_LIMIT_IP_PER_MIN": "1000000",
+            "RATE_LIMIT_SESSION_PER_MIN": "1000000",
+        }
         (root / "svc").mkdir()
         svc = start_service(root / "svc", root / "demo" / "data", **env)
         try:
             asyncio.run(run_load(svc.url, 10, 2, 10_000, stream=True))  # warm-up
             # sequential time to first token over HTTP (no queueing): the overhead measurement
             seq, _ = asyncio.run(run_load(svc.url, 40, 1, 20_000, stream=True))
-            json_ms, json_wall = asyncio.run(run_load(svc.url, args.n, args.concurrency, 30_000, stream=False))
+            json_ms, json_wall = asyncio.run(
+                run_load(svc.url, args.n, args.concurrency, 30_000, stream=False)
+            )
             sse, sse_wall = asyncio.run(run_load(svc.url, args.n, args.concurrency, 40_000, stream=True))
         finally:
             stop_service(svc)
-        engine_settings = Settings(data_dir=copy_data(root / "demo" / "data", root / "engine-data"),
-                                   llm_model="fake-model", openai_base_url=llm.base_url,
-                                   openai_api_key="sk-bench")  # type: ignore[arg-type]
+        engine_settings = Settings(
+            data_dir=copy_data(root / "demo" / "data", root / "engine-data"),
+            llm_model="fake-model",
+            openai_base_url=llm.base_url,
+            openai_api_key="sk-bench",
+        )  # type: ignore[arg-type]
         engine = asyncio.run(engine_ttft(engine_settings, 40, 20_000))
     http_ttft = [first for first, _ in seq]
-    print(f"service bench: n={args.n} concurrency={args.concurrency}, fake LLM without delays, in-process stores")
+    print(
+        f"service bench: n={args.n} concurrency={args.concurrency}, fake LLM without delays, in-process stores"
+    )
     report("POST /api/chat?stream=false", json_ms, json_wall)
     report("POST /api/chat (SSE, read to done)", [total for _, total in sse], sse_wall)
     report("SSE time to first token under load", [first for first, _ in sse])
@@ -143,8 +155,15 @@ def main() -> None:
     report("engine time to first token (in-process)", engine)
     overhead = statistics.median(http_ttft) - statistics.median(engine)
     print(f"service overhead to first token (p50 HTTP - p50 engine): {overhead:.1f} ms (goal <= 30 ms)")
-    print(json.dumps({"json_rps": args.n / json_wall, "sse_rps": args.n / sse_wall,
-                      "overhead_ttft_ms": round(overhead, 1)}))
+    print(
+        json.dumps(
+            {
+                "json_rps": args.n / json_wall,
+                "sse_rps": args.n / sse_wall,
+                "overhead_ttft_ms": round(overhead, 1),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -11,7 +11,9 @@ c = get_config()  # type: ignore[name-defined]  # noqa: F821 - injected by jupyt
 c.ServerApp.ip = "0.0.0.0"  # noqa: S104 - reachable only on the compose network, published through Traefik
 c.ServerApp.port = 8888
 c.ServerApp.open_browser = False
-c.ServerApp.root_dir = "/app"  # notebooks/ (writable: the pipeline notebooks); executed runs are under /data/runs
+c.ServerApp.root_dir = (
+    "/app"  # notebooks/ (writable: the pipeline notebooks); executed runs are under /data/runs
+)
 c.ServerApp.allow_remote_access = True  # requests arrive with the public Host header
 c.ServerApp.trust_xheaders = True  # Traefik's X-Forwarded-Proto/-For: correct https URLs and client IPs
 c.ServerApp.allow_origin = f"https://{os.environ['JUPYTER_HOST']}" if os.environ.get("JUPYTER_HOST") else ""

@@ -30,7 +30,9 @@ def serve(sources_file: Path) -> None:
 
     deployments = [
         ingest_source_flow.to_deployment(
-            name=deployment_name(s.name), cron=s.schedule, parameters={"source_name": s.name},
+            name=deployment_name(s.name),
+            cron=s.schedule,
+            parameters={"source_name": s.name},
             tags=["ingest", s.name],
         )
         for s in load_sources(sources_file)
@@ -44,16 +46,23 @@ def register(sources_file: Path, pool: str, source_dir: Path = REPO) -> list[str
     ids = []
     for s in load_sources(sources_file):
         dep_id = flow.deploy(
-            name=deployment_name(s.name), work_pool_name=pool, cron=s.schedule,
+            name=deployment_name(s.name),
+            work_pool_name=pool,
+            cron=s.schedule,
             parameters={"source_name": s.name, "sources_file": str(sources_file.resolve())},
-            tags=["ingest", s.name], build=False, push=False, print_next_steps=False,
+            tags=["ingest", s.name],
+            build=False,
+            push=False,
+            print_next_steps=False,
         )
         ids.append(str(dep_id))
     return ids
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("mode", choices=["serve", "register"])
     parser.add_argument("--pool", default="auskunft")
     parser.add_argument("--sources-file", type=Path, default=None)

@@ -25,19 +25,28 @@ from auskunft.evaluation.tracking import find_run, list_runs
 
 
 @flow(name="evaluate-live", flow_run_name="evaluate-live-{dataset}", log_prints=True)
-def evaluate_live_flow(dataset: str = "demo-site", data_dir: str | None = None,
-                       fail_on_regression: bool = False) -> dict[str, Any]:
+def evaluate_live_flow(
+    dataset: str = "demo-site", data_dir: str | None = None, fail_on_regression: bool = False
+) -> dict[str, Any]:
     settings = get_settings()
     if data_dir:
         settings = settings.model_copy(update={"data_dir": Path(data_dir)})
     result = evaluate(settings, index="live", dataset=dataset)
-    summary: dict[str, Any] = {"run_id": result.run_id, "index": result.index, "dataset": result.dataset,
-                               "metrics": result.metrics, "regressions": [], "previous_run_id": None}
+    summary: dict[str, Any] = {
+        "run_id": result.run_id,
+        "index": result.index,
+        "dataset": result.dataset,
+        "metrics": result.metrics,
+        "regressions": [],
+        "previous_run_id": None,
+    }
     runs = list_runs(settings, result.dataset, max_results=2)
     previous = [r for r in runs["run_id"] if r != result.run_id]
     if previous:
         before = find_run(settings, previous[0])
-        decision = gate(result.metrics, before["metrics"], gate_metrics(settings), settings.eval_gate_tolerance)
+        decision = gate(
+            result.metrics, before["metrics"], gate_metrics(settings), settings.eval_gate_tolerance
+        )
         summary["previous_run_id"] = before["run_id"]
         summary["regressions"] = [] if decision.passed else decision.reasons
     print(f"evaluated {result.index} on {result.dataset}: MLflow run {result.run_id}, {result.metrics}")
@@ -49,7 +58,9 @@ def evaluate_live_flow(dataset: str = "demo-site", data_dir: str | None = None,
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("mode", choices=["serve", "run"])
     parser.add_argument("--cron", default="30 4 * * *")
     parser.add_argument("--dataset", default="demo-site")

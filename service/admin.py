@@ -95,13 +95,19 @@ async def trigger_crawl(request: Request, settings: Settings, rt: Runtime) -> Re
     if not settings.qdrant_url:
         raise ConflictError(
             "the embedded local Qdrant storage is held by this service; configure QDRANT_URL (a Qdrant server) to "
-            "crawl while serving, or stop the service and run `auskunft ingest`", code="local_storage_busy")
+            "crawl while serving, or stop the service and run `auskunft ingest`",
+            code="local_storage_busy",
+        )
     run_id = uuid.uuid4().hex
     log_path = settings.runs_dir / f"admin-{run_id}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "wb") as out:
-        subprocess.Popen([sys.executable, "-m", "auskunft", "ingest", "--source", name],  # noqa: S603
-                         stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        subprocess.Popen(
+            [sys.executable, "-m", "auskunft", "ingest", "--source", name],  # noqa: S603
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     return json_response({"run_id": run_id, "via": "subprocess", "log": str(log_path)}, 202)
 
 

@@ -46,16 +46,25 @@ def _chat_request(data: dict, settings: Settings, ip: str) -> ChatRequest:
     if not isinstance(message, str) or not message.strip():
         raise ValidationError("'message' must be a non-empty string", code="invalid_message")
     if len(message) > settings.max_message_chars:
-        raise ValidationError(f"'message' longer than {settings.max_message_chars} characters", code="message_too_long")
+        raise ValidationError(
+            f"'message' longer than {settings.max_message_chars} characters", code="message_too_long"
+        )
     sid = data.get("session_id")
     if sid is not None and (not isinstance(sid, str) or not SESSION_RE.match(sid)):
         raise ValidationError("'session_id' must match [A-Za-z0-9_-]{1,64}", code="invalid_session")
     sources = data.get("sources")
-    if sources is not None and (not isinstance(sources, list) or not all(isinstance(s, str) for s in sources)):
+    if sources is not None and (
+        not isinstance(sources, list) or not all(isinstance(s, str) for s in sources)
+    ):
         raise ValidationError("'sources' must be a list of source names", code="invalid_sources")
     lang = data.get("lang") if data.get("lang") in ("de", "en") else None
-    return ChatRequest(message=message.strip(), session_id=sid, sources=sources, lang=lang,
-                       client_id=hashlib.sha256(ip.encode()).hexdigest()[:16])
+    return ChatRequest(
+        message=message.strip(),
+        session_id=sid,
+        sources=sources,
+        lang=lang,
+        client_id=hashlib.sha256(ip.encode()).hexdigest()[:16],
+    )
 
 
 async def _rate_limit(ip: str, session_id: str | None) -> None:
@@ -70,7 +79,9 @@ async def _rate_limit(ip: str, session_id: str | None) -> None:
 def _check_admin(request: Request) -> None:
     expected = STATE.settings.admin_token_hash
     if expected is None:
-        raise AuthError("admin API disabled: set ADMIN_TOKEN_HASH (auskunft admin hash-token)", code="admin_disabled")
+        raise AuthError(
+            "admin API disabled: set ADMIN_TOKEN_HASH (auskunft admin hash-token)", code="admin_disabled"
+        )
     auth = request.headers.get("authorization") or ""
     token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
     if not token or not admin.verify_token(token, expected.get_secret_value()):
@@ -101,9 +112,15 @@ def create_app(processes: int = 1) -> Robyn:
                 resp = error_response(AuskunftError("internal error"), rid, cors)
             if isinstance(resp, Response):
                 resp.headers.set("X-Request-ID", rid)
-            log.info("request %s %s %s %.1fms", rid, request.method, request.url.path,
-                     (time.perf_counter() - t0) * 1000)
+            log.info(
+                "request %s %s %s %.1fms",
+                rid,
+                request.method,
+                request.url.path,
+                (time.perf_counter() - t0) * 1000,
+            )
             return resp
+
         wrapper.__name__ = handler.__name__
         return wrapper
 
@@ -111,7 +128,9 @@ def create_app(processes: int = 1) -> Robyn:
     async def startup() -> None:
         STATE.runtime = build_runtime(settings)
         STATE.runtime.engine.start()
-        log.info("service ready (index %s, mode %s)", STATE.runtime.engine.index_version, STATE.runtime.engine.mode)
+        log.info(
+            "service ready (index %s, mode %s)", STATE.runtime.engine.index_version, STATE.runtime.engine.mode
+        )
 
     @app.shutdown_handler
     async def shutdown() -> None:
@@ -126,7 +145,9 @@ def create_app(processes: int = 1) -> Robyn:
         await _rate_limit(ip, req.session_id)
         engine = _rt().engine
         if request.query_params.get("stream", "true") == "false":
-            return json_response((await engine.answer(req)).model_dump(exclude={"contexts", "query"}), headers=cors)
+            return json_response(
+                (await engine.answer(req)).model_dump(exclude={"contexts", "query"}), headers=cors
+            )
 
         async def events():  # noqa: ANN202
             try:
@@ -135,9 +156,13 @@ def create_app(processes: int = 1) -> Robyn:
             except Exception as exc:  # the stream must end with an event, never hang
                 log.exception("request %s: stream failed", rid)
                 code = exc.code if isinstance(exc, AuskunftError) else "internal_error"
-                yield sse("error", {"code": code, "message": "the answer could not be completed", "request_id": rid})
+                yield sse(
+                    "error", {"code": code, "message": "the answer could not be completed", "request_id": rid}
+                )
 
-        headers = Headers({"Cache-Control": "no-cache", "X-Accel-Buffering": "no", "X-Request-ID": rid, **cors})
+        headers = Headers(
+            {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", "X-Request-ID": rid, **cors}
+        )
         return StreamingResponse(events(), headers=headers, media_type="text/event-stream")
 
     app.post("/api/chat")(guarded(_chat))
@@ -150,7 +175,9 @@ def create_app(processes: int = 1) -> Robyn:
         if rating not in ("up", "down"):
             raise ValidationError("'rating' must be 'up' or 'down'", code="invalid_rating")
         if comment is not None and (not isinstance(comment, str) or len(comment) > 2000):
-            raise ValidationError("'comment' must be a string of at most 2000 characters", code="invalid_comment")
+            raise ValidationError(
+                "'comment' must be a string of at most 2000 characters", code="invalid_comment"
+            )
         await _rate_limit(client_ip(request, settings.trust_proxy), None)
         _rt().engine.feedback(answer_id, rating, comment)
         return json_response({"ok": True}, headers=cors)
@@ -168,14 +195,19 @@ def create_app(processes: int = 1) -> Robyn:
         await _rate_limit(ip, None)
         engine = _rt().engine
         if data.get("stream"):
-            return StreamingResponse(openai_compat.stream_chunks(engine, req, history, rid),
-                                     headers=Headers({"X-Request-ID": rid, **cors}), media_type="text/event-stream")
+            return StreamingResponse(
+                openai_compat.stream_chunks(engine, req, history, rid),
+                headers=Headers({"X-Request-ID": rid, **cors}),
+                media_type="text/event-stream",
+            )
         return json_response(await openai_compat.completion(engine, req, history, rid), headers=cors)
 
     app.post("/v1/chat/completions")(guarded(_completions))
 
     async def _models(request: Request, rid: str, cors: dict[str, str]) -> Response:
-        return json_response({"object": "list", "data": [{"id": "auskunft", "object": "model", "owned_by": "auskunft"}]})
+        return json_response(
+            {"object": "list", "data": [{"id": "auskunft", "object": "model", "owned_by": "auskunft"}]}
+        )
 
     app.get("/v1/models")(guarded(_models))
 
@@ -184,8 +216,13 @@ def create_app(processes: int = 1) -> Robyn:
         cors = cors_headers(request, settings.allowed_origins)
         if not cors:
             return Response(status_code=403, headers=Headers({}), description="origin not allowed")
-        cors.update({"Access-Control-Allow-Methods": "POST, GET, OPTIONS",
-                     "Access-Control-Allow-Headers": "Content-Type, X-Request-ID", "Access-Control-Max-Age": "600"})
+        cors.update(
+            {
+                "Access-Control-Allow-Methods": "POST, GET, OPTIONS",
+                "Access-Control-Allow-Headers": "Content-Type, X-Request-ID",
+                "Access-Control-Max-Age": "600",
+            }
+        )
         return Response(status_code=204, headers=Headers(cors), description="")
 
     for path in ("/api/chat", "/api/feedback", "/v1/chat/completions"):
@@ -223,13 +260,26 @@ def create_app(processes: int = 1) -> Robyn:
     def _static(name: str, content_type: str, cache: str) -> Response:
         path = WIDGET_DIR / name
         if not path.exists():
-            return json_response({"error": {"code": "widget_not_built",
-                                            "message": "widget not built: run `make setup` (npm run build in widget/)"}}, 404)
-        headers = {"Content-Type": content_type, "Cache-Control": cache, "X-Content-Type-Options": "nosniff",
-                   "Access-Control-Allow-Origin": "*"}
+            return json_response(
+                {
+                    "error": {
+                        "code": "widget_not_built",
+                        "message": "widget not built: run `make setup` (npm run build in widget/)",
+                    }
+                },
+                404,
+            )
+        headers = {
+            "Content-Type": content_type,
+            "Cache-Control": cache,
+            "X-Content-Type-Options": "nosniff",
+            "Access-Control-Allow-Origin": "*",
+        }
         if content_type.startswith("text/html"):
             frame = " ".join(["'self'", *settings.allowed_origins])
-            headers["Content-Security-Policy"] = f"frame-ancestors {frame}; object-src 'none'; base-uri 'self'"
+            headers["Content-Security-Policy"] = (
+                f"frame-ancestors {frame}; object-src 'none'; base-uri 'self'"
+            )
         return Response(status_code=200, headers=Headers(headers), description=path.read_bytes())
 
     async def _widget(request: Request, rid: str, cors: dict[str, str]) -> Response:
@@ -250,6 +300,7 @@ def create_app(processes: int = 1) -> Robyn:
         async def inner(request: Request, rid: str, cors: dict[str, str]) -> Any:
             _check_admin(request)
             return await handler(request, settings, _rt())
+
         inner.__name__ = handler.__name__
         return guarded(inner)
 

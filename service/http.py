@@ -28,14 +28,19 @@ def request_id(request: Request) -> str:
 def cors_headers(request: Request, allowed: list[str]) -> dict[str, str]:
     origin = request.headers.get("origin") or ""
     if origin and origin.rstrip("/") in allowed:
-        return {"Access-Control-Allow-Origin": origin, "Vary": "Origin",
-                "Access-Control-Expose-Headers": "Retry-After, X-Request-ID"}
+        return {
+            "Access-Control-Allow-Origin": origin,
+            "Vary": "Origin",
+            "Access-Control-Expose-Headers": "Retry-After, X-Request-ID",
+        }
     return {}
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     h = {"Content-Type": "application/json; charset=utf-8", **SECURITY_HEADERS, **(headers or {})}
-    return Response(status_code=status, headers=Headers(h), description=json.dumps(data, ensure_ascii=False, default=str))
+    return Response(
+        status_code=status, headers=Headers(h), description=json.dumps(data, ensure_ascii=False, default=str)
+    )
 
 
 def error_response(exc: AuskunftError, rid: str, headers: dict[str, str] | None = None) -> Response:

@@ -20,7 +20,9 @@ def parse_messages(data: dict, max_chars: int) -> tuple[str, list[dict[str, str]
     turns = []
     for m in messages:
         if not isinstance(m, dict) or m.get("role") not in ("system", "user", "assistant"):
-            raise ValidationError("each message needs a role of system, user or assistant", code="invalid_messages")
+            raise ValidationError(
+                "each message needs a role of system, user or assistant", code="invalid_messages"
+            )
         content = m.get("content")
         if isinstance(content, list):  # content parts
             content = " ".join(p.get("text", "") for p in content if isinstance(p, dict))
@@ -57,21 +59,37 @@ async def _seed_history(engine: ChatEngine, req: ChatRequest, history: list[dict
 async def completion(engine: ChatEngine, req: ChatRequest, history: list[dict[str, str]], rid: str) -> dict:
     ans = await engine.answer(await _seed_history(engine, req, history))
     return {
-        "id": f"chatcmpl-{ans.answer_id}", "object": "chat.completion", "created": int(time.time()), "model": MODEL,
-        "choices": [{"index": 0, "finish_reason": "stop",
-                     "message": {"role": "assistant", "content": ans.answer + _sources_md(ans.citations)}}],
+        "id": f"chatcmpl-{ans.answer_id}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": MODEL,
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "stop",
+                "message": {"role": "assistant", "content": ans.answer + _sources_md(ans.citations)},
+            }
+        ],
         "citations": [c.model_dump() for c in ans.citations],
         "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
     }
 
 
-async def stream_chunks(engine: ChatEngine, req: ChatRequest, history: list[dict[str, str]], rid: str) -> AsyncIterator[str]:
+async def stream_chunks(
+    engine: ChatEngine, req: ChatRequest, history: list[dict[str, str]], rid: str
+) -> AsyncIterator[str]:
     created = int(time.time())
     cid = "chatcmpl-" + rid
 
     def chunk(delta: dict, finish: str | None = None, **extra: object) -> str:
-        body = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": MODEL,
-                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
+        body = {
+            "id": cid,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": MODEL,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            **extra,
+        }
         return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
 
     yield chunk({"role": "assistant", "content": ""})
@@ -81,7 +99,9 @@ async def stream_chunks(engine: ChatEngine, req: ChatRequest, history: list[dict
                 yield chunk({"content": ev.data["text"]})
             elif ev.event == "done":
                 cites = [Citation(**c) for c in ev.data["citations"]]
-                yield chunk({"content": _sources_md(cites)}, "stop", citations=[c.model_dump() for c in cites])
+                yield chunk(
+                    {"content": _sources_md(cites)}, "stop", citations=[c.model_dump() for c in cites]
+                )
             elif ev.event == "error":
                 yield chunk({"content": "\n\n[error: " + ev.data.get("message", "failed") + "]"}, "stop")
     finally:

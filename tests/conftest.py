@@ -26,7 +26,7 @@ def _is_local(address: object) -> bool:
         return True
     if isinstance(address, tuple) and address:
         host = address[0]
-        if host in ("localhost", "") :
+        if host in ("localhost", ""):
             return True
         try:
             return ipaddress.ip_address(host).is_loopback
@@ -49,8 +49,17 @@ def _isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     data = tmp_path / "data"
     monkeypatch.setenv("DATA_DIR", str(data))
     monkeypatch.setenv("SOURCES_FILE", str(tmp_path / "sources.yml"))
-    for key in ("QDRANT_URL", "REDIS_URL", "LLM_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL",
-                "MLFLOW_TRACKING_URI", "ADMIN_TOKEN_HASH", "WEBSITE_HOST", "EVAL_JUDGE_MODEL"):
+    for key in (
+        "QDRANT_URL",
+        "REDIS_URL",
+        "LLM_MODEL",
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "MLFLOW_TRACKING_URI",
+        "ADMIN_TOKEN_HASH",
+        "WEBSITE_HOST",
+        "EVAL_JUDGE_MODEL",
+    ):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.chdir(tmp_path)  # a developer's .env must not leak into tests
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)

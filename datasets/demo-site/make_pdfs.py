@@ -68,12 +68,21 @@ def build_beitragsordnung(path: Path) -> None:
     doc = fitz.open()
     pg = doc.new_page(width=595, height=842)
     pg.insert_text((56, 60), "Beitragsordnung 2026", fontsize=16, fontname="hebo")
-    pg.insert_textbox(fitz.Rect(56, 80, 539, 140),
-                      "Die Mitgliederversammlung hat am 22. März 2025 die folgende Beitragsordnung beschlossen. "
-                      "Sie gilt ab dem 1. Januar 2026.", fontsize=10.5, fontname="helv")
-    rows = [("Beitragsgruppe", "Jahresbeitrag"), ("Verein bis 50 Mitglieder", "120 Euro"),
-            ("Verein mit 51 bis 200 Mitgliedern", "240 Euro"), ("Verein mit mehr als 200 Mitgliedern", "480 Euro"),
-            ("Einzelmitglied", "48 Euro"), ("Fördermitglied", "30 Euro")]
+    pg.insert_textbox(
+        fitz.Rect(56, 80, 539, 140),
+        "Die Mitgliederversammlung hat am 22. März 2025 die folgende Beitragsordnung beschlossen. "
+        "Sie gilt ab dem 1. Januar 2026.",
+        fontsize=10.5,
+        fontname="helv",
+    )
+    rows = [
+        ("Beitragsgruppe", "Jahresbeitrag"),
+        ("Verein bis 50 Mitglieder", "120 Euro"),
+        ("Verein mit 51 bis 200 Mitgliedern", "240 Euro"),
+        ("Verein mit mehr als 200 Mitgliedern", "480 Euro"),
+        ("Einzelmitglied", "48 Euro"),
+        ("Fördermitglied", "30 Euro"),
+    ]
     x0, x1, x2, y = 56, 340, 539, 160
     for i, (a, b) in enumerate(rows):
         pg.draw_rect(fitz.Rect(x0, y, x1, y + 24), color=(0, 0, 0), width=0.8)
@@ -85,11 +94,15 @@ def build_beitragsordnung(path: Path) -> None:
     pg.insert_text((280, 820), "Seite 1", fontsize=8, fontname="helv")
     pg2 = doc.new_page(width=595, height=842)
     pg2.insert_text((56, 60), "Zahlungsbedingungen", fontsize=14, fontname="hebo")
-    pg2.insert_textbox(fitz.Rect(56, 80, 539, 400),
-                       "Der Jahresbeitrag ist bis zum 31. März des laufenden Jahres auf das Konto des Verbandes zu "
-                       "überweisen. Bei Zahlungsverzug wird eine Mahngebühr von 10 Euro erhoben. Neu aufgenommene "
-                       "Vereine zahlen im ersten Jahr den halben Beitrag. Eine Ermäßigung für Schulen und Hochschulen "
-                       "kann beim Präsidium beantragt werden.", fontsize=10.5, fontname="helv")
+    pg2.insert_textbox(
+        fitz.Rect(56, 80, 539, 400),
+        "Der Jahresbeitrag ist bis zum 31. März des laufenden Jahres auf das Konto des Verbandes zu "
+        "überweisen. Bei Zahlungsverzug wird eine Mahngebühr von 10 Euro erhoben. Neu aufgenommene "
+        "Vereine zahlen im ersten Jahr den halben Beitrag. Eine Ermäßigung für Schulen und Hochschulen "
+        "kann beim Präsidium beantragt werden.",
+        fontsize=10.5,
+        fontname="helv",
+    )
     pg2.insert_text((280, 820), "Seite 2", fontsize=8, fontname="helv")
     doc.set_metadata({"title": "Beitragsordnung 2026", "author": NAME})
     doc.save(path, garbage=3, deflate=True, no_new_id=True)

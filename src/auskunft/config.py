@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from auskunft.errors import ConfigError
@@ -78,7 +78,9 @@ class Settings(BaseSettings):
     answer_cache_ttl_s: int = 3600
     rate_limit_ip_per_min: int = 30
     rate_limit_session_per_min: int = 12
-    trust_proxy: bool = False  # take the client IP from X-Forwarded-For (only behind your own proxy, e.g. Traefik)
+    trust_proxy: bool = (
+        False  # take the client IP from X-Forwarded-For (only behind your own proxy, e.g. Traefik)
+    )
 
     # --- evaluation / tracking -------------------------------------------------------------
     mlflow_tracking_uri: str = ""  # empty: sqlite file under data_dir

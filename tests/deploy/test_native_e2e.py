@@ -32,8 +32,11 @@ POOL = "auskunft-e2e"
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("REDIS_", "LLM_", "OPENAI_", "QDRANT_", "PREFECT_", "MLFLOW_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("REDIS_", "LLM_", "OPENAI_", "QDRANT_", "PREFECT_", "MLFLOW_"))
+    }
     env |= {
         "PREFECT_HOME": str(tmp_path / "prefect-home"),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -51,7 +54,9 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 def _spawn(args: list[str], env: dict[str, str], log: Path, cwd: Path) -> subprocess.Popen:
     with log.open("wb") as out:  # the child keeps its own descriptor
-        return subprocess.Popen(args, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(
+            args, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
 
 def _stop(proc: subprocess.Popen) -> None:
@@ -64,7 +69,9 @@ def _stop(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
-def _wait_http(url: str, proc: subprocess.Popen, log: Path, timeout: float, ok: tuple[int, ...] = (200,)) -> None:
+def _wait_http(
+    url: str, proc: subprocess.Popen, log: Path, timeout: float, ok: tuple[int, ...] = (200,)
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -83,8 +90,12 @@ def prefect_api(tmp_path: Path) -> Iterator[str]:
     port = free_port()
     log = tmp_path / "prefect-server.log"
     t0 = time.monotonic()
-    proc = _spawn([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                  _env(tmp_path), log, tmp_path)
+    proc = _spawn(
+        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        _env(tmp_path),
+        log,
+        tmp_path,
+    )
     api = f"http://127.0.0.1:{port}/api"
     try:
         _wait_http(api + "/health", proc, log, timeout=90)
@@ -104,36 +115,50 @@ def _wait_flow_run(api: str, run_id: str, worker: subprocess.Popen, log: Path, t
         if worker.poll() is not None:
             pytest.fail(f"worker exited {worker.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
         time.sleep(1)
-    pytest.fail(f"flow run {run_id} still {state.get('type')} after {timeout} s:\n"
-                f"{log.read_text(errors='replace')[-3000:]}")
+    pytest.fail(
+        f"flow run {run_id} still {state.get('type')} after {timeout} s:\n"
+        f"{log.read_text(errors='replace')[-3000:]}"
+    )
 
 
-def test_worker_ingests_demo_site_and_service_answers(tmp_path: Path, prefect_api: str, demo_site: SiteServer) -> None:
+def test_worker_ingests_demo_site_and_service_answers(
+    tmp_path: Path, prefect_api: str, demo_site: SiteServer
+) -> None:
     sources = write_demo_sources(tmp_path / "sources.yml", demo_site.origin)
     doc = yaml.safe_load(sources.read_text())
     doc["sources"][0]["schedule"] = "0 3 * * *"
     sources.write_text(yaml.safe_dump(doc))
-    env = _env(tmp_path, PREFECT_API_URL=prefect_api, PREFECT_WORK_POOL=POOL, PREFECT_WORKER_QUERY_SECONDS="2")
+    env = _env(
+        tmp_path, PREFECT_API_URL=prefect_api, PREFECT_WORK_POOL=POOL, PREFECT_WORKER_QUERY_SECONDS="2"
+    )
 
     # deploy/worker.sh as compose runs it: creates the pool, registers the deployments, starts the worker
     # with the health endpoint compose's health check polls
     health_port = free_port()
-    env |= {"PYTHON": sys.executable, "PREFECT_WORKER_WEBSERVER_HOST": "127.0.0.1",
-            "PREFECT_WORKER_WEBSERVER_PORT": str(health_port)}
+    env |= {
+        "PYTHON": sys.executable,
+        "PREFECT_WORKER_WEBSERVER_HOST": "127.0.0.1",
+        "PREFECT_WORKER_WEBSERVER_PORT": str(health_port),
+    }
     worker_log = tmp_path / "worker.log"
     worker = _spawn(["bash", str(REPO / "deploy" / "worker.sh")], env, worker_log, tmp_path)
     try:
         _wait_http(f"http://127.0.0.1:{health_port}/health", worker, worker_log, timeout=120)
         pool = httpx.get(f"{prefect_api}/work_pools/{POOL}", timeout=10, trust_env=False).json()
         assert pool["type"] == "process"
-        deployment = httpx.get(f"{prefect_api}/deployments/name/ingest-source/ingest-demo", timeout=10,
-                               trust_env=False).json()
+        deployment = httpx.get(
+            f"{prefect_api}/deployments/name/ingest-source/ingest-demo", timeout=10, trust_env=False
+        ).json()
         assert deployment["work_pool_name"] == POOL
         assert deployment["parameters"]["source_name"] == "demo"
         assert [d["schedule"]["cron"] for d in deployment["schedules"]] == ["0 3 * * *"]
 
-        run = httpx.post(f"{prefect_api}/deployments/{deployment['id']}/create_flow_run", json={}, timeout=10,
-                         trust_env=False).json()
+        run = httpx.post(
+            f"{prefect_api}/deployments/{deployment['id']}/create_flow_run",
+            json={},
+            timeout=10,
+            trust_env=False,
+        ).json()
         t0 = time.monotonic()
         state = _wait_flow_run(prefect_api, run["id"], worker, worker_log, timeout=600)
         print(f"flow run {state['type']} in {time.monotonic() - t0:.1f} s")
@@ -152,18 +177,28 @@ def test_worker_ingests_demo_site_and_service_answers(tmp_path: Path, prefect_ap
     # the service over the index the worker built (local Qdrant: the flow process has released the path)
     port = free_port()
     svc_log = tmp_path / "service.log"
-    svc = _spawn([sys.executable, "-m", "service", "--host", "127.0.0.1", "--port", str(port)],
-                 _env(tmp_path, LOG_LEVEL="WARNING"), svc_log, tmp_path)
+    svc = _spawn(
+        [sys.executable, "-m", "service", "--host", "127.0.0.1", "--port", str(port)],
+        _env(tmp_path, LOG_LEVEL="WARNING"),
+        svc_log,
+        tmp_path,
+    )
     try:
         url = f"http://127.0.0.1:{port}"
         _wait_http(url + "/readyz", svc, svc_log, timeout=90)
-        resp = httpx.post(url + "/api/chat?stream=false", timeout=60, trust_env=False,
-                          json={"message": "Wie hoch ist der Jahresbeitrag für ein Einzelmitglied?"})
+        resp = httpx.post(
+            url + "/api/chat?stream=false",
+            timeout=60,
+            trust_env=False,
+            json={"message": "Wie hoch ist der Jahresbeitrag für ein Einzelmitglied?"},
+        )
         assert resp.status_code == 200, resp.text
         answer = resp.json()
         assert answer["found"], answer
         pdf = [c for c in answer["citations"] if "beitragsordnung-2026.pdf" in c["url"]]
         assert pdf and pdf[0]["page"] == 1, answer["citations"]
-        assert pdf[0]["url"].startswith("http://localhost:8765/"), "citations carry the public URL, not the alias"
+        assert pdf[0]["url"].startswith("http://localhost:8765/"), (
+            "citations carry the public URL, not the alias"
+        )
     finally:
         _stop(svc)

@@ -30,7 +30,9 @@ class Judge:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def respond(self, body: dict) -> tuple[int, dict]:
-        system = " ".join(str(m.get("content", "")) for m in body.get("messages", []) if m.get("role") == "system")
+        system = " ".join(
+            str(m.get("content", "")) for m in body.get("messages", []) if m.get("role") == "system"
+        )
         name = next((n for n in self.script if f'"title": "{n}"' in system), None)
         if name is None:
             return 400, {"error": {"message": "unscripted judge request", "type": "invalid_request_error"}}
@@ -42,11 +44,16 @@ class Judge:
         if isinstance(value, list):
             value = value[min(n, len(value) - 1)]
         content = json.dumps(value)
-        return 200, {"id": f"judge-{len(self.requests)}", "object": "chat.completion", "created": 0,
-                     "model": body.get("model", "judge"),
-                     "choices": [{"index": 0, "finish_reason": "stop",
-                                  "message": {"role": "assistant", "content": content}}],
-                     "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+        return 200, {
+            "id": f"judge-{len(self.requests)}",
+            "object": "chat.completion",
+            "created": 0,
+            "model": body.get("model", "judge"),
+            "choices": [
+                {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}
+            ],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+        }
 
 
 class _Handler(BaseHTTPRequestHandler):

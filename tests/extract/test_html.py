@@ -21,8 +21,15 @@ def test_boilerplate_stripped_on_every_demo_page() -> None:
     for path in pages:
         _, md, lang = demo(path)
         assert lang == "de"
-        for boiler in ("Wir verwenden Cookies", "Alle akzeptieren", "Hauptnavigation", "Folgen Sie uns",
-                       "© 2026", "Social Media", "Internationaler Verband"):
+        for boiler in (
+            "Wir verwenden Cookies",
+            "Alle akzeptieren",
+            "Hauptnavigation",
+            "Folgen Sie uns",
+            "© 2026",
+            "Social Media",
+            "Internationaler Verband",
+        ):
             assert boiler not in md, (path, boiler)
         assert md.startswith("# "), path  # the page's h1 is the first thing
 
@@ -37,7 +44,9 @@ def test_headings_tables_lists_links_title() -> None:
     assert "- Das Spielfeld ist 35 Meter lang" in md
     _, md, _ = demo("mitgliedschaft/index.html")
     assert "1. Aufnahmeantrag ausfüllen" in md  # ordered list
-    assert f"[Beitragsordnung 2026]({BASE}/dokumente/beitragsordnung-2026.pdf)" in md  # relative link resolved
+    assert (
+        f"[Beitragsordnung 2026]({BASE}/dokumente/beitragsordnung-2026.pdf)" in md
+    )  # relative link resolved
 
 
 def test_script_content_not_kept() -> None:
@@ -46,8 +55,10 @@ def test_script_content_not_kept() -> None:
 
 
 def test_language_detected_without_lang_attribute() -> None:
-    body = ("<html><body><main><h1>Spielbetrieb</h1><p>Die Mannschaften spielen in der Halle und auf dem "
-            "Wasser, die Saison beginnt im Frühjahr und endet im Herbst.</p></main></body></html>").encode()
+    body = (
+        "<html><body><main><h1>Spielbetrieb</h1><p>Die Mannschaften spielen in der Halle und auf dem "
+        "Wasser, die Saison beginnt im Frühjahr und endet im Herbst.</p></main></body></html>"
+    ).encode()
     title, md, lang = html_to_markdown(body)
     assert lang is None and title == "Spielbetrieb"  # title falls back to the first heading
     from auskunft.extract.extractor import extract_content
@@ -67,13 +78,16 @@ def test_cp1252_body_decoded() -> None:
     assert title == "Größe" and "Fußball für Übungsleiter" in md
 
 
-@pytest.mark.parametrize(("body", "reason"), [
-    (b"", "empty"),
-    (b"   \n ", "empty"),
-    (bytes(range(256)) * 20, "binary"),
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 100, "binary"),
-    (b"<html><nav><a href='/'>Start</a></nav><footer>(c)</footer></html>", "no text"),
-])
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"", "empty"),
+        (b"   \n ", "empty"),
+        (bytes(range(256)) * 20, "binary"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 100, "binary"),
+        (b"<html><nav><a href='/'>Start</a></nav><footer>(c)</footer></html>", "no text"),
+    ],
+)
 def test_bad_html_refused_with_reason(body: bytes, reason: str) -> None:
     with pytest.raises(ExtractionError, match=reason):
         html_to_markdown(body)

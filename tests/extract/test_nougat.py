@@ -19,8 +19,14 @@ URL = "http://localhost:8765/dokumente/satzung.pdf"
 
 
 def record(body: bytes, url: str = URL, status: str = "new") -> CrawlRecord:
-    return CrawlRecord(url=url, source="demo", status=status, content_type="application/pdf",  # type: ignore[arg-type]
-                       sha256=sha256_bytes(body), size=len(body))
+    return CrawlRecord(
+        url=url,
+        source="demo",
+        status=status,
+        content_type="application/pdf",  # type: ignore[arg-type]
+        sha256=sha256_bytes(body),
+        size=len(body),
+    )
 
 
 def test_missing_weights_say_what_to_set(tmp_path: Path) -> None:
@@ -33,9 +39,14 @@ def test_missing_weights_say_what_to_set(tmp_path: Path) -> None:
 def test_missing_weights_become_batch_failures(tmp_path: Path) -> None:
     raw = {sha256_bytes(SATZUNG): SATZUNG}
     manifest = CrawlManifest(source="demo", run_id="r1", started_at=utcnow(), records=[record(SATZUNG)])
-    report = extract_manifest(manifest, raw_get=raw.__getitem__, cache=ExtractionCache(tmp_path / "c"),
-                              store=DocumentStore(tmp_path / "d"), pdf_backend_for=lambda url: "nougat",
-                              nougat_model_path=tmp_path / "none")
+    report = extract_manifest(
+        manifest,
+        raw_get=raw.__getitem__,
+        cache=ExtractionCache(tmp_path / "c"),
+        store=DocumentStore(tmp_path / "d"),
+        pdf_backend_for=lambda url: "nougat",
+        nougat_model_path=tmp_path / "none",
+    )
     assert report.documents == [] and len(report.failures) == 1
     assert "NOUGAT_MODEL_PATH" in report.failures[0].reason
 
@@ -59,12 +70,24 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tok = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
     tok.pre_tokenizer = pre_tokenizers.Whitespace()
     tok.save(str(folder / "tokenizer.json"))
-    config = nougat.NougatConfig(input_size=[128, 96], window_size=4, encoder_layer=[1, 1], decoder_layer=1,
-                                 max_length=12, max_position_embeddings=32, name_or_path=str(folder),
-                                 patch_size=4, embed_dim=16, num_heads=[1, 2], hidden_dimension=32)
+    config = nougat.NougatConfig(
+        input_size=[128, 96],
+        window_size=4,
+        encoder_layer=[1, 1],
+        decoder_layer=1,
+        max_length=12,
+        max_position_embeddings=32,
+        name_or_path=str(folder),
+        patch_size=4,
+        embed_dim=16,
+        num_heads=[1, 2],
+        hidden_dimension=32,
+    )
     torch.manual_seed(0)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # torch.meshgrid / generation-config notes from nougat and transformers
+        warnings.simplefilter(
+            "ignore"
+        )  # torch.meshgrid / generation-config notes from nougat and transformers
         nougat.NougatModel(config).save_pretrained(folder)
     return folder
 
@@ -109,11 +132,20 @@ def test_nougat_errors_are_mapped(tiny_model: Path, tmp_path: Path) -> None:
     # a batch with the real model: good PDF extracted, a garbage PDF is a failure, the batch goes on
     garbage = b"%PDF-1.4 garbage"
     raw = {sha256_bytes(SATZUNG): SATZUNG, sha256_bytes(garbage): garbage}
-    manifest = CrawlManifest(source="demo", run_id="r1", started_at=utcnow(), records=[
-        record(SATZUNG), record(garbage, url="http://localhost:8765/dokumente/kaputt.pdf")])
-    report = extract_manifest(manifest, raw_get=raw.__getitem__, cache=ExtractionCache(tmp_path / "c"),
-                              store=DocumentStore(tmp_path / "d"), pdf_backend_for="nougat",
-                              nougat_model_path=tiny_model)
+    manifest = CrawlManifest(
+        source="demo",
+        run_id="r1",
+        started_at=utcnow(),
+        records=[record(SATZUNG), record(garbage, url="http://localhost:8765/dokumente/kaputt.pdf")],
+    )
+    report = extract_manifest(
+        manifest,
+        raw_get=raw.__getitem__,
+        cache=ExtractionCache(tmp_path / "c"),
+        store=DocumentStore(tmp_path / "d"),
+        pdf_backend_for="nougat",
+        nougat_model_path=tiny_model,
+    )
     assert len(report.documents) == 1 and len(report.failures) == 1
     assert "unreadable PDF" in report.failures[0].reason
 

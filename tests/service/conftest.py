@@ -48,13 +48,25 @@ def start_service(tmp_path: Path, demo_data: Path, **env: str) -> Service:
     sources = demo_data.parent / f"{demo_data.name}-sources.yml"
     shutil.copy(sources, tmp_path / "sources.yml")
     port = free_port()
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("REDIS_", "LLM_", "OPENAI_", "QDRANT_"))}
-    full_env |= {"DATA_DIR": str(data), "SOURCES_FILE": str(tmp_path / "sources.yml"), "WEBSITE_HOST": ORIGIN,
-                 "ADMIN_TOKEN_HASH": "sha256:" + hashlib.sha256(ADMIN_TOKEN.encode()).hexdigest(),
-                 "LOG_LEVEL": "WARNING", **env}
+    full_env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("REDIS_", "LLM_", "OPENAI_", "QDRANT_"))
+    }
+    full_env |= {
+        "DATA_DIR": str(data),
+        "SOURCES_FILE": str(tmp_path / "sources.yml"),
+        "WEBSITE_HOST": ORIGIN,
+        "ADMIN_TOKEN_HASH": "sha256:" + hashlib.sha256(ADMIN_TOKEN.encode()).hexdigest(),
+        "LOG_LEVEL": "WARNING",
+        **env,
+    }
     log = open(tmp_path / "service.log", "wb")  # noqa: SIM115 - closed with the process
-    proc = subprocess.Popen([sys.executable, "-m", "service", "--host", "127.0.0.1", "--port", str(port)],
-                            env=full_env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "service", "--host", "127.0.0.1", "--port", str(port)],
+        env=full_env,
+        cwd=tmp_path,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     log.close()
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -95,15 +107,25 @@ def llm(llm_server: FakeLLM) -> FakeLLM:
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory, demo_data: Path, redis_url: str,
-            llm_server: FakeLLM) -> Iterator[Service]:
+def service(
+    tmp_path_factory: pytest.TempPathFactory, demo_data: Path, redis_url: str, llm_server: FakeLLM
+) -> Iterator[Service]:
     """LLM mode with Redis stores; started once per module (start-up loads the embedding model)."""
     import redis
 
     redis.Redis.from_url(redis_url).flushdb()
-    svc = start_service(tmp_path_factory.mktemp("svc"), demo_data, REDIS_URL=redis_url, LLM_MODEL="fake-model",
-                        OPENAI_BASE_URL=llm_server.base_url, OPENAI_API_KEY="sk-test", LLM_FIRST_TOKEN_TIMEOUT_S="2",
-                        LLM_TIMEOUT_S="5", RATE_LIMIT_IP_PER_MIN="1000", RATE_LIMIT_SESSION_PER_MIN="1000")
+    svc = start_service(
+        tmp_path_factory.mktemp("svc"),
+        demo_data,
+        REDIS_URL=redis_url,
+        LLM_MODEL="fake-model",
+        OPENAI_BASE_URL=llm_server.base_url,
+        OPENAI_API_KEY="sk-test",
+        LLM_FIRST_TOKEN_TIMEOUT_S="2",
+        LLM_TIMEOUT_S="5",
+        RATE_LIMIT_IP_PER_MIN="1000",
+        RATE_LIMIT_SESSION_PER_MIN="1000",
+    )
     yield svc
     stop_service(svc)
 
@@ -111,8 +133,13 @@ def service(tmp_path_factory: pytest.TempPathFactory, demo_data: Path, redis_url
 @pytest.fixture(scope="module")
 def extractive_service(tmp_path_factory: pytest.TempPathFactory, demo_data: Path) -> Iterator[Service]:
     """The embedded default (no LLM, no Redis) behind a trusted proxy: tests pick client IPs via X-Forwarded-For."""
-    svc = start_service(tmp_path_factory.mktemp("svc"), demo_data, TRUST_PROXY="true",
-                        RATE_LIMIT_IP_PER_MIN="3", RATE_LIMIT_SESSION_PER_MIN="2")
+    svc = start_service(
+        tmp_path_factory.mktemp("svc"),
+        demo_data,
+        TRUST_PROXY="true",
+        RATE_LIMIT_IP_PER_MIN="3",
+        RATE_LIMIT_SESSION_PER_MIN="2",
+    )
     yield svc
     stop_service(svc)
 

@@ -41,15 +41,24 @@ def test_sse_order_streaming_and_pdf_page_citation(service: Service, llm: FakeLL
 
 def test_json_variant_and_follow_up_memory(service: Service, llm: FakeLLM) -> None:
     with service.client() as c:
-        first = c.post("/api/chat?stream=false", json={"message": "Wann ist die nächste Mitgliederversammlung?"}).json()
+        first = c.post(
+            "/api/chat?stream=false", json={"message": "Wann ist die nächste Mitgliederversammlung?"}
+        ).json()
         assert first["found"] and first["citations"]
-        c.post("/api/chat?stream=false", json={"message": "Und wo findet sie statt?", "session_id": first["session_id"]})
+        c.post(
+            "/api/chat?stream=false",
+            json={"message": "Und wo findet sie statt?", "session_id": first["session_id"]},
+        )
     assert llm.rewrite_requests(), "the follow-up was rewritten with the conversation history"
     assert "Mitgliederversammlung" in json.dumps(llm.rewrite_requests()[-1]["messages"], ensure_ascii=False)
 
 
 def test_llm_failure_falls_back_to_extractive_with_notice(service: Service, llm: FakeLLM) -> None:
-    llm.script(Behaviour(kind="error", status=500), Behaviour(kind="error", status=500), Behaviour(kind="error", status=500))
+    llm.script(
+        Behaviour(kind="error", status=500),
+        Behaviour(kind="error", status=500),
+        Behaviour(kind="error", status=500),
+    )
     done = _chat(service, "Wie lange dauert die Spielzeit?")[-1]
     assert done[1] == "done"
     assert done[2]["mode"] == "extractive" and done[2]["notice"]
@@ -67,7 +76,9 @@ def test_openai_compatible_endpoint(service: Service) -> None:
         client = openai.OpenAI(base_url=service.url + "/v1", api_key="unused", http_client=http)
         question = [{"role": "user", "content": "Wer ist Schatzmeisterin?"}]
         resp = client.chat.completions.create(model="auskunft", messages=question)
-        assert resp.choices[0].message.content and "verband/praesidium.html" in resp.choices[0].message.content
+        assert (
+            resp.choices[0].message.content and "verband/praesidium.html" in resp.choices[0].message.content
+        )
         stream = client.chat.completions.create(model="auskunft", stream=True, messages=question)
         parts = [ch.choices[0].delta.content or "" for ch in stream if ch.choices]
         assert len(parts) > 2 and "praesidium" in "".join(parts)
@@ -78,22 +89,31 @@ def test_cors_only_for_website_origin(service: Service) -> None:
     with service.client() as c:
         ok = c.post("/api/chat?stream=false", json={"message": "Spielzeit?"}, headers={"Origin": ORIGIN})
         assert ok.headers.get("access-control-allow-origin") == ORIGIN
-        other = c.post("/api/chat?stream=false", json={"message": "Spielzeit?"}, headers={"Origin": "https://evil.example"})
+        other = c.post(
+            "/api/chat?stream=false",
+            json={"message": "Spielzeit?"},
+            headers={"Origin": "https://evil.example"},
+        )
         assert "access-control-allow-origin" not in other.headers
         pre = c.options("/api/chat", headers={"Origin": ORIGIN, "Access-Control-Request-Method": "POST"})
         assert pre.status_code == 204 and pre.headers["access-control-allow-origin"] == ORIGIN
         assert c.options("/api/chat", headers={"Origin": "https://evil.example"}).status_code == 403
 
 
-@pytest.mark.parametrize(("body", "status", "code"), [
-    (b"x" * 40_000, 413, "payload_too_large"),
-    (b'{"message": "unterminated', 400, "invalid_json"),
-    (json.dumps({"message": "a" * 2001}).encode(), 400, "message_too_long"),
-    (json.dumps({"message": ""}).encode(), 400, "invalid_message"),
-    (json.dumps({"message": "hi", "session_id": "../../etc"}).encode(), 400, "invalid_session"),
-    (b"[1, 2]", 400, "invalid_json"),
-])
-def test_bad_input_gets_json_error_with_stable_code(service: Service, body: bytes, status: int, code: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        (b"x" * 40_000, 413, "payload_too_large"),
+        (b'{"message": "unterminated', 400, "invalid_json"),
+        (json.dumps({"message": "a" * 2001}).encode(), 400, "message_too_long"),
+        (json.dumps({"message": ""}).encode(), 400, "invalid_message"),
+        (json.dumps({"message": "hi", "session_id": "../../etc"}).encode(), 400, "invalid_session"),
+        (b"[1, 2]", 400, "invalid_json"),
+    ],
+)
+def test_bad_input_gets_json_error_with_stable_code(
+    service: Service, body: bytes, status: int, code: str
+) -> None:
     with service.client() as c:
         resp = c.post("/api/chat", content=body, headers={"Content-Type": "application/json"})
     assert resp.status_code == status
@@ -104,7 +124,9 @@ def test_bad_input_gets_json_error_with_stable_code(service: Service, body: byte
 def test_feedback_lands_in_event_log_and_analytics(service: Service) -> None:
     with service.client() as c:
         answer = c.post("/api/chat?stream=false", json={"message": "Was kostet das Jugendcamp?"}).json()
-        ok = c.post("/api/feedback", json={"answer_id": answer["answer_id"], "rating": "down", "comment": "zu kurz"})
+        ok = c.post(
+            "/api/feedback", json={"answer_id": answer["answer_id"], "rating": "down", "comment": "zu kurz"}
+        )
         assert ok.status_code == 200
         bad = c.post("/api/feedback", json={"answer_id": answer["answer_id"], "rating": "meh"})
         assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_rating"

@@ -14,8 +14,14 @@ from service.admin import verify_token
 
 def _cli(tmp_path: Path, *args: str) -> str:
     env = {**os.environ, "DATA_DIR": str(tmp_path / "data"), "LOG_LEVEL": "WARNING"}
-    out = subprocess.run([sys.executable, "-m", "auskunft", *args], env=env, cwd=tmp_path,
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "auskunft", *args],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     return out.stdout
 

@@ -63,7 +63,11 @@ def test_admin_api(extractive_service: Service) -> None:
         assert c.post("/api/admin/sources", json=new, headers=AUTH).status_code == 400
         bad = c.post("/api/admin/sources", json={"name": "x", "start_urls": ["ftp://nope"]}, headers=AUTH)
         assert bad.status_code == 422
-        upd = c.put("/api/admin/sources/news", json={"start_urls": ["https://www.kanupolo.example/aktuell/"]}, headers=AUTH)
+        upd = c.put(
+            "/api/admin/sources/news",
+            json={"start_urls": ["https://www.kanupolo.example/aktuell/"]},
+            headers=AUTH,
+        )
         assert upd.status_code == 200
         assert c.delete("/api/admin/sources/news", headers=AUTH).status_code == 200
         crawl = c.post("/api/admin/sources/demo/crawl", headers=AUTH)

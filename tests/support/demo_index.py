@@ -16,10 +16,24 @@ DEMO_SITE = REPO / "datasets" / "demo-site"
 
 
 def write_demo_sources(path: Path, origin: str, *, render_js: bool = False) -> Path:
-    path.write_text(yaml.safe_dump({"sources": [{
-        "name": "demo", "start_urls": ["http://localhost:8765/"], "host_aliases": {"http://localhost:8765": origin},
-        "allow_private": True, "render_js": render_js, "rate_limit_per_s": 200, "concurrency": 4,
-    }]}), encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "sources": [
+                    {
+                        "name": "demo",
+                        "start_urls": ["http://localhost:8765/"],
+                        "host_aliases": {"http://localhost:8765": origin},
+                        "allow_private": True,
+                        "render_js": render_js,
+                        "rate_limit_per_s": 200,
+                        "concurrency": 4,
+                    }
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
     return path
 
 

@@ -40,7 +40,9 @@ def demo(
             if not skip_ingest:
                 from auskunft.orchestration import ingest_source_flow
 
-                summary = ingest_source_flow("demo", sources_file=str(sources_file), data_dir=str(settings.data_dir))
+                summary = ingest_source_flow(
+                    "demo", sources_file=str(sources_file), data_dir=str(settings.data_dir)
+                )
                 from auskunft.cli.ingest_cmd import _print_summary
 
                 _print_summary(summary)

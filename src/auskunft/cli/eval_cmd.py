@@ -10,8 +10,9 @@ import typer
 from auskunft.cli import app
 from auskunft.cli._common import cli_errors, console, start
 
-eval_app = typer.Typer(help="Evaluate retrieval and answers per index version (tracked in MLflow).",
-                       invoke_without_command=True)
+eval_app = typer.Typer(
+    help="Evaluate retrieval and answers per index version (tracked in MLflow).", invoke_without_command=True
+)
 app.add_typer(eval_app, name="eval")
 
 
@@ -32,7 +33,11 @@ def evaluate(
 
         result = run(settings, index=index, dataset=dataset, mode=mode)
         if as_json:
-            typer.echo(json.dumps({"run_id": result.run_id, "index": result.index, "metrics": result.metrics}, indent=2))
+            typer.echo(
+                json.dumps(
+                    {"run_id": result.run_id, "index": result.index, "metrics": result.metrics}, indent=2
+                )
+            )
             return
         from rich.table import Table
 
@@ -60,7 +65,9 @@ def compare(a: str, b: str, dataset: Annotated[str | None, typer.Option()] = Non
         for d in res["deltas"]:
             delta = d["delta"]
             style = "red" if delta is not None and delta < 0 else ""
-            table.add_row(d["metric"], str(d["a"]), str(d["b"]), f"[{style}]{delta}[/]" if style else str(delta))
+            table.add_row(
+                d["metric"], str(d["a"]), str(d["b"]), f"[{style}]{delta}[/]" if style else str(delta)
+            )
         console.print(table)
         console.print(f"questions that got worse: {len(res['worse'])}")
         for w in res["worse"]:
@@ -78,10 +85,15 @@ def gate(candidate: int, baseline: Annotated[int | None, typer.Option()] = None)
         key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
         client = open_qdrant(settings.qdrant_url, settings.qdrant_path, key)
         try:
-            decision = evaluate_and_promote(settings, IndexManager(client, settings.kb_name), candidate=candidate,
-                                            baseline=baseline)
+            decision = evaluate_and_promote(
+                settings, IndexManager(client, settings.kb_name), candidate=candidate, baseline=baseline
+            )
         finally:
             client.close()
-        console.print(("[green]promoted[/]" if decision.passed else "[red]refused[/]") + ": " + "; ".join(decision.reasons))
+        console.print(
+            ("[green]promoted[/]" if decision.passed else "[red]refused[/]")
+            + ": "
+            + "; ".join(decision.reasons)
+        )
         if not decision.passed:
             raise typer.Exit(code=3)

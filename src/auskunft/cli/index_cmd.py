@@ -34,9 +34,15 @@ def list_versions() -> None:
             for col in ("", "version", "collection", "points", "embedding", "chunk tokens", "created"):
                 table.add_column(col)
             for v in manager.list_versions():
-                table.add_row("*" if v.live else "", str(v.version), v.collection, str(v.points),
-                              v.config.embedding_model, f"{v.config.chunk_max_tokens}/{v.config.chunk_overlap_tokens}",
-                              v.created_at.strftime("%Y-%m-%d %H:%M"))
+                table.add_row(
+                    "*" if v.live else "",
+                    str(v.version),
+                    v.collection,
+                    str(v.points),
+                    v.config.embedding_model,
+                    f"{v.config.chunk_max_tokens}/{v.config.chunk_overlap_tokens}",
+                    v.created_at.strftime("%Y-%m-%d %H:%M"),
+                )
             console.print(table)
         finally:
             client.close()

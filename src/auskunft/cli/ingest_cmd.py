@@ -13,7 +13,9 @@ from auskunft.cli._common import cli_errors, console, start
 
 @app.command()
 def ingest(
-    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="source name (repeatable); default: all")] = None,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", help="source name (repeatable); default: all")
+    ] = None,
     direct: Annotated[
         bool, typer.Option(help="run the steps in this process, without Prefect and papermill (debugging)")
     ] = False,
@@ -36,7 +38,9 @@ def ingest(
                 from auskunft.orchestration import ingest_source_flow
 
                 summary = ingest_source_flow(
-                    name, sources_file=str(settings.sources_file), data_dir=str(settings.data_dir),
+                    name,
+                    sources_file=str(settings.sources_file),
+                    data_dir=str(settings.data_dir),
                     serve_demo_site=serve_demo_site,
                 )
             summaries.append(summary)

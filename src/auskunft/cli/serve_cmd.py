@@ -16,10 +16,21 @@ from auskunft.cli._common import start
 def serve(
     host: Annotated[str | None, typer.Option(help="bind address (default SERVICE_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="port (default SERVICE_PORT)")] = None,
-    processes: Annotated[int | None, typer.Option(help="worker processes; > 1 needs REDIS_URL and QDRANT_URL")] = None,
+    processes: Annotated[
+        int | None, typer.Option(help="worker processes; > 1 needs REDIS_URL and QDRANT_URL")
+    ] = None,
 ) -> None:
     """Serve the chat API, the widget (/widget.js) and the demo page (/demo)."""
     settings = start()
-    args = [sys.executable, "-m", "service", "--host", host or settings.service_host,
-            "--port", str(port or settings.service_port), "--processes", str(processes or settings.service_processes)]
+    args = [
+        sys.executable,
+        "-m",
+        "service",
+        "--host",
+        host or settings.service_host,
+        "--port",
+        str(port or settings.service_port),
+        "--processes",
+        str(processes or settings.service_processes),
+    ]
     os.execv(sys.executable, args)  # noqa: S606 - replace this process: signals reach the service directly

@@ -24,8 +24,14 @@ def list_sources() -> None:
         for col in ("name", "start urls", "js", "pdfs", "max pages", "schedule"):
             table.add_column(col)
         for s in load_sources(settings.sources_file):
-            table.add_row(s.name, "\n".join(s.start_urls), str(s.render_js), str(s.follow_pdfs), str(s.max_pages),
-                          s.schedule or "-")
+            table.add_row(
+                s.name,
+                "\n".join(s.start_urls),
+                str(s.render_js),
+                str(s.follow_pdfs),
+                str(s.max_pages),
+                s.schedule or "-",
+            )
         console.print(table)
 
 

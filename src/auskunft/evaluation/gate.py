@@ -25,7 +25,9 @@ class GateDecision(BaseModel):
             raise GateRefusedError("; ".join(self.reasons))
 
 
-def gate(candidate: dict[str, float], baseline: dict[str, float], metrics: list[str], tolerance: float) -> GateDecision:
+def gate(
+    candidate: dict[str, float], baseline: dict[str, float], metrics: list[str], tolerance: float
+) -> GateDecision:
     reasons = []
     for m in metrics:
         if m not in candidate or m not in baseline:
@@ -40,7 +42,9 @@ def gate_metrics(settings: Settings) -> list[str]:
     return [m.strip() for m in settings.eval_gate_metrics.split(",") if m.strip()]
 
 
-def evaluate_and_promote(settings: Settings, manager, *, candidate: int, baseline: int | None = None) -> GateDecision:  # noqa: ANN001
+def evaluate_and_promote(
+    settings: Settings, manager, *, candidate: int, baseline: int | None = None
+) -> GateDecision:  # noqa: ANN001
     """Evaluate candidate and baseline (default: the live version) on EVAL_GATE_DATASET; promote if it passes.
 
     The caller must not hold another client on a local Qdrant path: evaluation opens its own.
@@ -52,7 +56,9 @@ def evaluate_and_promote(settings: Settings, manager, *, candidate: int, baselin
     base = baseline if baseline is not None else (live.version if live else None)
     cand = evaluate(settings, index=str(candidate), dataset=dataset, client=manager.client)
     if base is None:
-        decision = GateDecision(passed=True, reasons=["no live version to compare with"], candidate=cand.metrics)
+        decision = GateDecision(
+            passed=True, reasons=["no live version to compare with"], candidate=cand.metrics
+        )
     else:
         basel = evaluate(settings, index=str(base), dataset=dataset, client=manager.client)
         decision = gate(cand.metrics, basel.metrics, gate_metrics(settings), settings.eval_gate_tolerance)

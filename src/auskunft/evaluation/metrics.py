@@ -38,7 +38,9 @@ def ndcg_at_k(ranked: Sequence[str], relevance: dict[str, int] | set[str], k: in
     return dcg / idcg if idcg else 0.0
 
 
-def retrieval_scores(ranked: Sequence[str], relevant: set[str] | dict[str, int], ks: Sequence[int] = (1, 3, 5, 10)) -> dict[str, float]:
+def retrieval_scores(
+    ranked: Sequence[str], relevant: set[str] | dict[str, int], ks: Sequence[int] = (1, 3, 5, 10)
+) -> dict[str, float]:
     rel_set = set(relevant)
     ranked = dedupe(ranked)
     out = {f"hit@{k}": hit_at_k(ranked, rel_set, k) for k in ks}
@@ -50,4 +52,7 @@ def retrieval_scores(ranked: Sequence[str], relevant: set[str] | dict[str, int],
 
 def mean(rows: list[dict[str, float]]) -> dict[str, float]:
     keys = {k for r in rows for k, v in r.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
-    return {k: round(sum(r[k] for r in rows if k in r) / max(1, sum(1 for r in rows if k in r)), 4) for k in sorted(keys)}
+    return {
+        k: round(sum(r[k] for r in rows if k in r) / max(1, sum(1 for r in rows if k in r)), 4)
+        for k in sorted(keys)
+    }

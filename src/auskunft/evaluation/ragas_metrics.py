@@ -53,25 +53,36 @@ def _quiet_import():  # noqa: ANN202 - returns the ragas modules lazily (import 
 async def _non_llm(sample: Sample) -> dict[str, float]:
     legacy, collections, single_turn = _quiet_import()
     reference = sample.reference or "-"
-    st = single_turn(user_input=sample.question, response=sample.answer or "-",
-                     retrieved_contexts=sample.contexts or [""], retrieved_context_ids=sample.context_ids or ["-"],
-                     reference=reference, reference_context_ids=sample.reference_ids or ["-"],
-                     reference_contexts=[reference])
+    st = single_turn(
+        user_input=sample.question,
+        response=sample.answer or "-",
+        retrieved_contexts=sample.contexts or [""],
+        retrieved_context_ids=sample.context_ids or ["-"],
+        reference=reference,
+        reference_context_ids=sample.reference_ids or ["-"],
+        reference_contexts=[reference],
+    )
     out: dict[str, float] = {}
     # (ragas' non-LLM context recall is left out: it needs gold passages, and a short reference answer
     # against a 300-token chunk never reaches its similarity threshold, so it read 0.0 on every question)
-    pairs = {"id_context_precision": legacy._IDBasedContextPrecision(),
-             "id_context_recall": legacy._IDBasedContextRecall()}
+    pairs = {
+        "id_context_precision": legacy._IDBasedContextPrecision(),
+        "id_context_recall": legacy._IDBasedContextRecall(),
+    }
     for name, metric in pairs.items():
         out[name] = await _safe(name, metric.single_turn_ascore(st))
     if sample.reference:
         answer = sample.answer or "-"
         out["answer_string_similarity"] = await _safe(
-            "answer_string_similarity", _value(collections.NonLLMStringSimilarity().ascore(reference=reference, response=answer)))
+            "answer_string_similarity",
+            _value(collections.NonLLMStringSimilarity().ascore(reference=reference, response=answer)),
+        )
         out["answer_rouge_l"] = await _safe(
-            "answer_rouge_l", _value(collections.RougeScore().ascore(reference=reference, response=answer)))
+            "answer_rouge_l", _value(collections.RougeScore().ascore(reference=reference, response=answer))
+        )
         out["answer_chrf"] = await _safe(
-            "answer_chrf", _value(collections.CHRFScore().ascore(reference=reference, response=answer)))
+            "answer_chrf", _value(collections.CHRFScore().ascore(reference=reference, response=answer))
+        )
     return {k: v for k, v in out.items() if not math.isnan(v)}
 
 
@@ -96,21 +107,31 @@ async def _judged(sample: Sample, judge: JudgeConfig, embed: EmbedFn | None) -> 
     from ragas.llms import llm_factory
 
     _, collections, _ = _quiet_import()
-    client = AsyncOpenAI(base_url=judge.base_url or None, timeout=judge.timeout_s, max_retries=1,
-                         api_key=judge.api_key.get_secret_value() if judge.api_key else "unused")
+    client = AsyncOpenAI(
+        base_url=judge.base_url or None,
+        timeout=judge.timeout_s,
+        max_retries=1,
+        api_key=judge.api_key.get_secret_value() if judge.api_key else "unused",
+    )
     try:
         llm = llm_factory(judge.model, provider="openai", client=client)
         contexts = sample.contexts or ["(no context retrieved)"]
-        jobs = {"faithfulness": collections.Faithfulness(llm=llm).ascore(
-            user_input=sample.question, response=sample.answer, retrieved_contexts=contexts)}
+        jobs = {
+            "faithfulness": collections.Faithfulness(llm=llm).ascore(
+                user_input=sample.question, response=sample.answer, retrieved_contexts=contexts
+            )
+        }
         if sample.reference:
             jobs["llm_context_precision"] = collections.ContextPrecisionWithReference(llm=llm).ascore(
-                user_input=sample.question, reference=sample.reference, retrieved_contexts=contexts)
+                user_input=sample.question, reference=sample.reference, retrieved_contexts=contexts
+            )
             jobs["llm_context_recall"] = collections.ContextRecall(llm=llm).ascore(
-                user_input=sample.question, retrieved_contexts=contexts, reference=sample.reference)
+                user_input=sample.question, retrieved_contexts=contexts, reference=sample.reference
+            )
         if embed is not None:
-            jobs["answer_relevancy"] = collections.AnswerRelevancy(llm=llm, embeddings=_FnEmbeddings(embed)).ascore(
-                user_input=sample.question, response=sample.answer)
+            jobs["answer_relevancy"] = collections.AnswerRelevancy(
+                llm=llm, embeddings=_FnEmbeddings(embed)
+            ).ascore(user_input=sample.question, response=sample.answer)
         out = {name: await _safe(name, _value(job)) for name, job in jobs.items()}
     finally:
         await client.close()
@@ -133,7 +154,9 @@ async def _safe(name: str, awaitable) -> float:  # noqa: ANN001
         return math.nan
 
 
-def score_sample(sample: Sample, *, judge: JudgeConfig | None = None, embed: EmbedFn | None = None) -> dict[str, float]:
+def score_sample(
+    sample: Sample, *, judge: JudgeConfig | None = None, embed: EmbedFn | None = None
+) -> dict[str, float]:
     """All metrics for one answered question; runs its own event loop (call from sync code)."""
 
     async def run() -> dict[str, float]:

@@ -34,14 +34,24 @@ def _keys(url: str, page: int | None) -> tuple[str, str]:
     return url, f"{url}#page={page}" if page else url
 
 
-def evaluate(settings: Settings, *, index: str = "live", dataset: str = "demo-site", log_mlflow: bool = True,
-             mode: str | None = None, client: object | None = None) -> EvalResult:
+def evaluate(
+    settings: Settings,
+    *,
+    index: str = "live",
+    dataset: str = "demo-site",
+    log_mlflow: bool = True,
+    mode: str | None = None,
+    client: object | None = None,
+) -> EvalResult:
     """`index`: 'live' or a version number; `client`: an open Qdrant client to reuse (local storage)."""
     items = load_qa(dataset)
     # in-process stores: evaluation must neither read nor fill the service's answer cache (Redis)
-    runtime = build_runtime(settings.model_copy(update={"redis_url": ""}),
-                            collection=None if index in ("", "live") else _collection(settings, index),
-                            mode=mode, client=client)
+    runtime = build_runtime(
+        settings.model_copy(update={"redis_url": ""}),
+        collection=None if index in ("", "live") else _collection(settings, index),
+        mode=mode,
+        client=client,
+    )
     judge = judge_config(settings)
     try:
         engine = runtime.engine
@@ -59,17 +69,32 @@ def evaluate(settings: Settings, *, index: str = "live", dataset: str = "demo-si
         runtime.close()
     answerable = [r for r in rows if r["answerable"]]
     agg = M.mean([r["scores"] for r in answerable])
-    agg["no_answer_accuracy"] = round(sum(1 for r in rows if not r["answerable"] and not r["found"]) /
-                                      max(1, sum(1 for r in rows if not r["answerable"])), 4)
+    agg["no_answer_accuracy"] = round(
+        sum(1 for r in rows if not r["answerable"] and not r["found"])
+        / max(1, sum(1 for r in rows if not r["answerable"])),
+        4,
+    )
     agg["latency_p50_ms"] = _pct([r["latency_ms"] for r in rows], 50)
     agg["latency_p95_ms"] = _pct([r["latency_ms"] for r in rows], 95)
-    params = {"index": index_name, "dataset": str(resolve_dataset(dataset).name), "retrieval_mode": mode or settings.retrieval_mode,
-              "top_k": str(settings.retrieval_top_k), "prefetch_k": str(settings.retrieval_prefetch_k),
-              "llm": settings.llm_model or "none (extractive)", "judge": settings.eval_judge_model or "none"}
+    params = {
+        "index": index_name,
+        "dataset": str(resolve_dataset(dataset).name),
+        "retrieval_mode": mode or settings.retrieval_mode,
+        "top_k": str(settings.retrieval_top_k),
+        "prefetch_k": str(settings.retrieval_prefetch_k),
+        "llm": settings.llm_model or "none (extractive)",
+        "judge": settings.eval_judge_model or "none",
+    }
     if cfg is not None:
-        params |= {"embedding": f"{cfg.embedding_backend}:{cfg.embedding_model}", "chunk_max_tokens": str(cfg.chunk_max_tokens),
-                   "chunk_overlap_tokens": str(cfg.chunk_overlap_tokens), "sparse": cfg.sparse_model if cfg.sparse else "none"}
-    result = EvalResult(run_id=None, index=index_name, dataset=params["dataset"], metrics=agg, rows=rows, params=params)
+        params |= {
+            "embedding": f"{cfg.embedding_backend}:{cfg.embedding_model}",
+            "chunk_max_tokens": str(cfg.chunk_max_tokens),
+            "chunk_overlap_tokens": str(cfg.chunk_overlap_tokens),
+            "sparse": cfg.sparse_model if cfg.sparse else "none",
+        }
+    result = EvalResult(
+        run_id=None, index=index_name, dataset=params["dataset"], metrics=agg, rows=rows, params=params
+    )
     if log_mlflow:
         from auskunft.evaluation.tracking import log_run
 
@@ -81,8 +106,11 @@ def judge_config(settings: Settings) -> JudgeConfig | None:
     """The Ragas judge from EVAL_JUDGE_* (base URL and key fall back to the OpenAI settings); None: no judge."""
     if not settings.eval_judge_model:
         return None
-    return JudgeConfig(model=settings.eval_judge_model, base_url=settings.eval_judge_base_url or settings.openai_base_url,
-                       api_key=settings.eval_judge_api_key or settings.openai_api_key)
+    return JudgeConfig(
+        model=settings.eval_judge_model,
+        base_url=settings.eval_judge_base_url or settings.openai_base_url,
+        api_key=settings.eval_judge_api_key or settings.openai_api_key,
+    )
 
 
 def _collection(settings: Settings, ref: str) -> str:
@@ -109,18 +137,37 @@ def _evaluate_item(engine, item: QAItem, judge: JudgeConfig | None, embed: Embed
         scores = M.retrieval_scores(url_ranked, set(item.gold_urls))
         if item.gold_pages:
             gold = {_keys(g.url, g.page)[1] for g in item.gold_pages}
-            scores |= {f"page_{k}": v for k, v in M.retrieval_scores(page_ranked, gold, ks=(1, 5)).items()
-                       if k in ("hit@1", "hit@5", "mrr")}
+            scores |= {
+                f"page_{k}": v
+                for k, v in M.retrieval_scores(page_ranked, gold, ks=(1, 5)).items()
+                if k in ("hit@1", "hit@5", "mrr")
+            }
         cited = {c.url.split("#")[0] for c in answer.citations}
         scores["citation_hit"] = 1.0 if cited & set(item.gold_urls) else 0.0
         scores["answered"] = 1.0 if answer.found else 0.0
-        sample = Sample(question=item.question, answer=answer.answer, contexts=[h.chunk.text for h in hits],
-                        context_ids=url_ranked, reference=item.reference_answer, reference_ids=item.gold_urls)
+        sample = Sample(
+            question=item.question,
+            answer=answer.answer,
+            contexts=[h.chunk.text for h in hits],
+            context_ids=url_ranked,
+            reference=item.reference_answer,
+            reference_ids=item.gold_urls,
+        )
         scores |= score_sample(sample, judge=judge, embed=embed)
-    return {"id": item.id, "question": item.question, "answerable": item.answerable, "found": answer.found,
-            "answer": answer.answer, "reference": item.reference_answer, "contexts": [h.chunk.text for h in hits],
-            "retrieved": url_ranked, "gold": item.gold_urls, "scores": scores, "latency_ms": round(latency_ms, 1),
-            "retrieval_ms": round(retrieval_ms, 1)}
+    return {
+        "id": item.id,
+        "question": item.question,
+        "answerable": item.answerable,
+        "found": answer.found,
+        "answer": answer.answer,
+        "reference": item.reference_answer,
+        "contexts": [h.chunk.text for h in hits],
+        "retrieved": url_ranked,
+        "gold": item.gold_urls,
+        "scores": scores,
+        "latency_ms": round(latency_ms, 1),
+        "retrieval_ms": round(retrieval_ms, 1),
+    }
 
 
 def is_failing(answerable: bool, found: bool, hit_at_5: float | None) -> bool:
@@ -136,15 +183,20 @@ def html_report(result: EvalResult) -> str:
     rows = []
     for r in result.rows:
         bad = is_failing(r["answerable"], r["found"], r["scores"].get("hit@5"))
-        rows.append(f"<tr class='{'bad' if bad else ''}'><td>{html.escape(r['id'])}</td><td>{html.escape(r['question'])}</td>"
-                    f"<td>{html.escape(r['answer'][:600])}</td><td>{html.escape(', '.join(r['gold']))}</td>"
-                    f"<td>{html.escape(json.dumps(r['scores']))}</td></tr>")
-    return (f"<!doctype html><meta charset=utf-8><title>eval {html.escape(result.index)}</title>"
-            "<style>body{font-family:sans-serif}td,th{border:1px solid #ccc;padding:4px;vertical-align:top}"
-            ".bad{background:#fee}</style>"
-            f"<h1>{html.escape(result.dataset)} on {html.escape(result.index)}</h1><table>{head}</table>"
-            "<h2>Questions</h2><table><tr><th>id</th><th>question</th><th>answer</th><th>gold</th><th>scores</th></tr>"
-            + "".join(rows) + "</table>")
+        rows.append(
+            f"<tr class='{'bad' if bad else ''}'><td>{html.escape(r['id'])}</td><td>{html.escape(r['question'])}</td>"
+            f"<td>{html.escape(r['answer'][:600])}</td><td>{html.escape(', '.join(r['gold']))}</td>"
+            f"<td>{html.escape(json.dumps(r['scores']))}</td></tr>"
+        )
+    return (
+        f"<!doctype html><meta charset=utf-8><title>eval {html.escape(result.index)}</title>"
+        "<style>body{font-family:sans-serif}td,th{border:1px solid #ccc;padding:4px;vertical-align:top}"
+        ".bad{background:#fee}</style>"
+        f"<h1>{html.escape(result.dataset)} on {html.escape(result.index)}</h1><table>{head}</table>"
+        "<h2>Questions</h2><table><tr><th>id</th><th>question</th><th>answer</th><th>gold</th><th>scores</th></tr>"
+        + "".join(rows)
+        + "</table>"
+    )
 
 
 def write_artifacts(result: EvalResult, folder: Path) -> list[Path]:
@@ -154,12 +206,37 @@ def write_artifacts(result: EvalResult, folder: Path) -> list[Path]:
     table = folder / "questions.csv"
     with open(table, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["id", "question", "answerable", "found", "answer", "reference", "gold", "retrieved", "contexts",
-                    "latency_ms", "scores"])
+        w.writerow(
+            [
+                "id",
+                "question",
+                "answerable",
+                "found",
+                "answer",
+                "reference",
+                "gold",
+                "retrieved",
+                "contexts",
+                "latency_ms",
+                "scores",
+            ]
+        )
         for r in result.rows:
-            w.writerow([r["id"], r["question"], r["answerable"], r["found"], r["answer"], r["reference"],
-                        " ".join(r["gold"]), " ".join(r["retrieved"]), json.dumps(r["contexts"], ensure_ascii=False),
-                        r["latency_ms"], json.dumps(r["scores"])])
+            w.writerow(
+                [
+                    r["id"],
+                    r["question"],
+                    r["answerable"],
+                    r["found"],
+                    r["answer"],
+                    r["reference"],
+                    " ".join(r["gold"]),
+                    " ".join(r["retrieved"]),
+                    json.dumps(r["contexts"], ensure_ascii=False),
+                    r["latency_ms"],
+                    json.dumps(r["scores"]),
+                ]
+            )
     parquet = folder / "questions.parquet"
     questions_frame(result.rows).to_parquet(parquet, index=False)
     report = folder / "report.html"

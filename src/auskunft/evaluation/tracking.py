@@ -18,7 +18,9 @@ def _mlflow(settings: Settings):  # noqa: ANN202
     mlflow.set_tracking_uri(settings.mlflow_uri)
     if mlflow.get_experiment_by_name(EXPERIMENT) is None:
         settings.mlflow_artifacts_dir.mkdir(parents=True, exist_ok=True)
-        mlflow.create_experiment(EXPERIMENT, artifact_location=settings.mlflow_artifacts_dir.resolve().as_uri())
+        mlflow.create_experiment(
+            EXPERIMENT, artifact_location=settings.mlflow_artifacts_dir.resolve().as_uri()
+        )
     mlflow.set_experiment(EXPERIMENT)
     return mlflow
 
@@ -47,8 +49,12 @@ def find_run(settings: Settings, ref: str, dataset: str | None = None) -> dict:
         if ref.lstrip("v").isdigit():  # an index version number: "3" or "v3" -> <kb>__v3
             ref = f"{settings.kb_name}__v{int(ref.lstrip('v'))}"
         filt = f"tags.index = '{ref}'" + (f" and tags.dataset = '{dataset}'" if dataset else "")
-        runs = client.search_runs([mlflow.get_experiment_by_name(EXPERIMENT).experiment_id], filt,
-                                  order_by=["attributes.start_time DESC"], max_results=1)
+        runs = client.search_runs(
+            [mlflow.get_experiment_by_name(EXPERIMENT).experiment_id],
+            filt,
+            order_by=["attributes.start_time DESC"],
+            max_results=1,
+        )
         if not runs:
             from auskunft.errors import AuskunftError
 
@@ -74,12 +80,22 @@ def list_runs(settings: Settings, dataset: str | None = None, max_results: int =
 
     mlflow = _mlflow(settings)
     filt = f"tags.dataset = '{dataset}'" if dataset else ""
-    runs = mlflow.search_runs(experiment_names=[EXPERIMENT], filter_string=filt, max_results=max_results,
-                              order_by=["attributes.start_time DESC"])
+    runs = mlflow.search_runs(
+        experiment_names=[EXPERIMENT],
+        filter_string=filt,
+        max_results=max_results,
+        order_by=["attributes.start_time DESC"],
+    )
     if runs.empty:
         return pd.DataFrame(columns=["run_id", "index", "dataset", "start_time"])
-    out = pd.DataFrame({"run_id": runs["run_id"], "index": runs.get("tags.index"), "dataset": runs.get("tags.dataset"),
-                        "start_time": runs["start_time"]})
+    out = pd.DataFrame(
+        {
+            "run_id": runs["run_id"],
+            "index": runs.get("tags.index"),
+            "dataset": runs.get("tags.dataset"),
+            "start_time": runs["start_time"],
+        }
+    )
     for col in sorted(c for c in runs.columns if c.startswith("metrics.")):
         out[col.removeprefix("metrics.").replace("_at_", "@")] = runs[col]
     return out
@@ -92,8 +108,12 @@ def questions_table(settings: Settings, run_id: str):  # noqa: ANN201 - DataFram
     from auskunft.evaluation.runner import is_failing
 
     mlflow = _mlflow(settings)
-    frame = pd.read_parquet(mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path="questions.parquet"))
+    frame = pd.read_parquet(
+        mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path="questions.parquet")
+    )
     hit = frame["score.hit@5"] if "score.hit@5" in frame else pd.Series([None] * len(frame))
-    frame["failing"] = [is_failing(bool(a), bool(f), None if pd.isna(h) else float(h))
-                        for a, f, h in zip(frame["answerable"], frame["found"], hit, strict=True)]
+    frame["failing"] = [
+        is_failing(bool(a), bool(f), None if pd.isna(h) else float(h))
+        for a, f, h in zip(frame["answerable"], frame["found"], hit, strict=True)
+    ]
     return frame

@@ -4,4 +4,11 @@ from auskunft.extract.cache import ExtractionCache
 from auskunft.extract.extractor import ExtractReport, extract_document, extract_manifest, extractor_id
 from auskunft.extract.store import DocumentStore
 
-__all__ = ["DocumentStore", "ExtractReport", "ExtractionCache", "extract_document", "extract_manifest", "extractor_id"]
+__all__ = [
+    "DocumentStore",
+    "ExtractReport",
+    "ExtractionCache",
+    "extract_document",
+    "extract_manifest",
+    "extractor_id",
+]

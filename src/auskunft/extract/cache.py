@@ -32,6 +32,11 @@ class ExtractionCache:
         path = self._path(sha, extractor)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"title": title, "language": language,
-                                   "pages": [p.model_dump() for p in pages]}, ensure_ascii=False), encoding="utf-8")
+        tmp.write_text(
+            json.dumps(
+                {"title": title, "language": language, "pages": [p.model_dump() for p in pages]},
+                ensure_ascii=False,
+            ),
+            encoding="utf-8",
+        )
         os.replace(tmp, path)

@@ -32,7 +32,9 @@ MAX_PAGES = 500  # per PDF
 TIME_BUDGET_S = 600.0  # per PDF (layout analysis + OCR)
 
 
-def extractor_id(kind: str, pdf_backend: str = "pymupdf", ocr: bool = True, ocr_languages: str = "deu+eng") -> str:
+def extractor_id(
+    kind: str, pdf_backend: str = "pymupdf", ocr: bool = True, ocr_languages: str = "deu+eng"
+) -> str:
     if kind == "html":
         return f"{html_ex.NAME}@{html_ex.VERSION}"
     if pdf_backend == "nougat":
@@ -63,10 +65,20 @@ def _detect_language(text: str) -> str | None:
         return None
 
 
-def extract_content(kind: str, body: bytes, *, base_url: str = "", pdf_backend: str = "pymupdf", ocr: bool = True,
-                    ocr_languages: str = "deu+eng", nougat_model_path: Path | None = None,
-                    nougat: object | None = None, max_bytes: int = MAX_BYTES, max_pages: int = MAX_PAGES,
-                    time_budget_s: float = TIME_BUDGET_S) -> tuple[str, str | None, list[PageText]]:
+def extract_content(
+    kind: str,
+    body: bytes,
+    *,
+    base_url: str = "",
+    pdf_backend: str = "pymupdf",
+    ocr: bool = True,
+    ocr_languages: str = "deu+eng",
+    nougat_model_path: Path | None = None,
+    nougat: object | None = None,
+    max_bytes: int = MAX_BYTES,
+    max_pages: int = MAX_PAGES,
+    time_budget_s: float = TIME_BUDGET_S,
+) -> tuple[str, str | None, list[PageText]]:
     """(title, language, pages) of one raw body; ExtractionError with the reason when it cannot be read."""
     if len(body) > max_bytes:
         raise ExtractionError(f"document too large ({len(body)} bytes > {max_bytes})")
@@ -80,18 +92,28 @@ def extract_content(kind: str, body: bytes, *, base_url: str = "", pdf_backend: 
         pages = backend.pages(body, max_pages=max_pages)
         title = ""
     elif pdf_backend == "pymupdf":
-        title, pages = pdf_ex.pdf_to_pages(body, ocr=ocr, ocr_languages=ocr_languages, max_pages=max_pages,
-                                           time_budget_s=time_budget_s)
+        title, pages = pdf_ex.pdf_to_pages(
+            body, ocr=ocr, ocr_languages=ocr_languages, max_pages=max_pages, time_budget_s=time_budget_s
+        )
     else:
         raise ExtractionError(f"unknown PDF backend {pdf_backend!r} (use 'pymupdf' or 'nougat')")
     return title, _detect_language(" ".join(p.markdown for p in pages)), pages
 
 
-def extract_document(record: CrawlRecord, body: bytes, *, pdf_backend: str = "pymupdf", ocr: bool = True,
-                     ocr_languages: str = "deu+eng", nougat_model_path: Path | None = None,
-                     cache: ExtractionCache | None = None, nougat: object | None = None,
-                     max_bytes: int = MAX_BYTES, max_pages: int = MAX_PAGES,
-                     time_budget_s: float = TIME_BUDGET_S) -> Document:
+def extract_document(
+    record: CrawlRecord,
+    body: bytes,
+    *,
+    pdf_backend: str = "pymupdf",
+    ocr: bool = True,
+    ocr_languages: str = "deu+eng",
+    nougat_model_path: Path | None = None,
+    cache: ExtractionCache | None = None,
+    nougat: object | None = None,
+    max_bytes: int = MAX_BYTES,
+    max_pages: int = MAX_PAGES,
+    time_budget_s: float = TIME_BUDGET_S,
+) -> Document:
     """Document of one crawled body. The cache key is (sha256 of the body, extractor name@version), so the
     same bytes at two URLs share one extraction; url/source/crawled_at always come from `record`."""
     kind = kind_of_record(record, body)
@@ -99,17 +121,33 @@ def extract_document(record: CrawlRecord, body: bytes, *, pdf_backend: str = "py
     sha = sha256_bytes(body)
     cached = cache.get(sha, ex_id) if cache is not None else None
     if cached is None:
-        cached = extract_content(kind, body, base_url=record.url, pdf_backend=pdf_backend, ocr=ocr, ocr_languages=ocr_languages,
-                                 nougat_model_path=nougat_model_path, nougat=nougat, max_bytes=max_bytes,
-                                 max_pages=max_pages, time_budget_s=time_budget_s)
+        cached = extract_content(
+            kind,
+            body,
+            base_url=record.url,
+            pdf_backend=pdf_backend,
+            ocr=ocr,
+            ocr_languages=ocr_languages,
+            nougat_model_path=nougat_model_path,
+            nougat=nougat,
+            max_bytes=max_bytes,
+            max_pages=max_pages,
+            time_budget_s=time_budget_s,
+        )
         if cache is not None:
             cache.put(sha, ex_id, *cached)
     title, lang, pages = cached
     return Document(
-        doc_id=doc_id_for(record.url), url=record.url, source=record.source,
-        title=title or record.title or record.url.rstrip("/").rsplit("/", 1)[-1], language=lang,
+        doc_id=doc_id_for(record.url),
+        url=record.url,
+        source=record.source,
+        title=title or record.title or record.url.rstrip("/").rsplit("/", 1)[-1],
+        language=lang,
         kind=kind,  # type: ignore[arg-type]
-        sha256=record.sha256 or sha, crawled_at=record.fetched_at, extractor=ex_id, pages=pages,
+        sha256=record.sha256 or sha,
+        crawled_at=record.fetched_at,
+        extractor=ex_id,
+        pages=pages,
     )
 
 
@@ -124,10 +162,18 @@ class ExtractReport(BaseModel):
     timings: dict[str, float] = Field(default_factory=dict)
 
 
-def extract_manifest(manifest: CrawlManifest, *, raw_get: Callable[[str], bytes], cache: ExtractionCache,
-                     store: DocumentStore, pdf_backend_for: Callable[[str], str] | str = "pymupdf", ocr: bool = True,
-                     ocr_languages: str = "deu+eng", nougat_model_path: Path | None = None,
-                     progress: bool = False) -> ExtractReport:
+def extract_manifest(
+    manifest: CrawlManifest,
+    *,
+    raw_get: Callable[[str], bytes],
+    cache: ExtractionCache,
+    store: DocumentStore,
+    pdf_backend_for: Callable[[str], str] | str = "pymupdf",
+    ocr: bool = True,
+    ocr_languages: str = "deu+eng",
+    nougat_model_path: Path | None = None,
+    progress: bool = False,
+) -> ExtractReport:
     report = ExtractReport(source=manifest.source)
     t0 = time.perf_counter()
     nougat = None  # one model per batch, loaded on the first PDF that needs it
@@ -156,8 +202,16 @@ def extract_manifest(manifest: CrawlManifest, *, raw_get: Callable[[str], bytes]
 
                     nougat = NougatBackend(nougat_model_path)
                 body = raw_get(record.sha256 or "")
-                doc = extract_document(record, body, pdf_backend=backend, ocr=ocr, ocr_languages=ocr_languages,
-                                       nougat_model_path=nougat_model_path, cache=cache, nougat=nougat)
+                doc = extract_document(
+                    record,
+                    body,
+                    pdf_backend=backend,
+                    ocr=ocr,
+                    ocr_languages=ocr_languages,
+                    nougat_model_path=nougat_model_path,
+                    cache=cache,
+                    nougat=nougat,
+                )
                 store.save(doc)
                 report.documents.append(doc.doc_id)
                 report.extracted += 1
@@ -171,8 +225,11 @@ def extract_manifest(manifest: CrawlManifest, *, raw_get: Callable[[str], bytes]
                     store.delete(manifest.source, doc_id_for(record.url))
             except Exception as exc:  # a parser bug must not stop the batch
                 log.exception("unexpected extraction error for %s", record.url)
-                report.failures.append(ExtractionFailure(url=record.url, sha256=record.sha256,
-                                                         reason=f"{type(exc).__name__}: {exc}"))
+                report.failures.append(
+                    ExtractionFailure(
+                        url=record.url, sha256=record.sha256, reason=f"{type(exc).__name__}: {exc}"
+                    )
+                )
             if bar is not None:
                 bar.advance(task)
     finally:

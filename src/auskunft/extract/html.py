@@ -25,12 +25,28 @@ from auskunft.errors import ExtractionError
 NAME = "html-bs4md"
 VERSION = "2"
 
-DROP_TAGS = ["script", "style", "noscript", "template", "iframe", "svg", "canvas", "form", "button", "nav", "header",
-             "footer", "aside", "dialog"]
+DROP_TAGS = [
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "iframe",
+    "svg",
+    "canvas",
+    "form",
+    "button",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "dialog",
+]
 DROP_ROLES = {"navigation", "banner", "contentinfo", "dialog", "search", "complementary", "alertdialog"}
 BOILERPLATE = re.compile(
     r"(^|[-_ ])(cookie|consent|gdpr|banner|nav|navbar|menu|breadcrumbs?|footer|header|sidebar|skip|share|social|"
-    r"newsletter|popup|modal)([-_ ]|$)", re.I)
+    r"newsletter|popup|modal)([-_ ]|$)",
+    re.I,
+)
 
 
 class _Converter(MarkdownConverter):

@@ -46,7 +46,9 @@ class NougatBackend:
         if self._model is not None:
             return
         if self.model_path is None:
-            raise ModelNotAvailableError("pdf_extractor 'nougat' needs NOUGAT_MODEL_PATH (a folder with the nougat weights)")
+            raise ModelNotAvailableError(
+                "pdf_extractor 'nougat' needs NOUGAT_MODEL_PATH (a folder with the nougat weights)"
+            )
         if not (self.model_path / "config.json").exists():
             raise ModelNotAvailableError(
                 f"no nougat model at {self.model_path} (expected config.json + weights); set NOUGAT_MODEL_PATH"
@@ -56,7 +58,9 @@ class NougatBackend:
         except ImportError as exc:
             raise ConfigError("nougat backend needs the extra: pip install 'auskunft[nougat]'") from exc
         except Exception as exc:  # e.g. a torchvision build that does not match torch fails at import
-            raise ConfigError(f"nougat-ocr is installed but cannot be imported: {type(exc).__name__}: {exc}") from exc
+            raise ConfigError(
+                f"nougat-ocr is installed but cannot be imported: {type(exc).__name__}: {exc}"
+            ) from exc
         try:
             with warnings.catch_warnings(), _quiet_transformers():
                 warnings.simplefilter("ignore")
@@ -89,15 +93,17 @@ class NougatBackend:
             doc.close()
         out: list[PageText] = []
         for start in range(0, len(images), self.batch_size):
-            batch = images[start:start + self.batch_size]
+            batch = images[start : start + self.batch_size]
             tensors = torch.stack([model.encoder.prepare_input(img, random_padding=False) for img in batch])
             try:
                 with torch.inference_mode(), warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     result = model.inference(image_tensors=tensors)
             except Exception as exc:
-                raise ExtractionError(f"nougat inference failed on pages {start + 1}-{start + len(batch)}: "
-                                      f"{type(exc).__name__}: {exc}") from exc
+                raise ExtractionError(
+                    f"nougat inference failed on pages {start + 1}-{start + len(batch)}: "
+                    f"{type(exc).__name__}: {exc}"
+                ) from exc
             for i, text in enumerate(result["predictions"]):
                 out.append(PageText(number=start + i + 1, markdown=(text or "").strip(), ocr=True))
         return out

@@ -24,6 +24,7 @@ def _import_torchvision() -> None:
     global _torchvision_lib
     try:
         import torchvision  # noqa: F401
+
         return
     except RuntimeError as exc:
         if "torchvision::nms" not in str(exc):

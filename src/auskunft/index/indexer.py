@@ -52,8 +52,18 @@ def _doc_filter(doc_id: str) -> models.Filter:
 class Indexer:
     """Chunks, embeds (dense + BM25) and writes documents into one collection."""
 
-    def __init__(self, client: QdrantClient, embedder: Embedder, sparse: Bm25Encoder, *, max_tokens: int = 350,
-                 min_tokens: int = 40, overlap_tokens: int = 50, batch_size: int = 64, context: bool = True) -> None:
+    def __init__(
+        self,
+        client: QdrantClient,
+        embedder: Embedder,
+        sparse: Bm25Encoder,
+        *,
+        max_tokens: int = 350,
+        min_tokens: int = 40,
+        overlap_tokens: int = 50,
+        batch_size: int = 64,
+        context: bool = True,
+    ) -> None:
         self.client = client
         self.embedder = embedder
         self.sparse = sparse
@@ -62,21 +72,38 @@ class Indexer:
         self.context = context
 
     @classmethod
-    def for_config(cls, client: QdrantClient, embedder: Embedder, sparse: Bm25Encoder, config: IndexConfig,
-                   **kw: int) -> Indexer:
-        return cls(client, embedder, sparse, max_tokens=config.chunk_max_tokens, min_tokens=config.chunk_min_tokens,
-                   overlap_tokens=config.chunk_overlap_tokens, context=config.chunk_context, **kw)
+    def for_config(
+        cls, client: QdrantClient, embedder: Embedder, sparse: Bm25Encoder, config: IndexConfig, **kw: int
+    ) -> Indexer:
+        return cls(
+            client,
+            embedder,
+            sparse,
+            max_tokens=config.chunk_max_tokens,
+            min_tokens=config.chunk_min_tokens,
+            overlap_tokens=config.chunk_overlap_tokens,
+            context=config.chunk_context,
+            **kw,
+        )
 
     def indexed_docs(self, collection: str, source: str | None = None) -> dict[str, str]:
         """doc_id -> doc_sha256 of what the collection holds (optionally for one source)."""
         flt = None
         if source:
-            flt = models.Filter(must=[models.FieldCondition(key="source", match=models.MatchValue(value=source))])
+            flt = models.Filter(
+                must=[models.FieldCondition(key="source", match=models.MatchValue(value=source))]
+            )
         out: dict[str, str] = {}
         offset = None
         while True:
-            points, offset = self.client.scroll(collection, scroll_filter=flt, limit=1024, offset=offset,
-                                                with_payload=["doc_id", "doc_sha256"], with_vectors=False)
+            points, offset = self.client.scroll(
+                collection,
+                scroll_filter=flt,
+                limit=1024,
+                offset=offset,
+                with_payload=["doc_id", "doc_sha256"],
+                with_vectors=False,
+            )
             for p in points:
                 payload = p.payload or {}
                 out[payload["doc_id"]] = payload["doc_sha256"]
@@ -103,17 +130,27 @@ class Indexer:
         points = []
         for chunk, text, vec in zip(chunks, texts, dense, strict=True):
             idx, vals = self.sparse.encode_document(text)
-            points.append(models.PointStruct(id=chunk.chunk_id, payload=chunk_payload(chunk),
-                                             vector={DENSE: vec, SPARSE: models.SparseVector(indices=idx, values=vals)}))
+            points.append(
+                models.PointStruct(
+                    id=chunk.chunk_id,
+                    payload=chunk_payload(chunk),
+                    vector={DENSE: vec, SPARSE: models.SparseVector(indices=idx, values=vals)},
+                )
+            )
         return points, seconds
 
-    def _write(self, collection: str, docs: list[tuple[Document, list[Chunk]]], stats: SyncStats,
-               known: dict[str, str]) -> None:
+    def _write(
+        self,
+        collection: str,
+        docs: list[tuple[Document, list[Chunk]]],
+        stats: SyncStats,
+        known: dict[str, str],
+    ) -> None:
         """Embed and upsert a batch of documents; on failure retry one document at a time to isolate it."""
         try:
             points, seconds = self._points([c for _, chunks in docs for c in chunks])
             for i in range(0, len(points), self.batch_size):
-                self.client.upsert(collection, points=points[i:i + self.batch_size], wait=True)
+                self.client.upsert(collection, points=points[i : i + self.batch_size], wait=True)
         except Exception as exc:
             if len(docs) > 1:
                 for one in docs:
@@ -127,12 +164,21 @@ class Indexer:
         stats.embed_seconds += seconds
         for doc, chunks in docs:
             if doc.doc_id in known:
-                stats.chunks_deleted += self._delete_stale(collection, doc.doc_id, [c.chunk_id for c in chunks])
+                stats.chunks_deleted += self._delete_stale(
+                    collection, doc.doc_id, [c.chunk_id for c in chunks]
+                )
             stats.chunks_upserted += len(chunks)
             stats.docs_indexed += 1
 
-    def sync(self, collection: str, documents: Iterable[Document], gone_doc_ids: Iterable[str] = (), *,
-             source: str | None = None, progress: bool = False) -> SyncStats:
+    def sync(
+        self,
+        collection: str,
+        documents: Iterable[Document],
+        gone_doc_ids: Iterable[str] = (),
+        *,
+        source: str | None = None,
+        progress: bool = False,
+    ) -> SyncStats:
         """Make the collection hold these documents' current chunks and none of the gone documents'.
 
         With `source`, documents of that source that the collection holds but `documents` does not
@@ -173,8 +219,14 @@ class Indexer:
         log.info("sync %s: %s", collection, stats.model_dump(exclude={"failures"}))
         return stats
 
-    def rebuild(self, manager: IndexManager, config: IndexConfig,
-                documents: Iterable[Document], *, progress: bool = False) -> tuple[IndexVersion, SyncStats]:
+    def rebuild(
+        self,
+        manager: IndexManager,
+        config: IndexConfig,
+        documents: Iterable[Document],
+        *,
+        progress: bool = False,
+    ) -> tuple[IndexVersion, SyncStats]:
         """Build a fresh version from `documents` (not promoted: the caller decides, e.g. after the gate)."""
         version = manager.create_version(config)
         return version, self.sync(version.collection, documents, progress=progress)

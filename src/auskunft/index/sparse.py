@@ -19,7 +19,8 @@ import snowballstemmer
 NAME = "bm25-de"
 VERSION = "2"  # bump whenever tokens change: IndexConfig.sparse_model then asks for a rebuild
 
-STOPWORDS = set("""
+STOPWORDS = set(
+    """
 aber alle allem allen aller alles als also am an ander andere anderem anderen anderer anderes anderm andern anders
 auch auf aus bei bin bis bist da damit dann das dass daß dasselbe dazu dein deine dem den denn der derer des dessen
 dich die dies diese dieselbe dieselben diesem diesen dieser dieses dir doch dort du durch ein eine einem einen einer
@@ -33,7 +34,8 @@ vom von vor während war waren warst was weg weil weiter welche welchem welchen 
 wieder will wir wird wirst wo wollen wollte würde würden zu zum zur zwar zwischen
 a an and are as at be by for from has have how i in is it its of on or that the this to was what when where which
 who why will with wie wer wann welche
-""".split())
+""".split()
+)
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})

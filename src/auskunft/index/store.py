@@ -22,8 +22,11 @@ def open_qdrant(url: str, path: Path, api_key: str | None = None, timeout: int =
     except RuntimeError as exc:
         if "already accessed" not in str(exc):
             raise
-        raise IndexError_(f"the local Qdrant store {path} is open in another process or client; close it, or set "
-                          "QDRANT_URL to a Qdrant server for concurrent access", code="index_locked") from exc
+        raise IndexError_(
+            f"the local Qdrant store {path} is open in another process or client; close it, or set "
+            "QDRANT_URL to a Qdrant server for concurrent access",
+            code="index_locked",
+        ) from exc
 
 
 def create_collection(client: QdrantClient, name: str, dim: int, metadata: dict) -> None:
@@ -35,6 +38,9 @@ def create_collection(client: QdrantClient, name: str, dim: int, metadata: dict)
     )
     if getattr(client, "_client", None).__class__.__name__ == "QdrantLocal":
         return  # local mode has no payload indexes (and warns)
-    for field, schema in (("doc_id", models.PayloadSchemaType.KEYWORD), ("source", models.PayloadSchemaType.KEYWORD),
-                          ("url", models.PayloadSchemaType.KEYWORD)):
+    for field, schema in (
+        ("doc_id", models.PayloadSchemaType.KEYWORD),
+        ("source", models.PayloadSchemaType.KEYWORD),
+        ("url", models.PayloadSchemaType.KEYWORD),
+    ):
         client.create_payload_index(name, field, field_schema=schema)

@@ -48,11 +48,17 @@ class IndexManager:
             meta = self._meta(c.name)
             if "config" not in meta:
                 continue
-            out.append(IndexVersion(
-                kb=self.kb, version=int(m.group(1)), collection=c.name,
-                created_at=datetime.fromisoformat(meta["created_at"]), config=IndexConfig.model_validate(meta["config"]),
-                live=c.name == live, points=self.client.count(c.name, exact=True).count,
-            ))
+            out.append(
+                IndexVersion(
+                    kb=self.kb,
+                    version=int(m.group(1)),
+                    collection=c.name,
+                    created_at=datetime.fromisoformat(meta["created_at"]),
+                    config=IndexConfig.model_validate(meta["config"]),
+                    live=c.name == live,
+                    points=self.client.count(c.name, exact=True).count,
+                )
+            )
         return sorted(out, key=lambda v: v.version)
 
     def get(self, version: int) -> IndexVersion:
@@ -69,11 +75,22 @@ class IndexManager:
         version = max(existing, default=0) + 1
         name = self.collection_name(version)
         created = utcnow()
-        create_collection(self.client, name, config.embedding_dim,
-                          {"kb": self.kb, "version": version, "created_at": created.isoformat(),
-                           "config": config.model_dump(), "promotions": []})
+        create_collection(
+            self.client,
+            name,
+            config.embedding_dim,
+            {
+                "kb": self.kb,
+                "version": version,
+                "created_at": created.isoformat(),
+                "config": config.model_dump(),
+                "promotions": [],
+            },
+        )
         log.info("created index version %s", name)
-        return IndexVersion(kb=self.kb, version=version, collection=name, created_at=created, config=config, points=0)
+        return IndexVersion(
+            kb=self.kb, version=version, collection=name, created_at=created, config=config, points=0
+        )
 
     def promote(self, version: int) -> IndexVersion:
         target = self.get(version)
@@ -81,8 +98,11 @@ class IndexManager:
         ops: list[models.AliasOperations] = []
         if current:
             ops.append(models.DeleteAliasOperation(delete_alias=models.DeleteAlias(alias_name=self.kb)))
-        ops.append(models.CreateAliasOperation(
-            create_alias=models.CreateAlias(collection_name=target.collection, alias_name=self.kb)))
+        ops.append(
+            models.CreateAliasOperation(
+                create_alias=models.CreateAlias(collection_name=target.collection, alias_name=self.kb)
+            )
+        )
         self.client.update_collection_aliases(change_aliases_operations=ops)
         meta = self._meta(target.collection)
         meta["promotions"] = [*meta.get("promotions", []), utcnow().isoformat()]

@@ -17,11 +17,22 @@ def to_node(hit: RetrievedChunk) -> NodeWithScore:
     """A hit as a TextNode (id = chunk id) whose metadata carries what citations need."""
     c = hit.chunk
     node = TextNode(
-        id_=c.chunk_id, text=c.text,
-        metadata={"url": c.url, "cite_url": c.cite_url, "title": c.title, "page": c.page,
-                  "heading_path": " › ".join(c.heading_path), "source": c.source, "doc_id": c.doc_id,
-                  "crawled_at": c.crawled_at.isoformat(), "doc_sha256": c.doc_sha256, "ordinal": c.ordinal,
-                  "language": c.language, "dense_score": hit.dense_score},
+        id_=c.chunk_id,
+        text=c.text,
+        metadata={
+            "url": c.url,
+            "cite_url": c.cite_url,
+            "title": c.title,
+            "page": c.page,
+            "heading_path": " › ".join(c.heading_path),
+            "source": c.source,
+            "doc_id": c.doc_id,
+            "crawled_at": c.crawled_at.isoformat(),
+            "doc_sha256": c.doc_sha256,
+            "ordinal": c.ordinal,
+            "language": c.language,
+            "dense_score": hit.dense_score,
+        },
         excluded_embed_metadata_keys=[*_HIDDEN, "cite_url"],
         excluded_llm_metadata_keys=_HIDDEN,
     )
@@ -31,16 +42,30 @@ def to_node(hit: RetrievedChunk) -> NodeWithScore:
 class QdrantHybridRetriever(BaseRetriever):
     """LlamaIndex retriever over `HybridSearcher`; `search()` gives the typed hits (and a per-call source filter)."""
 
-    def __init__(self, searcher: HybridSearcher, *, top_k: int = 6, mode: Mode = "hybrid", prefetch_k: int = 40,
-                 score_threshold: float = 0.0, sources: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        searcher: HybridSearcher,
+        *,
+        top_k: int = 6,
+        mode: Mode = "hybrid",
+        prefetch_k: int = 40,
+        score_threshold: float = 0.0,
+        sources: list[str] | None = None,
+    ) -> None:
         super().__init__()
         self.searcher = searcher
         self.top_k, self.mode, self.prefetch_k = top_k, mode, prefetch_k
         self.score_threshold, self.sources = score_threshold, sources
 
     def search(self, query: str, sources: list[str] | None = None) -> list[RetrievedChunk]:
-        return self.searcher.search(query, top_k=self.top_k, mode=self.mode, prefetch_k=self.prefetch_k,
-                                    score_threshold=self.score_threshold, sources=sources or self.sources)
+        return self.searcher.search(
+            query,
+            top_k=self.top_k,
+            mode=self.mode,
+            prefetch_k=self.prefetch_k,
+            score_threshold=self.score_threshold,
+            sources=sources or self.sources,
+        )
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         return [to_node(h) for h in self.search(query_bundle.query_str)]

@@ -46,8 +46,16 @@ def _cosine(a: list[float], b: list[float]) -> float:
 class HybridSearcher:
     """Searches one collection or alias. Thread-safe as far as the client and the embedder are."""
 
-    def __init__(self, client: QdrantClient, collection: str, embedder: Embedder, sparse: Bm25Encoder, *,
-                 rrf_k: int = DEFAULT_RRF_K, weights: tuple[float, float] = DEFAULT_WEIGHTS) -> None:
+    def __init__(
+        self,
+        client: QdrantClient,
+        collection: str,
+        embedder: Embedder,
+        sparse: Bm25Encoder,
+        *,
+        rrf_k: int = DEFAULT_RRF_K,
+        weights: tuple[float, float] = DEFAULT_WEIGHTS,
+    ) -> None:
         self.client = client
         self.collection = collection
         self.embedder = embedder
@@ -59,11 +67,21 @@ class HybridSearcher:
     def _filter(sources: list[str] | None) -> models.Filter | None:
         if not sources:
             return None
-        return models.Filter(must=[models.FieldCondition(key="source", match=models.MatchAny(any=list(sources)))])
+        return models.Filter(
+            must=[models.FieldCondition(key="source", match=models.MatchAny(any=list(sources)))]
+        )
 
-    def search(self, query: str, *, top_k: int = 6, mode: Mode = "hybrid", prefetch_k: int = 40,
-               score_threshold: float = 0.0, sources: list[str] | None = None,
-               collection: str | None = None) -> list[RetrievedChunk]:
+    def search(
+        self,
+        query: str,
+        *,
+        top_k: int = 6,
+        mode: Mode = "hybrid",
+        prefetch_k: int = 40,
+        score_threshold: float = 0.0,
+        sources: list[str] | None = None,
+        collection: str | None = None,
+    ) -> list[RetrievedChunk]:
         if not query.strip() or top_k <= 0:
             return []
         flt = self._filter(sources)
@@ -73,35 +91,79 @@ class HybridSearcher:
             idx, vals = self.sparse.encode_query(query)
             if not idx:
                 return []
-            res = self.client.query_points(target, query=models.SparseVector(indices=idx, values=vals), using=SPARSE,
-                                           limit=top_k, query_filter=flt, with_payload=True)
-            return [RetrievedChunk(chunk=chunk_from_payload(p.id, p.payload or {}), score=float(p.score), rank=i + 1)
-                    for i, p in enumerate(res.points)]
+            res = self.client.query_points(
+                target,
+                query=models.SparseVector(indices=idx, values=vals),
+                using=SPARSE,
+                limit=top_k,
+                query_filter=flt,
+                with_payload=True,
+            )
+            return [
+                RetrievedChunk(
+                    chunk=chunk_from_payload(p.id, p.payload or {}), score=float(p.score), rank=i + 1
+                )
+                for i, p in enumerate(res.points)
+            ]
         qvec = self.embedder.embed_query(query)
         if mode == "dense":
-            res = self.client.query_points(target, query=qvec, using=DENSE, limit=top_k, query_filter=flt,
-                                           score_threshold=threshold, with_payload=True)
-            return [RetrievedChunk(chunk=chunk_from_payload(p.id, p.payload or {}), score=float(p.score), rank=i + 1,
-                                   dense_score=float(p.score)) for i, p in enumerate(res.points)]
+            res = self.client.query_points(
+                target,
+                query=qvec,
+                using=DENSE,
+                limit=top_k,
+                query_filter=flt,
+                score_threshold=threshold,
+                with_payload=True,
+            )
+            return [
+                RetrievedChunk(
+                    chunk=chunk_from_payload(p.id, p.payload or {}),
+                    score=float(p.score),
+                    rank=i + 1,
+                    dense_score=float(p.score),
+                )
+                for i, p in enumerate(res.points)
+            ]
         if mode != "hybrid":
             raise ValueError(f"unknown retrieval mode {mode!r} (hybrid, dense or sparse)")
         idx, vals = self.sparse.encode_query(query)
-        prefetch = [models.Prefetch(query=qvec, using=DENSE, limit=max(prefetch_k, top_k), filter=flt,
-                                    score_threshold=threshold)]
+        prefetch = [
+            models.Prefetch(
+                query=qvec, using=DENSE, limit=max(prefetch_k, top_k), filter=flt, score_threshold=threshold
+            )
+        ]
         weights = [self.weights[0]]
         if idx:
-            prefetch.append(models.Prefetch(query=models.SparseVector(indices=idx, values=vals), using=SPARSE,
-                                            limit=max(prefetch_k, top_k), filter=flt))
+            prefetch.append(
+                models.Prefetch(
+                    query=models.SparseVector(indices=idx, values=vals),
+                    using=SPARSE,
+                    limit=max(prefetch_k, top_k),
+                    filter=flt,
+                )
+            )
             weights.append(self.weights[1])
-        res = self.client.query_points(target, prefetch=prefetch,
-                                       query=models.RrfQuery(rrf=models.Rrf(k=self.rrf_k, weights=weights)),
-                                       limit=top_k, with_payload=True, with_vectors=[DENSE])
+        res = self.client.query_points(
+            target,
+            prefetch=prefetch,
+            query=models.RrfQuery(rrf=models.Rrf(k=self.rrf_k, weights=weights)),
+            limit=top_k,
+            with_payload=True,
+            with_vectors=[DENSE],
+        )
         hits: list[RetrievedChunk] = []
         for p in res.points:
             vec = p.vector.get(DENSE) if isinstance(p.vector, dict) else None
             cos = _cosine(qvec, vec) if isinstance(vec, list) else None  # type: ignore[arg-type]
             if threshold and (cos is None or cos < threshold):
                 continue
-            hits.append(RetrievedChunk(chunk=chunk_from_payload(p.id, p.payload or {}), score=float(p.score),
-                                       rank=len(hits) + 1, dense_score=cos))
+            hits.append(
+                RetrievedChunk(
+                    chunk=chunk_from_payload(p.id, p.payload or {}),
+                    score=float(p.score),
+                    rank=len(hits) + 1,
+                    dense_score=cos,
+                )
+            )
         return hits
