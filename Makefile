@@ -27,8 +27,14 @@ typecheck:
 lock:             ## re-resolve requirements.lock from pyproject.toml
 	uv pip compile pyproject.toml --extra dev --extra nougat --python-version 3.11 -q -o requirements.lock
 
-bench:
-	$(PY) bench/run_all.py
+bench:           ## the README's benchmark figures (~15 min on 2 cores; BEIR sets: eval/run_benchmarks.py)
+	$(PY) bench/crawl_bench.py --repeat 3 --render
+	OMP_WAIT_POLICY=PASSIVE $(PY) bench/ingest_bench.py
+	$(PY) bench/extract_bench.py --rounds 3
+	$(PY) bench/retrieval_bench.py
+	$(PY) bench/chat_bench.py --n 100
+	$(PY) bench/service_bench.py --n 200 --concurrency 8
+	$(PY) bench/widget_size.py --build
 
 clean:
 	rm -rf data .pytest_cache

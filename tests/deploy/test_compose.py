@@ -193,6 +193,13 @@ def test_env_dist_lists_every_setting() -> None:
     assert not missing, f"add to .env.dist: {missing}"
 
 
+def test_readme_configuration_table_lists_every_env_dist_key() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"^\| `([A-Z][A-Z0-9_]*)` \|", table, flags=re.M))
+    assert documented == set(_env_dist()), (set(_env_dist()) - documented, documented - set(_env_dist()))
+
+
 def test_env_dist_has_no_inline_comment_on_empty_values() -> None:
     # compose reads `KEY=  # note` as the value "# note"
     bad = [line for line in _env_dist().values() if re.match(r"^(?:# )?[A-Z0-9_]+=\s+#", line)]
@@ -236,7 +243,7 @@ def test_image_contains_what_the_commands_run() -> None:
 
 def test_htpasswd_hash_in_single_quotes_reaches_traefik_unchanged(tmp_path: Path) -> None:
     hashed = (
-        "ops:$apr1$YUrnZB5o$EhD5EcoaDbs8USa7Jk2cX1"  # openssl passwd -apr1 output, as OPERATIONS.md writes it
+        "ops:$apr1$YUrnZB5o$EhD5EcoaDbs8USa7Jk2cX1"  # openssl passwd -apr1 output, as the README writes it
     )
     env = SECRETS | {"OPS_BASIC_AUTH": f"'{hashed}'"}
     res = _config(tmp_path, env)
