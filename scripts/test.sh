@@ -5,5 +5,6 @@ cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 export PATH="$PWD/$VENV/bin:$PATH"
 ruff check .
+ruff format --check .
 mypy
 python -m pytest "$@"

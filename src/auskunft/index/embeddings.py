@@ -20,7 +20,7 @@ class Embedder(Protocol):
 
     @property
     def name(self) -> str:
-        """ "<backend>:<model>", recorded with each index version."""
+        """`<backend>:<model>`, recorded with each index version."""
 
     @property
     def model(self) -> str: ...
