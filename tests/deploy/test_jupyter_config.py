@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -12,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.procs import stop
 from tests.support.redis_server import free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -76,13 +76,7 @@ def test_jupyterlab_requires_the_token_from_the_environment(tmp_path: Path) -> N
         assert ok.status_code == 200
         assert "s3cret-token" not in " ".join(proc.args)  # the token is not on the command line (ps)
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        stop(proc, timeout=15)
 
 
 def test_config_refuses_to_start_without_token(tmp_path: Path) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ import pytest
 import yaml
 
 from tests.support.demo_index import write_demo_sources
+from tests.support.procs import NotUp, spawn, stop, wait_http
 from tests.support.redis_server import free_port
 from tests.support.siteserver import SiteServer
 
@@ -52,37 +52,11 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def _spawn(args: list[str], env: dict[str, str], log: Path, cwd: Path) -> subprocess.Popen:
-    with log.open("wb") as out:  # the child keeps its own descriptor
-        return subprocess.Popen(
-            args, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-
-
-def _wait_http(
-    url: str, proc: subprocess.Popen, log: Path, timeout: float, ok: tuple[int, ...] = (200,)
-) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"{proc.args} exited {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
-        try:
-            if httpx.get(url, timeout=2, trust_env=False).status_code in ok:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    pytest.fail(f"{url} not healthy after {timeout} s:\n{log.read_text(errors='replace')[-3000:]}")
+def _wait_http(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> None:
+    try:
+        wait_http(url, proc, timeout, log=log, interval=0.3)
+    except NotUp as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture()
@@ -90,7 +64,7 @@ def prefect_api(tmp_path: Path) -> Iterator[str]:
     port = free_port()
     log = tmp_path / "prefect-server.log"
     t0 = time.monotonic()
-    proc = _spawn(
+    proc = spawn(
         [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
         _env(tmp_path),
         log,
@@ -102,7 +76,7 @@ def prefect_api(tmp_path: Path) -> Iterator[str]:
         print(f"prefect server healthy in {time.monotonic() - t0:.1f} s")
         yield api
     finally:
-        _stop(proc)
+        stop(proc)
 
 
 def _wait_flow_run(api: str, run_id: str, worker: subprocess.Popen, log: Path, timeout: float) -> dict:
@@ -141,7 +115,7 @@ def test_worker_ingests_demo_site_and_service_answers(
         "PREFECT_WORKER_WEBSERVER_PORT": str(health_port),
     }
     worker_log = tmp_path / "worker.log"
-    worker = _spawn(["bash", str(REPO / "deploy" / "worker.sh")], env, worker_log, tmp_path)
+    worker = spawn(["bash", str(REPO / "deploy" / "worker.sh")], env, worker_log, tmp_path)
     try:
         _wait_http(f"http://127.0.0.1:{health_port}/health", worker, worker_log, timeout=120)
         pool = httpx.get(f"{prefect_api}/work_pools/{POOL}", timeout=10, trust_env=False).json()
@@ -166,7 +140,7 @@ def test_worker_ingests_demo_site_and_service_answers(
         flow_run = httpx.get(f"{prefect_api}/flow_runs/{run['id']}", timeout=10, trust_env=False).json()
         assert flow_run["work_queue_name"] and flow_run["deployment_id"] == deployment["id"]
     finally:
-        _stop(worker)
+        stop(worker)
 
     summaries = [json.loads(p.read_text()) for p in (tmp_path / "data" / "runs").rglob("summary.json")]
     assert len(summaries) == 1 and summaries[0]["ok"], summaries
@@ -177,7 +151,7 @@ def test_worker_ingests_demo_site_and_service_answers(
     # the service over the index the worker built (local Qdrant: the flow process has released the path)
     port = free_port()
     svc_log = tmp_path / "service.log"
-    svc = _spawn(
+    svc = spawn(
         [sys.executable, "-m", "service", "--host", "127.0.0.1", "--port", str(port)],
         _env(tmp_path, LOG_LEVEL="WARNING"),
         svc_log,
@@ -201,4 +175,4 @@ def test_worker_ingests_demo_site_and_service_answers(
             "citations carry the public URL, not the alias"
         )
     finally:
-        _stop(svc)
+        stop(svc)

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from auskunft.models import Document, IndexConfig, PageText, doc_id_for
+from tests.support.env import LEAKY_KEYS
 from tests.support.fake_llm import Behaviour, FakeLLM, fake_llm
 
 REPO = Path(__file__).resolve().parents[2]
@@ -60,15 +61,7 @@ DEFAULT_BEHAVIOUR = Behaviour(token_delay_s=0.05)  # streamed word by word, visi
 SETTINGS_KEYS = (
     "DATA_DIR",
     "SOURCES_FILE",
-    "QDRANT_URL",
-    "REDIS_URL",
-    "LLM_MODEL",
-    "OPENAI_API_KEY",
-    "OPENAI_BASE_URL",
-    "MLFLOW_TRACKING_URI",
-    "ADMIN_TOKEN_HASH",
-    "WEBSITE_HOST",
-    "EVAL_JUDGE_MODEL",
+    *LEAKY_KEYS,
     "EMBEDDING_BACKEND",
     "EMBEDDING_MODEL",
     "EMBEDDING_DIM",

@@ -441,61 +441,27 @@ class ChatEngine:
         if self.events is None:
             return
         try:
-            self._write_turn(
-                req,
-                session_id,
-                answer_id,
-                query=query,
+            self.events.write(
+                "chat",
+                answer_id=answer_id,
+                session=self.events.hash_id(session_id),
+                client=self.events.hash_id(req.client_id),
+                question=req.message[:500],
+                query=query[:500],
                 mode=mode,
                 found=found,
                 citations=citations,
-                t0=t0,
-                first_token_ms=first_token_ms,
+                latency_ms=round((time.perf_counter() - t0) * 1000, 1),
+                first_token_ms=round(first_token_ms, 1) if first_token_ms is not None else None,
+                index_version=self.index_version,
                 cached=cached,
                 lang=lang,
+                sources=req.sources,
                 notice=notice,
                 error=error,
             )
         except OSError as exc:  # the answer stands; a lost log line must not turn it into an error
             log.error("event log write failed: %s", exc)
-
-    def _write_turn(
-        self,
-        req: ChatRequest,
-        session_id: str,
-        answer_id: str,
-        *,
-        query: str,
-        mode: str,
-        found: bool,
-        citations: list[str],
-        t0: float,
-        first_token_ms: float | None,
-        cached: bool,
-        lang: str | None,
-        notice: str | None,
-        error: str | None,
-    ) -> None:
-        assert self.events is not None
-        self.events.write(
-            "chat",
-            answer_id=answer_id,
-            session=self.events.hash_id(session_id),
-            client=self.events.hash_id(req.client_id),
-            question=req.message[:500],
-            query=query[:500],
-            mode=mode,
-            found=found,
-            citations=citations,
-            latency_ms=round((time.perf_counter() - t0) * 1000, 1),
-            first_token_ms=round(first_token_ms, 1) if first_token_ms is not None else None,
-            index_version=self.index_version,
-            cached=cached,
-            lang=lang,
-            sources=req.sources,
-            notice=notice,
-            error=error,
-        )
 
     async def answer(self, req: ChatRequest) -> ChatAnswer:
         """The whole answer at once (JSON API, evaluation); `contexts` holds the retrieved texts."""
