@@ -143,3 +143,18 @@ def test_extractive_quotes_best_sentences_and_skips_instructions() -> None:
 def test_extractive_english_label_and_not_found() -> None:
     answer, _, found = extractive_answer("weather on mars", [hit("Der Beitrag beträgt 120 Euro.")], "en")
     assert not found and answer == NOT_FOUND["en"]
+
+
+def test_extractive_refuses_when_the_questions_main_noun_is_in_no_passage() -> None:
+    hits = [
+        hit("Präsidentin des Verbandes ist Dr. Hanna Vogt. Sie wurde 2024 gewählt.", 1),
+        hit("Der Mitgliedsbeitrag ist hoch: 120 Euro im Jahr.", 2),
+    ]
+    # shares "hoch" and "Präsidentin" with the passages, but "Gehalt" is nowhere: not in the documents
+    answer, cited, found = extractive_answer("Wie hoch ist das Gehalt der Präsidentin?", hits, "de")
+    assert not found and answer == NOT_FOUND["de"] and cited == []
+    # every key term present (the compound head "Beitrag" inside "Mitgliedsbeitrag" counts): answered
+    answer, cited, found = extractive_answer("Wer ist Präsidentin des Verbandes?", hits, "de")
+    assert found and "Hanna Vogt" in answer and cited == [1]
+    answer, cited, found = extractive_answer("Wie hoch ist der Beitrag?", hits, "de")
+    assert found and "120 Euro" in answer and cited == [2]

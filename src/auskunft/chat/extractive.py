@@ -9,6 +9,11 @@ from auskunft.index.sparse import Bm25Encoder
 from auskunft.models import RetrievedChunk
 
 _SENT = re.compile(r"(?<=[^\d\s§][.!?])\s+|\n+")  # not after ordinals like "31. März"
+# abbreviations after which a full stop does not end the sentence ("Dr. Hanna Vogt", "z. B. der")
+_ABBREV = re.compile(
+    r"(?:^|\s)(?:dr|prof|dipl|ing|hr|fr|st|nr|abs|art|bzw|ca|vgl|ggf|inkl|evtl|mr|mrs|ms|vs|[a-z]|[a-z]\.\s?[a-z])\.$",
+    re.IGNORECASE,
+)
 _MD = re.compile(r"^[#>\-*|\s]+|[*_`]+")
 
 
@@ -33,13 +38,56 @@ def looks_like_instruction(sentence: str) -> bool:
 def _sentences(text: str) -> list[str]:
     out = []
     text = _SOFT_BREAK.sub(" ", _LINK.sub(r"\1", text))
-    for s in _SENT.split(text):
+    pieces: list[str] = []
+    for piece in _SENT.split(text):
+        if pieces and _ABBREV.search(pieces[-1]):
+            pieces[-1] += " " + piece
+        else:
+            pieces.append(piece)
+    for s in pieces:
         s = _MD.sub("", s).strip()
         if "|" in s:  # a table row: cells joined
             s = " – ".join(c.strip() for c in s.split("|") if c.strip())
         if 15 <= len(s) <= 600 and not set(s) <= set("|-: ") and not looks_like_instruction(s):
             out.append(s)
     return out
+
+
+_WORD = re.compile(r"[^\W\d_][\w-]*")
+
+
+def _key_terms(question: str) -> list[str]:
+    """Capitalised words after the first (German nouns, names, acronyms) of at least 3 letters."""
+    words = _WORD.findall(question)
+    return [w for w in words[1:] if w[0].isupper() and len(w) >= 3]
+
+
+def missing_key_terms(
+    question: str, hits: list[RetrievedChunk], encoder: Bm25Encoder | None = None
+) -> list[str]:
+    """Key terms of the question that no retrieved passage contains.
+
+    A term counts as present when its stems are among the passages' stems, or when a passage word ends
+    with it (the head of a German compound: "Beitrag" in "Mitgliedsbeitrag"). A question whose main noun
+    appears nowhere in what was retrieved ("Wie hoch ist das Gehalt der Präsidentin?") is not answered
+    from passages that merely share its other words.
+    """
+    enc = encoder or _encoder()
+    stems: set[str] = set()
+    words: set[str] = set()
+    for h in hits:
+        stems.update(enc.tokens(h.chunk.text))
+        words.update(w.lower() for part in _WORD.findall(h.chunk.text) for w in part.split("-") if w)
+    missing = []
+    for term in _key_terms(question):
+        term_stems = enc.tokens(term)
+        if term_stems and all(t in stems for t in term_stems):
+            continue
+        low = term.lower()
+        if any(w.endswith(low) for w in words):
+            continue
+        missing.append(term)
+    return missing
 
 
 _ENCODER: Bm25Encoder | None = None
@@ -62,6 +110,8 @@ def extractive_answer(
 ) -> tuple[str, list[int], bool]:
     """Returns (answer markdown, source numbers cited, found)."""
     enc = encoder or _encoder()
+    if missing_key_terms(question, hits, enc):
+        return NOT_FOUND[language], [], False
     q = set(enc.tokens(question))
     scored: list[tuple[float, int, int, str]] = []
     seen: set[str] = set()
