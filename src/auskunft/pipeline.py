@@ -114,6 +114,8 @@ class IndexReport(BaseModel):
     docs_deleted: int = 0
     chunks_upserted: int = 0
     chunks_deleted: int = 0
+    docs_failed: int = 0  # documents that could not be chunked or embedded; the rest of the run goes on
+    failures: list[str] = []  # "doc_id url: reason"
     seconds: float = 0.0
 
 
@@ -397,6 +399,7 @@ def index_counts(report: IndexReport) -> dict[str, int]:
             "docs_deleted",
             "chunks_upserted",
             "chunks_deleted",
+            "docs_failed",
             "version",
         )
     }
