@@ -158,3 +158,35 @@ def test_extractive_refuses_when_the_questions_main_noun_is_in_no_passage() -> N
     assert found and "Hanna Vogt" in answer and cited == [1]
     answer, cited, found = extractive_answer("Wie hoch ist der Beitrag?", hits, "de")
     assert found and "120 Euro" in answer and cited == [2]
+    # ...and the other way round: the question's compound has the passage's word as its head
+    hits[1] = hit("Der Beitrag ist hoch: 120 Euro im Jahr.", 2)
+    answer, cited, found = extractive_answer("Wie hoch ist der Jahresbeitrag?", hits, "de")
+    assert found and "120 Euro" in answer and cited == [2]
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("mitgliedsbeitrag", "beitrag", True),  # the passage's word is the question's compound head
+        ("mitgliedsbeitrag", "jahresbeitrag", True),  # two compounds with the same head
+        ("trainerfortbildung", "fortbildung", True),
+        ("gehalt", "gehalten", False),
+        ("wetter", "wettkampf", False),
+        ("spielzeit", "halbzeit", False),  # a four-letter head is too short to tell
+    ],
+)
+def test_compound_heads(a: str, b: str, same: bool) -> None:
+    from auskunft.chat.extractive import shares_head
+
+    assert shares_head(a, b) is same and shares_head(b, a) is same
+
+
+def test_extractive_prefers_the_key_term_over_a_shared_adjective() -> None:
+    hits = [
+        hit("Die Tore sind 1,5 Meter breit und 1 Meter hoch und hängen über dem Wasser.", 1),
+        hit("Der Jahresbeitrag für Einzelmitglieder beträgt 60 Euro.", 2),
+    ]
+    answer, cited, found = extractive_answer(
+        "Wie hoch ist der Mitgliedsbeitrag?", hits, "de", max_sentences=1
+    )
+    assert found and "60 Euro" in answer and cited == [2]

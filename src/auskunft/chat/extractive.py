@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 from auskunft.chat.prompts import EXTRACTIVE_LABEL, NOT_FOUND
@@ -62,15 +63,29 @@ def _key_terms(question: str) -> list[str]:
     return [w for w in words[1:] if w[0].isupper() and len(w) >= 3]
 
 
+def shares_head(a: str, b: str) -> bool:
+    """Same word or German compounds with the same head (lower-case words or stems).
+
+    One ends with the other (at least five letters: "mitgliedsbeitrag" / "beitrag"), or both end in the same
+    seven letters or more ("mitgliedsbeitrag" / "jahresbeitrag": "sbeitrag").
+    """
+    if a == b:
+        return True
+    short, long_ = sorted((a, b), key=len)
+    if len(short) >= 5 and long_.endswith(short):
+        return True
+    return len(os.path.commonprefix([a[::-1], b[::-1]])) >= 7
+
+
 def missing_key_terms(
     question: str, hits: list[RetrievedChunk], encoder: Bm25Encoder | None = None
 ) -> list[str]:
     """Key terms of the question that no retrieved passage contains.
 
-    A term counts as present when its stems are among the passages' stems, or when a passage word ends
-    with it (the head of a German compound: "Beitrag" in "Mitgliedsbeitrag"). A question whose main noun
-    appears nowhere in what was retrieved ("Wie hoch ist das Gehalt der Präsidentin?") is not answered
-    from passages that merely share its other words.
+    A term counts as present when its stems are among the passages' stems or when it shares its head with
+    a passage word (`shares_head`: "Mitgliedsbeitrag" asked, "Jahresbeitrag" written). A question whose
+    main noun appears nowhere in what was retrieved ("Wie hoch ist das Gehalt der Präsidentin?") is not
+    answered from passages that merely share its other words.
     """
     enc = encoder or _encoder()
     stems: set[str] = set()
@@ -84,7 +99,7 @@ def missing_key_terms(
         if term_stems and all(t in stems for t in term_stems):
             continue
         low = term.lower()
-        if any(w.endswith(low) for w in words):
+        if any(shares_head(low, w) for w in words):
             continue
         missing.append(term)
     return missing
@@ -112,18 +127,26 @@ def extractive_answer(
     enc = encoder or _encoder()
     if missing_key_terms(question, hits, enc):
         return NOT_FOUND[language], [], False
-    q = set(enc.tokens(question))
+    # question terms, the key terms (nouns, names) weighing double
+    key = {t for term in _key_terms(question) for t in enc.tokens(term)}
+    q = {t: 2.0 if t in key else 1.0 for t in enc.tokens(question)}
+    total = sum(q.values()) or 1.0
     scored: list[tuple[float, int, int, str]] = []
     seen: set[str] = set()
     for n, hit in enumerate(hits, start=1):
         for pos, sent in enumerate(_sentences(hit.chunk.text)):
-            toks = enc.tokens(sent)
-            overlap = len(q & set(toks))
+            toks = set(enc.tokens(sent))
+            overlap = 0.0
+            for t, w in q.items():
+                if t in toks:
+                    overlap += w
+                elif any(shares_head(t, s) for s in toks):
+                    overlap += 0.8 * w
             if overlap and sent not in seen:
                 seen.add(sent)
-                # term overlap, damped for headline fragments, then retrieval rank
+                # weighted term overlap, damped for headline fragments, then retrieval rank
                 fullness = min(1.0, len(sent.split()) / 8)
-                scored.append((overlap / (len(q) or 1) * fullness + 0.05 / n, n, pos, sent))
+                scored.append((overlap / total * fullness + 0.05 / n, n, pos, sent))
     if not scored:
         return NOT_FOUND[language], [], False
     best = sorted(scored, key=lambda s: -s[0])[:max_sentences]
