@@ -337,28 +337,25 @@ def index_step(settings, source: str, *, run_dir: Path, progress: bool = False) 
             overlap_tokens=target.chunk_overlap_tokens,
             context=target.chunk_context,
         )
-        if live is not None and live.config == wanted:
-            stats = indexer.sync(live.collection, store.iter_source(source), source=source, progress=progress)
-            report = IndexReport(
-                source=source,
-                collection=live.collection,
-                version=live.version,
-                new_version=False,
-                promoted=False,
-                **stats.model_dump(exclude={"embed_seconds", "seconds"}),
-            )
+        new_version = live is None or live.config != wanted
+        if live is None or new_version:  # first run or a changed configuration: every stored document
+            target_version = manager.create_version(wanted)
+            stats = indexer.sync(target_version.collection, store.iter_all(), progress=progress)
         else:
-            version = manager.create_version(wanted)
-            stats = indexer.sync(version.collection, store.iter_all(), progress=progress)
-            report = IndexReport(
-                source=source,
-                collection=version.collection,
-                version=version.version,
-                new_version=True,
-                promoted=False,
-                **stats.model_dump(exclude={"embed_seconds", "seconds"}),
+            target_version = live
+            stats = indexer.sync(live.collection, store.iter_source(source), source=source, progress=progress)
+        report = IndexReport(
+            source=source,
+            collection=target_version.collection,
+            version=target_version.version,
+            new_version=new_version,
+            promoted=False,
+            **stats.model_dump(exclude={"embed_seconds", "seconds"}),
+        )
+        if new_version:
+            report.promoted, report.gate = _promote_new_version(
+                settings, manager, target_version.version, live
             )
-            report.promoted, report.gate = _promote_new_version(settings, manager, version.version, live)
     finally:
         client.close()
     report.seconds = round(time.perf_counter() - t0, 3)
