@@ -10,7 +10,6 @@ until ready, extractive /api/chat latency, and the resident memory of each proce
 from __future__ import annotations
 
 import argparse
-import os
 import socket
 import statistics
 import subprocess
@@ -26,7 +25,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.support.procs import spawn, stop, wait_http  # noqa: E402
+from tests.support.procs import native_env, spawn, stop, wait_http  # noqa: E402
 
 BIN = Path(sys.executable).parent
 POOL = "auskunft-bench"
@@ -58,23 +57,7 @@ def main() -> None:
     from auskunft.devserver import serve_directory
 
     tmp = Path(tempfile.mkdtemp(prefix="deploy-bench-"))
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("REDIS_", "LLM_", "OPENAI_", "QDRANT_", "PREFECT_"))
-    }
-    env |= {
-        "PREFECT_HOME": str(tmp / "prefect"),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_SERVER_UI_ENABLED": "false",
-        "PREFECT_LOGGING_LEVEL": "WARNING",
-        "DO_NOT_TRACK": "true",
-        "DATA_DIR": str(tmp / "data"),
-        "SOURCES_FILE": str(tmp / "sources.yml"),
-        "NOTEBOOKS_DIR": str(REPO / "notebooks"),
-        "LOG_LEVEL": "WARNING",
-        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-    }
+    env = native_env(tmp, LOG_LEVEL="WARNING")
     rows: list[tuple[str, str]] = []
     procs: list[subprocess.Popen] = []
     with serve_directory(REPO / "datasets" / "demo-site") as site:

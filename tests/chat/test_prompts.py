@@ -190,3 +190,18 @@ def test_extractive_prefers_the_key_term_over_a_shared_adjective() -> None:
         "Wie hoch ist der Mitgliedsbeitrag?", hits, "de", max_sentences=1
     )
     assert found and "60 Euro" in answer and cited == [2]
+
+
+def test_extractive_quotes_a_table_row_with_its_column_names() -> None:
+    table = (
+        "## Beiträge\n\n| **Beitragsgruppe** | **Jahresbeitrag** |\n|---|---|\n"
+        "| Einzelmitglied | 48 Euro |\n| Verein bis 50 Mitglieder | 120 Euro |\n\n"
+        "Der Beitrag ist bis zum 31. März fällig."
+    )
+    answer, cited, found = extractive_answer(
+        "Wie hoch ist der Jahresbeitrag für ein Einzelmitglied?", [hit(table, 1)], "de"
+    )
+    assert found and cited == [1]
+    assert "> Einzelmitglied – Jahresbeitrag: 48 Euro [1]" in answer
+    assert "120 Euro" not in answer  # a row far below the best match is not quoted as filler
+    assert "Beitragsgruppe" not in answer  # the head is named in the row, not quoted alone

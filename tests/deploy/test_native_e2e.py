@@ -8,7 +8,6 @@ deploy/register.sh, `python -m service`); only Qdrant runs in local mode (a stor
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -20,7 +19,7 @@ import pytest
 import yaml
 
 from tests.support.demo_index import write_demo_sources
-from tests.support.procs import NotUp, spawn, stop, wait_http
+from tests.support.procs import NotUp, native_env, spawn, stop, wait_http
 from tests.support.redis_server import free_port
 from tests.support.siteserver import SiteServer
 
@@ -29,27 +28,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 POOL = "auskunft-e2e"
-
-
-def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("REDIS_", "LLM_", "OPENAI_", "QDRANT_", "PREFECT_", "MLFLOW_"))
-    }
-    env |= {
-        "PREFECT_HOME": str(tmp_path / "prefect-home"),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_SERVER_UI_ENABLED": "false",
-        "PREFECT_LOGGING_LEVEL": "WARNING",
-        "DO_NOT_TRACK": "true",
-        "DATA_DIR": str(tmp_path / "data"),
-        "SOURCES_FILE": str(tmp_path / "sources.yml"),
-        "NOTEBOOKS_DIR": str(REPO / "notebooks"),
-        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-        **extra,
-    }
-    return env
 
 
 def _wait_http(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> None:
@@ -66,7 +44,7 @@ def prefect_api(tmp_path: Path) -> Iterator[str]:
     t0 = time.monotonic()
     proc = spawn(
         [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        _env(tmp_path),
+        native_env(tmp_path),
         log,
         tmp_path,
     )
@@ -102,7 +80,7 @@ def test_worker_ingests_demo_site_and_service_answers(
     doc = yaml.safe_load(sources.read_text())
     doc["sources"][0]["schedule"] = "0 3 * * *"
     sources.write_text(yaml.safe_dump(doc))
-    env = _env(
+    env = native_env(
         tmp_path, PREFECT_API_URL=prefect_api, PREFECT_WORK_POOL=POOL, PREFECT_WORKER_QUERY_SECONDS="2"
     )
 
@@ -153,7 +131,7 @@ def test_worker_ingests_demo_site_and_service_answers(
     svc_log = tmp_path / "service.log"
     svc = spawn(
         [sys.executable, "-m", "service", "--host", "127.0.0.1", "--port", str(port)],
-        _env(tmp_path, LOG_LEVEL="WARNING"),
+        native_env(tmp_path, LOG_LEVEL="WARNING"),
         svc_log,
         tmp_path,
     )

@@ -6,10 +6,35 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import httpx
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def native_env(root: Path, **extra: str) -> dict[str, str]:
+    """Environment for the natively started platform (Prefect server and worker, service) under `root`:
+    nothing inherited that points elsewhere (Redis, LLM, Qdrant, Prefect, MLflow), telemetry off."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("REDIS_", "LLM_", "OPENAI_", "QDRANT_", "PREFECT_", "MLFLOW_"))
+    }
+    return env | {
+        "PREFECT_HOME": str(root / "prefect-home"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_UI_ENABLED": "false",
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+        "DO_NOT_TRACK": "true",
+        "DATA_DIR": str(root / "data"),
+        "SOURCES_FILE": str(root / "sources.yml"),
+        "NOTEBOOKS_DIR": str(REPO / "notebooks"),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        **extra,
+    }
 
 
 class NotUp(RuntimeError):

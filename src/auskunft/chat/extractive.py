@@ -36,7 +36,20 @@ def looks_like_instruction(sentence: str) -> bool:
     return bool(_INSTRUCTION.search(sentence))
 
 
-def _sentences(text: str) -> list[str]:
+def _cells(line: str) -> list[str] | None:
+    """The cells of a markdown table line, None for other text."""
+    line = line.strip()
+    if not line.startswith("|") or line.count("|") < 2:
+        return None
+    return [c.strip() for c in line.strip("|").split("|")]
+
+
+def _is_separator(cells: list[str]) -> bool:
+    return all(c and set(c) <= set("-: ") for c in cells)
+
+
+def _sentences(text: str) -> list[tuple[str, bool]]:
+    """(sentence, is a table row) in reading order; instruction-like sentences are left out."""
     out = []
     text = _SOFT_BREAK.sub(" ", _LINK.sub(r"\1", text))
     pieces: list[str] = []
@@ -45,12 +58,28 @@ def _sentences(text: str) -> list[str]:
             pieces[-1] += " " + piece
         else:
             pieces.append(piece)
-    for s in pieces:
-        s = _MD.sub("", s).strip()
-        if "|" in s:  # a table row: cells joined
-            s = " – ".join(c.strip() for c in s.split("|") if c.strip())
-        if 15 <= len(s) <= 600 and not set(s) <= set("|-: ") and not looks_like_instruction(s):
-            out.append(s)
+    header: list[str] = []
+    for i, piece in enumerate(pieces):
+        row = _cells(piece)
+        if row is None:
+            header = []
+            s = _MD.sub("", piece).strip()
+        elif _is_separator(row):
+            continue
+        elif i + 1 < len(pieces) and _is_separator(_cells(pieces[i + 1]) or [""]):
+            header = [
+                _MD.sub("", c).strip() for c in row
+            ]  # a table's head: named in the rows below instead of quoted alone
+            continue
+        else:
+            # a table row: "Einzelmitglied – Jahresbeitrag: 48 Euro" under the head "Beitragsgruppe | Jahresbeitrag"
+            cells = [_MD.sub("", c).strip() for c in row]
+            named = header if len(header) == len(cells) else [""] * len(cells)
+            s = " – ".join(
+                f"{h}: {c}" if h and j else c for j, (h, c) in enumerate(zip(named, cells, strict=True)) if c
+            )
+        if 15 <= len(s) <= 600 and not looks_like_instruction(s):
+            out.append((s, row is not None))
     return out
 
 
@@ -134,7 +163,7 @@ def extractive_answer(
     scored: list[tuple[float, int, int, str]] = []
     seen: set[str] = set()
     for n, hit in enumerate(hits, start=1):
-        for pos, sent in enumerate(_sentences(hit.chunk.text)):
+        for pos, (sent, row) in enumerate(_sentences(hit.chunk.text)):
             toks = set(enc.tokens(sent))
             overlap = 0.0
             for t, w in q.items():
@@ -144,12 +173,14 @@ def extractive_answer(
                     overlap += 0.8 * w
             if overlap and sent not in seen:
                 seen.add(sent)
-                # weighted term overlap, damped for headline fragments, then retrieval rank
-                fullness = min(1.0, len(sent.split()) / 8)
+                # weighted term overlap, damped for headline fragments (not table rows: short by
+                # nature and often the answer), then retrieval rank
+                fullness = 1.0 if row else min(1.0, len(sent.split()) / 8)
                 scored.append((overlap / total * fullness + 0.05 / n, n, pos, sent))
     if not scored:
         return NOT_FOUND[language], [], False
     best = sorted(scored, key=lambda s: -s[0])[:max_sentences]
+    best = [b for b in best if b[0] >= 0.6 * best[0][0]]  # no filler far below the best match
     best.sort(key=lambda s: (s[1], s[2]))
     lines = [EXTRACTIVE_LABEL[language], ""]
     cited: list[int] = []
