@@ -205,3 +205,14 @@ def test_extractive_quotes_a_table_row_with_its_column_names() -> None:
     assert "> Einzelmitglied – Jahresbeitrag: 48 Euro [1]" in answer
     assert "120 Euro" not in answer  # a row far below the best match is not quoted as filler
     assert "Beitragsgruppe" not in answer  # the head is named in the row, not quoted alone
+
+
+def test_extractive_says_why_a_question_in_another_language_finds_nothing() -> None:
+    german = hit("Die Spielzeit beträgt 2 × 10 Minuten.", 1)
+    german.chunk.language = "de"
+    answer, cited, found = extractive_answer("How long is a canoe polo match?", [german], "en")
+    assert not found and cited == []
+    assert answer.startswith(NOT_FOUND["en"]) and "asking in German may help" in answer
+    # same language, nothing shared: the plain not-found answer
+    answer, _, found = extractive_answer("Wann ist Ostern?", [german], "de")
+    assert not found and answer == NOT_FOUND["de"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 
-from auskunft.chat.prompts import EXTRACTIVE_LABEL, NOT_FOUND
+from auskunft.chat.prompts import EXTRACTIVE_LABEL, NOT_FOUND, OTHER_LANGUAGE_HINT
 from auskunft.index.sparse import Bm25Encoder
 from auskunft.models import RetrievedChunk
 
@@ -178,6 +178,9 @@ def extractive_answer(
                 fullness = 1.0 if row else min(1.0, len(sent.split()) / 8)
                 scored.append((overlap / total * fullness + 0.05 / n, n, pos, sent))
     if not scored:
+        doc_langs = {h.chunk.language for h in hits if h.chunk.language}
+        if doc_langs and language not in doc_langs:  # e.g. an English question, German passages
+            return f"{NOT_FOUND[language]} {OTHER_LANGUAGE_HINT[language]}", [], False
         return NOT_FOUND[language], [], False
     best = sorted(scored, key=lambda s: -s[0])[:max_sentences]
     best = [b for b in best if b[0] >= 0.6 * best[0][0]]  # no filler far below the best match

@@ -25,6 +25,17 @@ NOT_FOUND = {
     "de": "Dazu habe ich in den Dokumenten nichts gefunden.",
     "en": "I could not find this in the documents.",
 }
+# extractive mode only: the question shares no word with passages in another language
+OTHER_LANGUAGE_HINT = {
+    "de": (
+        "Ohne KI-Sprachmodell kann ich nur Textstellen zitieren, die Wörter Ihrer Frage enthalten; "
+        "die Dokumente sind auf Englisch. Eine Frage auf Englisch findet eher etwas."
+    ),
+    "en": (
+        "Without an AI language model I can only quote passages that share words with your question, and "
+        "the documents are in German: asking in German may help."
+    ),
+}
 EXTRACTIVE_LABEL = {
     "de": "Automatische Zusammenstellung aus den Dokumenten (ohne KI-Sprachmodell):",
     "en": "Passages quoted from the documents (no AI language model):",
