@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -64,10 +65,17 @@ def page(browser: Browser) -> Iterator[Page]:
     assert not errors, f"uncaught errors in the page: {errors}"
 
 
+_LOADED = time.time()  # conftest is imported at collection: screenshots newer than this are this run's
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Print where the screenshots are; a copy outside the checkout survives a clean."""
-    shots = sorted(ARTIFACTS.glob("*.png")) if ARTIFACTS.exists() else []
-    if not shots:
+    shots = (
+        [p for p in sorted(ARTIFACTS.glob("*.png")) if p.stat().st_mtime >= _LOADED]
+        if ARTIFACTS.exists()
+        else []
+    )
+    if not shots:  # no browser test ran in this session
         return
     copy = Path(tempfile.gettempdir()) / "auskunft-widget-screenshots"
     shutil.rmtree(copy, ignore_errors=True)
