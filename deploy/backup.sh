@@ -6,7 +6,7 @@
 #   redis/       RDB after BGSAVE + AOF (sessions, cache, rate limits)
 #   data.tgz     the data volume (sources.yml, raw store, documents, runs, event logs)
 #   letsencrypt.tgz  ACME account + certificates
-# Restore: see deploy/OPERATIONS.md ("Backups and restore").
+# Restore: see README.md ("Backups and restore").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${1:-backup/$(date -u +%Y-%m-%dT%H%M%SZ)}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A Prefect worker of the `auskunft` process pool. Every worker that reaches PREFECT_API_URL (and sends
 # PREFECT_API_AUTH_STRING) joins the same pool, on this host (`docker compose up -d --scale worker=N`) or on
-# others (see deploy/OPERATIONS.md). Flow runs execute in a subprocess of this worker, in /app.
+# others (see README.md, "Scaling workers"). Flow runs execute in a subprocess of this worker, in /app.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 POOL=${PREFECT_WORK_POOL:-auskunft}
