@@ -27,6 +27,7 @@ from auskunft.chat.engine import ChatEngine, ChatRequest  # noqa: E402
 from auskunft.chat.factory import build_runtime  # noqa: E402
 from auskunft.chat.llm import LLMClient  # noqa: E402
 from auskunft.config import Settings  # noqa: E402
+from auskunft.evaluation.metrics import percentile  # noqa: E402
 from auskunft.stores import build_stores  # noqa: E402
 from tests.chat.conftest import KeywordRetriever, make_nodes  # noqa: E402
 from tests.chat.test_qdrant_engine import KB, build_live_index  # noqa: E402
@@ -41,13 +42,8 @@ QUESTIONS = [
 ]
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
 def row(name: str, values: list[float], baseline: float | None = None) -> None:
-    p50, p95 = statistics.median(values), pct(values, 0.95)
+    p50, p95 = statistics.median(values), percentile(values, 95)
     extra = f"  overhead p50 {p50 - baseline:5.1f} ms" if baseline is not None else ""
     if RETRIEVE_MS:
         extra += f"  (retrieval p50 {statistics.median(RETRIEVE_MS):5.1f} ms)"

@@ -29,6 +29,7 @@ import httpx  # noqa: E402
 from auskunft.chat.engine import ChatRequest  # noqa: E402
 from auskunft.chat.factory import build_runtime  # noqa: E402
 from auskunft.config import Settings  # noqa: E402
+from auskunft.evaluation.metrics import percentile  # noqa: E402
 from tests.service.conftest import start_service, stop_service  # noqa: E402
 from tests.support.demo_index import build_demo_data, copy_data  # noqa: E402
 from tests.support.fake_llm import fake_llm  # noqa: E402
@@ -41,14 +42,11 @@ QUESTIONS = [
 ]
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
 def report(name: str, values_ms: list[float], wall_s: float | None = None) -> None:
     rps = f"  {len(values_ms) / wall_s:7.1f} req/s" if wall_s else ""
-    print(f"{name:<44} p50 {statistics.median(values_ms):7.1f} ms  p95 {pct(values_ms, 0.95):7.1f} ms{rps}")
+    print(
+        f"{name:<44} p50 {statistics.median(values_ms):7.1f} ms  p95 {percentile(values_ms, 95):7.1f} ms{rps}"
+    )
 
 
 def question(i: int) -> str:

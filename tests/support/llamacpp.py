@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.support.procs import stop
 from tests.support.redis_server import free_port
 
 MODEL = "smollm2"
@@ -98,10 +99,5 @@ def llamacpp_server(
             time.sleep(0.25)
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, timeout=10, group=False)
         log.close()

@@ -48,15 +48,23 @@ def spawn(args: list[str], env: dict[str, str], log: Path, cwd: Path | None = No
         )
 
 
-def stop(proc: subprocess.Popen, timeout: float = 20) -> None:
-    """SIGTERM the process group, SIGKILL it if it is still there after `timeout` seconds."""
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+def stop(proc: subprocess.Popen, timeout: float = 20, *, group: bool = True) -> None:
+    """SIGTERM the process (its whole process group with `group`, as `spawn` starts it), SIGKILL it if it
+    is still there after `timeout` seconds; returns once it is reaped."""
+
+    def send(sig: signal.Signals) -> None:
+        if proc.poll() is None:
+            if group:
+                os.killpg(proc.pid, sig)
+            else:
+                proc.send_signal(sig)
+
+    send(signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        send(signal.SIGKILL)
+        proc.wait()
 
 
 def wait_http(

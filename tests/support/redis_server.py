@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.support.procs import stop
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -55,9 +57,5 @@ def redis_server(workdir: Path) -> Iterator[str]:
             raise RuntimeError("redis-server did not start")
         yield f"redis://127.0.0.1:{port}/0"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc, timeout=5, group=False)
         os.environ.pop("REDIS_URL_TEST", None)

@@ -20,6 +20,7 @@ from pathlib import Path
 from auskunft.models import Document, IndexConfig, PageText, doc_id_for
 from tests.support.env import LEAKY_KEYS
 from tests.support.fake_llm import Behaviour, FakeLLM, fake_llm
+from tests.support.procs import stop
 
 REPO = Path(__file__).resolve().parents[2]
 SITE = "https://www.dkpv.example"
@@ -234,9 +235,4 @@ def running_service(
             _wait_ready(base, proc, log_path)
             yield ChatService(base=base, data_dir=data_dir, llm=llm, burst=session_per_min, log_path=log_path)
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc, timeout=10, group=False)

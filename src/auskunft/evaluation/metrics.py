@@ -6,6 +6,14 @@ import math
 from collections.abc import Sequence
 
 
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile, q in 0..100; 0.0 for no values."""
+    if not values:
+        return 0.0
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(q / 100 * (len(s) - 1))))]
+
+
 def dedupe(ranked: Sequence[str]) -> list[str]:
     seen: set[str] = set()
     return [k for k in ranked if not (k in seen or seen.add(k))]  # type: ignore[func-returns-value]

@@ -74,8 +74,8 @@ def evaluate(
         / max(1, sum(1 for r in rows if not r["answerable"])),
         4,
     )
-    agg["latency_p50_ms"] = _pct([r["latency_ms"] for r in rows], 50)
-    agg["latency_p95_ms"] = _pct([r["latency_ms"] for r in rows], 95)
+    agg["latency_p50_ms"] = round(M.percentile([r["latency_ms"] for r in rows], 50), 1)
+    agg["latency_p95_ms"] = round(M.percentile([r["latency_ms"] for r in rows], 95), 1)
     params = {
         "index": index_name,
         "dataset": str(resolve_dataset(dataset).name),
@@ -115,13 +115,6 @@ def judge_config(settings: Settings) -> JudgeConfig | None:
 
 def _collection(settings: Settings, ref: str) -> str:
     return f"{settings.kb_name}__v{int(ref.lstrip('v'))}"
-
-
-def _pct(values: list[float], q: int) -> float:
-    if not values:
-        return 0.0
-    s = sorted(values)
-    return round(s[min(len(s) - 1, int(round(q / 100 * (len(s) - 1))))], 1)
 
 
 def _evaluate_item(engine, item: QAItem, judge: JudgeConfig | None, embed: EmbedFn | None) -> dict:  # noqa: ANN001
