@@ -7,4 +7,5 @@ export PATH="$PWD/$VENV/bin:$PATH"
 ruff check .
 ruff format --check .
 mypy
+python scripts/check_licences.py   # runtime dependencies' licences vs AGPL-3.0-or-later
 python -m pytest "$@"
