@@ -10,7 +10,6 @@ until ready, extractive /api/chat latency, and the resident memory of each proce
 from __future__ import annotations
 
 import argparse
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,7 +24,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.support.procs import native_env, spawn, stop, wait_http  # noqa: E402
+from tests.support.procs import free_port, native_env, spawn, stop, wait_http  # noqa: E402
 
 BIN = Path(sys.executable).parent
 POOL = "auskunft-bench"
@@ -35,12 +34,6 @@ QUESTIONS = [
     "Was kostet das Jugendcamp?",
     "Wo findet die Deutsche Meisterschaft statt?",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def rss_mb(proc: subprocess.Popen) -> float:

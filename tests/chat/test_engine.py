@@ -324,7 +324,7 @@ async def test_answer_returns_contexts(make_engine) -> None:
 
 
 async def test_redis_outage_degrades_to_answers_without_memory(make_engine) -> None:
-    from tests.support.redis_server import free_port
+    from tests.support.procs import free_port
 
     engine = make_engine(redis_url=f"redis://127.0.0.1:{free_port()}/0", store_timeout_s=0.5)
     t0 = time.monotonic()

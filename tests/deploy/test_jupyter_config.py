@@ -11,8 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.procs import stop
-from tests.support.redis_server import free_port
+from tests.support.procs import free_port, stop
 
 REPO = Path(__file__).resolve().parents[2]
 ROOT_FLAG = ["--allow-root"] if os.geteuid() == 0 else []  # the image runs it as a non-root user

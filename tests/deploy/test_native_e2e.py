@@ -19,8 +19,7 @@ import pytest
 import yaml
 
 from tests.support.demo_index import write_demo_sources
-from tests.support.procs import NotUp, native_env, spawn, stop, wait_http
-from tests.support.redis_server import free_port
+from tests.support.procs import NotUp, free_port, native_env, spawn, stop, wait_http
 from tests.support.siteserver import SiteServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]

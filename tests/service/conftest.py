@@ -17,8 +17,7 @@ import pytest
 
 from tests.support.demo_index import build_demo_data
 from tests.support.fake_llm import FakeLLM, fake_llm
-from tests.support.procs import stop
-from tests.support.redis_server import free_port
+from tests.support.procs import NotUp, free_port, stop, wait_http
 
 ADMIN_TOKEN = "test-admin-token-123"
 ORIGIN = "https://www.kanupolo.example"
@@ -69,17 +68,12 @@ def start_service(tmp_path: Path, demo_data: Path, **env: str) -> Service:
     )
     log.close()
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("service exited: " + (tmp_path / "service.log").read_text(errors="replace"))
-        try:
-            if httpx.get(url + "/readyz", timeout=1, trust_env=False).status_code in (200, 503):
-                return Service(url=url, proc=proc, data_dir=data, env=full_env)
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("service did not start in 60 s")
+    try:  # 503 is up too: readiness checks may fail on purpose
+        wait_http(url + "/readyz", proc, 60, log=tmp_path / "service.log", ok=(200, 503), interval=0.2)
+    except NotUp:
+        proc.kill()
+        raise
+    return Service(url=url, proc=proc, data_dir=data, env=full_env)
 
 
 def stop_service(svc: Service) -> float:

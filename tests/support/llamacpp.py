@@ -20,8 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.support.procs import stop
-from tests.support.redis_server import free_port
+from tests.support.procs import free_port, stop
 
 MODEL = "smollm2"
 

@@ -5,12 +5,8 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,7 +16,7 @@ from pathlib import Path
 from auskunft.models import Document, IndexConfig, PageText, doc_id_for
 from tests.support.env import LEAKY_KEYS
 from tests.support.fake_llm import Behaviour, FakeLLM, fake_llm
-from tests.support.procs import stop
+from tests.support.procs import free_port, stop, wait_http
 
 REPO = Path(__file__).resolve().parents[2]
 SITE = "https://www.dkpv.example"
@@ -117,12 +113,6 @@ def build_index(data_dir: Path, kb: str = "auskunft") -> int:
         client.close()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @dataclass
 class ChatService:
     """A running service: its base URL, data folder (event log) and the fake LLM behind it."""
@@ -166,25 +156,6 @@ class ChatService:
                 rating = {1: "up", -1: "down"}.get(e["rating"], e["rating"])  # the log stores +1/-1
                 return str(rating), (e.get("comment") or None)
         return None
-
-
-def _wait_ready(base: str, proc: subprocess.Popen, log_path: Path, timeout_s: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(
-                f"service exited with {proc.returncode}:\n{log_path.read_text(errors='replace')[-3000:]}"
-            )
-        try:
-            with urllib.request.urlopen(base + "/readyz", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(
-        f"service not ready after {timeout_s} s:\n{log_path.read_text(errors='replace')[-3000:]}"
-    )
 
 
 def embed_widget(site_dir: Path, service_base: str, *, lang: str = "de") -> None:
@@ -232,7 +203,7 @@ def running_service(
             )
         base = f"http://127.0.0.1:{port}"
         try:
-            _wait_ready(base, proc, log_path)
+            wait_http(base + "/readyz", proc, 90.0, log=log_path, interval=0.3)
             yield ChatService(base=base, data_dir=data_dir, llm=llm, burst=session_per_min, log_path=log_path)
         finally:
             stop(proc, timeout=10, group=False)

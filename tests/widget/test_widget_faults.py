@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.support.fake_llm import Behaviour
+from tests.support.procs import free_port
 from tests.support.siteserver import serve_directory
 from tests.widget.browser import DIST, ask, open_panel, shot, w
 from tests.widget.conftest import ChatService
@@ -85,18 +85,12 @@ def test_rate_limit_shows_retry_time_and_blocks_sending(page: Page, limited_serv
     shot(page, "desktop-rate-limited")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_server_unreachable_shows_error_and_offline_state(page: Page, tmp_path: Path) -> None:
     # a website embedding the widget whose chat service is down (nothing listens on the API port)
     site = tmp_path / "site"
     site.mkdir()
     shutil.copy(DIST / "widget.js", site / "widget.js")
-    dead = f"http://127.0.0.1:{_free_port()}"
+    dead = f"http://127.0.0.1:{free_port()}"
     (site / "index.html").write_text(
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Shop</title></head><body>'
         f'<h1>Site</h1><script src="/widget.js" data-api="{dead}" defer></script></body></html>',
