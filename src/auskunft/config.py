@@ -28,7 +28,7 @@ class Settings(BaseSettings):
     kb_name: str = "auskunft"
 
     # --- Qdrant --------------------------------------------------------------------------
-    qdrant_url: str = ""  # empty: embedded local mode under data_dir/qdrant
+    qdrant_url: str = ""  # empty: embedded qdrant-edge store under data_dir/qdrant
     qdrant_api_key: SecretStr | None = None
 
     # --- Redis ---------------------------------------------------------------------------

@@ -294,10 +294,10 @@ def run_direct(settings, source_name: str, *, serve_demo_site: bool = False, pro
 
 
 # ------------------------------------------------------------------------------------ index step
-def open_index(target: IndexTarget):  # noqa: ANN201 - (client, embedder, sparse)
-    from auskunft.index import Bm25Encoder, build_embedder, open_qdrant
+def open_index(target: IndexTarget, *, read_only: bool = False):  # noqa: ANN201 - (store, embedder, sparse)
+    from auskunft.index import Bm25Encoder, build_embedder, open_store
 
-    client = open_qdrant(target.qdrant_url, target.qdrant_path, target.qdrant_api_key)
+    client = open_store(target.qdrant_url, target.qdrant_path, target.qdrant_api_key, read_only=read_only)
     embedder = build_embedder(
         target.embedding_backend,
         target.embedding_model,
@@ -457,9 +457,9 @@ def documents_table(settings, source: str) -> list[dict]:  # noqa: ANN001
 
 
 def list_versions(target: IndexTarget) -> list[dict]:
-    from auskunft.index import IndexManager, open_qdrant
+    from auskunft.index import IndexManager, open_store
 
-    client = open_qdrant(target.qdrant_url, target.qdrant_path, target.qdrant_api_key)
+    client = open_store(target.qdrant_url, target.qdrant_path, target.qdrant_api_key, read_only=True)
     try:
         return [
             {
@@ -480,7 +480,7 @@ def list_versions(target: IndexTarget) -> list[dict]:
 def sample_search(target: IndexTarget, query: str, *, top_k: int = 5, mode: str = "hybrid") -> list[dict]:
     from auskunft.retrieval import HybridSearcher
 
-    client, embedder, sparse = open_index(target)
+    client, embedder, sparse = open_index(target, read_only=True)
     try:
         hits = HybridSearcher(client, target.kb, embedder, sparse).search(query, top_k=top_k, mode=mode)  # type: ignore[arg-type]
         return [

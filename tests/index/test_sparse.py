@@ -1,13 +1,14 @@
-"""German-aware BM25: folding, stemming, stable token ids, Qdrant's IDF modifier in local mode."""
+"""German-aware BM25: folding, stemming, stable token ids, the IDF modifier in both vector stores."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import uuid
 
-from qdrant_client import QdrantClient, models
-
+from auskunft.index import VectorStore
 from auskunft.index.sparse import Bm25Encoder
+from auskunft.index.vectorstore import VectorPoint, VectorQuery
 
 
 def test_umlaut_and_sharp_s_folding_match_ascii_spellings() -> None:
@@ -61,44 +62,24 @@ def test_document_weights_saturate_and_normalise_length() -> None:
     assert q_vals == [1.0, 1.0] and q_idx == sorted(q_idx)
 
 
-def test_qdrant_local_applies_idf_modifier(tmp_path) -> None:  # noqa: ANN001
-    """A rare term must outweigh a common one: only true if Qdrant multiplies in the IDF."""
+def test_store_applies_idf_modifier(store: VectorStore) -> None:
+    """A rare term must outweigh a common one: only true if the store multiplies in the IDF (both stores)."""
     enc = Bm25Encoder()
-    client = QdrantClient(path=str(tmp_path / "q"))
-    try:
-        client.create_collection(
-            "c",
-            vectors_config={},
-            sparse_vectors_config={"bm25": models.SparseVectorParams(modifier=models.Modifier.IDF)},
-        )
-        texts = ["Verein Verein Verein Satzung"] + ["Verein Mitglieder Training"] * 20 + ["Satzung Beitrag"]
-        client.upsert(
-            "c",
-            points=[
-                models.PointStruct(
-                    id=i,
-                    vector={
-                        "bm25": models.SparseVector(
-                            indices=enc.encode_document(t)[0], values=enc.encode_document(t)[1]
-                        )
-                    },
-                )
-                for i, t in enumerate(texts)
-            ],
-        )
-        idx, vals = enc.encode_query("Verein Satzung")
-        hits = client.query_points(
-            "c", query=models.SparseVector(indices=idx, values=vals), using="bm25", limit=3
-        ).points
-        # doc 0 has both terms; doc 21 has only the rare "Satzung" and must beat the 20 "Verein" docs
-        assert [h.id for h in hits[:2]] == [0, 21]
-        verein = [Bm25Encoder.token_id(enc.tokens("Verein")[0])]
-        common = client.query_points(
-            "c", query=models.SparseVector(indices=verein, values=[1.0]), using="bm25", limit=30
-        ).points
-        assert max(h.score for h in common if h.id != 0) < hits[1].score
-    finally:
-        client.close()
+    store.create_collection("c", 2, {})
+    texts = ["Verein Verein Verein Satzung"] + ["Verein Mitglieder Training"] * 20 + ["Satzung Beitrag"]
+    store.upsert(
+        "c",
+        [
+            VectorPoint(id=str(uuid.UUID(int=i)), dense=[1.0, 0.0], sparse=enc.encode_document(t), payload={})
+            for i, t in enumerate(texts)
+        ],
+    )
+    hits = store.query("c", VectorQuery(limit=3, sparse=enc.encode_query("Verein Satzung")))
+    # doc 0 has both terms; doc 21 has only the rare "Satzung" and must beat the 20 "Verein" docs
+    assert [uuid.UUID(h.id).int for h in hits[:2]] == [0, 21]
+    verein = [Bm25Encoder.token_id(enc.tokens("Verein")[0])]
+    common = store.query("c", VectorQuery(limit=30, sparse=(verein, [1.0])))
+    assert max(h.score for h in common if uuid.UUID(h.id).int != 0) < hits[1].score
 
 
 def test_english_inflections_conflate_too() -> None:

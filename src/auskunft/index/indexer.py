@@ -15,12 +15,11 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from pydantic import BaseModel
-from qdrant_client import QdrantClient, models
 
 from auskunft.index.chunking import chunk_document, embedding_text
 from auskunft.index.embeddings import Embedder
 from auskunft.index.sparse import Bm25Encoder
-from auskunft.index.store import DENSE, SPARSE
+from auskunft.index.vectorstore import VectorPoint, VectorStore, Where
 from auskunft.index.versions import IndexManager
 from auskunft.models import Chunk, Document, IndexConfig, IndexVersion
 
@@ -45,8 +44,8 @@ def chunk_payload(chunk: Chunk) -> dict:
     return data
 
 
-def _doc_filter(doc_id: str) -> models.Filter:
-    return models.Filter(must=[models.FieldCondition(key="doc_id", match=models.MatchValue(value=doc_id))])
+def _doc_filter(doc_id: str) -> Where:
+    return Where.field("doc_id", doc_id)
 
 
 class Indexer:
@@ -54,7 +53,7 @@ class Indexer:
 
     def __init__(
         self,
-        client: QdrantClient,
+        store: VectorStore,
         embedder: Embedder,
         sparse: Bm25Encoder,
         *,
@@ -64,7 +63,7 @@ class Indexer:
         batch_size: int = 64,
         context: bool = True,
     ) -> None:
-        self.client = client
+        self.store = store
         self.embedder = embedder
         self.sparse = sparse
         self.chunking = {"max_tokens": max_tokens, "min_tokens": min_tokens, "overlap_tokens": overlap_tokens}
@@ -73,10 +72,10 @@ class Indexer:
 
     @classmethod
     def for_config(
-        cls, client: QdrantClient, embedder: Embedder, sparse: Bm25Encoder, config: IndexConfig, **kw: int
+        cls, store: VectorStore, embedder: Embedder, sparse: Bm25Encoder, config: IndexConfig, **kw: int
     ) -> Indexer:
         return cls(
-            client,
+            store,
             embedder,
             sparse,
             max_tokens=config.chunk_max_tokens,
@@ -88,41 +87,22 @@ class Indexer:
 
     def indexed_docs(self, collection: str, source: str | None = None) -> dict[str, str]:
         """doc_id -> doc_sha256 of what the collection holds (optionally for one source)."""
-        flt = None
-        if source:
-            flt = models.Filter(
-                must=[models.FieldCondition(key="source", match=models.MatchValue(value=source))]
-            )
-        out: dict[str, str] = {}
-        offset = None
-        while True:
-            points, offset = self.client.scroll(
-                collection,
-                scroll_filter=flt,
-                limit=1024,
-                offset=offset,
-                with_payload=["doc_id", "doc_sha256"],
-                with_vectors=False,
-            )
-            for p in points:
-                payload = p.payload or {}
-                out[payload["doc_id"]] = payload["doc_sha256"]
-            if offset is None:
-                return out
+        where = Where.field("source", source) if source else None
+        return {
+            p["doc_id"]: p["doc_sha256"]
+            for _, p in self.store.scroll(collection, where, ["doc_id", "doc_sha256"])
+        }
 
-    def _delete(self, collection: str, flt: models.Filter) -> int:
-        n = self.client.count(collection, count_filter=flt, exact=True).count
+    def _delete(self, collection: str, where: Where) -> int:
+        n = self.store.count(collection, where)
         if n:
-            self.client.delete(collection, points_selector=models.FilterSelector(filter=flt), wait=True)
+            self.store.delete(collection, where)
         return n
 
     def _delete_stale(self, collection: str, doc_id: str, keep: list[str]) -> int:
-        flt = _doc_filter(doc_id)
-        if keep:
-            flt.must_not = [models.HasIdCondition(has_id=list[models.ExtendedPointId](keep))]
-        return self._delete(collection, flt)
+        return self._delete(collection, Where(any_of={"doc_id": [doc_id]}, exclude_ids=keep))
 
-    def _points(self, chunks: list[Chunk]) -> tuple[list[models.PointStruct], float]:
+    def _points(self, chunks: list[Chunk]) -> tuple[list[VectorPoint], float]:
         texts = [embedding_text(c, self.context) for c in chunks]
         t0 = time.perf_counter()
         dense = self.embedder.embed_passages(texts)
@@ -131,11 +111,7 @@ class Indexer:
         for chunk, text, vec in zip(chunks, texts, dense, strict=True):
             idx, vals = self.sparse.encode_document(text)
             points.append(
-                models.PointStruct(
-                    id=chunk.chunk_id,
-                    payload=chunk_payload(chunk),
-                    vector={DENSE: vec, SPARSE: models.SparseVector(indices=idx, values=vals)},
-                )
+                VectorPoint(id=chunk.chunk_id, dense=vec, sparse=(idx, vals), payload=chunk_payload(chunk))
             )
         return points, seconds
 
@@ -150,7 +126,7 @@ class Indexer:
         try:
             points, seconds = self._points([c for _, chunks in docs for c in chunks])
             for i in range(0, len(points), self.batch_size):
-                self.client.upsert(collection, points=points[i : i + self.batch_size], wait=True)
+                self.store.upsert(collection, points[i : i + self.batch_size])
         except Exception as exc:
             if len(docs) > 1:
                 for one in docs:
@@ -214,6 +190,7 @@ class Indexer:
             if doc_id in known:
                 stats.chunks_deleted += self._delete(collection, _doc_filter(doc_id))
                 stats.docs_deleted += 1
+        self.store.commit()  # visible to other processes (serving ones included) from here on
         stats.embed_seconds = round(stats.embed_seconds, 3)
         stats.seconds = round(time.perf_counter() - t0, 3)
         log.info("sync %s: %s", collection, stats.model_dump(exclude={"failures"}))

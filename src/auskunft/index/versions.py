@@ -1,8 +1,8 @@
 """Versioned collections `<kb>__v<N>` and the alias `<kb>` that points at the live one.
 
-Version metadata (index config, creation and promotion times) lives in each collection's Qdrant metadata,
-so every host that reaches the Qdrant server sees the same versions; promote/rollback switch the alias
-atomically with one `update_collection_aliases` call.
+Version metadata (index config, creation and promotion times) lives with each collection in the vector store
+(Qdrant collection metadata on a server, a sidecar file on qdrant-edge), so every process that reaches the
+store sees the same versions; promote/rollback switch the alias in one atomic step.
 """
 
 from __future__ import annotations
@@ -11,18 +11,16 @@ import logging
 import re
 from datetime import datetime
 
-from qdrant_client import QdrantClient, models
-
 from auskunft.errors import IndexNotFoundError
-from auskunft.index.store import create_collection
+from auskunft.index.vectorstore import VectorStore
 from auskunft.models import IndexConfig, IndexVersion, utcnow
 
 log = logging.getLogger(__name__)
 
 
 class IndexManager:
-    def __init__(self, client: QdrantClient, kb: str) -> None:
-        self.client = client
+    def __init__(self, store: VectorStore, kb: str) -> None:
+        self.store = store
         self.kb = kb
         self._pattern = re.compile(rf"^{re.escape(kb)}__v(\d+)$")
 
@@ -30,33 +28,30 @@ class IndexManager:
         return f"{self.kb}__v{version}"
 
     def _live_collection(self) -> str | None:
-        for alias in self.client.get_aliases().aliases:
-            if alias.alias_name == self.kb:
-                return alias.collection_name
-        return None
+        return self.store.get_alias(self.kb)
 
     def _meta(self, name: str) -> dict:
-        return dict(self.client.get_collection(name).config.metadata or {})
+        return self.store.get_metadata(name)
 
     def list_versions(self) -> list[IndexVersion]:
         live = self._live_collection()
         out = []
-        for c in self.client.get_collections().collections:
-            m = self._pattern.match(c.name)
+        for name in self.store.list_collections():
+            m = self._pattern.match(name)
             if not m:
                 continue
-            meta = self._meta(c.name)
+            meta = self._meta(name)
             if "config" not in meta:
                 continue
             out.append(
                 IndexVersion(
                     kb=self.kb,
                     version=int(m.group(1)),
-                    collection=c.name,
+                    collection=name,
                     created_at=datetime.fromisoformat(meta["created_at"]),
                     config=IndexConfig.model_validate(meta["config"]),
-                    live=c.name == live,
-                    points=self.client.count(c.name, exact=True).count,
+                    live=name == live,
+                    points=self.store.count(name),
                 )
             )
         return sorted(out, key=lambda v: v.version)
@@ -75,8 +70,7 @@ class IndexManager:
         version = max(existing, default=0) + 1
         name = self.collection_name(version)
         created = utcnow()
-        create_collection(
-            self.client,
+        self.store.create_collection(
             name,
             config.embedding_dim,
             {
@@ -94,19 +88,11 @@ class IndexManager:
 
     def promote(self, version: int) -> IndexVersion:
         target = self.get(version)
-        current = self._live_collection()
-        ops: list[models.AliasOperations] = []
-        if current:
-            ops.append(models.DeleteAliasOperation(delete_alias=models.DeleteAlias(alias_name=self.kb)))
-        ops.append(
-            models.CreateAliasOperation(
-                create_alias=models.CreateAlias(collection_name=target.collection, alias_name=self.kb)
-            )
-        )
-        self.client.update_collection_aliases(change_aliases_operations=ops)
+        self.store.commit()  # what this process wrote to the version is visible before the alias points at it
+        self.store.set_alias(self.kb, target.collection)
         meta = self._meta(target.collection)
         meta["promotions"] = [*meta.get("promotions", []), utcnow().isoformat()]
-        self.client.update_collection(target.collection, metadata=meta)
+        self.store.set_metadata(target.collection, meta)
         log.info("alias %s -> %s", self.kb, target.collection)
         return self.get(version)
 
@@ -131,7 +117,7 @@ class IndexManager:
         target = self.get(version)
         if target.live:
             raise IndexNotFoundError(f"version {version} is live; promote another version first")
-        self.client.delete_collection(target.collection)
+        self.store.delete_collection(target.collection)
 
     def resolve(self, ref: str) -> str:
         """'live' / '' -> the alias; 'v3' or '3' -> '<kb>__v3'."""

@@ -1,6 +1,6 @@
 """Hybrid retrieval in Qdrant: dense + BM25 sparse prefetch fused with reciprocal-rank fusion (RRF).
 
-One `query_points` call per search: two prefetches (dense cosine on "dense", BM25 on "bm25" with
+One query per search (through the `VectorStore` seam: a Qdrant server or qdrant-edge): two prefetches (dense cosine on "dense", BM25 on "bm25" with
 Qdrant's IDF modifier), each `prefetch_k` long and filtered by source inside Qdrant, fused with
 weighted RRF: score(d) = sum_i 1 / ((rank_i(d) + 1) / w_i + k - 1) (Qdrant's formula, rank from 0).
 
@@ -16,11 +16,9 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from qdrant_client import QdrantClient, models
-
 from auskunft.index.embeddings import Embedder
 from auskunft.index.sparse import Bm25Encoder
-from auskunft.index.store import DENSE, SPARSE
+from auskunft.index.vectorstore import VectorQuery, VectorStore, Where
 from auskunft.models import Chunk, RetrievedChunk
 
 Mode = Literal["hybrid", "dense", "sparse"]
@@ -44,11 +42,11 @@ def _cosine(a: list[float], b: list[float]) -> float:
 
 
 class HybridSearcher:
-    """Searches one collection or alias. Thread-safe as far as the client and the embedder are."""
+    """Searches one collection or alias. Thread-safe as far as the store and the embedder are."""
 
     def __init__(
         self,
-        client: QdrantClient,
+        store: VectorStore,
         collection: str,
         embedder: Embedder,
         sparse: Bm25Encoder,
@@ -56,20 +54,12 @@ class HybridSearcher:
         rrf_k: int = DEFAULT_RRF_K,
         weights: tuple[float, float] = DEFAULT_WEIGHTS,
     ) -> None:
-        self.client = client
+        self.store = store
         self.collection = collection
         self.embedder = embedder
         self.sparse = sparse
         self.rrf_k = rrf_k
         self.weights = weights
-
-    @staticmethod
-    def _filter(sources: list[str] | None) -> models.Filter | None:
-        if not sources:
-            return None
-        return models.Filter(
-            must=[models.FieldCondition(key="source", match=models.MatchAny(any=list(sources)))]
-        )
 
     def search(
         self,
@@ -84,86 +74,57 @@ class HybridSearcher:
     ) -> list[RetrievedChunk]:
         if not query.strip() or top_k <= 0:
             return []
-        flt = self._filter(sources)
+        if mode not in ("hybrid", "dense", "sparse"):
+            raise ValueError(f"unknown retrieval mode {mode!r} (hybrid, dense or sparse)")
+        where = Where(any_of={"source": list(sources)}) if sources else None
         target = collection or self.collection
         threshold = score_threshold or None
         if mode == "sparse":
             idx, vals = self.sparse.encode_query(query)
             if not idx:
                 return []
-            res = self.client.query_points(
-                target,
-                query=models.SparseVector(indices=idx, values=vals),
-                using=SPARSE,
-                limit=top_k,
-                query_filter=flt,
-                with_payload=True,
-            )
+            hits = self.store.query(target, VectorQuery(limit=top_k, sparse=(idx, vals), where=where))
             return [
-                RetrievedChunk(
-                    chunk=chunk_from_payload(p.id, p.payload or {}), score=float(p.score), rank=i + 1
-                )
-                for i, p in enumerate(res.points)
+                RetrievedChunk(chunk=chunk_from_payload(h.id, h.payload), score=h.score, rank=i + 1)
+                for i, h in enumerate(hits)
             ]
         qvec = self.embedder.embed_query(query)
         if mode == "dense":
-            res = self.client.query_points(
-                target,
-                query=qvec,
-                using=DENSE,
-                limit=top_k,
-                query_filter=flt,
-                score_threshold=threshold,
-                with_payload=True,
+            hits = self.store.query(
+                target, VectorQuery(limit=top_k, dense=qvec, where=where, dense_threshold=threshold)
             )
             return [
                 RetrievedChunk(
-                    chunk=chunk_from_payload(p.id, p.payload or {}),
-                    score=float(p.score),
-                    rank=i + 1,
-                    dense_score=float(p.score),
+                    chunk=chunk_from_payload(h.id, h.payload), score=h.score, rank=i + 1, dense_score=h.score
                 )
-                for i, p in enumerate(res.points)
+                for i, h in enumerate(hits)
             ]
-        if mode != "hybrid":
-            raise ValueError(f"unknown retrieval mode {mode!r} (hybrid, dense or sparse)")
-        idx, vals = self.sparse.encode_query(query)
-        prefetch = [
-            models.Prefetch(
-                query=qvec, using=DENSE, limit=max(prefetch_k, top_k), filter=flt, score_threshold=threshold
-            )
-        ]
-        weights = [self.weights[0]]
-        if idx:
-            prefetch.append(
-                models.Prefetch(
-                    query=models.SparseVector(indices=idx, values=vals),
-                    using=SPARSE,
-                    limit=max(prefetch_k, top_k),
-                    filter=flt,
-                )
-            )
-            weights.append(self.weights[1])
-        res = self.client.query_points(
+        hits = self.store.query(
             target,
-            prefetch=prefetch,
-            query=models.RrfQuery(rrf=models.Rrf(k=self.rrf_k, weights=weights)),
-            limit=top_k,
-            with_payload=True,
-            with_vectors=[DENSE],
+            VectorQuery(
+                limit=top_k,
+                dense=qvec,
+                sparse=self.sparse.encode_query(query),
+                fusion=True,
+                prefetch_limit=max(prefetch_k, top_k),
+                where=where,
+                dense_threshold=threshold,
+                rrf_k=self.rrf_k,
+                weights=self.weights,
+                with_dense=True,
+            ),
         )
-        hits: list[RetrievedChunk] = []
-        for p in res.points:
-            vec = p.vector.get(DENSE) if isinstance(p.vector, dict) else None
-            cos = _cosine(qvec, vec) if isinstance(vec, list) else None  # type: ignore[arg-type]
+        out: list[RetrievedChunk] = []
+        for h in hits:
+            cos = _cosine(qvec, h.dense) if h.dense is not None else None
             if threshold and (cos is None or cos < threshold):
                 continue
-            hits.append(
+            out.append(
                 RetrievedChunk(
-                    chunk=chunk_from_payload(p.id, p.payload or {}),
-                    score=float(p.score),
-                    rank=len(hits) + 1,
+                    chunk=chunk_from_payload(h.id, h.payload),
+                    score=h.score,
+                    rank=len(out) + 1,
                     dense_score=cos,
                 )
             )
-        return hits
+        return out
