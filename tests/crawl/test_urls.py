@@ -61,7 +61,7 @@ def test_aliases_map_both_ways() -> None:
     assert scope.to_fetch("https://verband.example/a/b.pdf") == "http://127.0.0.1:9999/a/b.pdf"
     assert scope.to_public("http://127.0.0.1:9999/a/b.pdf") == "https://verband.example/a/b.pdf"
     assert scope.to_public("https://other.example/x") == "https://other.example/x"
-    assert scope.trusted_fetch_hosts() == frozenset({"127.0.0.1"})
+    assert scope.trusted_fetch_origins() == frozenset({("http", "127.0.0.1", 9999)})
     assert scope.host_allowed("http://127.0.0.1:9999/x")  # an alias-origin redirect stays in scope
     assert not scope.host_allowed("http://127.0.0.1:8888/x")
 
@@ -146,14 +146,15 @@ def test_guard() -> None:
         "http://[::1]/",
         "http://0.0.0.0/",
     ):
-        with pytest.raises(BlockedURLError, match="non-public address"):
+        with pytest.raises(BlockedURLError, match="SSRF guard: .* resolves to"):
             asyncio.run(check(url, allow_private=False))
     # allow_private trusts only the source's own hosts
-    asyncio.run(check("http://127.0.0.1:8080/", allow_private=True, trusted_hosts=frozenset({"127.0.0.1"})))
+    trusted = frozenset({("http", "127.0.0.1", 8080)})
+    asyncio.run(check("http://127.0.0.1:8080/", allow_private=True, trusted_origins=trusted))
+    with pytest.raises(BlockedURLError, match="non-public address"):  # another port is another origin
+        asyncio.run(check("http://127.0.0.1:8081/", allow_private=True, trusted_origins=trusted))
     with pytest.raises(BlockedURLError, match="169.254.169.254"):
-        asyncio.run(
-            check("http://169.254.169.254/", allow_private=True, trusted_hosts=frozenset({"127.0.0.1"}))
-        )
+        asyncio.run(check("http://169.254.169.254/", allow_private=True, trusted_origins=trusted))
     with pytest.raises(BlockedURLError, match="unsupported URL"):
         asyncio.run(check("file:///etc/passwd", allow_private=True))
 

@@ -39,7 +39,7 @@ from auskunft.crawl.discovery import (
 )
 from auskunft.crawl.fetcher import Fetcher, FetchResult, RateLimiter, kind_of
 from auskunft.crawl.render import BrowserRenderer
-from auskunft.crawl.scope import Scope, normalize, origin_of
+from auskunft.crawl.scope import Scope, normalize, origin_of, unicode_alternative
 from auskunft.crawl.store import CrawlState, RawStore
 from auskunft.errors import AuskunftError, BlockedURLError, FetchError
 from auskunft.models import CrawlManifest, CrawlRecord, Source, sha256_bytes, utcnow
@@ -116,7 +116,7 @@ class Crawler:
             timeout_s=src.timeout_s,
             max_bytes=src.max_file_bytes,
             allow_private=src.allow_private,
-            trusted_hosts=self.scope.trusted_fetch_hosts(),
+            trusted_origins=self.scope.trusted_fetch_origins(),
             to_fetch=self.scope.to_fetch,
             limiter=RateLimiter(src.rate_limit_per_s, src.concurrency),
         )
@@ -125,7 +125,10 @@ class Crawler:
         try:
             if src.render_js:  # started lazily: an unchanged re-crawl never launches the browser
                 self.renderer = BrowserRenderer(
-                    timeout_s=src.timeout_s, user_agent=src.user_agent, request_ok=self.scope.host_allowed
+                    timeout_s=src.timeout_s,
+                    user_agent=src.user_agent,
+                    request_ok=self.scope.host_allowed,
+                    fetcher=self.fetcher,
                 )
                 self._renderer_lock = asyncio.Lock()
             for url in self.scope.start_urls:
@@ -310,6 +313,15 @@ class Crawler:
             return
         except FetchError as exc:
             rec.error, rec.http_status = str(exc), _status_from(exc.code)
+            alt = unicode_alternative(url) if rec.http_status in (404, 410) else None
+            if alt is not None and self._claim(alt):  # NFD link to an NFC file name (or the other way round)
+                rec.status, rec.error = (
+                    ("gone" if prev is not None else "skipped"),
+                    f"{exc}; fetched as {alt}",
+                )
+                self.records[url] = rec
+                await self._visit(alt, depth)
+                return
             if prev is not None and rec.http_status in (404, 410):
                 rec.status = "gone"
             elif exc.transient:
@@ -385,7 +397,9 @@ class Crawler:
     async def _render_into(
         self, rec: CrawlRecord, fetch_url: str, http_body: bytes, prev: CrawlRecord | None
     ) -> bytes:
-        """Render `fetch_url` (the final URL the guarded HTTP fetch reached) and store the DOM.
+        """Render `http_body`, the document the guarded HTTP fetch got from `fetch_url`, and store the DOM.
+
+        The browser never fetches the document itself (render.py), so what is rendered is what was checked.
 
         One retry; if rendering still fails the HTTP body is stored (rendered=False, reason in error) and the
         next run renders again even when the page is unchanged.
@@ -395,7 +409,7 @@ class Crawler:
             try:
                 async with self._renderer_lock:
                     await self.renderer.start()  # idempotent
-                body = (await self.renderer.render(fetch_url)).encode("utf-8")
+                body = (await self.renderer.render(fetch_url, http_body, rec.content_type)).encode("utf-8")
                 rec.rendered, rec.error = True, None
                 return await self._put(rec, body, prev)
             except FetchError as exc:

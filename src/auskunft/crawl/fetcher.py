@@ -1,8 +1,10 @@
 """HTTP fetching with politeness and safety: conditional GET, size and type limits, guarded redirects.
 
-All HTTP requests of a crawl (pages, PDFs, robots.txt, sitemaps) go through `Fetcher`, over httpx, so one
-rate limiter, one SSRF guard and one size limit cover every byte. JavaScript rendering uses crawl4ai's
-browser mode afterwards (render.py).
+All HTTP requests of a crawl (pages, PDFs, robots.txt, sitemaps, and every request of the rendering
+browser, see render.py) go through `Fetcher`, over httpx, so one rate limiter, one SSRF guard and one size
+limit cover every byte. The guard checks the address a connection is actually made to (transport.py); the
+scope (`redirect_ok`) is checked for every redirect hop; Content-Encoding is decoded within max_bytes
+(decode.py).
 
 Why not crawl4ai's `AsyncHTTPCrawlerStrategy` for the HTTP part (checked against crawl4ai 0.9.5,
 async_crawler_strategy.py `_handle_http`): it calls `response.read()` on the whole body before any check,
@@ -19,11 +21,13 @@ import asyncio
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 
-from auskunft.crawl.guard import check_url
+from auskunft.crawl.decode import ACCEPT_ENCODING, BodyDecoder
+from auskunft.crawl.guard import AddressGuard, Resolver, origin_key
+from auskunft.crawl.transport import guarded_transport
 from auskunft.errors import BlockedURLError, FetchError
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -38,6 +42,16 @@ class FetchResult:
     body: bytes | None = None  # None on 304
     etag: str | None = None
     last_modified: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)  # a few response headers the browser needs
+
+
+BROWSER_HEADERS = (
+    "content-type",
+    "set-cookie",
+    "access-control-allow-origin",
+    "access-control-allow-credentials",
+)
+REDIRECTS = (301, 302, 303, 307, 308)
 
 
 def kind_of(content_type: str | None, url: str) -> str:
@@ -90,13 +104,15 @@ class Fetcher:
         allow_private: bool,
         limiter: RateLimiter,
         max_redirects: int = 5,
-        trusted_hosts: frozenset[str] = frozenset(),
+        trusted_origins: frozenset[tuple[str, str, int]] = frozenset(),
         to_fetch: Callable[[str], str] | None = None,
+        resolver: Resolver | None = None,
     ) -> None:
         self.to_fetch = to_fetch or (lambda url: url)  # host aliases apply to redirect targets too
         self.max_bytes = max_bytes
-        self.allow_private = allow_private
-        self.trusted_hosts = trusted_hosts
+        self.guard = AddressGuard(
+            allow_private=allow_private, trusted_origins=trusted_origins, resolver=resolver
+        )
         self.total_timeout_s = 5 * timeout_s
         self.limiter = limiter
         self.max_redirects = max_redirects
@@ -104,10 +120,12 @@ class Fetcher:
             headers={
                 "User-Agent": user_agent,
                 "Accept": "text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.5",
+                "Accept-Encoding": ACCEPT_ENCODING,  # only what decode.py bounds
             },
             timeout=httpx.Timeout(timeout_s),
             follow_redirects=False,
             trust_env=False,
+            transport=guarded_transport(self.guard),
         )
 
     async def aclose(self) -> None:
@@ -125,58 +143,106 @@ class Fetcher:
         """GET `url`, following up to max_redirects hops, each checked by the SSRF guard and `redirect_ok`.
 
         Returns status 200 with the body, or 304 without one. Raises BlockedURLError (policy: guard,
-        scope, size, content type) or FetchError (HTTP >= 400 with code "http_<status>", network, timeout).
+        scope, size, content type, encoding) or FetchError (HTTP >= 400 with code "http_<status>", network,
+        timeout).
         """
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
+        return await self._follow("GET", url, headers, None, accept_kinds, redirect_ok, errors=False)
+
+    async def fetch_resource(
+        self,
+        url: str,
+        *,
+        method: str = "GET",
+        headers: dict[str, str] | None = None,
+        content: bytes | None = None,
+        redirect_ok: Callable[[str], bool] | None = None,
+    ) -> FetchResult:
+        """A request on behalf of the rendering browser: any content type, HTTP errors returned, not raised.
+
+        Redirects are followed here (each hop guarded and scope-checked), so the browser never sees a hop.
+        """
+        if method not in ("GET", "HEAD", "POST"):
+            raise BlockedURLError(f"{method} requests are not made by the crawler", code="method")
+        return await self._follow(
+            method, url, dict(headers or {}), content, ("any",), redirect_ok, errors=True
+        )
+
+    async def _follow(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        content: bytes | None,
+        accept_kinds: tuple[str, ...],
+        redirect_ok: Callable[[str], bool] | None,
+        *,
+        errors: bool,
+    ) -> FetchResult:
         current = url
         for _ in range(self.max_redirects + 1):
-            await check_url(current, allow_private=self.allow_private, trusted_hosts=self.trusted_hosts)
-            host = httpx.URL(current).host
+            key = origin_key(current)
+            if key is None:
+                raise BlockedURLError(f"unsupported URL: {current}", code="ssrf")
+            host = key[1]
             async with self.limiter.semaphore(host):
                 await self.limiter.wait(host)
                 try:
                     async with asyncio.timeout(self.total_timeout_s):
-                        result = await self._get(current, headers, accept_kinds)
+                        result = await self._request(method, current, headers, content, accept_kinds, errors)
                 except TimeoutError as exc:
                     raise FetchError(
                         f"timeout: body not complete after {self.total_timeout_s:g} s",
                         transient=True,
                         code="timeout",
                     ) from exc
-            if isinstance(result, str):  # redirect target
-                if redirect_ok is not None and not redirect_ok(result):
+            if isinstance(result, tuple):  # redirect: (status, target)
+                status, target = result
+                if redirect_ok is not None and not redirect_ok(target):
                     raise BlockedURLError(
-                        f"redirect to {result} leaves the source's scope (add its host to allowed_hosts to follow it)",
+                        f"redirect to {target} leaves the source's scope (add its host to allowed_hosts to follow it)",
                         code="redirect",
                     )
-                current = self.to_fetch(result)
+                if status == 303 or (status in (301, 302) and method == "POST"):
+                    method, content = "GET", None  # as browsers do
+                    headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+                current = self.to_fetch(target)
                 continue
             return result
         raise FetchError(f"too many redirects from {url}")
 
-    async def _get(
-        self, url: str, headers: dict[str, str], accept_kinds: tuple[str, ...]
-    ) -> FetchResult | str:
+    async def _request(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        content: bytes | None,
+        accept_kinds: tuple[str, ...],
+        errors: bool,
+    ) -> FetchResult | tuple[int, str]:
         try:
-            async with self.client.stream("GET", url, headers=headers) as resp:
-                if resp.status_code in (301, 302, 303, 304, 307, 308) or resp.status_code >= 400:
+            async with self.client.stream(method, url, headers=headers, content=content) as resp:
+                if resp.status_code in (*REDIRECTS, 304) or (resp.status_code >= 400 and not errors):
                     await self._drain(resp)  # an unread body would cost the keep-alive connection
-                if resp.status_code in (301, 302, 303, 307, 308) and "location" in resp.headers:
-                    return str(resp.url.join(resp.headers["location"]))
+                if resp.status_code in REDIRECTS and "location" in resp.headers:
+                    return resp.status_code, str(resp.url.join(resp.headers["location"]))
                 common = {
                     "url": str(resp.url),
                     "status": resp.status_code,
                     "content_type": resp.headers.get("content-type"),
                     "etag": resp.headers.get("etag"),
                     "last_modified": resp.headers.get("last-modified"),
+                    "headers": {
+                        k: "\n".join(resp.headers.get_list(k)) for k in BROWSER_HEADERS if k in resp.headers
+                    },
                 }
                 if resp.status_code == 304:
                     return FetchResult(**common)
-                if resp.status_code >= 400:
+                if resp.status_code >= 400 and not errors:
                     transient = resp.status_code in (408, 425, 429) or resp.status_code >= 500
                     raise FetchError(
                         f"HTTP {resp.status_code}", transient=transient, code=f"http_{resp.status_code}"
@@ -191,13 +257,14 @@ class Fetcher:
                     raise BlockedURLError(
                         f"file too large ({declared} bytes > {self.max_bytes})", code="too_large"
                     )
-                chunks, size = [], 0
-                async for chunk in resp.aiter_bytes():
+                decoder = BodyDecoder(resp.headers.get_list("content-encoding"), self.max_bytes)
+                size = 0
+                async for chunk in resp.aiter_raw():  # raw bytes: httpx's own decoders are unbounded
                     size += len(chunk)
                     if size > self.max_bytes:
                         raise BlockedURLError(f"file too large (> {self.max_bytes} bytes)", code="too_large")
-                    chunks.append(chunk)
-                return FetchResult(body=b"".join(chunks), **common)
+                    decoder.feed(chunk)
+                return FetchResult(body=decoder.body(), **common)
         except httpx.TimeoutException as exc:
             raise FetchError(f"timeout: {type(exc).__name__}", transient=True, code="timeout") from exc
         except httpx.HTTPError as exc:
@@ -208,4 +275,5 @@ class Fetcher:
         """Read a small body so httpx can reuse the connection; larger ones are left (the connection closes)."""
         declared = resp.headers.get("content-length", "")
         if declared.isdigit() and int(declared) <= limit:
-            await resp.aread()
+            async for _ in resp.aiter_raw():
+                pass

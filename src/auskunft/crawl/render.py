@@ -1,13 +1,25 @@
-"""JavaScript rendering with crawl4ai's browser mode on Debian's chromium.
+"""JavaScript rendering with crawl4ai's browser mode on Debian's chromium, with no network of its own.
 
 crawl4ai 0.9.5's BrowserConfig has no executable-path option, and Playwright's own browser download is
 not available here (nor wanted in production images). So we start the system chromium ourselves with
 `--remote-debugging-port=0`, read the port it chose from `DevToolsActivePort` in its fresh profile
 directory, and hand crawl4ai the CDP endpoint (`BrowserConfig(browser_mode="custom", cdp_url=...)`).
 
-Every request the page makes (scripts, styles, XHR, iframes, redirects) passes a route guard
-(`request_ok`): requests to hosts outside the source's scope are aborted, so rendering cannot reach
-the internet, cloud metadata addresses or other internal services.
+Network guard (why this design): the browser must reach nothing the HTTP fetcher would refuse. Checking
+requests in a Playwright route and letting chromium continue them is not enough: route handlers are not
+called for redirect hops, chromium resolves names itself with no address check, and the page would be
+fetched a second time (the two answers can differ). So chromium never connects anywhere:
+- every request it makes is answered by `route.fulfill` with a response fetched by the crawl's `Fetcher`:
+  scope check on the origin, SSRF guard on the pinned address, redirects followed (and checked hop by hop)
+  by the fetcher, size and encoding limits. The main document is fulfilled with the bytes the crawler's
+  guarded fetch already got, so what is rendered is what was checked; any other main-frame navigation
+  (a script setting location, a meta refresh) is aborted;
+- only document (iframe), script, stylesheet, fetch and XHR requests are fetched; images, media, fonts,
+  beacons and the like are aborted (not needed for text);
+- as a second wall, chromium's proxy is a local sink that refuses every connection (WebSockets, service
+  workers, preconnects, anything a route does not see), loopback included (`<-loopback>`), its DNS is
+  switched off (`--host-resolver-rules`) and WebRTC may not use UDP.
+Requests refused by the guard are listed in `blocked`; connections that reached the sink in `escaped`.
 """
 
 from __future__ import annotations
@@ -21,15 +33,20 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from auskunft.errors import ConfigError, FetchError
+from auskunft.crawl.expand import OPEN_SHADOW_ROOTS_JS, expand_lists, snapshot
+from auskunft.crawl.scope import normalize
+from auskunft.errors import AuskunftError, BlockedURLError, ConfigError, FetchError
 
 if TYPE_CHECKING:
     from crawl4ai import AsyncWebCrawler
+
+    from auskunft.crawl.fetcher import Fetcher
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +75,27 @@ def find_chromium() -> str:
     )
 
 
+_ROUTED_TYPES = ("document", "script", "stylesheet", "fetch", "xhr")
+_NO_FORWARD = {
+    "host", "connection", "content-length", "accept-encoding", "user-agent", "upgrade", "keep-alive", "te",
+    "transfer-encoding", "proxy-authorization", "proxy-connection", "if-none-match", "if-modified-since", "range",
+}  # fmt: skip
+MAX_REQUESTS_PER_PAGE = 300
+
+
+@dataclass
+class _Document:
+    body: bytes
+    content_type: str
+    snapshot: str | None = None
+
+
 class BrowserRenderer:
-    """Renders pages in one chromium process shared by a crawl; `await start()` (idempotent) / `await close()`."""
+    """Renders pages in one chromium process shared by a crawl; `await start()` (idempotent) / `await close()`.
+
+    `fetcher` makes every request for the browser, `request_ok` is the scope check on a request's URL;
+    without them the browser gets the main document and nothing else.
+    """
 
     def __init__(
         self,
@@ -67,16 +103,29 @@ class BrowserRenderer:
         timeout_s: float = 30.0,
         user_agent: str | None = None,
         request_ok: Callable[[str], bool] | None = None,
+        fetcher: Fetcher | None = None,
         start_timeout_s: float = 30.0,
+        expand: bool = True,
+        max_expand_rounds: int = 25,
+        max_expand_s: float = 20.0,
     ) -> None:
         self.timeout_s = timeout_s
         self.user_agent = user_agent
         self.request_ok = request_ok
+        self.fetcher = fetcher
         self.start_timeout_s = start_timeout_s
-        self.blocked: list[str] = []  # requests the route guard aborted
+        self.expand = expand
+        self.max_expand_rounds = max_expand_rounds
+        self.max_expand_s = max_expand_s
+        self.blocked: list[str] = []  # requests the guard refused
+        self.escaped: list[str] = []  # connections that reached the sink proxy (should stay empty)
+        self._documents: dict[str, _Document] = {}  # normalised URL -> the guarded fetch's document
+        self._pending: dict[int, int] = {}  # id(page) -> requests being fetched for it
+        self._counts: dict[int, int] = {}  # id(page) -> requests made for it
         self._proc: subprocess.Popen[bytes] | None = None
         self._profile: tempfile.TemporaryDirectory[str] | None = None
         self._crawler: AsyncWebCrawler | None = None
+        self._sink: asyncio.Server | None = None
 
     @property
     def started(self) -> bool:
@@ -88,12 +137,20 @@ class BrowserRenderer:
         from crawl4ai import AsyncWebCrawler, BrowserConfig
 
         self._profile = tempfile.TemporaryDirectory(prefix="auskunft-chromium-")
-        self._proc = subprocess.Popen(  # noqa: S603 - fixed binary and flags
-            [find_chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={self._profile.name}", "about:blank"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
         try:
+            self._sink = await asyncio.start_server(self._refuse, "127.0.0.1", 0)
+            sink_port = self._sink.sockets[0].getsockname()[1]
+            self._proc = subprocess.Popen(  # noqa: S603 - fixed binary and flags
+                [
+                    find_chromium(),
+                    *CHROMIUM_FLAGS,
+                    *network_flags(sink_port),
+                    f"--user-data-dir={self._profile.name}",
+                    "about:blank",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             cdp = await self._wait_for_cdp(Path(self._profile.name) / "DevToolsActivePort")
             config = BrowserConfig(
                 browser_mode="custom",
@@ -104,7 +161,9 @@ class BrowserRenderer:
                 **({"user_agent": self.user_agent} if self.user_agent else {}),
             )
             crawler = AsyncWebCrawler(config=config)
-            crawler.crawler_strategy.set_hook("on_page_context_created", self._guard_page)  # type: ignore[attr-defined]
+            strategy: Any = crawler.crawler_strategy
+            strategy.set_hook("on_page_context_created", self._guard_page)
+            strategy.set_hook("before_retrieve_html", self._before_snapshot)
             await crawler.start()
         except BaseException:
             await self.close()
@@ -128,48 +187,130 @@ class BrowserRenderer:
             "chromium did not start (is Debian's chromium installed? CHROMIUM_PATH?)", code="render"
         )
 
-    async def _guard_page(self, page: Any, context: Any = None, **_: Any) -> Any:
-        """crawl4ai hook (on_page_context_created): install the route guard once per browser context.
+    async def _refuse(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """The sink proxy: a connection chromium made around the route guard; refused and logged."""
+        with contextlib.suppress(Exception):
+            line = await asyncio.wait_for(reader.readline(), 2)
+            self.escaped.append(line.decode("latin-1").strip())
+            log.warning("browser connection outside the route guard refused: %s", self.escaped[-1][:200])
+            writer.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            await writer.drain()
+        writer.close()
 
-        crawl4ai reuses pages of the CDP browser's default context, so the guard goes on the context.
+    async def _guard_page(self, page: Any, context: Any = None, **_: Any) -> Any:
+        """crawl4ai hook (on_page_context_created): install the route once per browser context.
+
+        crawl4ai reuses pages of the CDP browser's default context, so the route goes on the context.
         """
-        if self.request_ok is None or context is None or getattr(context, "_auskunft_guarded", False):
+        if context is None or getattr(context, "_auskunft_guarded", False):
             return page
         context._auskunft_guarded = True  # set before awaiting: concurrent renders share the context
-        request_ok = self.request_ok
-
-        async def route(r: Any) -> None:
-            url = r.request.url
-            if url.startswith(("data:", "blob:", "about:")) or request_ok(url):
-                await r.continue_()
-            else:
-                self.blocked.append(url)
-                await r.abort()
-
-        await context.route("**/*", route)
+        await context.add_init_script(OPEN_SHADOW_ROOTS_JS)  # closed shadow roots become readable
+        await context.route("**/*", self._route)
         return page
 
-    async def render(self, url: str) -> str:
-        """The DOM after scripts ran, as HTML."""
+    async def _route(self, route: Any) -> None:
+        request = route.request
+        url = request.url
+        if url.startswith(("data:", "blob:", "about:")):  # no network involved
+            await route.continue_()
+            return
+        try:
+            frame = request.frame
+            page, main = frame.page, frame.parent_frame is None
+        except Exception:  # a service worker's request has no frame
+            page, main = None, False
+        if request.is_navigation_request() and main:
+            doc = self._documents.get(normalize(url) or url)
+            if doc is None:
+                await self._block(route, url, "main-frame navigation away from the rendered document")
+            else:
+                await route.fulfill(status=200, body=doc.body, headers={"content-type": doc.content_type})
+            return
+        if request.resource_type not in _ROUTED_TYPES:
+            await _abort(route)
+            return
+        if self.fetcher is None or self.request_ok is None or not self.request_ok(url):
+            await self._block(route, url, "out of scope")
+            return
+        key = id(page)
+        self._counts[key] = self._counts.get(key, 0) + 1
+        if self._counts[key] > MAX_REQUESTS_PER_PAGE:
+            await self._block(route, url, f"more than {MAX_REQUESTS_PER_PAGE} requests for one page")
+            return
+        self._pending[key] = self._pending.get(key, 0) + 1
+        try:
+            headers = {k: v for k, v in (await request.all_headers()).items() if k.lower() not in _NO_FORWARD}
+            res = await self.fetcher.fetch_resource(
+                url,
+                method=request.method,
+                headers=headers,
+                content=request.post_data_buffer,
+                redirect_ok=self.request_ok,
+            )
+        except BlockedURLError as exc:
+            await self._block(route, url, str(exc))
+            return
+        except AuskunftError as exc:
+            log.debug("browser request %s failed: %s", url, exc)
+            await _abort(route)
+            return
+        finally:
+            self._pending[key] -= 1
+        with contextlib.suppress(Exception):  # the page may be gone meanwhile
+            await route.fulfill(status=res.status, body=res.body or b"", headers=res.headers)
+
+    async def _block(self, route: Any, url: str, why: str) -> None:
+        self.blocked.append(url)
+        log.info("browser request %s refused: %s", url, why)
+        await _abort(route)
+
+    async def _before_snapshot(self, page: Any, **_: Any) -> Any:
+        """crawl4ai hook (before_retrieve_html): expand lazy lists, then take our own snapshot."""
+        doc = self._documents.get(normalize(page.url) or page.url)
+        if doc is None:  # the page is not the document we registered: no snapshot, render() fails
+            return page
+        if self.expand:
+            key = id(page)
+            res = await expand_lists(
+                page,
+                pending=lambda: self._pending.get(key, 0),
+                max_rounds=self.max_expand_rounds,
+                max_s=self.max_expand_s,
+            )
+            log.debug("expanded %s: %s", page.url, res)
+        doc.snapshot = await snapshot(page)
+        return page
+
+    async def render(self, url: str, body: bytes, content_type: str | None = None) -> str:
+        """The DOM of `body` (fetched from `url` by the guarded fetcher) after scripts ran, as HTML."""
         from crawl4ai import CacheMode, CrawlerRunConfig
 
         if self._crawler is None:
             raise RuntimeError("BrowserRenderer.start() was not called")
+        key = normalize(url) or url
+        doc = self._documents[key] = _Document(body, content_type or "text/html")
         cfg = CrawlerRunConfig(
             cache_mode=CacheMode.BYPASS,
             page_timeout=int(self.timeout_s * 1000),
             wait_until="networkidle",
             verbose=False,
         )
-        result: Any = await self._crawler.arun(url, config=cfg)
+        try:
+            result: Any = await self._crawler.arun(key, config=cfg)
+        finally:
+            del self._documents[key]
+        if doc.snapshot is None:
+            raise FetchError(
+                f"render failed: {result.error_message or 'no snapshot taken'}", transient=True, code="render"
+            )
         if not result.success:
             # crawl4ai flags small or script-heavy pages as "Blocked by anti-bot protection" (a heuristic on
             # the HTML, antibot_detector.is_blocked, no switch to turn it off); the DOM is still there and
             # it is the configured site's own page, so we keep it.
-            blocked_guess = str(result.error_message or "").startswith("Blocked by anti-bot protection")
-            if not (blocked_guess and result.html and (result.status_code or 200) < 400):
+            if not str(result.error_message or "").startswith("Blocked by anti-bot protection"):
                 raise FetchError(f"render failed: {result.error_message}", transient=True, code="render")
-        return str(result.html)
+        return doc.snapshot
 
     async def close(self) -> None:
         if self._crawler is not None:
@@ -184,7 +325,27 @@ class BrowserRenderer:
                 self._proc.kill()
                 self._proc.wait(timeout=5)
             self._proc = None
+        if self._sink is not None:
+            self._sink.close()
+            self._sink = None
         if self._profile is not None:
             with contextlib.suppress(OSError):
                 self._profile.cleanup()
             self._profile = None
+
+
+def network_flags(sink_port: int) -> list[str]:
+    """Chromium gets no network of its own (see the module docstring)."""
+    return [
+        f"--proxy-server=http://127.0.0.1:{sink_port}",
+        "--proxy-bypass-list=<-loopback>",
+        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+        "--force-webrtc-ip-handling-policy",
+        "--webrtc-ip-handling-policy=disable_non_proxied_udp",
+        "--dns-prefetch-disable",
+    ]
+
+
+async def _abort(route: Any) -> None:
+    with contextlib.suppress(Exception):
+        await route.abort("blockedbyclient")
