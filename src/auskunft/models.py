@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from datetime import UTC, datetime
+from datetime import date as Date
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -104,6 +105,21 @@ class PageText(BaseModel):
     ocr: bool = False
 
 
+DateSource = Literal[
+    "text",  # a dated marker in the text: "Stand: März 2025", "Veröffentlicht am …", a letter's date line
+    "html-meta",  # <meta> / <time> publication or modification date
+    "sitemap",  # <lastmod> of the URL in the site's sitemap
+    "pdf-modified",
+    "pdf-created",
+    "url",  # a full date (or year and month) in the URL or the title
+    "http",  # HTTP Last-Modified
+    "year",  # only a year in the URL, file name or title
+    "mentioned",  # the latest date the text mentions (not after the crawl)
+    "crawled",  # nothing better: the crawl time
+]
+TitleSource = Literal["html-title", "heading", "link", "metadata", "filename", "url"]
+
+
 class Document(BaseModel):
     doc_id: str
     url: str
@@ -115,6 +131,14 @@ class Document(BaseModel):
     crawled_at: datetime
     extractor: str  # "name@version"
     pages: list[PageText]  # HTML: one entry with number=None
+    # added for real sites (defaults keep documents stored by older versions loadable)
+    title_source: TitleSource | None = None
+    metadata_title: str | None = None  # the PDF's own title metadata, as found (often "Microsoft Word - …")
+    link_texts: list[str] = []  # texts of the links on the source's pages that point at this document
+    date: Date | None = None  # the document's date (content date when known), see date_source
+    date_source: DateSource | None = None
+    boilerplate: list[str] = []  # letterhead/footer/contact lines removed from the pages, kept once here
+    is_listing: bool = False  # archive index, news overview, tag/category page: lists other pages
 
     @property
     def markdown(self) -> str:
@@ -193,9 +217,10 @@ class ChatEvent(BaseModel):
     """One server-sent event of /api/chat.
 
     Order: `meta` (session_id, answer_id, mode) -> `sources` -> `token`* -> `done` (citations, answer)
-    or `error`. mode is "llm" or "extractive"; `notice` carries a human-readable warning such as
+    or `error`, or `busy` (code, message, retry_after_s: the search queue is full; ask again later).
+    mode is "llm" or "extractive"; `notice` carries a human-readable warning such as
     "LLM unavailable, showing quoted passages".
     """
 
-    event: Literal["meta", "sources", "token", "done", "error"]
+    event: Literal["meta", "sources", "token", "done", "error", "busy"]
     data: dict

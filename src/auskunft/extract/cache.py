@@ -6,7 +6,21 @@ import json
 import os
 from pathlib import Path
 
+from pydantic import BaseModel, ValidationError
+
 from auskunft.models import PageText
+
+
+class ExtractedContent(BaseModel):
+    """What one raw body yields, independent of the URL it was found at."""
+
+    title: str = ""  # HTML <title>; for PDFs the title metadata as found
+    language: str | None = None
+    pages: list[PageText]
+    heading: str = ""  # first heading that reads like a title
+    dates: dict[str, str] = {}  # "html-meta" / "pdf-created" / "pdf-modified" -> ISO date
+    boilerplate: list[str] = []  # lines repeated on most pages, removed from them
+    is_listing: bool = False
 
 
 class ExtractionCache:
@@ -19,24 +33,19 @@ class ExtractionCache:
         safe = extractor.replace("/", "_").replace("@", "_")
         return self.root / safe / sha[:2] / f"{sha}.json"
 
-    def get(self, sha: str, extractor: str) -> tuple[str, str | None, list[PageText]] | None:
+    def get(self, sha: str, extractor: str) -> ExtractedContent | None:
         path = self._path(sha, extractor)
-        if not path.exists():
-            self.misses += 1
+        try:
+            content = ExtractedContent.model_validate_json(path.read_text(encoding="utf-8"))
+        except (OSError, ValidationError, json.JSONDecodeError):
+            self.misses += 1  # absent, or written by an older layout: extract again
             return None
-        data = json.loads(path.read_text(encoding="utf-8"))
         self.hits += 1
-        return data["title"], data.get("language"), [PageText.model_validate(p) for p in data["pages"]]
+        return content
 
-    def put(self, sha: str, extractor: str, title: str, language: str | None, pages: list[PageText]) -> None:
+    def put(self, sha: str, extractor: str, content: ExtractedContent) -> None:
         path = self._path(sha, extractor)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(
-            json.dumps(
-                {"title": title, "language": language, "pages": [p.model_dump() for p in pages]},
-                ensure_ascii=False,
-            ),
-            encoding="utf-8",
-        )
+        tmp.write_text(content.model_dump_json(), encoding="utf-8")
         os.replace(tmp, path)

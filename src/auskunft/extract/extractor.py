@@ -13,8 +13,12 @@ from pydantic import BaseModel, Field
 from auskunft.errors import AuskunftError, ExtractionError
 from auskunft.extract import html as html_ex
 from auskunft.extract import pdf as pdf_ex
-from auskunft.extract.cache import ExtractionCache
+from auskunft.extract.boilerplate import strip_repeated_page_lines, strip_source_boilerplate
+from auskunft.extract.cache import ExtractedContent, ExtractionCache
+from auskunft.extract.dates import choose_date
+from auskunft.extract.links import collect_link_texts
 from auskunft.extract.store import DocumentStore
+from auskunft.extract.titles import choose_title, first_heading
 from auskunft.models import (
     CrawlManifest,
     CrawlRecord,
@@ -68,6 +72,16 @@ def _detect_language(text: str) -> str | None:
 def extract_content(
     kind: str,
     body: bytes,
+    **kw: object,
+) -> tuple[str, str | None, list[PageText]]:
+    """(title, language, pages) of one raw body (see extract_body for the arguments)."""
+    c = extract_body(kind, body, **kw)  # type: ignore[arg-type]
+    return c.title, c.language, c.pages
+
+
+def extract_body(
+    kind: str,
+    body: bytes,
     *,
     base_url: str = "",
     pdf_backend: str = "pymupdf",
@@ -78,26 +92,38 @@ def extract_content(
     max_bytes: int = MAX_BYTES,
     max_pages: int = MAX_PAGES,
     time_budget_s: float = TIME_BUDGET_S,
-) -> tuple[str, str | None, list[PageText]]:
-    """(title, language, pages) of one raw body; ExtractionError with the reason when it cannot be read."""
+) -> ExtractedContent:
+    """Everything one raw body yields; ExtractionError with the reason when it cannot be read."""
     if len(body) > max_bytes:
         raise ExtractionError(f"document too large ({len(body)} bytes > {max_bytes})")
     if kind == "html":
-        title, md, lang = html_ex.html_to_markdown(body, base_url)
-        return title, lang or _detect_language(md), [PageText(number=None, markdown=md)]
+        h = html_ex.html_content(body, base_url)
+        return ExtractedContent(
+            title=h.title,
+            language=h.language or _detect_language(h.markdown),
+            pages=[PageText(number=None, markdown=h.markdown)],
+            heading=h.heading,
+            dates={"html-meta": h.meta_date} if h.meta_date else {},
+            is_listing=h.is_listing,
+        )
     if pdf_backend == "nougat":
         from auskunft.extract.nougat_backend import NougatBackend
 
         backend = nougat if isinstance(nougat, NougatBackend) else NougatBackend(nougat_model_path)
-        pages = backend.pages(body, max_pages=max_pages)
-        title = ""
+        pages, boilerplate = strip_repeated_page_lines(backend.pages(body, max_pages=max_pages))
+        content = ExtractedContent(pages=pages, boilerplate=boilerplate)
     elif pdf_backend == "pymupdf":
-        title, pages = pdf_ex.pdf_to_pages(
+        pdf = pdf_ex.pdf_content(
             body, ocr=ocr, ocr_languages=ocr_languages, max_pages=max_pages, time_budget_s=time_budget_s
+        )
+        content = ExtractedContent(
+            title=pdf.title, pages=pdf.pages, dates=pdf.dates, boilerplate=pdf.boilerplate
         )
     else:
         raise ExtractionError(f"unknown PDF backend {pdf_backend!r} (use 'pymupdf' or 'nougat')")
-    return title, _detect_language(" ".join(p.markdown for p in pages)), pages
+    content.language = _detect_language(" ".join(p.markdown for p in content.pages))
+    content.heading = next((t for p in content.pages[:2] if (t := first_heading(p.markdown))), "")
+    return content
 
 
 def extract_document(
@@ -113,15 +139,17 @@ def extract_document(
     max_bytes: int = MAX_BYTES,
     max_pages: int = MAX_PAGES,
     time_budget_s: float = TIME_BUDGET_S,
+    link_texts: list[str] | None = None,
 ) -> Document:
     """Document of one crawled body. The cache key is (sha256 of the body, extractor name@version), so the
-    same bytes at two URLs share one extraction; url/source/crawled_at always come from `record`."""
+    same bytes at two URLs share one extraction; url/source/crawled_at, the title choice (which weighs the
+    texts of links pointing at the document) and the date come from `record`."""
     kind = kind_of_record(record, body)
     ex_id = extractor_id(kind, pdf_backend, ocr, ocr_languages)
     sha = sha256_bytes(body)
-    cached = cache.get(sha, ex_id) if cache is not None else None
-    if cached is None:
-        cached = extract_content(
+    content = cache.get(sha, ex_id) if cache is not None else None
+    if content is None:
+        content = extract_body(
             kind,
             body,
             base_url=record.url,
@@ -135,20 +163,106 @@ def extract_document(
             time_budget_s=time_budget_s,
         )
         if cache is not None:
-            cache.put(sha, ex_id, *cached)
-    title, lang, pages = cached
-    return Document(
+            cache.put(sha, ex_id, content)
+    doc = Document(
         doc_id=doc_id_for(record.url),
         url=record.url,
         source=record.source,
-        title=title or record.title or record.url.rstrip("/").rsplit("/", 1)[-1],
-        language=lang,
         kind=kind,  # type: ignore[arg-type]
+        language=content.language,
         sha256=record.sha256 or sha,
         crawled_at=record.fetched_at,
         extractor=ex_id,
-        pages=pages,
+        pages=content.pages,
+        metadata_title=content.title if kind == "pdf" and content.title else None,
+        link_texts=list(link_texts or []),
+        boilerplate=content.boilerplate,
+        is_listing=content.is_listing,
     )
+    set_title(doc, html_title=content.title or record.title or "", heading=content.heading)
+    doc.date, doc.date_source = choose_date(
+        text=doc.markdown,
+        url=doc.url,
+        title=doc.title,
+        crawled_at=doc.crawled_at,
+        html_meta=content.dates.get("html-meta"),
+        sitemap_lastmod=record.sitemap_lastmod,
+        pdf_dates=content.dates,
+        last_modified=record.last_modified,
+        boilerplate=doc.boilerplate,
+        is_listing=doc.is_listing,
+    )
+    return doc
+
+
+def set_title(doc: Document, *, html_title: str = "", heading: str = "") -> None:
+    """Choose the document's title from its candidates (see titles.py)."""
+    doc.title, doc.title_source = choose_title(
+        kind=doc.kind,
+        url=doc.url,
+        html_title=html_title if doc.kind == "html" else "",
+        heading=heading,
+        link_texts=doc.link_texts,
+        metadata=doc.metadata_title or "",
+    )
+
+
+class RecordOutcome(BaseModel):
+    """One record's extraction: the stored document, or the failure (the stale document is deleted)."""
+
+    doc: Document | None = None
+    cached: bool = False  # the content came from the extraction cache
+    failure: ExtractionFailure | None = None
+
+
+def failed_record(record: CrawlRecord, reason: str, store: DocumentStore) -> RecordOutcome:
+    log.warning("extraction failed for %s: %s", record.url, reason)
+    # a document that can no longer be extracted must not keep serving stale text
+    with contextlib.suppress(OSError):
+        store.delete(record.source, doc_id_for(record.url))
+    return RecordOutcome(failure=ExtractionFailure(url=record.url, sha256=record.sha256, reason=reason))
+
+
+def extract_record(
+    record: CrawlRecord,
+    *,
+    raw_get: Callable[[str], bytes],
+    cache: ExtractionCache,
+    store: DocumentStore,
+    pdf_backend: str = "pymupdf",
+    ocr: bool = True,
+    ocr_languages: str = "deu+eng",
+    nougat_model_path: Path | None = None,
+    nougat: object | None = None,
+    link_texts: list[str] | None = None,
+) -> RecordOutcome:
+    """Extract one crawled record and store its document; failures are returned, never raised."""
+    hits_before = cache.hits
+    try:
+        body = raw_get(record.sha256 or "")
+        doc = extract_document(
+            record,
+            body,
+            pdf_backend=pdf_backend,
+            ocr=ocr,
+            ocr_languages=ocr_languages,
+            nougat_model_path=nougat_model_path,
+            cache=cache,
+            nougat=nougat,
+            link_texts=link_texts,
+        )
+        store.save(doc)
+    except (AuskunftError, OSError) as exc:
+        reason = exc.message if isinstance(exc, AuskunftError) else f"{type(exc).__name__}: {exc}"
+        return failed_record(record, reason, store)
+    except Exception as exc:  # a parser bug must not stop the batch
+        log.exception("unexpected extraction error for %s", record.url)
+        return RecordOutcome(
+            failure=ExtractionFailure(
+                url=record.url, sha256=record.sha256, reason=f"{type(exc).__name__}: {exc}"
+            )
+        )
+    return RecordOutcome(doc=doc, cached=cache.hits > hits_before)
 
 
 class ExtractReport(BaseModel):
@@ -160,6 +274,7 @@ class ExtractReport(BaseModel):
     removed: list[str] = []  # doc_ids deleted (gone)
     failures: list[ExtractionFailure] = []
     timings: dict[str, float] = Field(default_factory=dict)
+    boilerplate_updated: list[str] = []  # doc_ids whose pages lost lines repeated across the source
 
 
 def extract_manifest(
@@ -185,6 +300,7 @@ def extract_manifest(
         bar = Progress(transient=False)
         bar.start()
         task = bar.add_task(f"extract {manifest.source}", total=len(todo))
+    links = collect_link_texts(manifest, raw_get) if todo else {}
     try:
         for record in manifest.records:
             if record.status == "unchanged":
@@ -195,45 +311,57 @@ def extract_manifest(
                     report.removed.append(doc_id)
         for record in todo:
             backend = pdf_backend_for(record.url) if callable(pdf_backend_for) else pdf_backend_for
-            hits_before = cache.hits
-            try:
-                if backend == "nougat" and nougat is None:
-                    from auskunft.extract.nougat_backend import NougatBackend
+            outcome: RecordOutcome | None = None
+            if backend == "nougat" and nougat is None:
+                from auskunft.extract.nougat_backend import NougatBackend
 
+                try:
                     nougat = NougatBackend(nougat_model_path)
-                body = raw_get(record.sha256 or "")
-                doc = extract_document(
-                    record,
-                    body,
-                    pdf_backend=backend,
-                    ocr=ocr,
-                    ocr_languages=ocr_languages,
-                    nougat_model_path=nougat_model_path,
-                    cache=cache,
-                    nougat=nougat,
-                )
-                store.save(doc)
-                report.documents.append(doc.doc_id)
+                except AuskunftError as exc:
+                    outcome = failed_record(record, exc.message, store)
+            outcome = outcome or extract_record(
+                record,
+                raw_get=raw_get,
+                cache=cache,
+                store=store,
+                pdf_backend=backend,
+                ocr=ocr,
+                ocr_languages=ocr_languages,
+                nougat_model_path=nougat_model_path,
+                nougat=nougat,
+                link_texts=links.get(record.url),
+            )
+            if outcome.doc is not None:
+                report.documents.append(outcome.doc.doc_id)
                 report.extracted += 1
-                report.cached += cache.hits - hits_before
-            except (AuskunftError, OSError) as exc:
-                reason = exc.message if isinstance(exc, AuskunftError) else f"{type(exc).__name__}: {exc}"
-                log.warning("extraction failed for %s: %s", record.url, reason)
-                report.failures.append(ExtractionFailure(url=record.url, sha256=record.sha256, reason=reason))
-                # a document that can no longer be extracted must not keep serving stale text
-                with contextlib.suppress(OSError):
-                    store.delete(manifest.source, doc_id_for(record.url))
-            except Exception as exc:  # a parser bug must not stop the batch
-                log.exception("unexpected extraction error for %s", record.url)
-                report.failures.append(
-                    ExtractionFailure(
-                        url=record.url, sha256=record.sha256, reason=f"{type(exc).__name__}: {exc}"
-                    )
-                )
+                report.cached += outcome.cached
+            elif outcome.failure is not None:
+                report.failures.append(outcome.failure)
             if bar is not None:
                 bar.advance(task)
     finally:
         if bar is not None:
             bar.stop()
+    if todo:
+        t1 = time.perf_counter()
+        report.boilerplate_updated = strip_store_boilerplate(store, manifest.source)
+        report.timings["boilerplate"] = round(time.perf_counter() - t1, 3)
     report.timings["total"] = round(time.perf_counter() - t0, 3)
     return report
+
+
+def strip_store_boilerplate(store: DocumentStore, source: str) -> list[str]:
+    """Remove the lines repeated across the source's stored documents (letterheads, site-wide contact
+    boxes) from their pages, keeping them in each document's `boilerplate`; returns the changed doc_ids.
+
+    Runs once per source after all of a run's documents are stored (also after a parallel extraction).
+    """
+    try:
+        docs = list(store.iter_source(source))
+        changed = strip_source_boilerplate(docs)
+        for doc in changed:
+            store.save(doc)
+    except (OSError, ValueError) as exc:  # the documents stay as extracted: boilerplate is not an error
+        log.warning("boilerplate pass over %s failed: %s", source, exc)
+        return []
+    return [d.doc_id for d in changed]

@@ -15,15 +15,17 @@ boilerplate by structure (nav/header/footer/aside, roles, class names) is predic
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup, Tag
 from markdownify import MarkdownConverter
 
 from auskunft.errors import ExtractionError
+from auskunft.extract.listing import is_listing_page, pagination_signal
 
 NAME = "html-bs4md"
-VERSION = "2"
+VERSION = "3"
 
 DROP_TAGS = [
     "script",
@@ -85,8 +87,61 @@ def _is_boilerplate(el: Tag) -> bool:
     return bool(ident and BOILERPLATE.search(ident)) and el.name not in ("main", "article", "body", "html")
 
 
+@dataclass
+class HtmlContent:
+    title: str  # <title>, or the first heading when there is none
+    markdown: str
+    language: str | None  # from <html lang>
+    heading: str = ""  # the first <h1>
+    meta_date: str | None = None  # publication/modification date from <meta> or <time datetime>
+    is_listing: bool = False
+
+
+META_DATES = (
+    "article:modified_time",
+    "og:updated_time",
+    "dcterms.modified",
+    "last-modified",
+    "article:published_time",
+    "dcterms.date",
+    "dc.date",
+    "dcterms.created",
+    "date",
+    "pubdate",
+)
+
+
+def _meta_date(soup: BeautifulSoup, main: Tag | BeautifulSoup, listing: bool) -> str | None:
+    found: dict[str, str] = {}
+    for el in soup.find_all("meta"):
+        key = _attr(el, "property") or _attr(el, "name") or _attr(el, "http-equiv") or _attr(el, "itemprop")
+        if key.lower() in META_DATES and _attr(el, "content"):
+            found.setdefault(key.lower(), _attr(el, "content"))
+    for key in META_DATES:
+        if key in found:
+            return found[key]
+    if listing:  # a listing's <time> elements date its teasers, not the page
+        return None
+    for el in main.find_all("time", attrs={"datetime": True}):  # the article's own date, not event dates
+        marks = [el] + [p for p in el.parents if isinstance(p, Tag)][:3]
+        if el.has_attr("pubdate") or any(
+            _PUBLISHED.search(f"{_attr(m, 'class')} {_attr(m, 'itemprop')}") for m in marks
+        ):
+            return _attr(el, "datetime") or None
+    return None
+
+
+_PUBLISHED = re.compile(r"meta|date|publish|posted|byline|modified|updated", re.I)
+
+
 def html_to_markdown(body: bytes, base_url: str = "") -> tuple[str, str, str | None]:
     """Returns (title, markdown, language from <html lang> or None); links are resolved against base_url."""
+    c = html_content(body, base_url)
+    return c.title, c.markdown, c.language
+
+
+def html_content(body: bytes, base_url: str = "") -> HtmlContent:
+    """Markdown of the main content, title, first heading, language, metadata date and listing flag."""
     if not body.strip():
         raise ExtractionError("empty HTML document")
     if _looks_binary(body):
@@ -96,6 +151,7 @@ def html_to_markdown(body: bytes, base_url: str = "") -> tuple[str, str, str | N
     title = " ".join(title_el.get_text().split()) if title_el else ""
     html_el = soup.find("html")
     lang = _attr(html_el, "lang").strip() if isinstance(html_el, Tag) else ""
+    paginated = pagination_signal(soup)
     for el in soup.find_all(DROP_TAGS):
         el.decompose()
     for el in list(soup.find_all(True)):
@@ -104,6 +160,10 @@ def html_to_markdown(body: bytes, base_url: str = "") -> tuple[str, str, str | N
         if isinstance(el, Tag) and el.parent is not None and _is_boilerplate(el):
             el.decompose()
     main = soup.find("main") or soup.find("article") or soup.find(role="main") or soup.body or soup
+    listing = is_listing_page(main, paginated=paginated)
+    h1 = main.find("h1")
+    heading = " ".join(h1.get_text(" ").split()) if isinstance(h1, Tag) else ""
+    meta_date = _meta_date(soup, main, listing)
     if base_url:
         for a in main.find_all("a", href=True):
             a["href"] = urljoin(base_url, _attr(a, "href"))
@@ -114,4 +174,11 @@ def html_to_markdown(body: bytes, base_url: str = "") -> tuple[str, str, str | N
     if not title:
         m = re.search(r"^#\s+(.+)$", md, re.M)
         title = m.group(1).strip() if m else ""
-    return title, md, (lang.split("-")[0].lower() if lang else None)
+    return HtmlContent(
+        title=title,
+        markdown=md,
+        language=lang.split("-")[0].lower() if lang else None,
+        heading=heading,
+        meta_date=meta_date,
+        is_listing=listing,
+    )

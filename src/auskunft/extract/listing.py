@@ -1,0 +1,112 @@
+"""Listing pages: archive indexes, news overviews, tag and category pages, download lists.
+
+They repeat the teasers or titles of many pages and, ranked like articles, push the article itself down.
+A page is a listing when its main content is mostly teasers (at least MIN_TEASERS short blocks that each
+link somewhere, holding most of the text), or mostly a list of links, or when it is paginated ("Ältere
+Beiträge", rel="next", /page/2) and has teasers or linked headings.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bs4 import BeautifulSoup, Tag
+
+MIN_TEASERS = 3
+TEASER_MAX_CHARS = 400
+TEASER_SHARE = 0.5  # of the main text inside teasers
+MIN_LINK_ITEMS = 5
+LINK_LIST_DENSITY = 0.35  # share of the main text that is link text
+ONLY_TEASERS = 0.4  # teasers and headings make up this share: a listing even with one teaser
+
+TEASER_CLASS = re.compile(
+    r"(^|[-_ ])(teaser|post|entry|card|news-?item|item|excerpt|summary|result|article)s?([-_ ]|$)", re.I
+)
+PAGINATION_CLASS = re.compile(r"pagination|pager|page-numbers|paging|load-?more|mehr-?laden", re.I)
+PAGINATION_TEXT = re.compile(
+    r"^\W*(?:ältere|neuere|weitere|nächste|vorherige|frühere)\s+(?:beiträge|artikel|meldungen|einträge|seite|news)"
+    r"|^\W*(?:older|newer|next|previous)\s+(?:posts|entries|page|articles)|^\W*(?:mehr laden|load more)\W*$",
+    re.I,
+)
+READ_MORE = re.compile(r"^\W*(?:weiterlesen|mehr|mehr lesen|zum artikel|read more|more|details)\W*$", re.I)
+PAGINATION_HREF = re.compile(
+    r"/page/\d+/?$|[?&](?:page|seite|p|pg|start|offset)=\d+|[/-](?:seite|page)-?\d+(?:\.html?)?/?$", re.I
+)
+
+
+def _text_len(el: Tag) -> int:
+    return len(" ".join(el.get_text(" ").split()))
+
+
+def _attr(el: Tag, name: str) -> str:
+    value = el.get(name)
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else " ".join(value)
+
+
+def pagination_signal(soup: BeautifulSoup | Tag) -> bool:
+    """Whether the page links to further pages of itself (before navigation is removed)."""
+    for el in soup.find_all(["a", "link"]):
+        rel = _attr(el, "rel").lower()
+        if "next" in rel.split() or "prev" in rel.split():
+            return True
+        if el.name == "a" and (
+            PAGINATION_TEXT.search(" ".join(el.get_text(" ").split()))
+            or PAGINATION_HREF.search(_attr(el, "href"))
+        ):
+            return True
+    return any(
+        PAGINATION_CLASS.search(f"{_attr(el, 'class')} {_attr(el, 'id')}") for el in soup.find_all(True)
+    )
+
+
+def _links_away(el: Tag) -> bool:
+    """A teaser's heading is a link, or it ends in a "Weiterlesen"-style link."""
+    for h in el.find_all(["h1", "h2", "h3", "h4", "h5"]):
+        if h.find("a", href=True) is not None:
+            return True
+    last = el.find_all("a", href=True)
+    return bool(last) and bool(READ_MORE.search(" ".join(last[-1].get_text(" ").split())))
+
+
+def _teasers(main: Tag) -> list[Tag]:
+    """Short blocks that link away: <article>s or teaser-like classes with a linked heading or "mehr" link."""
+    out: list[Tag] = []
+    for el in main.find_all(True):
+        if any(el in o.parents for o in out) or el.name in ("a", "main", "body"):
+            continue
+        teaserish = el.name == "article" or bool(TEASER_CLASS.search(_attr(el, "class")))
+        if teaserish and _text_len(el) <= TEASER_MAX_CHARS and _links_away(el):
+            out.append(el)
+    return out
+
+
+def is_listing_page(main: Tag | BeautifulSoup, *, paginated: bool = False) -> bool:
+    total = _text_len(main)
+    if not total:
+        return False
+    links = main.find_all("a", href=True)
+    link_chars = sum(_text_len(a) for a in links)
+    teasers = _teasers(main)
+    teaser_chars = sum(_text_len(t) for t in teasers)
+    heading_chars = sum(
+        _text_len(h) for h in main.find_all(["h1", "h2"]) if not any(h in t.descendants for t in teasers)
+    )
+    linked_headings = sum(
+        1 for h in main.find_all(["h1", "h2", "h3", "h4"]) if h.find("a", href=True) is not None
+    )
+    link_items = sum(
+        1
+        for li in main.find_all("li")
+        if (n := _text_len(li)) and sum(_text_len(a) for a in li.find_all("a")) >= 0.5 * n
+    )
+    if len(teasers) >= MIN_TEASERS and teaser_chars >= TEASER_SHARE * total:
+        return True
+    if teasers and teaser_chars + heading_chars >= ONLY_TEASERS * total:  # a tag page with one or two entries
+        return True
+    if link_items >= MIN_LINK_ITEMS and link_chars >= LINK_LIST_DENSITY * total:
+        return True
+    if paginated and (len(teasers) >= 2 or linked_headings >= 2):
+        return True
+    return linked_headings >= 4 and link_chars >= 0.25 * total
