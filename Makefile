@@ -4,15 +4,18 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test test-fast test-slow lint typecheck lock bench clean
+.PHONY: setup setup-test demo test test-fast test-slow lint typecheck lock bench clean
 
-setup:            ## install Debian packages, the Python environment and the widget bundle
+setup:            ## what the main job needs: Debian packages, the Python environment, the widget bundle
 	bash scripts/setup.sh
+
+setup-test:       ## setup plus the test tiers' tools (dev extras, redis, llama.cpp server built once)
+	bash scripts/setup.sh --test
 
 demo: setup       ## main job on the embedded defaults: crawl+index the demo site, then serve chat + widget demo
 	$(VENV)/bin/auskunft demo
 
-test: setup       ## the full test suite (what .ci/run calls)
+test: setup-test  ## the full test suite (what .ci/run calls)
 	bash scripts/test.sh $(PYTEST_ARGS)
 
 test-fast:        ## default tier only, no set-up

@@ -3,9 +3,11 @@
     python flows/deployments.py serve                 # one long-running process serves every schedule
     python flows/deployments.py register --pool auskunft   # register on a work pool; workers run them
 
-`serve` is the simplest (embedded default, one machine). `register` is for the compose set-up and for
-scale-out: every `prefect worker start --pool auskunft` on any host that reaches PREFECT_API_URL picks
-runs up.
+`serve` is the simplest (embedded default, one machine; a source's batches run on this machine's cores).
+`register` is for the compose set-up and for scale-out: every `prefect worker start --pool auskunft` on any
+host that reaches PREFECT_API_URL picks runs up. It also registers `ingest-batches/ingest-batches`, the
+deployment a source run starts its batches on (set INGEST_BATCH_DEPLOYMENT=ingest-batches/ingest-batches),
+so the batches of one source spread over every worker of the pool.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from auskunft.sources import load_sources
 
 REPO = Path(__file__).resolve().parent.parent
 ENTRYPOINT = "flows/ingest.py:ingest_source_flow"
+BATCH_ENTRYPOINT = "flows/ingest.py:ingest_batches_flow"
+BATCH_DEPLOYMENT = "ingest-batches"  # INGEST_BATCH_DEPLOYMENT=ingest-batches/ingest-batches
 
 
 def deployment_name(source: str) -> str:
@@ -41,9 +45,22 @@ def serve(sources_file: Path) -> None:
 
 
 def register(sources_file: Path, pool: str, source_dir: Path = REPO) -> list[str]:
-    """Register one deployment per source on a (process) work pool; returns the deployment ids."""
+    """Register one deployment per source, and the batch deployment, on a (process) work pool; returns
+    the deployment ids."""
     flow = ingest_source_flow.from_source(source=str(source_dir), entrypoint=ENTRYPOINT)
-    ids = []
+    batches = ingest_source_flow.from_source(source=str(source_dir), entrypoint=BATCH_ENTRYPOINT)
+    ids = [
+        str(
+            batches.deploy(
+                name=BATCH_DEPLOYMENT,
+                work_pool_name=pool,
+                tags=["ingest", "batches"],
+                build=False,
+                push=False,
+                print_next_steps=False,
+            )
+        )
+    ]
     for s in load_sources(sources_file):
         dep_id = flow.deploy(
             name=deployment_name(s.name),

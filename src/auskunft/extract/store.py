@@ -19,7 +19,7 @@ class DocumentStore:
     def save(self, doc: Document) -> None:
         path = self._path(doc.source, doc.doc_id)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # unique per process: parallel batches
         tmp.write_text(doc.model_dump_json(), encoding="utf-8")
         os.replace(tmp, path)
 
