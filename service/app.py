@@ -18,7 +18,7 @@ from auskunft.chat import ChatRequest
 from auskunft.chat.factory import Runtime, build_runtime
 from auskunft.config import REPO_ROOT, Settings, get_settings
 from auskunft.errors import AuskunftError, AuthError, RateLimitedError, ValidationError
-from service import admin
+from service import admin, console
 from service.http import client_ip, cors_headers, error_response, json_response, parse_json, request_id, sse
 from service.openapi import OPENAPI
 
@@ -77,6 +77,8 @@ async def _rate_limit(ip: str, session_id: str | None) -> None:
 
 
 def _check_admin(request: Request) -> None:
+    if console.api_token_ok(request):  # a personal token from the admin console; the shared one is deprecated
+        return
     expected = STATE.settings.admin_token_hash
     if expected is None:
         raise AuthError(
@@ -124,9 +126,14 @@ def create_app(processes: int = 1) -> Robyn:
         wrapper.__name__ = handler.__name__
         return wrapper
 
+    console_mount = console.mount(  # /console (migrates its database first)
+        app, settings, _rt, lambda request: client_ip(request, settings.trust_proxy)
+    )
+
     @app.startup_handler
     async def startup() -> None:
         STATE.runtime = build_runtime(settings)
+        console_mount.attach(STATE.runtime)
         STATE.runtime.engine.start()
         log.info(
             "service ready (index %s, mode %s)", STATE.runtime.engine.index_version, STATE.runtime.engine.mode

@@ -58,12 +58,6 @@ class Settings(BaseSettings):
     chunk_overlap_tokens: int = 50
     chunk_context: bool = True  # prefix each chunk with title + heading path before embedding
 
-    # --- ingestion: batches over workers and cores ------------------------------------------
-    ingest_processes: int = 0  # extraction/OCR processes per worker host; 0: one per core
-    ingest_batch_docs: int = 25  # documents per batch (the unit that is resumed, spread and reported)
-    ingest_batch_deployment: str = ""  # "<flow>/<deployment>" that runs batches on the work pool; empty: local
-    ingest_fanout: int = 0  # batch flow runs per source run; 0: one per online worker of the pool
-
     # --- retrieval -------------------------------------------------------------------------
     retrieval_mode: Literal["hybrid", "dense", "sparse"] = "hybrid"
     retrieval_top_k: int = 6
@@ -87,6 +81,12 @@ class Settings(BaseSettings):
     trust_proxy: bool = (
         False  # take the client IP from X-Forwarded-For (only behind your own proxy, e.g. Traefik)
     )
+
+    # --- admin console ---------------------------------------------------------------------
+    console_db_url: str = ""  # empty: SQLite file data_dir/console.db (compose: the Postgres database)
+    console_cookie_secure: bool = True  # false only for plain-HTTP localhost
+    chat_log_retention_days: int = 365  # chat event log files older than this are deleted; 0: keep all
+    curated_min_similarity: float = 0.9  # cosine of visitor and curated question that counts as a match
 
     # --- evaluation / tracking -------------------------------------------------------------
     mlflow_tracking_uri: str = ""  # empty: sqlite file under data_dir
@@ -136,6 +136,10 @@ class Settings(BaseSettings):
     @property
     def duckdb_path(self) -> Path:
         return self.data_dir / "auskunft.duckdb"
+
+    @property
+    def console_db(self) -> str:
+        return self.console_db_url or f"sqlite:///{(self.data_dir / 'console.db').resolve()}"
 
     @property
     def mlflow_uri(self) -> str:

@@ -35,6 +35,7 @@ from auskunft.stores import AnswerCache, ConversationStore
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _CITE = re.compile(r"\[(\d{1,3})\]")
+CURATED_NOTICE = {"de": "Antwort der Redaktion", "en": "Answer written by the editors"}
 _CITE_LIST = re.compile(r"\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})+)\]")  # "[1, 3]" -> "[1][3]"
 
 
@@ -50,7 +51,7 @@ class ChatAnswer(BaseModel):
     answer_id: str
     session_id: str
     answer: str
-    mode: Literal["llm", "extractive"]
+    mode: Literal["llm", "extractive", "curated"]
     citations: list[Citation]
     notice: str | None = None
     found: bool = True
@@ -153,6 +154,8 @@ class ChatEngine:
         self._stores_down_until = 0.0
         self._version_checked = time.monotonic()
         self._started = False
+        # curated answers (admin console): question -> a reply with .answer and .sources, or None
+        self.curated: Callable[[str], Any] | None = None
 
     # ------------------------------------------------------------------------------------ lifecycle
     def start(self) -> None:
@@ -312,7 +315,14 @@ class ChatEngine:
         await self._refresh_version()
         standalone = not history or normalise(query) == normalise(req.message)
         cache_key = self._cache_key(req.message, query, req.sources) if standalone else None
-        cached = await self._bounded(self.cache.get(cache_key), None, "cache get") if cache_key else None
+        reply = await self._curated_answer(query, language, session_id, answer_id) if self.curated else None
+        if reply is not None:
+            result, sources = reply
+        cached = (
+            await self._bounded(self.cache.get(cache_key), None, "cache get")
+            if cache_key and reply is None
+            else None
+        )
         first_token_ms: float | None = None
         if cached:
             try:
@@ -330,7 +340,7 @@ class ChatEngine:
             except (KeyError, TypeError, ValueError):
                 log.warning("ignoring unreadable cache entry")
                 cached = None
-        if cached:
+        if reply is not None or cached:
             yield ChatEvent(event="sources", data={"sources": sources})
             first_token_ms = (time.perf_counter() - t0) * 1000
             yield ChatEvent(event="token", data={"text": result.answer})
@@ -417,9 +427,43 @@ class ChatEngine:
             lang=language,
             notice=result.notice,
             error=None,
+            retrieved=[str(s.get("url")) for s in sources],
         )
         exclude: set[str] = set() if with_contexts else {"contexts", "query"}
         yield ChatEvent(event="done", data=result.model_dump(exclude=exclude))
+
+    async def _curated_answer(
+        self, query: str, language: str, session_id: str, answer_id: str
+    ) -> tuple[ChatAnswer, list[dict]] | None:
+        """The editors' answer when the question matches a curated one closely (asked before retrieval)."""
+        try:
+            hit = await asyncio.wait_for(asyncio.to_thread(self.curated, query), timeout=5.0)  # type: ignore[arg-type]
+        except Exception as exc:  # noqa: BLE001 - without curated answers the bot still answers
+            log.warning("curated answer lookup failed: %s", type(exc).__name__)
+            return None
+        if hit is None:
+            return None
+        citations = [
+            Citation(
+                n=i,
+                url=str(src["url"]),
+                title=str(src.get("title") or src["url"]),
+                snippet="",
+                source="curated",
+            )
+            for i, src in enumerate(hit.sources, 1)
+        ]
+        result = ChatAnswer(
+            answer_id=answer_id,
+            session_id=session_id,
+            answer=hit.answer,
+            mode="curated",
+            citations=citations,
+            notice=CURATED_NOTICE.get(language, CURATED_NOTICE["de"]),
+            found=True,
+            query=query,
+        )
+        return result, [c.model_dump() for c in citations]
 
     def _log_turn(
         self,
@@ -437,6 +481,7 @@ class ChatEngine:
         lang: str | None,
         notice: str | None,
         error: str | None,
+        retrieved: list[str] | None = None,
     ) -> None:
         if self.events is None:
             return
@@ -459,6 +504,7 @@ class ChatEngine:
                 sources=req.sources,
                 notice=notice,
                 error=error,
+                retrieved=retrieved,  # what the search found (the console's unanswered-questions report)
             )
         except OSError as exc:  # the answer stands; a lost log line must not turn it into an error
             log.error("event log write failed: %s", exc)

@@ -1,0 +1,16 @@
+"""The audit log: who changed what, when. Every change in the console writes one entry."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from auskunft.console.models import AuditEntry
+
+
+def record(s: Session, actor: str, action: str, target: str = "", **detail: object) -> None:
+    s.add(AuditEntry(actor=actor, action=action, target=target[:500], detail=detail))
+
+
+def recent(s: Session, limit: int = 200, offset: int = 0) -> list[AuditEntry]:
+    return list(s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit).offset(offset)))

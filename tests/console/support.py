@@ -1,0 +1,172 @@
+"""The real chat service with the admin console, over a small real index with two versions; users made
+with the real CLI (`auskunft admin create-user`)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import yaml
+
+from auskunft.console import auth
+from auskunft.console.db import ConsoleDB, default_url
+from tests.support.env import LEAKY_KEYS
+from tests.support.procs import free_port, spawn, stop, wait_http
+from tests.widget.service_fixture import build_index
+
+REPO = Path(__file__).resolve().parents[2]
+PASSWORD = "richtig-geheim-42"
+USERS = {
+    "admin": "admin@verband.example",
+    "editor": "redaktion@verband.example",
+    "viewer": "vorstand@verband.example",
+}
+_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+@dataclass
+class ConsoleService:
+    base: str
+    work: Path
+    env: dict[str, str]
+    proc: subprocess.Popen
+    log: Path
+    _ip: list[int] = field(default_factory=lambda: [1])
+    _clients: list[httpx.Client] = field(default_factory=list)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.work / "data"
+
+    def fresh_ip(self) -> str:
+        """A client address of its own (the service trusts X-Forwarded-For from loopback), so the
+        per-address log-in limit of one test does not reach another."""
+        self._ip[0] += 1
+        return f"203.0.113.{self._ip[0]}"
+
+    def client(self, ip: str | None = None) -> httpx.Client:
+        """A browser-like client (own cookie jar, own address); closed when the service stops."""
+        client = httpx.Client(
+            base_url=self.base,
+            timeout=30,
+            trust_env=False,
+            headers={"X-Forwarded-For": ip or self.fresh_ip()},
+        )
+        self._clients.append(client)
+        return client
+
+    def close_clients(self) -> None:
+        for c in self._clients:
+            c.close()
+        self._clients.clear()
+
+    def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "auskunft", *args],
+            env=self.env,
+            cwd=self.work,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+
+def csrf_of(html: str) -> str:
+    m = _CSRF.search(html)
+    assert m, "no CSRF field in the page"
+    return m.group(1)
+
+
+def login(client: httpx.Client, email: str, password: str = PASSWORD) -> httpx.Response:
+    page = client.get("/console/login")
+    assert page.status_code == 200
+    return client.post(
+        "/console/login",
+        data={"csrf": csrf_of(page.text), "email": email, "password": password, "next": "/console"},
+    )
+
+
+def logged_in(svc: ConsoleService, role: str) -> httpx.Client:
+    client = svc.client()
+    r = login(client, USERS[role])
+    assert r.status_code == 303, r.text[:500]
+    return client
+
+
+def post_form(
+    client: httpx.Client, path: str, data: dict[str, str] | None = None, page: str = "/console"
+) -> httpx.Response:
+    """POST with the session's CSRF token (taken from a page the user may see)."""
+    token = csrf_of(client.get(page).text)
+    return client.post(path, data={"csrf": token, **(data or {})})
+
+
+def write_sources(path: Path) -> None:
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "sources": [
+                    {"name": "verband", "start_urls": ["https://www.dkpv.example/"], "schedule": "0 3 * * *"}
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
+
+
+@contextmanager
+def console_service(work: Path, **extra_env: str) -> Iterator[ConsoleService]:
+    data = work / "data"
+    build_index(data)  # v1
+    build_index(data)  # v2, live: promote and roll back have somewhere to go
+    write_sources(work / "sources.yml")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in LEAKY_KEYS and not k.startswith(("PREFECT_", "CONSOLE_"))
+    }
+    env |= {
+        "DATA_DIR": str(data),
+        "SOURCES_FILE": str(work / "sources.yml"),
+        "CONSOLE_COOKIE_SECURE": "false",  # plain HTTP on loopback
+        "TRUST_PROXY": "true",
+        "RATE_LIMIT_IP_PER_MIN": "1000",
+        "RATE_LIMIT_SESSION_PER_MIN": "1000",
+        "LOG_LEVEL": "INFO",
+        "DO_NOT_TRACK": "true",
+        "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        **extra_env,
+    }
+    port = free_port()
+    svc = ConsoleService(
+        base=f"http://127.0.0.1:{port}", work=work, env=env, proc=None, log=work / "service.log"
+    )  # type: ignore[arg-type]
+    # the first admin exactly as an operator creates it; the others as the console does
+    r = svc.cli(
+        "admin", "create-user", USERS["admin"], "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n"
+    )
+    assert r.returncode == 0, r.stderr
+    db = ConsoleDB(default_url(data))
+    try:
+        with db.session() as s:
+            for role in ("editor", "viewer"):
+                auth.create_user(s, USERS[role], PASSWORD, role, actor=USERS["admin"])
+    finally:
+        db.close()
+    svc.proc = spawn(
+        [sys.executable, "-m", "service", "--host", "127.0.0.1", "--port", str(port)], env, svc.log, cwd=work
+    )
+    try:
+        wait_http(svc.base + "/readyz", svc.proc, 90, log=svc.log, ok=(200, 503), interval=0.2)
+        yield svc
+    finally:
+        svc.close_clients()
+        stop(svc.proc, timeout=10)
