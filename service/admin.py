@@ -17,7 +17,7 @@ from auskunft.chat.factory import Runtime
 from auskunft.config import Settings
 from auskunft.errors import ConflictError, SourceError, ValidationError
 from auskunft.models import Source
-from auskunft.sources import load_sources, save_sources
+from auskunft.sources import check_remote_edit, load_sources, save_sources, source_from_dict
 from service.http import json_response, parse_json
 
 log = logging.getLogger("auskunft.service.admin")
@@ -44,18 +44,19 @@ async def list_sources(request: Request, settings: Settings, rt: Runtime) -> Res
     return json_response({"sources": [s.model_dump(mode="json") for s in _sources(settings)]})
 
 
-def _source_from(data: dict) -> Source:
-    try:
-        return Source.model_validate(data)
-    except Exception as exc:
-        raise SourceError(f"invalid source: {exc}") from exc
+async def _source_from(data: dict, old: Source | None) -> Source:
+    """Validated exactly like `auskunft sources check` (unknown fields, URLs, regexes, bounds), then
+    checked against what only the file may set."""
+    source = source_from_dict(data, "request body")
+    return await asyncio.to_thread(check_remote_edit, data, source, old)
 
 
 async def add_source(request: Request, settings: Settings, rt: Runtime) -> Response:
-    source = _source_from(parse_json(request, settings.max_body_bytes))
+    data = parse_json(request, settings.max_body_bytes)
     sources = _sources(settings)
-    if any(s.name == source.name for s in sources):
-        raise ValidationError(f"source {source.name!r} exists: use PUT to update", code="source_exists")
+    if any(s.name == data.get("name") for s in sources):
+        raise ValidationError(f"source {data.get('name')!r} exists: use PUT to update", code="source_exists")
+    source = await _source_from(data, None)
     save_sources(settings.sources_file, [*sources, source])
     return json_response({"source": source.model_dump(mode="json")}, 201)
 
@@ -63,10 +64,11 @@ async def add_source(request: Request, settings: Settings, rt: Runtime) -> Respo
 async def update_source(request: Request, settings: Settings, rt: Runtime) -> Response:
     name = request.path_params["name"]
     data = parse_json(request, settings.max_body_bytes) | {"name": name}
-    source = _source_from(data)
     sources = _sources(settings)
-    if not any(s.name == name for s in sources):
+    old = next((s for s in sources if s.name == name), None)
+    if old is None:
         raise SourceError(f"unknown source {name!r}", code="source_not_found")
+    source = await _source_from(data, old)
     save_sources(settings.sources_file, [source if s.name == name else s for s in sources])
     return json_response({"source": source.model_dump(mode="json")})
 

@@ -6,24 +6,34 @@ import asyncio
 import hashlib
 import json
 import logging
-import re
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from robyn import Headers, Request, Response, Robyn, StreamingResponse
 from robyn.argument_parser import Config
 
 from auskunft.chat import ChatRequest
+from auskunft.chat.admission import WorkGate
 from auskunft.chat.factory import Runtime, build_runtime
 from auskunft.config import REPO_ROOT, Settings, get_settings
 from auskunft.errors import AuskunftError, AuthError, RateLimitedError, ValidationError
-from service import admin, console
-from service.http import client_ip, cors_headers, error_response, json_response, parse_json, request_id, sse
+from service import admin, console, validation
+from service.http import (
+    client_ip,
+    cors_headers,
+    error_response,
+    json_response,
+    parse_json,
+    parse_trusted,
+    rate_key,
+    request_id,
+    sse,
+)
 from service.openapi import OPENAPI
 
 log = logging.getLogger("auskunft.service")
-SESSION_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 WIDGET_DIR = REPO_ROOT / "widget" / "dist"
 
 
@@ -42,34 +52,33 @@ def _rt() -> Runtime:
 
 
 def _chat_request(data: dict, settings: Settings, ip: str) -> ChatRequest:
-    message = data.get("message")
-    if not isinstance(message, str) or not message.strip():
-        raise ValidationError("'message' must be a non-empty string", code="invalid_message")
-    if len(message) > settings.max_message_chars:
-        raise ValidationError(
-            f"'message' longer than {settings.max_message_chars} characters", code="message_too_long"
-        )
-    sid = data.get("session_id")
-    if sid is not None and (not isinstance(sid, str) or not SESSION_RE.match(sid)):
-        raise ValidationError("'session_id' must match [A-Za-z0-9_-]{1,64}", code="invalid_session")
-    sources = data.get("sources")
-    if sources is not None and (
-        not isinstance(sources, list) or not all(isinstance(s, str) for s in sources)
-    ):
-        raise ValidationError("'sources' must be a list of source names", code="invalid_sources")
+    message = validation.text_field(data, "message", settings.max_message_chars, code="invalid_message")
     lang = data.get("lang") if data.get("lang") in ("de", "en") else None
     return ChatRequest(
-        message=message.strip(),
-        session_id=sid,
-        sources=sources,
+        message=message or "",
+        session_id=validation.session_id(data),
+        sources=validation.source_names(data),
         lang=lang,
         client_id=hashlib.sha256(ip.encode()).hexdigest()[:16],
     )
 
 
+def _link_hosts(settings: Settings) -> list[str]:
+    """Hosts links in generated answers may point at: the website's own and ANSWER_LINK_HOSTS."""
+    hosts = [urlsplit(o).netloc for o in settings.allowed_origins]
+    return [h for h in [*hosts, *settings.answer_link_hosts.split(",")] if h.strip()]
+
+
+def _admit() -> None:
+    """Quick refusal (503 + Retry-After) while the search queue is full, before any work is done."""
+    gate = _rt().engine.gate
+    if gate is not None:
+        gate.admit_or_raise()
+
+
 async def _rate_limit(ip: str, session_id: str | None) -> None:
     s, limiter = STATE.settings, _rt().limiter
-    allowed, retry = await limiter.hit(f"ip:{ip}", s.rate_limit_ip_per_min, 60)  # type: ignore[attr-defined]
+    allowed, retry = await limiter.hit(rate_key(ip), s.rate_limit_ip_per_min, 60)  # type: ignore[attr-defined]
     if allowed and session_id:
         allowed, retry = await limiter.hit(f"session:{session_id}", s.rate_limit_session_per_min, 60)  # type: ignore[attr-defined]
     if not allowed:
@@ -99,6 +108,12 @@ def create_app(processes: int = 1) -> Robyn:
     app = Robyn(__file__, config=config)
     settings = get_settings()
     STATE.settings = settings
+    trusted = parse_trusted(settings.trusted_proxies)
+
+    def ip_of(request: Request) -> str:
+        return client_ip(request, settings.trust_proxy, trusted)
+
+    console_mount = console.mount(app, settings, _rt, ip_of)  # /console (migrates its database first)
 
     def guarded(handler):  # noqa: ANN001,ANN202 - decorator
         async def wrapper(request: Request) -> Any:
@@ -126,15 +141,15 @@ def create_app(processes: int = 1) -> Robyn:
         wrapper.__name__ = handler.__name__
         return wrapper
 
-    console_mount = console.mount(  # /console (migrates its database first)
-        app, settings, _rt, lambda request: client_ip(request, settings.trust_proxy)
-    )
-
     @app.startup_handler
     async def startup() -> None:
         STATE.runtime = build_runtime(settings)
         console_mount.attach(STATE.runtime)
-        STATE.runtime.engine.start()
+        engine = STATE.runtime.engine
+        engine.gate = WorkGate(settings.search_workers, settings.search_queue)
+        engine.link_hosts = _link_hosts(settings)
+        engine.feedback_ttl_s = settings.feedback_ttl_s
+        engine.start()
         log.info(
             "service ready (index %s, mode %s)", STATE.runtime.engine.index_version, STATE.runtime.engine.mode
         )
@@ -147,8 +162,9 @@ def create_app(processes: int = 1) -> Robyn:
     # ------------------------------------------------------------------------------------ chat
     async def _chat(request: Request, rid: str, cors: dict[str, str]) -> Any:
         data = parse_json(request, settings.max_body_bytes)
-        ip = client_ip(request, settings.trust_proxy)
+        ip = ip_of(request)
         req = _chat_request(data, settings, ip)
+        _admit()
         await _rate_limit(ip, req.session_id)
         engine = _rt().engine
         if request.query_params.get("stream", "true") == "false":
@@ -176,17 +192,15 @@ def create_app(processes: int = 1) -> Robyn:
 
     async def _feedback(request: Request, rid: str, cors: dict[str, str]) -> Response:
         data = parse_json(request, settings.max_body_bytes)
-        answer_id, rating, comment = data.get("answer_id"), data.get("rating"), data.get("comment")
-        if not isinstance(answer_id, str) or not re.fullmatch(r"[0-9a-f]{32}", answer_id):
-            raise ValidationError("'answer_id' must be the id of an answer", code="invalid_answer_id")
+        answer_id, rating, comment = validation.answer_id(data), data.get("rating"), data.get("comment")
         if rating not in ("up", "down"):
             raise ValidationError("'rating' must be 'up' or 'down'", code="invalid_rating")
         if comment is not None and (not isinstance(comment, str) or len(comment) > 2000):
             raise ValidationError(
                 "'comment' must be a string of at most 2000 characters", code="invalid_comment"
             )
-        await _rate_limit(client_ip(request, settings.trust_proxy), None)
-        _rt().engine.feedback(answer_id, rating, comment)
+        await _rate_limit(ip_of(request), None)
+        await _rt().engine.rate(answer_id, rating, comment)
         return json_response({"ok": True}, headers=cors)
 
     app.post("/api/feedback")(guarded(_feedback))
@@ -196,18 +210,25 @@ def create_app(processes: int = 1) -> Robyn:
 
     async def _completions(request: Request, rid: str, cors: dict[str, str]) -> Any:
         data = parse_json(request, settings.max_body_bytes * 4)
-        ip = client_ip(request, settings.trust_proxy)
+        ip = ip_of(request)
         question, history = openai_compat.parse_messages(data, settings.max_message_chars)
-        req = ChatRequest(message=question, client_id=hashlib.sha256(ip.encode()).hexdigest()[:16])
+        stream = validation.boolean(data, "stream")
+        req = ChatRequest(
+            message=question,
+            client_id=hashlib.sha256(ip.encode()).hexdigest()[:16],
+            stateless=True,  # the client holds the conversation; nothing is kept after the answer
+            history=history,
+        )
+        _admit()
         await _rate_limit(ip, None)
         engine = _rt().engine
-        if data.get("stream"):
+        if stream:
             return StreamingResponse(
-                openai_compat.stream_chunks(engine, req, history, rid),
+                openai_compat.stream_chunks(engine, req, rid),
                 headers=Headers({"X-Request-ID": rid, **cors}),
                 media_type="text/event-stream",
             )
-        return json_response(await openai_compat.completion(engine, req, history, rid), headers=cors)
+        return json_response(await openai_compat.completion(engine, req, rid), headers=cors)
 
     app.post("/v1/chat/completions")(guarded(_completions))
 

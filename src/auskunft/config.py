@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from auskunft.errors import ConfigError
@@ -81,6 +81,12 @@ class Settings(BaseSettings):
     trust_proxy: bool = (
         False  # take the client IP from X-Forwarded-For (only behind your own proxy, e.g. Traefik)
     )
+    # proxies whose X-Forwarded-For entries are believed (the client is the right-most other hop)
+    trusted_proxies: str = "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
+    search_workers: int = Field(default=2, ge=1, le=64)  # threads for query embedding + vector search
+    search_queue: int = Field(default=16, ge=0, le=10_000)  # searches waiting beyond them; more: 503 busy
+    feedback_ttl_s: int = Field(default=86_400, ge=60)  # how long an answer can be rated (once)
+    answer_link_hosts: str = ""  # comma-separated hosts links in answers may point at besides WEBSITE_HOST
 
     # --- admin console ---------------------------------------------------------------------
     console_db_url: str = ""  # empty: SQLite file data_dir/console.db (compose: the Postgres database)

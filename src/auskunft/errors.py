@@ -112,3 +112,21 @@ class GateRefusedError(AuskunftError):
 
     code = "gate_refused"
     http_status = 409
+
+
+class UnsupportedMediaTypeError(ValidationError):
+    """A public POST endpoint got a body that is not `application/json`."""
+
+    code = "unsupported_media_type"
+    http_status = 415
+
+
+class ServiceBusyError(AuskunftError):
+    """Admission control: the search queue is full; the client should retry after `retry_after_s`."""
+
+    code = "busy"
+    http_status = 503
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

@@ -1,6 +1,6 @@
 // Talks to the auskunft service: POST /api/chat (server-sent events over fetch) and POST /api/feedback.
 
-/** A failed request, classified for the UI. kind: offline | network | rate_limited | bad_request | too_large | server | stream */
+/** A failed request, classified for the UI. kind: offline | network | rate_limited | busy | bad_request | too_large | server | stream */
 export class ApiError extends Error {
   constructor(kind, message, { status = 0, code = "", retryAfter = 0 } = {}) {
     super(message || kind);
@@ -35,6 +35,10 @@ async function errorFromResponse(resp) {
   if (s === 429) {
     const retryAfter = parseRetryAfter(resp.headers.get("Retry-After")) || 30;
     return new ApiError("rate_limited", message, { ...opts, retryAfter });
+  }
+  if (s === 503 && code === "busy") {
+    const retryAfter = parseRetryAfter(resp.headers.get("Retry-After")) || 5;
+    return new ApiError("busy", message, { ...opts, retryAfter });
   }
   if (s === 413) return new ApiError("too_large", message, opts);
   if (s >= 400 && s < 500) return new ApiError("bad_request", message, opts);

@@ -37,11 +37,39 @@ const marked = new Marked({
   },
 });
 
+/** Normalised form for comparing link targets with source URLs: no fragment, no trailing slash. */
+const linkKey = (url) => url.split("#")[0].replace(/\/+$/, "").toLowerCase();
+
+/**
+ * Which links in an answer stay clickable: the URLs of its sources and the allowed hosts (the service
+ * sends them in `meta.link_hosts`; the page's own host counts too). The service already rewrote every
+ * other link to text; this is the same rule again, for the text shown while the answer streams.
+ */
+export function linkPolicy(sources = [], hosts = []) {
+  const urls = new Set();
+  for (const s of sources) {
+    const u = safeUrl(s && s.url);
+    if (u) urls.add(linkKey(u));
+  }
+  const allowedHosts = new Set(hosts.map((h) => String(h).toLowerCase()));
+  if (typeof location !== "undefined" && location.host) allowedHosts.add(location.host.toLowerCase());
+  return (href) => {
+    try {
+      const u = new URL(href);
+      return urls.has(linkKey(u.href)) || allowedHosts.has(u.host.toLowerCase()) || allowedHosts.has(u.hostname.toLowerCase());
+    } catch {
+      return false;
+    }
+  };
+}
+
+let allowLink = () => true; // set for the duration of one renderMarkdown call
+
 const purify = createDOMPurify(window);
 purify.addHook("afterSanitizeAttributes", (node) => {
   if (node.nodeName === "A") {
     const href = safeUrl(node.getAttribute("href"));
-    if (href) {
+    if (href && allowLink(href)) {
       node.setAttribute("href", href);
       node.setAttribute("target", "_blank");
       node.setAttribute("rel", "noopener noreferrer");
@@ -51,15 +79,23 @@ purify.addHook("afterSanitizeAttributes", (node) => {
   }
 });
 
-/** Render markdown into a sanitised DocumentFragment (no scripts, handlers, images, or non-http links). */
-export function renderMarkdown(text) {
+/**
+ * Render markdown into a sanitised DocumentFragment (no scripts, handlers, images, or non-http links).
+ * `isAllowed(href)`: whether a link stays clickable (see linkPolicy); others are shown as plain text.
+ */
+export function renderMarkdown(text, isAllowed = () => true) {
   const html = marked.parse(String(text || ""));
-  return purify.sanitize(html, {
-    ALLOWED_TAGS,
-    ALLOWED_ATTR,
-    ALLOWED_URI_REGEXP: /^https?:\/\//i,
-    ALLOW_DATA_ATTR: false,
-    ALLOW_ARIA_ATTR: false,
-    RETURN_DOM_FRAGMENT: true,
-  });
+  allowLink = isAllowed;
+  try {
+    return purify.sanitize(html, {
+      ALLOWED_TAGS,
+      ALLOWED_ATTR,
+      ALLOWED_URI_REGEXP: /^https?:\/\//i,
+      ALLOW_DATA_ATTR: false,
+      ALLOW_ARIA_ATTR: false,
+      RETURN_DOM_FRAGMENT: true,
+    });
+  } finally {
+    allowLink = () => true;
+  }
 }

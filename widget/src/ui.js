@@ -2,7 +2,7 @@
 import { ApiError, ChatApi } from "./api.js";
 import { texts } from "./i18n.js";
 import { ICONS } from "./icons.js";
-import { renderMarkdown, safeUrl } from "./markdown.js";
+import { linkPolicy, renderMarkdown, safeUrl } from "./markdown.js";
 import { Store } from "./store.js";
 import css from "./styles.css";
 
@@ -247,7 +247,7 @@ export class Widget {
     if (navigator.onLine === false) {
       text = t.offline;
     } else if (wait > 0) {
-      text = t.rateLimited.replace("{s}", String(wait));
+      text = (this.state.retryKind === "busy" ? t.busy : t.rateLimited).replace("{s}", String(wait));
       error = true;
       this.retryTimer = setTimeout(() => this.updateStatus(), 1000);
     } else if (this.state.retryUntil) {
@@ -257,7 +257,7 @@ export class Widget {
     this.status.hidden = !text;
     this.status.textContent = text;
     this.status.classList.toggle("error", error);
-    this.status.dataset.kind = navigator.onLine === false ? "offline" : wait > 0 ? "rate_limited" : "";
+    this.status.dataset.kind = navigator.onLine === false ? "offline" : wait > 0 ? this.state.retryKind || "rate_limited" : "";
     this.updateSend();
   }
 
@@ -311,8 +311,10 @@ export class Widget {
     if (m.notice) li.append(el("p", { class: "notice", text: String(m.notice) }));
     if (m.text) {
       const bubble = el("div", { class: "bubble answer" });
-      bubble.append(renderMarkdown(m.text));
-      linkMarkers(bubble, m.citations && m.citations.length ? m.citations : m.sources || []);
+      const cites = m.citations && m.citations.length ? m.citations : m.sources || [];
+      const linkable = linkPolicy([...cites, ...(m.sources || [])], m.linkHosts || []);
+      bubble.append(renderMarkdown(m.text, linkable));
+      linkMarkers(bubble, cites);
       li.append(bubble);
     } else if (m.pending) {
       li.append(el("div", { class: "bubble typing", text: t.thinking }));
@@ -403,6 +405,7 @@ export class Widget {
       case "offline": return t.offline;
       case "network": return t.network;
       case "rate_limited": return t.rateLimited.replace("{s}", String(err.retryAfter));
+      case "busy": return t.busy.replace("{s}", String(err.retryAfter));
       case "too_large": return t.tooLong;
       case "bad_request": return t.badRequest;
       case "stream": return t.interrupted;
@@ -457,6 +460,7 @@ export class Widget {
           if (d.session_id) this.state.sessionId = String(d.session_id);
           if (d.answer_id) bot.answerId = String(d.answer_id);
           if (d.mode) bot.mode = String(d.mode);
+          if (Array.isArray(d.link_hosts)) bot.linkHosts = d.link_hosts.map(String);
           li.dataset.answerId = bot.answerId || "";
         } else if (ev.event === "sources") {
           bot.sources = Array.isArray(d.sources) ? d.sources : [];
@@ -475,6 +479,9 @@ export class Widget {
           bot.notice = d.notice ? String(d.notice) : bot.notice;
           bot.found = d.found !== false;
           finished = true;
+        } else if (ev.event === "busy") {
+          // admission control: the service is full right now; same handling as a 503 before the stream
+          throw new ApiError("busy", String(d.message || ""), { code: "busy", retryAfter: Number(d.retry_after_s) || 5 });
         } else if (ev.event === "error") {
           bot.error = String(d.code || "server");
           bot.errorText = this.t.server;
@@ -490,7 +497,10 @@ export class Widget {
       const e = stalled ? new ApiError("stream", "stalled") : err instanceof ApiError ? err : new ApiError("network", String(err));
       bot.error = e.kind;
       bot.errorText = this.errorText(e);
-      if (e.kind === "rate_limited") this.state.retryUntil = Date.now() + e.retryAfter * 1000;
+      if (e.kind === "rate_limited" || e.kind === "busy") {
+        this.state.retryUntil = Date.now() + e.retryAfter * 1000;
+        this.state.retryKind = e.kind;
+      }
       if (!bot.text) {
         // nothing arrived: put the question back so the visitor can send it again
         this.input.value = user.text;

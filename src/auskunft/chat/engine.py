@@ -23,12 +23,14 @@ from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.schema import NodeWithScore
 from pydantic import BaseModel, Field
 
+from auskunft.chat.admission import WorkGate
 from auskunft.chat.extractive import extractive_answer
+from auskunft.chat.links import LinkFilter, LinkPolicy
 from auskunft.chat.llm import LLMClient
 from auskunft.chat.prompts import LLM_FAILED_NOTICE, NOT_FOUND, build_messages, detect_language, is_not_found
 from auskunft.chat.rewrite import rewrite
-from auskunft.errors import AuskunftError, LLMError, ValidationError
-from auskunft.events import EventLog
+from auskunft.errors import AuskunftError, LLMError, ServiceBusyError, ValidationError
+from auskunft.events import EventLog, clean_text
 from auskunft.models import ChatEvent, Chunk, Citation, RetrievedChunk
 from auskunft.stores import AnswerCache, ConversationStore
 
@@ -45,6 +47,10 @@ class ChatRequest(BaseModel):
     sources: list[str] | None = None
     lang: str | None = None  # a hint (the widget's language); the message's own language wins
     client_id: str | None = None  # hashed client IP, for the event log
+    # stateless (OpenAI-compatible API): the client sends the history; nothing is read from or written to
+    # the conversation store and no answer id is kept for feedback
+    stateless: bool = False
+    history: list[dict[str, str]] = Field(default_factory=list)
 
 
 class ChatAnswer(BaseModel):
@@ -135,6 +141,9 @@ class ChatEngine:
         version_resolver: Callable[[], str | None] | None = None,
         version_refresh_s: float = 30.0,
         on_close: list[Callable[[], None]] | None = None,
+        gate: WorkGate | None = None,
+        link_hosts: list[str] | None = None,
+        feedback_ttl_s: int = 86_400,
     ) -> None:
         self.retriever = retriever
         self.llm = llm
@@ -148,12 +157,17 @@ class ChatEngine:
         self.store_timeout_s = store_timeout_s
         self.rewrite_timeout_s = rewrite_timeout_s
         self.version_resolver = version_resolver
+        self.index_revision = ""  # changes with every incremental update of the live version
         self.version_refresh_s = version_refresh_s
         self.on_close = list(on_close or [])
+        self.extractive: Callable[..., tuple[str, list[int], bool]] = extractive_answer  # factory: by meaning
         self.store_backoff_s = store_backoff_s
         self._stores_down_until = 0.0
         self._version_checked = time.monotonic()
         self._started = False
+        self.gate = gate  # created on first use unless the service passes one sized from its settings
+        self.link_hosts = list(link_hosts or [])  # hosts links in generated answers may point at
+        self.feedback_ttl_s = feedback_ttl_s
         # curated answers (admin console): question -> a reply with .answer and .sources, or None
         self.curated: Callable[[str], Any] | None = None
 
@@ -169,6 +183,8 @@ class ChatEngine:
             self._started = True
 
     def close(self) -> None:
+        if self.gate is not None:
+            self.gate.close()
         for fn in self.on_close:
             try:
                 fn()
@@ -226,6 +242,7 @@ class ChatEngine:
                 normalise(question),
                 normalise(query),
                 self.index_version,
+                self.index_revision,
                 ",".join(sorted(sources or [])),
                 self.mode,
             )
@@ -244,12 +261,14 @@ class ChatEngine:
         return hits[: self.top_k] if self.top_k else hits
 
     async def _retrieve(self, query: str, sources: list[str] | None) -> list[RetrievedChunk]:
-        return await asyncio.wait_for(
-            asyncio.to_thread(self._search, query, sources), timeout=self.retrieval_timeout_s
-        )
+        """Embedding and search off the event loop, through the admission gate (ServiceBusyError when full)."""
+        if self.gate is None:
+            self.gate = WorkGate()
+        return await self.gate.run(self._search, query, sources, timeout_s=self.retrieval_timeout_s)
 
     async def _refresh_version(self) -> None:
-        """Pick up an alias switch made by another process (the cache key includes the version)."""
+        """Pick up an alias switch or an incremental update made by another process (the cache key includes
+        both). The resolver returns "<collection>" or "<collection>#<revision>"."""
         if self.version_resolver is None or time.monotonic() - self._version_checked < self.version_refresh_s:
             return
         self._version_checked = time.monotonic()
@@ -260,7 +279,10 @@ class ChatEngine:
         except Exception as exc:  # noqa: BLE001
             log.warning("index version check failed: %s", type(exc).__name__)
             return
-        if version and version != self.index_version:
+        if not version:
+            return
+        version, _, self.index_revision = version.partition("#")
+        if version != self.index_version:
             log.info("live index is now %s (was %s)", version, self.index_version)
             self.index_version = version
 
@@ -274,11 +296,23 @@ class ChatEngine:
         session_id = req.session_id or uuid.uuid4().hex
         answer_id = uuid.uuid4().hex
         yield ChatEvent(
-            event="meta", data={"session_id": session_id, "answer_id": answer_id, "mode": self.mode}
+            event="meta",
+            data={
+                "session_id": session_id,
+                "answer_id": answer_id,
+                "mode": self.mode,
+                "link_hosts": self.link_hosts,  # links in the answer to other hosts are shown as text
+            },
         )
         try:
             async for ev in self._answer(req, session_id, answer_id, t0, with_contexts):
                 yield ev
+        except ServiceBusyError as exc:  # admission control: a quick "come back in n s", not an error
+            log.info("answer %s refused: search queue full", answer_id)
+            yield ChatEvent(
+                event="busy",
+                data={"code": exc.code, "message": exc.message, "retry_after_s": exc.retry_after_s},
+            )
         except Exception as exc:  # noqa: BLE001 - the stream must end with an event
             code = exc.code if isinstance(exc, AuskunftError) else "internal_error"
             log.exception("answer %s failed", answer_id)
@@ -307,7 +341,10 @@ class ChatEngine:
         self.start()
         timings: dict[str, float] = {}
         language = detect_language(req.message, req.lang if req.lang in ("de", "en") else "de")
-        history = await self._bounded(self.memory.history(session_id), [], "history")
+        if req.stateless:
+            history = list(req.history)
+        else:
+            history = await self._bounded(self.memory.history(session_id), [], "history")
         history = history[-2 * self.max_history_turns :]
         t = time.perf_counter()
         query = await rewrite(req.message, history, self.llm, timeout_s=self.rewrite_timeout_s)
@@ -362,28 +399,37 @@ class ChatEngine:
                 first_token_ms = (time.perf_counter() - t0) * 1000
                 yield ChatEvent(event="token", data={"text": answer})
             elif self.llm is not None:
+                policy = self.link_policy(hits)
+                links = LinkFilter(policy)
                 try:
                     messages = build_messages(req.message, hits, language, history, query=query)
                     async for delta in self.llm.stream(messages):
                         if first_token_ms is None:
                             first_token_ms = (time.perf_counter() - t0) * 1000
                         answer += delta
-                        yield ChatEvent(event="token", data={"text": delta})
-                    answer = strip_invalid_citations(answer.strip(), len(hits))
+                        shown = links.feed(delta)
+                        if shown:
+                            yield ChatEvent(event="token", data={"text": shown})
+                    rest = links.flush()
+                    if rest:
+                        yield ChatEvent(event="token", data={"text": rest})
+                    answer = policy.apply(strip_invalid_citations(answer.strip(), len(hits)))
                     if not answer:
                         raise LLMError("LLM returned an empty answer")
                     found = not (is_not_found(answer) and not citations_for(answer, hits))
                 except LLMError as exc:
                     log.warning("LLM failed, falling back to the extractive answer: %s", exc)
                     notice, mode = LLM_FAILED_NOTICE[language], "extractive"
-                    answer, cited, found = extractive_answer(query, hits, language)
+                    answer, cited, found = await asyncio.to_thread(self.extractive, query, hits, language)
+                    answer = policy.apply(answer)
                     data: dict[str, Any] = {"text": answer, "notice": notice}
                     if first_token_ms is not None:
                         data["reset"] = True  # the partial LLM text is replaced
                     first_token_ms = first_token_ms or (time.perf_counter() - t0) * 1000
                     yield ChatEvent(event="token", data=data)
             else:
-                answer, cited, found = extractive_answer(query, hits, language)
+                answer, cited, found = await asyncio.to_thread(self.extractive, query, hits, language)
+                answer = self.link_policy(hits).apply(answer)
                 first_token_ms = (time.perf_counter() - t0) * 1000
                 yield ChatEvent(event="token", data={"text": answer})
             result = ChatAnswer(
@@ -409,10 +455,16 @@ class ChatEngine:
         timings["first_token_ms"] = first_token_ms or 0.0
         timings["total_ms"] = (time.perf_counter() - t0) * 1000
         result.timings = {k: round(v, 1) for k, v in timings.items()}
-        # memory first: a follow-up sent right after `done` must see this turn
-        await self._bounded(
-            self.memory.append(session_id, req.message, result.answer, query=query), None, "history append"
-        )
+        if not req.stateless:
+            # memory first: a follow-up sent right after `done` must see this turn
+            await self._bounded(
+                self.memory.append(session_id, req.message, result.answer, query=query),
+                None,
+                "history append",
+            )
+            await self._bounded(
+                self.memory.issue_answer(answer_id, self.feedback_ttl_s), None, "answer id issue"
+            )
         self._log_turn(
             req,
             session_id,
@@ -491,8 +543,8 @@ class ChatEngine:
                 answer_id=answer_id,
                 session=self.events.hash_id(session_id),
                 client=self.events.hash_id(req.client_id),
-                question=req.message[:500],
-                query=query[:500],
+                question=clean_text(req.message[:500]),
+                query=clean_text(query[:500]),
                 mode=mode,
                 found=found,
                 citations=citations,
@@ -506,7 +558,7 @@ class ChatEngine:
                 error=error,
                 retrieved=retrieved,  # what the search found (the console's unanswered-questions report)
             )
-        except OSError as exc:  # the answer stands; a lost log line must not turn it into an error
+        except (OSError, ValueError) as exc:  # the answer stands; a lost log line must not fail it
             log.error("event log write failed: %s", exc)
 
     async def answer(self, req: ChatRequest) -> ChatAnswer:
@@ -515,24 +567,45 @@ class ChatEngine:
         async for ev in self._events(req, with_contexts=True):
             if ev.event == "done":
                 final = ev.data
+            elif ev.event == "busy":
+                raise ServiceBusyError(ev.data["message"], retry_after_s=ev.data["retry_after_s"])
             elif ev.event == "error":
                 raise AuskunftError(ev.data["message"], code=ev.data["code"])
         return ChatAnswer.model_validate(final)
 
+    def link_policy(self, hits: list[RetrievedChunk]) -> LinkPolicy:
+        """Links an answer may keep: the URLs of its sources and the allowed hosts."""
+        urls = [u for h in hits for u in (h.chunk.url, h.chunk.cite_url)]
+        return LinkPolicy(urls, self.link_hosts)
+
+    async def rate(self, answer_id: str, rating: str | int, comment: str | None = None) -> None:
+        """Feedback from a visitor: only for an answer this service issued, and only once per answer."""
+        _rating(rating)  # a bad rating must not use up the answer's one feedback
+        redeemed = await self._bounded(self.memory.redeem_answer(answer_id), False, "answer id redeem")
+        if not redeemed:
+            raise ValidationError(
+                "no answer with this id is open for feedback (unknown, expired or already rated)",
+                code="unknown_answer",
+            )
+        self.feedback(answer_id, rating, comment)
+
     def feedback(self, answer_id: str, rating: str | int, comment: str | None = None) -> None:
         """Record a visitor's rating of an answer: "up"/"down" (or +1/-1); logged with score +1/-1."""
+        label, score = _rating(rating)
         if self.events is None:
             return
-        if rating in ("up", 1, "+1", "1"):
-            label, score = "up", 1
-        elif rating in ("down", -1, "-1"):
-            label, score = "down", -1
-        else:
-            raise ValidationError("rating must be 'up' or 'down'", code="invalid_rating")
         self.events.write(
             "feedback",
             answer_id=answer_id,
             rating=label,
             score=score,
-            comment=(comment or "").strip()[:2000] or None,
+            comment=clean_text((comment or "").strip()[:2000]) or None,
         )
+
+
+def _rating(rating: str | int) -> tuple[str, int]:
+    if rating in ("up", 1, "+1", "1"):
+        return "up", 1
+    if rating in ("down", -1, "-1"):
+        return "down", -1
+    raise ValidationError("rating must be 'up' or 'down'", code="invalid_rating")

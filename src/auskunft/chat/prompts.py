@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from llama_index.core import PromptTemplate
 
@@ -61,18 +62,55 @@ Rules, in order of priority:
 SOURCE_BLOCK = PromptTemplate('<source n="{n}" title="{title}"{page}>\n{text}\n</source>')
 USER_PROMPT = PromptTemplate("<sources>\n{sources}\n</sources>\n\nQuestion: {question}")
 
-# "<source", "</sources>", "< / system ...", also with full-width or other look-alike brackets and
-# without a closing bracket: a page must not be able to close its block or open a fake one
-_DELIMITER = re.compile(
-    r"[<\uff1c\u2039\u3008\u27e8\u2329]\s*/?\s*(sources?|system|instructions?|question)\b", re.IGNORECASE
+# Unicode format characters (category Cf: soft hyphen, zero-width space/joiners, word joiner, bidi marks
+# and isolates, BOM, interlinear annotation, tags). They are invisible and split "</sources>" or
+# "<|im_start|>" so that no pattern sees them; they go before anything is matched. (The set is the whole
+# Cf category of Unicode 15; tests/chat/test_prompts.py checks it against `unicodedata`.)
+_FORMAT = re.compile(
+    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]"
 )
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Cyrillic, Greek and other letters that look like Latin ones (Unicode confusables, the subset that can
+# spell the tag words): matching runs on a folded copy of the same length, so "</ѕources>" is caught too
+_CONFUSABLES = str.maketrans(
+    "аВвсеЕһНіІјЈкКмМоОрРѕЅтТуУхХԁԛԝАСαΑβΒεΕζΖηΗιΙκΚμΜνΝοΟρΡτΤυΥχΧɑɡıꜱ℮",
+    "aBbceEhHiIjJkKmMoOpPsStTyYxXdqwACaABBeEZZnHiIkKuMvNoOpPtTuYxXagise",
+)
+# "<source", "</sources>", "< / system ...", "<s>", "</assistant>", "<start_of_turn>", "<<SYS>>", also with
+# look-alike brackets and without a closing bracket: a page must not close its block or open a fake turn
+_DELIMITER = re.compile(
+    r"[<\u2039\u3008\u27e8\u2329]\s*/?\s*"
+    r"(sources?|system|instructions?|question|user|assistant|human|tool|sys|s|"
+    r"(?:start|end)_of_turn|bos|eos|im_start|im_end|endoftext|eot(?:_id)?|think)\b",
+    re.IGNORECASE,
+)
+# chat-template control strings: "<|im_start|>", "<|eot_id|>", "[INST]", "[/INST]", Mistral's tool tags
+_TEMPLATE_BRACKETS = re.compile(r"<\||\|>")
+_TEMPLATE_WORDS = re.compile(
+    r"\[\s*/?\s*(INST|SYS|SYSTEM_PROMPT|AVAILABLE_TOOLS|TOOL_CALLS|TOOL_RESULTS)\s*\]", re.IGNORECASE
+)
 
 
 def _neutralise(text: str) -> str:
-    """Crawled text as inert data: delimiter look-alikes lose their bracket, control characters go."""
+    """Crawled text (and visitor text) as inert data for a prompt.
+
+    Normalise first (NFKC folds full-width and compatibility forms; format characters go), then defuse:
+    chat-template tokens lose their brackets and delimiter look-alikes, also spelled with Cyrillic or
+    Greek letters, lose their opening bracket. Control characters become spaces."""
+    text = _FORMAT.sub("", unicodedata.normalize("NFKC", text))
     text = _CONTROL.sub(" ", text)
-    return _DELIMITER.sub(lambda m: "(" + m.group(0)[1:].lstrip(), text)
+    text = _TEMPLATE_BRACKETS.sub(lambda m: "(|" if m.group(0) == "<|" else "|)", text)
+    text = _TEMPLATE_WORDS.sub(lambda m: "(" + m.group(0)[1:-1].strip() + ")", text)
+    folded = text.translate(_CONFUSABLES)
+    starts = [m.start() for m in _DELIMITER.finditer(folded)]
+    if not starts:
+        return text
+    chars = list(text)
+    for i in starts:
+        chars[i] = "("
+    return "".join(chars)
 
 
 neutralise = _neutralise

@@ -18,8 +18,10 @@ def analytics(
 ) -> None:
     """Top questions, unanswered questions, feedback and latency percentiles."""
     from rich.table import Table
+    from rich.text import Text
 
     from auskunft.events import analytics as a
+    from auskunft.events import clean_text
 
     settings = start()
     report = {
@@ -39,5 +41,6 @@ def analytics(
         for col in rows[0]:
             table.add_column(col)
         for row in rows:
-            table.add_row(*[str(v) for v in row.values()])
+            # visitor text is plain Text (no Rich markup such as "[link=...]") without control characters
+            table.add_row(*[Text(clean_text(str(v))) for v in row.values()])
         console.print(table)

@@ -10,12 +10,21 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import secrets
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
 SALT_FILE = ".salt"
+# terminal control (C0 except tab/newline, DEL, C1 incl. the CSI/OSC introducers) and bidi controls: a
+# visitor's text must not colour, hide, reorder or retitle anything in an operator's terminal
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(text: str) -> str:
+    """Visitor text as safe to print: control and bidi characters become spaces (CR LF as one)."""
+    return _UNPRINTABLE.sub(" ", text.replace("\r\n", "\n"))
 
 
 class EventLog:

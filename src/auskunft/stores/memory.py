@@ -21,6 +21,8 @@ class ConversationStore(Protocol):
         self, session_id: str, user: str, assistant: str, *, query: str | None = None
     ) -> None: ...
     async def clear(self, session_id: str) -> None: ...
+    async def issue_answer(self, answer_id: str, ttl_s: int) -> None: ...
+    async def redeem_answer(self, answer_id: str) -> bool: ...
 
 
 class AnswerCache(Protocol):
@@ -56,21 +58,24 @@ class _TTLDict:
             self._data.move_to_end(key)
             return item[1]
 
-    def set(self, key: str, value: object) -> None:
+    def set(self, key: str, value: object, ttl_s: float | None = None) -> None:
         with self._lock:
-            self._data[key] = (time.monotonic() + self.ttl_s, value)
+            self._data[key] = (time.monotonic() + (ttl_s or self.ttl_s), value)
             self._data.move_to_end(key)
             while len(self._data) > self.max_items:
                 self._data.popitem(last=False)
 
-    def pop(self, key: str) -> None:
+    def pop(self, key: str) -> object | None:
+        """Remove and return a live entry (None when absent or expired): atomic, so a value is taken once."""
         with self._lock:
-            self._data.pop(key, None)
+            item = self._data.pop(key, None)
+            return item[1] if item is not None and item[0] >= time.monotonic() else None
 
 
 class InProcessConversationStore:
-    def __init__(self, ttl_s: int = 3600, max_turns: int = 6) -> None:
+    def __init__(self, ttl_s: int = 3600, max_turns: int = 6, max_answers: int = 200_000) -> None:
         self._d = _TTLDict(ttl_s)
+        self._answers = _TTLDict(ttl_s, max_answers)  # ids open for feedback (~150 bytes each)
         self.max_turns = max_turns
 
     async def history(self, session_id: str) -> list[dict[str, str]]:
@@ -83,6 +88,12 @@ class InProcessConversationStore:
 
     async def clear(self, session_id: str) -> None:
         self._d.pop(session_id)
+
+    async def issue_answer(self, answer_id: str, ttl_s: int) -> None:
+        self._answers.set(answer_id, True, ttl_s)
+
+    async def redeem_answer(self, answer_id: str) -> bool:
+        return self._answers.pop(answer_id) is not None
 
     async def ping(self) -> bool:
         return True
@@ -147,6 +158,13 @@ class RedisConversationStore:
 
     async def clear(self, session_id: str) -> None:
         await self.r.delete(self._key(session_id))
+
+    async def issue_answer(self, answer_id: str, ttl_s: int) -> None:
+        await self.r.set(f"{PREFIX}answer:{answer_id}", "1", ex=max(1, ttl_s))
+
+    async def redeem_answer(self, answer_id: str) -> bool:
+        """DEL is atomic: of two concurrent ratings of one answer exactly one gets 1."""
+        return bool(await self.r.delete(f"{PREFIX}answer:{answer_id}"))
 
     async def ping(self) -> bool:
         try:
