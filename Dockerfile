@@ -26,7 +26,12 @@ WORKDIR /app
 COPY pyproject.toml requirements.lock README.md ./
 COPY src/ src/
 COPY service/ service/
-RUN uv pip install --system -c requirements.lock -e ".${EXTRAS}"
+# torch (EXTRAS=[nougat] only; the default embedder runs on ONNX Runtime without it): the CPU build from PyTorch's
+# CPU index first. The locked install keeps it (2.13.0+cpu satisfies torch==2.13.0) instead of pulling PyPI's
+# multi-GB CUDA build and its nvidia-* wheels.
+RUN case "${EXTRAS}" in *nougat*) uv pip install --system --index-url https://download.pytorch.org/whl/cpu \
+      'torch==2.13.0' 'torchvision==0.28.0' ;; esac \
+ && uv pip install --system -c requirements.lock -e ".${EXTRAS}"
 COPY flows/ flows/
 COPY deploy/ deploy/
 COPY notebooks/ notebooks/

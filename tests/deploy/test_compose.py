@@ -319,3 +319,12 @@ def test_embedder_is_an_optional_shared_scalable_service(tmp_path: Path, service
     )
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["services"]["embedder"]["environment"]["DATA_DIR"] == "/data"
+
+
+def test_image_never_pulls_the_cuda_build_of_torch() -> None:
+    """torch is only in the nougat extra; where it is installed, the CPU build comes first (the lock pins CUDA's)."""
+    dockerfile = (REPO / "Dockerfile").read_text()
+    install = dockerfile.index('uv pip install --system -c requirements.lock -e ".${EXTRAS}"')
+    cpu = dockerfile.find("--index-url https://download.pytorch.org/whl/cpu")
+    assert 0 <= cpu < install and "*nougat*)" in dockerfile[:cpu]
+    assert 'ARG EXTRAS=""' in dockerfile
