@@ -1,6 +1,8 @@
 """Extraction throughput on the demo site: HTML pages/s, PDF pages/s with a text layer, OCR pages/s, peak RSS.
 
-    .venv/bin/python bench/extract_bench.py [--rounds N]
+    .venv/bin/python bench/extract_bench.py [--rounds N] [--site datasets/messy-site]
+
+Old vs new extractor: run it twice, once with PYTHONPATH pointing at an older checkout's src/.
 
 No cache: every round extracts from the raw bytes again. OCR runs tesseract (deu+eng) at 200 dpi.
 CPU ms/page (this process + tesseract subprocesses) is the figure to compare on a busy machine.
@@ -44,9 +46,9 @@ def pdf_pages(body: bytes) -> int:
         doc.close()
 
 
-def split_pdfs() -> tuple[list[bytes], list[bytes]]:
+def split_pdfs(site: Path) -> tuple[list[bytes], list[bytes]]:
     text, scans = [], []
-    for path in sorted((SITE / "dokumente").glob("*.pdf")):
+    for path in sorted(site.rglob("*.pdf")):
         body = path.read_bytes()
         doc = open_pdf(body)
         (scans if any(needs_ocr(p) for p in doc) else text).append(body)
@@ -57,16 +59,21 @@ def split_pdfs() -> tuple[list[bytes], list[bytes]]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--site", type=Path, default=SITE, help="folder with *.html and *.pdf files")
     args = parser.parse_args()
-    html = [p.read_bytes() for p in sorted(SITE.rglob("*.html"))]
-    text_pdfs, scans = split_pdfs()
+    html = [p.read_bytes() for p in sorted(args.site.rglob("*.html"))]
+    text_pdfs, scans = split_pdfs(args.site)
     extract_content("pdf", text_pdfs[0])  # warm-up: imports, layout model
     rows = [
         ("HTML", *rate(html, "html", args.rounds * 20, lambda b: 1)),
         ("PDF text layer", *rate(text_pdfs, "pdf", args.rounds, pdf_pages)),
-        ("PDF OCR (tesseract)", *rate(scans, "pdf", args.rounds, pdf_pages)),
+        ("PDF OCR (tesseract)", *rate(scans, "pdf", args.rounds, pdf_pages)) if scans else None,
+        ("PDF all", *rate(text_pdfs + scans, "pdf", args.rounds, pdf_pages)),
     ]
-    for name, per_s, pages, seconds, cpu_per_page in rows:
+    for row in rows:
+        if row is None:
+            continue
+        name, per_s, pages, seconds, cpu_per_page = row
         print(
             f"{name:22s} {per_s:9.2f} pages/s wall   {cpu_per_page * 1000:8.1f} ms CPU/page   "
             f"({pages} pages in {seconds:.2f} s)"

@@ -40,7 +40,7 @@ GENERIC_LINK = re.compile(
     re.I,
 )
 _LINK_NOISE = re.compile(
-    r"\s*[\(\[]\s*(?:pdf|docx?|download)?[\s,;:-]*(?:\d+(?:[.,]\d+)?\s*(?:[kmg]i?b|bytes?))?\s*[\)\]]\s*"
+    r"\s*[\(\[][^()\[\]]*\b(?:pdf|docx?|xlsx?|download|\d+(?:[.,]\d+)?\s*[kmg]i?b)\b[^()\[\]]*[\)\]]\s*"
     r"|\s*\b(?:pdf|download|herunterladen)\b\s*$|^\s*(?:download|pdf)\s*[:\-–]\s*",
     re.I,
 )
