@@ -11,12 +11,12 @@ from tests.crawl.helpers import Route, ScriptedServer, start_server
 
 
 @pytest.fixture
-def scripted_server() -> Iterator[Callable[[dict[str, Route]], ScriptedServer]]:
+def scripted_server() -> Iterator[Callable[..., ScriptedServer]]:
     """Factory: start a loopback server for a route table (path -> Reply or handler -> Reply)."""
     started: list[http.server.ThreadingHTTPServer] = []
 
-    def start(routes: dict[str, Route]) -> ScriptedServer:
-        srv, httpd = start_server(routes)
+    def start(routes: dict[str, Route], host: str = "127.0.0.1", port: int = 0) -> ScriptedServer:
+        srv, httpd = start_server(routes, host, port)
         started.append(httpd)
         return srv
 

@@ -388,14 +388,19 @@ class Crawler:
             rec.size, rec.title = prev.size, prev.title
             return self.store.get(prev.sha256 or "")
         if self._wants_render(rec):
-            return await self._render_into(rec, res.url, body, prev)
+            return await self._render_into(rec, res.url, body, prev, res.content_type)
         return await self._put(rec, body, prev)
 
     def _wants_render(self, rec: CrawlRecord) -> bool:
         return self.renderer is not None and kind_of(rec.content_type, rec.url) == "html"
 
     async def _render_into(
-        self, rec: CrawlRecord, fetch_url: str, http_body: bytes, prev: CrawlRecord | None
+        self,
+        rec: CrawlRecord,
+        fetch_url: str,
+        http_body: bytes,
+        prev: CrawlRecord | None,
+        content_type: str | None = None,  # the response's header, with its charset
     ) -> bytes:
         """Render `http_body`, the document the guarded HTTP fetch got from `fetch_url`, and store the DOM.
 
@@ -409,7 +414,8 @@ class Crawler:
             try:
                 async with self._renderer_lock:
                     await self.renderer.start()  # idempotent
-                body = (await self.renderer.render(fetch_url, http_body, rec.content_type)).encode("utf-8")
+                html = await self.renderer.render(fetch_url, http_body, content_type or rec.content_type)
+                body = html.encode("utf-8")
                 rec.rendered, rec.error = True, None
                 return await self._put(rec, body, prev)
             except FetchError as exc:

@@ -101,10 +101,22 @@ def parse_sitemap(data: bytes, lastmods: dict[str, str] | None = None) -> tuple[
     return pages, nested
 
 
+def html_encoding(body: bytes) -> str | None:
+    """Encoding for lxml: None when the page declares one (<meta charset>), else UTF-8 if the bytes are valid
+    UTF-8, else windows-1252. (lxml's default for undeclared bytes is Latin-1, which turns "ü" into "Ã¼".)"""
+    if re.search(rb"<meta[^>]+charset", body[:4096], re.I):
+        return None
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "utf-8"
+
+
 def parse_html_links(body: bytes, base_url: str) -> tuple[list[str], str | None]:
     """(absolute normalised links, <title>) of an HTML page; broken HTML gives what can be recovered."""
     try:
-        doc = lxml_html.fromstring(body)
+        doc = lxml_html.fromstring(body, parser=lxml_html.HTMLParser(encoding=html_encoding(body)))
     except (etree.ParserError, ValueError):
         return [], None
     base = base_url

@@ -13,7 +13,7 @@ fetched a second time (the two answers can differ). So chromium never connects a
   scope check on the origin, SSRF guard on the pinned address, redirects followed (and checked hop by hop)
   by the fetcher, size and encoding limits. The main document is fulfilled with the bytes the crawler's
   guarded fetch already got, so what is rendered is what was checked; any other main-frame navigation
-  (a script setting location, a meta refresh) is aborted;
+  (a script setting location, a meta refresh) is answered with 204, so the page stays;
 - only document (iframe), script, stylesheet, fetch and XHR requests are fetched; images, media, fonts,
   beacons and the like are aborted (not needed for text);
 - as a second wall, chromium's proxy is a local sink that refuses every connection (WebSockets, service
@@ -28,6 +28,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -126,6 +127,7 @@ class BrowserRenderer:
         self._profile: tempfile.TemporaryDirectory[str] | None = None
         self._crawler: AsyncWebCrawler | None = None
         self._sink: asyncio.Server | None = None
+        self._sink_conns: set[asyncio.StreamWriter] = set()
 
     @property
     def started(self) -> bool:
@@ -188,14 +190,25 @@ class BrowserRenderer:
         )
 
     async def _refuse(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        """The sink proxy: a connection chromium made around the route guard; refused and logged."""
-        with contextlib.suppress(Exception):
-            line = await asyncio.wait_for(reader.readline(), 2)
-            self.escaped.append(line.decode("latin-1").strip())
-            log.warning("browser connection outside the route guard refused: %s", self.escaped[-1][:200])
-            writer.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-            await writer.drain()
-        writer.close()
+        """The sink proxy: a connection chromium made around the route guard; refused and logged.
+
+        A preconnect sends nothing: such connections are closed after a second (or on close()).
+        """
+        self._sink_conns.add(writer)
+        try:
+            with contextlib.suppress(Exception):
+                line = (await asyncio.wait_for(reader.readline(), 1)).decode("latin-1").strip()
+                if line:
+                    self.escaped.append(line)
+                    # chromium's own service requests (updates, time) land here too, hence INFO
+                    log.info("browser connection outside the route guard refused: %s", line[:200])
+                    writer.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    await writer.drain()
+        finally:
+            self._sink_conns.discard(writer)
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
 
     async def _guard_page(self, page: Any, context: Any = None, **_: Any) -> Any:
         """crawl4ai hook (on_page_context_created): install the route once per browser context.
@@ -222,8 +235,11 @@ class BrowserRenderer:
             page, main = None, False
         if request.is_navigation_request() and main:
             doc = self._documents.get(normalize(url) or url)
-            if doc is None:
-                await self._block(route, url, "main-frame navigation away from the rendered document")
+            if doc is None:  # a 204 keeps the page where it is; an abort would commit an error page
+                self.blocked.append(url)
+                log.info("browser request %s refused: main-frame navigation away from the document", url)
+                with contextlib.suppress(Exception):
+                    await route.fulfill(status=204, body=b"")
             else:
                 await route.fulfill(status=200, body=doc.body, headers={"content-type": doc.content_type})
             return
@@ -270,7 +286,9 @@ class BrowserRenderer:
         doc = self._documents.get(normalize(page.url) or page.url)
         if doc is None:  # the page is not the document we registered: no snapshot, render() fails
             return page
-        if self.expand:
+        if self.expand and await page.evaluate(
+            "() => document.scripts.length > 0"
+        ):  # no script: nothing loads
             key = id(page)
             res = await expand_lists(
                 page,
@@ -289,7 +307,7 @@ class BrowserRenderer:
         if self._crawler is None:
             raise RuntimeError("BrowserRenderer.start() was not called")
         key = normalize(url) or url
-        doc = self._documents[key] = _Document(body, content_type or "text/html")
+        doc = self._documents[key] = _Document(body, _with_charset(content_type or "text/html", body))
         cfg = CrawlerRunConfig(
             cache_mode=CacheMode.BYPASS,
             page_timeout=int(self.timeout_s * 1000),
@@ -310,7 +328,7 @@ class BrowserRenderer:
             # it is the configured site's own page, so we keep it.
             if not str(result.error_message or "").startswith("Blocked by anti-bot protection"):
                 raise FetchError(f"render failed: {result.error_message}", transient=True, code="render")
-        return doc.snapshot
+        return utf8_declared(doc.snapshot)
 
     async def close(self) -> None:
         if self._crawler is not None:
@@ -327,6 +345,8 @@ class BrowserRenderer:
             self._proc = None
         if self._sink is not None:
             self._sink.close()
+            for writer in list(self._sink_conns):
+                writer.close()
             self._sink = None
         if self._profile is not None:
             with contextlib.suppress(OSError):
@@ -344,6 +364,30 @@ def network_flags(sink_port: int) -> list[str]:
         "--webrtc-ip-handling-policy=disable_non_proxied_udp",
         "--dns-prefetch-disable",
     ]
+
+
+_META_CHARSET = re.compile(
+    r"<meta\s[^>]*(?:charset\s*=|http-equiv\s*=\s*[\"']?content-type)[^>]*>", re.IGNORECASE
+)
+
+
+def utf8_declared(html: str) -> str:
+    """The snapshot is stored as UTF-8: replace the page's own charset declarations with one that says so."""
+    html = _META_CHARSET.sub("", html)
+    head = re.search(r"<head(?:\s[^>]*)?>", html[:8192], re.IGNORECASE)
+    at = head.end() if head else 0
+    return html[:at] + '<meta charset="utf-8">' + html[at:]
+
+
+def _with_charset(content_type: str, body: bytes) -> str:
+    """Chromium reads an unlabelled document as windows-1252; UTF-8 bodies without a label are labelled."""
+    if "charset" in content_type.lower() or re.search(rb"<meta[^>]+charset", body[:4096], re.I):
+        return content_type
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return content_type
+    return content_type + "; charset=utf-8"
 
 
 async def _abort(route: Any) -> None:
