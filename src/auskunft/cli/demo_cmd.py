@@ -38,12 +38,13 @@ def demo(
         with demo_site(True, source, DEMO_SITE_DIR):
             console.print("demo site: http://localhost:8765/")
             if not skip_ingest:
+                from auskunft.cli.ingest_cmd import _live_progress, _print_summary
                 from auskunft.orchestration import ingest_source_flow
 
-                summary = ingest_source_flow(
-                    "demo", sources_file=str(sources_file), data_dir=str(settings.data_dir)
-                )
-                from auskunft.cli.ingest_cmd import _print_summary
+                with _live_progress(settings.runs_dir, "demo", enabled=True):
+                    summary = ingest_source_flow(
+                        "demo", sources_file=str(sources_file), data_dir=str(settings.data_dir)
+                    )
 
                 _print_summary(summary)
             if no_serve:

@@ -186,7 +186,7 @@ def newest_progress_file(runs_dir: Path, source: str, since: float) -> Path | No
 class RichBars:
     """Live bars on the terminal for a ProgressState: documents (with ETA), pages, chunks, index."""
 
-    def __init__(self, title: str) -> None:
+    def __init__(self, title: str, console: object | None = None) -> None:
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -203,6 +203,7 @@ class RichBars:
             TimeElapsedColumn(),
             TimeRemainingColumn(),
             TextColumn("{task.fields[rate]}"),
+            console=console,  # type: ignore[arg-type]
         )
         self._docs = self._p.add_task(f"{title}: documents", total=None, rate="")
         self._pages = self._p.add_task("  pages extracted", total=None, rate="")
