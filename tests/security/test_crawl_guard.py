@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from auskunft.crawl.fetcher import Fetcher, RateLimiter
-from auskunft.crawl.guard import check_url, classify
+from auskunft.crawl.guard import check_url, classify, literal_refusal
 from auskunft.crawl.scope import normalize
 from auskunft.errors import BlockedURLError, FetchError
 from auskunft.models import Source
@@ -239,3 +239,16 @@ def test_redirect_to_internal_address_refused_by_guard(servers: Servers) -> None
     with pytest.raises(BlockedURLError, match="127.0.0.2"):
         asyncio.run(fetch(f, f"{site.origin}/r"))
     assert internal.requests == []
+
+
+def test_literal_refusal_for_configuration_checks() -> None:
+    """No DNS needed to refuse a configured metadata or link-local literal (what `sources check` can call)."""
+    for url in (
+        "http://169.254.169.254/latest/",
+        "http://[fd00:ec2::254]/",
+        "http://100.100.100.200/",
+        "http://[fe80::1]/",
+    ):
+        assert "never crawled" in (literal_refusal(url) or ""), url
+    for url in ("http://127.0.0.1:8080/", "https://www.example.org/", "http://10.0.0.5/"):
+        assert literal_refusal(url) is None, url  # loopback/private: allowed for the source's own origins

@@ -195,6 +195,21 @@ class AddressGuard:
         return addresses
 
 
+def literal_refusal(url: str) -> str | None:
+    """Why a URL whose host is an IP literal is refused whatever the source says (link-local, metadata,
+    reserved), else None. No DNS: for validating configuration (sources, host aliases) up front."""
+    key = origin_key(url)
+    if key is None:
+        return f"not an http(s) URL: {url!r}"
+    try:
+        addr = ipaddress.ip_address(key[1])
+    except ValueError:
+        return None  # a name: decided when it is resolved, at crawl time
+    if classify(addr) == "refused":
+        return f"{addr} is link-local, a cloud metadata endpoint or reserved: never crawled"
+    return None
+
+
 async def check_url(
     url: str,
     *,

@@ -241,6 +241,7 @@ class BrowserRenderer:
                 with contextlib.suppress(Exception):
                     await route.fulfill(status=204, body=b"")
             else:
+                self._counts[id(page)] = 0  # a new document in this page: a fresh request budget
                 await route.fulfill(status=200, body=doc.body, headers={"content-type": doc.content_type})
             return
         if request.resource_type not in _ROUTED_TYPES:
@@ -258,7 +259,7 @@ class BrowserRenderer:
         try:
             headers = {k: v for k, v in (await request.all_headers()).items() if k.lower() not in _NO_FORWARD}
             res = await self.fetcher.fetch_resource(
-                url,
+                self.fetcher.to_fetch(url),  # a page may name its public origin: fetch from the alias
                 method=request.method,
                 headers=headers,
                 content=request.post_data_buffer,
