@@ -169,7 +169,9 @@ def test_read_only_store_refuses_writes(tmp_path: Path) -> None:
         with pytest.raises(IndexError_, match="read-only"):
             r.upsert("c", points(1))
         with pytest.raises(IndexError_, match="read-only"):
-            r.set_alias("kb", "c")
+            r.create_collection("d", DIM, {})
+        r.set_alias("kb", "c")  # promote/rollback from the service: small files, no shard written
+        assert r.get_alias("kb") == "c"
     finally:
         r.close()
 
@@ -194,13 +196,15 @@ def test_serving_process_follows_commits_and_alias_switches_of_another_process(t
     try:
         q = VectorQuery(limit=100, dense=[0.1] * DIM)
         assert len(reader.query("kb", q)) == 50
+        rev = reader.revision("kb")
         # an ingest in another process adds points to the live version while the reader serves
         p = _writer(tmp_path, "s.upsert('kb__v1', points(80)[50:]); s.commit(); s.close()\n")
         assert p.wait(60) == 0
         deadline = time.monotonic() + 10
-        while len(reader.query("kb", q)) != 80:  # every query is answered meanwhile, from the old copy
+        while reader.revision("kb") == rev:  # asking for the revision alone notices it (answer caches do)
             assert time.monotonic() < deadline, "reader did not pick up the committed update"
             time.sleep(0.05)
+        assert len(reader.query("kb", q)) == 80
         # ... then builds a new version and promotes it
         p = _writer(
             tmp_path,
@@ -258,3 +262,18 @@ def test_second_writer_waits_for_the_first(tmp_path: Path) -> None:
     finally:
         other.close()
         w.close()
+
+
+def test_revision_changes_with_updates_and_alias_switches(store: VectorStore) -> None:
+    store.create_collection("c1", DIM, {})
+    store.create_collection("c2", DIM, {})
+    store.set_alias("kb", "c1")
+    store.commit()
+    r0 = store.revision("kb")
+    store.upsert("c1", points(5))
+    store.commit()
+    store.set_metadata("c1", {"updated_at": "2026-11-25T10:00:00"})  # what the indexer stamps after a sync
+    r1 = store.revision("kb")
+    store.set_alias("kb", "c2")
+    r2 = store.revision("kb")
+    assert len({r0, r1, r2}) == 3

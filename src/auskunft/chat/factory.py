@@ -109,8 +109,11 @@ def build_runtime(
     llm = build_llm(settings)
 
     def live_version() -> str | None:
-        """The collection behind the alias (one cheap call; no point counts)."""
-        return client.get_alias(settings.kb_name)
+        """The collection behind the alias and the revision searched (cheap: no point counts)."""
+        name = client.get_alias(settings.kb_name)
+        if name is None:
+            return None
+        return f"{name}#{client.revision(settings.kb_name)}"
 
     engine = ChatEngine(
         retriever,
@@ -121,6 +124,7 @@ def build_runtime(
         events=EventLog(settings.events_dir),
         max_history_turns=settings.max_history_turns,
         version_resolver=live_version if collection is None else None,
+        version_refresh_s=2.0,  # an alias switch or re-crawl reaches the answer cache within seconds
     )
     return Runtime(
         engine=engine, client=client, manager=manager, limiter=limiter, redis=redis, llm=llm, owns_client=owns

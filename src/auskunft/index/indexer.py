@@ -21,7 +21,7 @@ from auskunft.index.embeddings import Embedder
 from auskunft.index.sparse import Bm25Encoder
 from auskunft.index.vectorstore import VectorPoint, VectorStore, Where
 from auskunft.index.versions import IndexManager
-from auskunft.models import Chunk, Document, IndexConfig, IndexVersion
+from auskunft.models import Chunk, Document, IndexConfig, IndexVersion, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -191,6 +191,8 @@ class Indexer:
                 stats.chunks_deleted += self._delete(collection, _doc_filter(doc_id))
                 stats.docs_deleted += 1
         self.store.commit()  # visible to other processes (serving ones included) from here on
+        if stats.docs_indexed or stats.docs_deleted:  # services key their answer caches on this
+            self.store.set_metadata(collection, {"updated_at": utcnow().isoformat()})
         stats.embed_seconds = round(stats.embed_seconds, 3)
         stats.seconds = round(time.perf_counter() - t0, 3)
         log.info("sync %s: %s", collection, stats.model_dump(exclude={"failures"}))

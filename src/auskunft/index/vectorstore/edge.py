@@ -14,7 +14,8 @@ is what makes a write survive a crash). So a writer (`auskunft ingest`) copies t
 writes into the copy and publishes it on `commit()` by swapping CURRENT; readers (`auskunft serve`, one
 copy per process) notice the new generation or alias target within `refresh_s` and switch to it in the
 background, while queries go on against the copy they have. A writer killed mid-way leaves the published
-generation untouched (its unpublished copy is removed later). Shards are searched exactly (no `optimize()`,
+generation untouched (its unpublished copy is removed later). A read-only store never writes a shard; it may
+switch aliases and edit version metadata (small files replaced atomically), so the service can promote. Shards are searched exactly (no `optimize()`,
 so no HNSW graph: it froze the interpreter for tens of seconds at 20k points and had poor recall with default
 settings, while exact hybrid search over 50k chunks takes ~5 ms); see bench/vector_bench.py.
 """
@@ -213,7 +214,6 @@ class EdgeStore:
         return dict(self._meta(name).get("metadata") or {})
 
     def set_metadata(self, name: str, metadata: dict) -> None:
-        self._need_writable()
         self._write_meta(name, metadata={**self.get_metadata(name), **metadata})
 
     def get_alias(self, alias: str) -> str | None:
@@ -225,11 +225,23 @@ class EdgeStore:
             return None
 
     def set_alias(self, alias: str, collection: str) -> None:
-        self._need_writable()
+        """Allowed on a read-only store too (the service promotes and rolls back): no shard is written."""
         if not _NAME.match(alias):
             raise IndexError_(f"invalid alias name {alias!r}")
         self._current(collection)  # exists
         _write_atomic(self.root / "aliases" / alias, collection)
+
+    def revision(self, name: str) -> str:
+        """The generation this process searches for `name` (a reader's copy may lag the published one by
+        up to `refresh_s` plus its copy time; answers cached meanwhile belong to the old generation)."""
+        with self._mutex:
+            if self.read_only:
+                self._reader_shard(name)  # also looks for a newer generation (asking is what notices one)
+                r = self._readers[name]
+                return f"{r.collection}/{r.gen}"
+            collection = self._resolve(name)
+            s = self._sessions.get(collection)
+            return f"{collection}/{s.gen if s else self._current(collection)}"
 
     # ---------------------------------------------------------------------------------- points
     def count(self, collection: str, where: Where | None = None) -> int:

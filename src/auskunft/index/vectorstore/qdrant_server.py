@@ -83,6 +83,11 @@ class QdrantStore:
         )
         self.client.update_collection_aliases(change_aliases_operations=ops)
 
+    def revision(self, name: str) -> str:
+        """Writes are visible at once on a server; the indexer stamps `updated_at` after each sync."""
+        collection = self.get_alias(name) or name
+        return f"{collection}/{self.get_metadata(collection).get('updated_at', '')}"
+
     def count(self, collection: str, where: Where | None = None) -> int:
         return self.client.count(collection, count_filter=to_filter(where), exact=True).count
 
