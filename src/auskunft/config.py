@@ -63,6 +63,13 @@ class Settings(BaseSettings):
     retrieval_top_k: int = 6
     retrieval_prefetch_k: int = 40
     retrieval_score_threshold: float = 0.0
+    # optional reranker (off while RERANK_URL is empty): POST {RERANK_URL}/rerank
+    rerank_url: str = ""  # e.g. http://127.0.0.1:8080 (TEI), http://127.0.0.1:8000/v1 (vLLM)
+    rerank_api: Literal["cohere", "tei"] = "cohere"  # cohere: Cohere/Jina/vLLM/Infinity shape; tei: TEI
+    rerank_model: str = ""
+    rerank_api_key: SecretStr | None = None
+    rerank_timeout_s: float = 5.0  # then the retrieval order stands (fail-open)
+    rerank_candidates: int = 20  # retrieved passages the reranker orders; the best RETRIEVAL_TOP_K are kept
 
     # --- service ---------------------------------------------------------------------------
     service_host: str = "127.0.0.1"

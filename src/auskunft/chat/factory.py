@@ -6,11 +6,13 @@ import logging
 from dataclasses import dataclass
 
 from auskunft.chat.engine import ChatEngine
+from auskunft.chat.extractive import ExtractiveAnswerer
 from auskunft.chat.llm import LLMClient
 from auskunft.config import Settings
 from auskunft.events import EventLog
 from auskunft.index import Bm25Encoder, IndexManager, VectorStore, build_embedder, open_store
 from auskunft.retrieval import HybridSearcher, QdrantHybridRetriever
+from auskunft.retrieval.rerank import HttpReranker, RerankingRetriever
 from auskunft.stores import build_stores
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,18 @@ def build_llm(settings: Settings) -> LLMClient | None:
         max_tokens=settings.llm_max_tokens,
         timeout_s=settings.llm_timeout_s,
         first_token_timeout_s=settings.llm_first_token_timeout_s,
+    )
+
+
+def build_reranker(settings: Settings) -> HttpReranker | None:
+    if not settings.rerank_url:
+        return None
+    return HttpReranker(
+        settings.rerank_url,
+        model=settings.rerank_model,
+        api=settings.rerank_api,
+        api_key=_secret(settings.rerank_api_key),
+        timeout_s=settings.rerank_timeout_s,
     )
 
 
@@ -99,6 +113,9 @@ def build_runtime(
         prefetch_k=settings.retrieval_prefetch_k,
         score_threshold=settings.retrieval_score_threshold,
     )
+    reranker = build_reranker(settings)
+    if reranker is not None:  # the reranker orders more candidates; the best top_k reach the answer
+        retriever.top_k = max(settings.rerank_candidates, settings.retrieval_top_k)
     memory, cache, limiter, redis = build_stores(
         settings.redis_url,
         session_ttl_s=settings.session_ttl_s,
@@ -116,7 +133,7 @@ def build_runtime(
         return f"{name}#{client.revision(settings.kb_name)}"
 
     engine = ChatEngine(
-        retriever,
+        RerankingRetriever(retriever, reranker, top_k=settings.retrieval_top_k) if reranker else retriever,
         llm,
         memory,
         cache,
@@ -126,6 +143,9 @@ def build_runtime(
         version_resolver=live_version if collection is None else None,
         version_refresh_s=2.0,  # an alias switch or re-crawl reaches the answer cache within seconds
     )
+    engine.extractive = ExtractiveAnswerer(embedder)  # answer sentences chosen by meaning + keywords
+    if reranker is not None:
+        engine.on_close.append(reranker.close)
     return Runtime(
         engine=engine, client=client, manager=manager, limiter=limiter, redis=redis, llm=llm, owns_client=owns
     )
