@@ -10,6 +10,7 @@ ones, writes one vector file per document and, when all documents of a batch are
 from __future__ import annotations
 
 import logging
+import math
 import multiprocessing
 import os
 import socket
@@ -63,13 +64,22 @@ def batch_job(settings, source, run_dir: Path, *, embed: bool = True) -> BatchJo
     )
 
 
-def default_processes(requested: int = 0) -> int:
+def default_processes(requested: int = 0, cgroup_cpu_max: Path = Path("/sys/fs/cgroup/cpu.max")) -> int:
+    """`requested`, else one per core this process may use: its CPU affinity, capped by a container's
+    CPU quota (cgroup v2 `cpu.max`, e.g. compose's `cpus: "2"` on a bigger host)."""
     if requested > 0:
         return requested
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
+        cores = os.cpu_count() or 1
+    try:
+        quota, period = cgroup_cpu_max.read_text(encoding="utf-8").split()[:2]
+        if quota != "max":
+            cores = min(cores, math.ceil(int(quota) / int(period)))
+    except (OSError, ValueError):
+        pass
+    return max(1, cores)
 
 
 # --------------------------------------------------------------------------- in the worker processes
@@ -223,6 +233,9 @@ def run_batches(
         return _run(job, plan, indices, processes=processes, records=records)
 
 
+LOOKAHEAD_BATCHES = 2  # batches queued in the pool beyond the one being collected (bounds memory)
+
+
 def _run(
     job: BatchJob, plan: BatchPlan, indices: list[int], *, processes: int, records: dict[str, CrawlRecord]
 ) -> list[BatchReport]:
@@ -238,34 +251,48 @@ def _run(
     out = []
     ctx = multiprocessing.get_context("spawn")  # no fork of a process that runs threads
     with ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_init_child, initargs=(job,)) as pool:
-        futures: dict[int, list[Future[DocOutcome]]] = {
-            b.index: [pool.submit(_extract_one, records[u]) for u in b.urls if u in records] for b in wanted
-        }
-        for batch in wanted:
-            t0 = time.perf_counter()
-            report = BatchReport(index=batch.index, worker=worker)
-            for fut in futures[batch.index]:
-                res = fut.result()  # BrokenProcessPool when a worker process died
-                report.extract_seconds = round(report.extract_seconds + res.seconds, 3)
-                pages = ocr_pages = 0
-                if res.doc is not None:
-                    report.documents.append(res.doc.doc_id)
-                    report.extracted += 1
-                    report.cached += res.cached
-                    pages = len(res.doc.pages) if res.doc.kind == "pdf" else 1
-                    ocr_pages = sum(p.ocr for p in res.doc.pages)
-                    report.pages += pages
-                    report.ocr_pages += ocr_pages
-                elif res.failure is not None:
-                    report.failures.append(res.failure)
-                events.emit("docs", n=1, pages=pages, ocr_pages=ocr_pages, failed=int(res.doc is None))
-                if embedding is not None and res.doc is not None:
-                    if done := embedding.add(res.doc, report):
-                        events.emit("chunks", n=done)
-            if embedding is not None and (done := embedding.flush(report)):
-                events.emit("chunks", n=done)
-            report.seconds = round(time.perf_counter() - t0, 3)
+        futures: dict[int, list[Future[DocOutcome]]] = {}
+        for i, batch in enumerate(wanted):
+            for ahead in wanted[i : i + 1 + LOOKAHEAD_BATCHES]:
+                if ahead.index not in futures:
+                    futures[ahead.index] = [
+                        pool.submit(_extract_one, records[u]) for u in ahead.urls if u in records
+                    ]
+            report = _collect(batch.index, futures.pop(batch.index), embedding, events, worker)
             save_report(job.run_dir, report)
             events.emit("batch", index=batch.index, worker=worker)
             out.append(report)
     return out
+
+
+def _collect(
+    index: int,
+    futures: list[Future[DocOutcome]],
+    embedding: _Embedding | None,
+    events: ProgressLog,
+    worker: str,
+) -> BatchReport:
+    """Wait for a batch's documents, embed them as they come, and return the batch's report."""
+    t0 = time.perf_counter()
+    report = BatchReport(index=index, worker=worker)
+    for fut in futures:
+        res = fut.result()  # BrokenProcessPool when a worker process died
+        report.extract_seconds = round(report.extract_seconds + res.seconds, 3)
+        pages = ocr_pages = 0
+        if res.doc is not None:
+            report.documents.append(res.doc.doc_id)
+            report.extracted += 1
+            report.cached += res.cached
+            pages = len(res.doc.pages) if res.doc.kind == "pdf" else 1
+            ocr_pages = sum(p.ocr for p in res.doc.pages)
+            report.pages += pages
+            report.ocr_pages += ocr_pages
+        elif res.failure is not None:
+            report.failures.append(res.failure)
+        events.emit("docs", n=1, pages=pages, ocr_pages=ocr_pages, failed=int(res.doc is None))
+        if embedding is not None and res.doc is not None and (done := embedding.add(res.doc, report)):
+            events.emit("chunks", n=done)
+    if embedding is not None and (done := embedding.flush(report)):
+        events.emit("chunks", n=done)
+    report.seconds = round(time.perf_counter() - t0, 3)
+    return report
