@@ -206,3 +206,22 @@ def test_endless_list_expansion_is_bounded(scripted_server: Callable[..., Script
     assert "Artikel 5" in page  # expanded ...
     assert "Artikel 40" not in page  # ... but only for three rounds
     assert seconds < 25
+
+
+def test_scripts_fetched_once_per_crawl(
+    scripted_server: Callable[..., ScriptedServer], tmp_path: Path
+) -> None:
+    """Every browser request goes through the crawler's fetcher; the same script is not fetched for every page."""
+    page = b'<html><head><script src="/common.js" defer></script></head><body><a href="/b.html">b</a><a href="/c.html">c</a><p id="x"></p></body></html>'
+    js = Reply(
+        body=b"document.getElementById('x').textContent = 'from common';", content_type="text/javascript"
+    )
+    srv = scripted_server(
+        {"/": Reply(body=page), "/b.html": Reply(body=page), "/c.html": Reply(body=page), "/common.js": js}
+    )
+    source = source_for(PUBLIC, srv.origin, render_js=True, use_sitemap=False, respect_robots=False)
+    records = by_url(run_crawl(source, tmp_path))
+    for path in ("/", "/b.html", "/c.html"):
+        body = RawStore(tmp_path / "raw").get(records[PUBLIC + path].sha256 or "").decode()
+        assert '<p id="x">from common</p>' in body, path
+    assert srv.paths().count("/common.js") == 1

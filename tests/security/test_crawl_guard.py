@@ -252,3 +252,13 @@ def test_literal_refusal_for_configuration_checks() -> None:
         assert "never crawled" in (literal_refusal(url) or ""), url
     for url in ("http://127.0.0.1:8080/", "https://www.example.org/", "http://10.0.0.5/"):
         assert literal_refusal(url) is None, url  # loopback/private: allowed for the source's own origins
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://2130706433/", "http://0x7f000001/", "http://127.1/", "http://0177.0.0.1/", "http://127.0.0.1./"],
+)
+def test_other_spellings_of_loopback_are_not_the_trusted_origin(url: str) -> None:
+    """7.02 variants: numeric spellings resolve to loopback, and they are not the trusted origin 127.0.0.1:80."""
+    with pytest.raises(BlockedURLError, match=r"non-public address 127\.0\.0\.1|cannot resolve"):
+        asyncio.run(check_url(url, allow_private=True, trusted_origins={("http", "127.0.0.1", 80)}))

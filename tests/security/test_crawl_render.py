@@ -7,6 +7,7 @@ Debian chromium renders; B and C record every request they get.
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from auskunft.crawl import RawStore
+from auskunft.crawl.render import BrowserRenderer
 from auskunft.models import Source
 from tests.crawl.helpers import Reply, ScriptedServer, Servers, by_url, run_crawl
 
@@ -144,3 +146,26 @@ def test_script_navigation_away_is_not_rendered(servers: Servers, tmp_path: Path
     status, body = rendered(tmp_path, site_source(site, path="/nav.html"))
     assert "original text" in body and "ELSEWHERE" not in body and "TOPSECRET" not in body
     assert b.requests == [] and "/elsewhere.html" not in site.paths()
+
+
+def test_connections_around_the_route_reach_only_the_sink(servers: Servers) -> None:
+    """WebSockets are not seen by Playwright routes: chromium's proxy is a sink that refuses them."""
+    b = internal(servers)
+    page = f"""<html><body><p id="p">waiting</p><script>
+      const ws = new WebSocket('ws://127.0.0.2:{b.port}/secret?via=ws');
+      ws.onerror = () => {{ document.getElementById('p').textContent = 'ws refused'; }};
+      ws.onmessage = (e) => {{ document.getElementById('p').textContent = 'WS: ' + e.data; }};
+    </script></body></html>"""
+    site = servers.start({})
+
+    async def render() -> tuple[str, list[str]]:
+        renderer = BrowserRenderer(timeout_s=10, request_ok=lambda url: url.startswith(site.origin + "/"))
+        try:
+            await renderer.start()
+            return await renderer.render(site.origin + "/ws.html", page.encode()), renderer.escaped
+        finally:
+            await renderer.close()
+
+    body, escaped = asyncio.run(render())
+    assert "ws refused" in body and b.requests == []
+    assert any(f"127.0.0.2:{b.port}" in line for line in escaped), escaped

@@ -47,7 +47,7 @@ from auskunft.errors import AuskunftError, BlockedURLError, ConfigError, FetchEr
 if TYPE_CHECKING:
     from crawl4ai import AsyncWebCrawler
 
-    from auskunft.crawl.fetcher import Fetcher
+    from auskunft.crawl.fetcher import Fetcher, FetchResult
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +82,7 @@ _NO_FORWARD = {
     "transfer-encoding", "proxy-authorization", "proxy-connection", "if-none-match", "if-modified-since", "range",
 }  # fmt: skip
 MAX_REQUESTS_PER_PAGE = 300
+MAX_ASSET_CACHE_BYTES = 50_000_000  # scripts and stylesheets kept for the crawl's later pages
 
 
 @dataclass
@@ -128,6 +129,8 @@ class BrowserRenderer:
         self._crawler: AsyncWebCrawler | None = None
         self._sink: asyncio.Server | None = None
         self._sink_conns: set[asyncio.StreamWriter] = set()
+        self._assets: dict[str, FetchResult] = {}
+        self._asset_bytes = 0
 
     @property
     def started(self) -> bool:
@@ -250,6 +253,12 @@ class BrowserRenderer:
         if self.fetcher is None or self.request_ok is None or not self.request_ok(url):
             await self._block(route, url, "out of scope")
             return
+        cacheable = request.method == "GET" and request.resource_type in ("script", "stylesheet")
+        if cacheable and url in self._assets:  # the same scripts on every page: fetched once per crawl
+            cached = self._assets[url]
+            with contextlib.suppress(Exception):
+                await route.fulfill(status=cached.status, body=cached.body or b"", headers=cached.headers)
+            return
         key = id(page)
         self._counts[key] = self._counts.get(key, 0) + 1
         if self._counts[key] > MAX_REQUESTS_PER_PAGE:
@@ -274,6 +283,13 @@ class BrowserRenderer:
             return
         finally:
             self._pending[key] -= 1
+        if (
+            cacheable
+            and res.status == 200
+            and self._asset_bytes + len(res.body or b"") <= MAX_ASSET_CACHE_BYTES
+        ):
+            self._assets[url] = res
+            self._asset_bytes += len(res.body or b"")
         with contextlib.suppress(Exception):  # the page may be gone meanwhile
             await route.fulfill(status=res.status, body=res.body or b"", headers=res.headers)
 
