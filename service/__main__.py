@@ -24,10 +24,6 @@ def main() -> None:
         raise SystemExit(
             str(ConfigError("--processes > 1 needs REDIS_URL (memory, cache and rate limits are shared)"))
         )
-    if args.processes > 1 and not settings.qdrant_url:
-        raise SystemExit(
-            str(ConfigError("--processes > 1 needs QDRANT_URL (local Qdrant storage allows one process)"))
-        )
     sys.argv = sys.argv[:1]  # Robyn's own parser must not see our flags
 
     def _stop(signum: int, frame: object) -> None:  # Robyn 0.88 hangs on SIGTERM in single-process mode

@@ -15,7 +15,7 @@ from robyn import Request, Response
 
 from auskunft.chat.factory import Runtime
 from auskunft.config import Settings
-from auskunft.errors import ConflictError, SourceError, ValidationError
+from auskunft.errors import SourceError, ValidationError
 from auskunft.models import Source
 from auskunft.sources import check_remote_edit, load_sources, save_sources, source_from_dict
 from service.http import json_response, parse_json
@@ -94,12 +94,6 @@ async def trigger_crawl(request: Request, settings: Settings, rt: Runtime) -> Re
 
         run = await asyncio.to_thread(run_deployment, f"ingest-source/ingest-{name}", timeout=0)
         return json_response({"run_id": str(run.id), "via": "prefect"}, 202)
-    if not settings.qdrant_url:
-        raise ConflictError(
-            "the embedded local Qdrant storage is held by this service; configure QDRANT_URL (a Qdrant server) to "
-            "crawl while serving, or stop the service and run `auskunft ingest`",
-            code="local_storage_busy",
-        )
     run_id = uuid.uuid4().hex
     log_path = settings.runs_dir / f"admin-{run_id}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)

@@ -23,7 +23,7 @@ from auskunft.console.curated import CuratedMatcher
 from auskunft.console.db import ConsoleDB
 from auskunft.console.views import LOGIN_ATTEMPTS_PER_IP
 from auskunft.console.web import Console, ConsoleConfig, Hooks, Reply, Req, Route
-from auskunft.errors import AuthError, ConflictError
+from auskunft.errors import AuthError
 
 log = logging.getLogger("auskunft.service.console")
 MAX_FORM_BYTES = 256 * 1024
@@ -94,12 +94,6 @@ class ConsoleMount:
 
             run = await asyncio.to_thread(run_deployment, f"ingest-source/ingest-{name}", timeout=0)
             return {"via": "prefect", "run_id": str(getattr(run, "id", ""))}
-        if not self.settings.qdrant_url:
-            raise ConflictError(
-                "the embedded index is held by this service: configure PREFECT_API_URL (compose) or QDRANT_URL "
-                "to crawl while serving, or stop the service and run `auskunft ingest --source " + name + "`",
-                code="local_storage_busy",
-            )
         run_id = uuid.uuid4().hex
         log_path = self.settings.runs_dir / f"console-{run_id}.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)

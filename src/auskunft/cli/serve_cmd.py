@@ -17,7 +17,7 @@ def serve(
     host: Annotated[str | None, typer.Option(help="bind address (default SERVICE_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="port (default SERVICE_PORT)")] = None,
     processes: Annotated[
-        int | None, typer.Option(help="worker processes; > 1 needs REDIS_URL and QDRANT_URL")
+        int | None, typer.Option(help="worker processes; > 1 needs REDIS_URL")
     ] = None,
 ) -> None:
     """Serve the chat API, the widget (/widget.js) and the demo page (/demo)."""
