@@ -347,3 +347,34 @@ def test_date_order_and_fallbacks() -> None:
 def test_listing_pages_are_flagged(rel: str, listing: bool) -> None:
     body = file_of(url_of(rel)).read_bytes()
     assert extract_document(record(rel, body), body).is_listing is listing
+
+
+def test_pdf_title_from_a_bold_line_on_page_one_or_the_heading_after_a_table_of_contents() -> None:
+    from auskunft.extract.titles import document_heading
+
+    form = ["|**Antrag auf Mitgliedschaft im Verein**|\n|---|\n|Bitte ausfüllen|", "# Datenschutz\n\ntext"]
+    assert document_heading(form) == "Antrag auf Mitgliedschaft im Verein"
+    statute = [
+        "# **Inhaltsverzeichnis**\n\n|§1 Präambel ..... 2|",
+        "# **Satzung des Vereins** Fassung 2024\n\n## §1",
+    ]
+    assert document_heading(statute) == "Satzung des Vereins Fassung 2024"
+    report = ["## Pressemitteilung\n\n# Sommerfest am 23. August\n\ntext"]
+    assert (
+        document_heading(report) == "Sommerfest am 23. August"
+    )  # the top level wins over a smaller one above
+
+
+def test_html_pages_built_from_several_articles_keep_all_of_them_and_their_content_boxes() -> None:
+    from auskunft.extract.html import html_content
+
+    body = (
+        "<html><body><header><nav><a href='/'>Start</a></nav></header>"
+        "<article><h2>Land als Gemeingut</h2></article>"
+        "<article><section><p>Der Verein ist ein Solidarverbund von Höfen.</p>"
+        "<aside><h3>Für Hofprojekte</h3><p>Grundbesitz als unverkäufliches Gemeineigentum.</p></aside></section></article>"
+        "<aside class='x'><p>Seitenleiste mit Werbung</p></aside><footer>Impressum</footer></body></html>"
+    ).encode()
+    md = html_content(body, "https://example.org/").markdown
+    assert "Land als Gemeingut" in md and "Solidarverbund" in md and "unverkäufliches Gemeineigentum" in md
+    assert "Seitenleiste" not in md and "Impressum" not in md

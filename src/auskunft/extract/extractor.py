@@ -18,7 +18,7 @@ from auskunft.extract.cache import ExtractedContent, ExtractionCache
 from auskunft.extract.dates import choose_date
 from auskunft.extract.links import collect_link_texts
 from auskunft.extract.store import DocumentStore
-from auskunft.extract.titles import choose_title, first_heading
+from auskunft.extract.titles import choose_title, document_heading
 from auskunft.models import (
     CrawlManifest,
     CrawlRecord,
@@ -122,7 +122,7 @@ def extract_body(
     else:
         raise ExtractionError(f"unknown PDF backend {pdf_backend!r} (use 'pymupdf' or 'nougat')")
     content.language = _detect_language(" ".join(p.markdown for p in content.pages))
-    content.heading = next((t for p in content.pages[:2] if (t := first_heading(p.markdown))), "")
+    content.heading = document_heading([p.markdown for p in content.pages[:2]])
     return content
 
 

@@ -25,7 +25,7 @@ from auskunft.errors import ExtractionError
 from auskunft.extract.listing import is_listing_page, pagination_signal
 
 NAME = "html-bs4md"
-VERSION = "3"
+VERSION = "4"
 
 DROP_TAGS = [
     "script",
@@ -85,6 +85,18 @@ def _is_boilerplate(el: Tag) -> bool:
         return True
     ident = f"{_attr(el, 'id')} {_attr(el, 'class')}".strip()
     return bool(ident and BOILERPLATE.search(ident)) and el.name not in ("main", "article", "body", "html")
+
+
+def _main_element(soup: BeautifulSoup) -> Tag | BeautifulSoup:
+    """<main> or role=main; else the one <article>; with several <article>s (a page built from article
+    sections, a list of teasers) their whole container, the body."""
+    main = soup.find("main") or soup.find(role="main")
+    if isinstance(main, Tag):
+        return main
+    articles = [a for a in soup.find_all("article") if not a.find_parent("article")]
+    if len(articles) == 1:
+        return articles[0]
+    return soup.body or soup
 
 
 @dataclass
@@ -153,13 +165,15 @@ def html_content(body: bytes, base_url: str = "") -> HtmlContent:
     lang = _attr(html_el, "lang").strip() if isinstance(html_el, Tag) else ""
     paginated = pagination_signal(soup)
     for el in soup.find_all(DROP_TAGS):
+        if el.name == "aside" and el.find_parent(["article", "main"]) is not None:
+            continue  # a box inside the content (an exposé, a fact box), not a sidebar
         el.decompose()
     for el in list(soup.find_all(True)):
         if el.decomposed if hasattr(el, "decomposed") else False:
             continue
         if isinstance(el, Tag) and el.parent is not None and _is_boilerplate(el):
             el.decompose()
-    main = soup.find("main") or soup.find("article") or soup.find(role="main") or soup.body or soup
+    main = _main_element(soup)
     listing = is_listing_page(main, paginated=paginated)
     h1 = main.find("h1")
     heading = " ".join(h1.get_text(" ").split()) if isinstance(h1, Tag) else ""

@@ -30,7 +30,7 @@ from auskunft.models import PageText
 log = logging.getLogger(__name__)
 
 NAME = "pdf-pymupdf4llm"
-VERSION = "3"
+VERSION = "4"
 
 
 def open_pdf(body: bytes) -> pymupdf.Document:

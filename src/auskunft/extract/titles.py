@@ -103,6 +103,24 @@ def first_heading(markdown: str, max_level: int = 3) -> str:
     return min(found)[2] if found else ""
 
 
+_BOLD_LINE = re.compile(r"^\s*\|?\s*\*\*([^*|]{4,200})\*\*\s*\|?\s*$")
+
+
+def document_heading(pages: list[str]) -> str:
+    """A PDF's own title: the top heading of page 1, else its first bold line (a title set in a table cell or
+    a bold paragraph), else the top heading of page 2 (after a cover or table of contents)."""
+    if not pages:
+        return ""
+    first = first_heading(pages[0])
+    if first:
+        return first
+    for line in pages[0].splitlines():
+        m = _BOLD_LINE.match(line)
+        if m and plausible(m.group(1)):
+            return _clean(m.group(1))
+    return first_heading(pages[1]) if len(pages) > 1 else ""
+
+
 def best_link_text(texts: list[str]) -> str:
     """The most frequent plausible link text (ties: the longer one)."""
     cleaned = [t for t in (clean_link_text(x) for x in texts) if plausible(t)]
