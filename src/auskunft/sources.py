@@ -203,9 +203,10 @@ def save_sources(path: Path, sources: list[Source]) -> None:
         source = wanted[entry["name"]]
         present.add(source.name)
         fields = _entry(source)
+        full = source.model_dump(mode="json")
         for key in list(entry):
-            if key not in fields and entry[key] != getattr(source, key, None):
-                del entry[key]  # back to the default (an explicit default in the file stays)
+            if key not in fields and key in full and entry[key] != full[key]:
+                entry[key] = full[key]  # back to the default: written out, so its comment stays
         for key, value in fields.items():
             if entry.get(key) != value:
                 entry[key] = value

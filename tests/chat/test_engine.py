@@ -333,3 +333,101 @@ async def test_redis_outage_degrades_to_answers_without_memory(make_engine) -> N
     assert time.monotonic() - t0 < 3.0
     assert first["found"] and second["found"] and "Kassel" in second["answer"]
     assert (await engine.health())["stores"] is False
+
+
+# ------------------------------------------------------------------------------------ hardening (issue 10)
+class SlowRetriever(KeywordRetriever):
+    """The keyword retriever, taking `delay_s` of (thread) time per search."""
+
+    def __init__(self, delay_s: float) -> None:
+        super().__init__(make_nodes())
+        self.delay_s = delay_s
+
+    def _retrieve(self, query_bundle):  # noqa: ANN001,ANN202
+        time.sleep(self.delay_s)
+        return super()._retrieve(query_bundle)
+
+
+async def test_full_search_queue_answers_busy_at_once_and_abandoned_work_keeps_its_slot(make_engine) -> None:
+    import asyncio
+
+    from auskunft.chat.admission import WorkGate
+    from auskunft.errors import ServiceBusyError
+
+    gate = WorkGate(workers=1, queue=1)
+    engine = make_engine(SlowRetriever(0.6), gate=gate, retrieval_timeout_s=0.3)
+    t0 = time.monotonic()
+    runs = await asyncio.gather(*(collect(engine, f"Anmeldefrist Jugendpokal {i}?") for i in range(4)))
+    took = time.monotonic() - t0
+    last = sorted(r[-1].event for r in runs)
+    assert last == ["busy", "busy", "error", "error"], last  # 2 admitted (then timed out), 2 refused at once
+    busy = next(r[-1].data for r in runs if r[-1].event == "busy")
+    assert busy["code"] == "busy" and busy["retry_after_s"] >= 1
+    assert took < 1.0
+    # the queued search left the queue when it timed out; the running one keeps its slot until it really
+    # ends, so abandoned work cannot pile up beyond workers + queue
+    assert gate.pending == 1
+    await asyncio.sleep(0.6)
+    assert gate.pending == 0
+    engine.retrieval_timeout_s = 5  # the gate is free again: the next question is answered
+    assert done(await collect(engine, "Anmeldefrist Jugendpokal?"))["answer"]
+    with pytest.raises(ServiceBusyError):  # answer() (JSON API) raises it for the 503
+        gate2 = WorkGate(workers=1, queue=0)
+        blocked = make_engine(SlowRetriever(0.5), gate=gate2)
+        first = asyncio.ensure_future(blocked.answer(ChatRequest(message="Anmeldefrist?")))
+        await asyncio.sleep(0.1)
+        try:
+            await blocked.answer(ChatRequest(message="Jugendpokal?"))
+        finally:
+            await first
+
+
+async def test_stateless_request_uses_its_own_history_and_stores_nothing(make_engine, fake: FakeLLM) -> None:
+    engine = make_engine(llm_url=fake.base_url)
+    history = [
+        {"role": "user", "content": "Wann endet die Anmeldefrist für den Jugendpokal?"},
+        {"role": "assistant", "content": "Am 30. April [1]."},
+    ]
+    req = ChatRequest(message="Und wo endet die Anmeldefrist genau?", stateless=True, history=history)
+    events = [ev async for ev in engine.stream(req)]
+    d = done(events)
+    sent = fake.answer_requests()[-1]["messages"]
+    assert [m["role"] for m in sent[1:3]] == ["user", "assistant"]  # the request's history reached the model
+    assert await engine.memory.history(d["session_id"]) == []
+    assert not await engine.memory.redeem_answer(d["answer_id"])  # not open for feedback either
+
+
+async def test_feedback_only_for_issued_answers_once(make_engine) -> None:
+    engine = make_engine()
+    d = done(await collect(engine, "Wann endet die Anmeldefrist für den Jugendpokal?"))
+    with pytest.raises(ValidationError) as unknown:
+        await engine.rate("f" * 32, "up")
+    assert unknown.value.code == "unknown_answer"
+    with pytest.raises(ValidationError):
+        await engine.rate(d["answer_id"], "sideways")  # a bad rating does not use the answer up
+    await engine.rate(d["answer_id"], "down", "Fehlt: \x1b[31mrot\x1b[0m \u202eumgedreht")
+    with pytest.raises(ValidationError):
+        await engine.rate(d["answer_id"], "up")
+    lines = [json.loads(x) for f in engine.events.dir.glob("*.jsonl") for x in f.read_text().splitlines()]
+    fb = [e for e in lines if e["kind"] == "feedback"]
+    assert len(fb) == 1 and "\x1b" not in fb[0]["comment"] and "\u202e" not in fb[0]["comment"]
+
+
+async def test_answer_links_only_to_sources_and_allowed_hosts(make_engine, fake: FakeLLM) -> None:
+    fake.script(
+        Behaviour(
+            text="Frist 30. April [1]. [Login](https://evil.example/l) [Seite](https://verband.example/jugendpokal) "
+            "[Verband](https://www.verband.example/x) ![p](https://evil.example/p.png) https://evil.example/b",
+            token_delay_s=0.001,
+        )
+    )
+    engine = make_engine(llm_url=fake.base_url, link_hosts=["www.verband.example"])
+    events = await collect(engine, "Wann endet die Anmeldefrist für den Jugendpokal?")
+    d = done(events)
+    streamed = "".join(e.data["text"] for e in events if e.event == "token")
+    for text in (d["answer"], streamed):
+        assert "(https://evil.example" not in text and "p.png" not in text
+        assert "[Seite](https://verband.example/jugendpokal)" in text  # a source of the answer
+        assert "[Verband](https://www.verband.example/x)" in text  # an allowed host
+        assert "`https://evil.example/b`" in text and "Login" in text
+    assert events[0].data["link_hosts"] == ["www.verband.example"]
