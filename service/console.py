@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote_plus
 
 from robyn import Headers, Request, Response, Robyn
 
@@ -174,7 +174,8 @@ def _req(request: Request, ip: str) -> Req:
         method=request.method,
         path=request.url.path.rstrip("/") or "/",
         params=dict(request.path_params or {}),
-        query={k: (v[0] if isinstance(v, list) else v) for k, v in query.items()},
+        # Robyn 0.88 hands query values over still percent-encoded
+        query={unquote_plus(k): unquote_plus(v[0] if isinstance(v, list) else v) for k, v in query.items()},
         form=form,
         cookies=_cookies(request.headers.get("cookie") or ""),
         headers={k: (v[0] if isinstance(v, list) else v) for k, v in headers.items()},

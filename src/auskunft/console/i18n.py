@@ -91,7 +91,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "write_answer": ("Kuratierte Antwort schreiben", "Write curated answer"),
     "show_done": ("Erledigte zeigen", "Show done"),
     "hide_done": ("Erledigte ausblenden", "Hide done"),
-    "no_gaps": ("Keine offenen Fragen. 🎉", "No unanswered questions. 🎉"),
+    "no_gaps": ("Keine offenen Fragen.", "No unanswered questions."),
     "done": ("erledigt", "done"),
     # curated answers
     "answers_intro": (

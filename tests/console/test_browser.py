@@ -1,0 +1,205 @@
+"""The console in headless Debian chromium: log-in/out, lock-out, roles, every page at 360 px and desktop
+with axe (no serious or critical violations), a curated answer changing what the widget answers, promote
+and roll back through the confirmation page. Screenshots go to docs/console/ for the README."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+
+from tests.console.support import PASSWORD, USERS, ConsoleService
+from tests.widget.browser import AXE_JS, CHROMIUM, CHROMIUM_ARGS, DIST, ask, chromium_available, open_panel, w
+
+pytestmark = pytest.mark.browser
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "console"
+PAGES = [  # (path, screenshot name or "")
+    ("/console/login", "login"),
+    ("/console", "overview"),
+    ("/console/questions", "questions"),
+    ("/console/answers", ""),
+    ("/console/answers/new?q=Wo+kann+ich+ein+Kanu+ausleihen%3F", "answer-form"),
+    ("/console/sources", ""),
+    ("/console/sources/new", ""),
+    ("/console/sources/verband", "source"),
+    ("/console/versions", "versions"),
+    ("/console/versions/1/promote", ""),
+    ("/console/users", "users"),
+    ("/console/audit", ""),
+    ("/console/account", ""),
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not chromium_available():
+        pytest.fail("Debian chromium missing: apt-get install -y chromium (scripts/setup.sh does it)")
+    with sync_playwright() as p:
+        b = _launch(p)
+        yield b
+        b.close()
+
+
+def _launch(p: Playwright) -> Browser:
+    return p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+def _page(browser: Browser, svc: ConsoleService, width: int = 1280, *, bypass_csp: bool = False) -> Page:
+    """A browser of its own (own address for the per-address log-in limit). bypass_csp: only to inject
+    axe-core (the console's CSP refuses inline scripts, as it should)."""
+    ctx = browser.new_context(
+        viewport={"width": width, "height": 900},
+        locale="de-DE",
+        bypass_csp=bypass_csp,
+        extra_http_headers={"X-Forwarded-For": svc.fresh_ip()},
+    )
+    page = ctx.new_page()
+    page.on("pageerror", lambda e: pytest.fail(f"uncaught error in the page: {e}"))
+    return page
+
+
+def _login(
+    page: Page, svc: ConsoleService, role: str, password: str = PASSWORD, *, goto: bool = True
+) -> None:
+    if goto:
+        page.goto(svc.base + "/console/login")
+    page.get_by_label("E-Mail").fill(USERS.get(role, role))
+    page.get_by_label("Passwort").fill(password)
+    page.get_by_role("button", name="Anmelden").click()
+
+
+def _axe(page: Page) -> list[dict]:
+    page.add_script_tag(content=AXE_JS.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        """async () => {
+          const r = await axe.run(document, {resultTypes: ['violations']});
+          return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                         nodes: v.nodes.map(n => n.target)}));
+        }"""
+    )
+    return [v for v in result if v["impact"] in ("serious", "critical")]
+
+
+def test_login_logout(browser: Browser, svc: ConsoleService) -> None:
+    page = _page(browser, svc)
+    page.goto(svc.base + "/console/sources")
+    assert "/console/login?next=/console/sources" in page.url
+    _login(
+        page, svc, "admin", goto=False
+    )  # the admin the CLI created (`auskunft admin create-user … --password-stdin`)
+    page.wait_for_url("**/console/sources")
+    assert page.get_by_role("heading", level=1).inner_text() == "Quellen"
+    page.get_by_role("button", name="Abmelden").click()
+    page.wait_for_url("**/console/login")
+    page.goto(svc.base + "/console")
+    assert "/console/login" in page.url
+    page.context.close()
+
+
+def test_lock_out_and_role_enforcement(browser: Browser, svc: ConsoleService) -> None:
+    page = _page(browser, svc)
+    for _ in range(5):
+        _login(page, svc, "editor", "ganz-falsches-passwort")
+    assert "Konto ist bis" in page.get_by_role("alert").inner_text()
+    page.context.close()
+    page = _page(browser, svc)
+    _login(page, svc, "viewer")
+    page.wait_for_url("**/console")
+    nav = page.get_by_role("navigation").inner_text()
+    assert "Quellen" in nav and "Benutzer" not in nav and "Protokoll" not in nav
+    assert page.goto(svc.base + "/console/users").status == 403  # type: ignore[union-attr]
+    assert "Berechtigung" in page.get_by_role("heading", level=1).inner_text()
+    page.goto(svc.base + "/console/answers")
+    assert page.get_by_role("link", name="Neue kuratierte Antwort").count() == 0
+    page.context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_every_page_accessible_and_fits(browser: Browser, svc: ConsoleService, width: int) -> None:
+    page = _page(browser, svc, width, bypass_csp=True)
+    page.goto(svc.base + "/demo")  # one question so the overview and the questions page have content
+    if (DIST / "widget.js").exists():
+        open_panel(page)
+        ask(page, "Wo kann ich ein Kanu ausleihen?")
+    DOCS.mkdir(parents=True, exist_ok=True)
+    for path, name in PAGES:
+        if path != "/console/login" and "/console/login" in page.url:
+            _login(page, svc, "admin")
+            page.wait_for_url("**/console")
+        page.goto(svc.base + path)
+        assert page.locator("main h1").count() == 1, path
+        bad = _axe(page)
+        assert not bad, (path, width, bad)
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 1, (path, width, overflow)
+        if name:
+            page.screenshot(
+                path=str(DOCS / f"{name}-{'360' if width == 360 else 'desktop'}.png"), full_page=True
+            )
+        if path == "/console/login":
+            _login(page, svc, "admin")
+            page.wait_for_url("**/console")
+    page.context.close()
+
+
+def test_curated_answer_changes_what_the_widget_answers(browser: Browser, svc: ConsoleService) -> None:
+    if not (DIST / "widget.js").exists():
+        pytest.fail("widget/dist/widget.js missing: run `npm ci && npm run build` in widget/")
+    question = "Welche Versicherung brauchen Vereine für Turniere?"
+    visitor = _page(browser, svc, 400)
+    visitor.goto(svc.base + "/demo")
+    open_panel(visitor)
+    before = ask(visitor, question)
+    assert "Antwort der Redaktion" not in before.inner_text()
+
+    editor = _page(browser, svc)
+    _login(editor, svc, "admin")
+    editor.wait_for_url("**/console")
+    editor.goto(svc.base + "/console/questions")
+    card = editor.locator("article.gap", has_text=question)
+    card.get_by_role("link", name="Kuratierte Antwort schreiben").click()
+    assert editor.get_by_label("Frage").input_value() == question  # taken over from the report
+    editor.get_by_label("Antwort", exact=True).fill(
+        "Für Turniere brauchen Vereine die **Sportversicherung des Landessportbunds**; der Verband hilft bei Fragen."
+    )
+    editor.get_by_label("Quellen").fill("https://www.dkpv.example/mitgliedschaft/ Mitgliedschaft")
+    editor.get_by_role("button", name="Speichern").click()
+    editor.wait_for_url("**/console/answers?msg=*")
+    assert question in editor.locator("table").inner_text()
+
+    after = ask(visitor, "Welche Versicherung brauchen Vereine für Turniere")
+    text = after.inner_text()
+    assert "Sportversicherung des Landessportbunds" in text
+    assert "Antwort der Redaktion" in text
+    assert after.get_attribute("data-mode") == "curated"
+    assert (
+        w(visitor, "li.msg.bot").last.locator("a[href='https://www.dkpv.example/mitgliedschaft/']").count()
+        >= 1
+    )
+    DOCS.mkdir(parents=True, exist_ok=True)
+    visitor.screenshot(path=str(DOCS / "widget-curated-answer.png"))
+    visitor.context.close()
+    editor.context.close()
+
+
+def test_promote_and_roll_back(browser: Browser, svc: ConsoleService) -> None:
+    page = _page(browser, svc)
+    _login(page, svc, "admin")
+    page.wait_for_url("**/console")
+    page.goto(svc.base + "/console/versions")
+    live = page.locator("tr.live th").inner_text()
+    assert live == "auskunft__v2"
+    page.locator("tr", has_text="auskunft__v1").get_by_role("link", name="Live schalten").click()
+    assert "Version 1 live schalten?" in page.locator("main").inner_text()
+    page.get_by_role("button", name="Ja, ausführen").click()
+    assert "auskunft__v1 ist jetzt live." in page.get_by_role("status").inner_text()
+    assert page.locator("tr.live th").inner_text() == "auskunft__v1"
+    page.get_by_role("link", name="Zurückrollen").click()
+    page.get_by_role("button", name="Ja, ausführen").click()
+    assert "auskunft__v2 ist jetzt live." in page.get_by_role("status").inner_text()
+    assert page.locator("tr.live th").inner_text() == "auskunft__v2"
+    page.context.close()
