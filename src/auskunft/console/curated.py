@@ -102,15 +102,15 @@ class CuratedMatcher:
         self.refresh_s = refresh_s
         self._lock = threading.Lock()
         self._signature: tuple | None = None
-        self._checked = 0.0
+        self._checked: float | None = None  # monotonic time of the last look at the table
         self._entries: list[tuple[CuratedReply, list[float]]] = []
         self._vectors: dict[tuple[int, str], list[float]] = {}
 
     def invalidate(self) -> None:
-        self._checked = 0.0
+        self._checked = None
 
     def _refresh(self) -> None:
-        if time.monotonic() - self._checked < self.refresh_s:
+        if self._checked is not None and time.monotonic() - self._checked < self.refresh_s:
             return
         with self._lock, self.db.session() as s:
             self._checked = time.monotonic()
