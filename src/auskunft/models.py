@@ -165,6 +165,9 @@ class Chunk(BaseModel):
     ordinal: int
     text: str
     language: str | None = None
+    date: Date | None = None  # the document's date (ranking prefers the newer of near-equal hits)
+    is_listing: bool = False  # from an archive/overview page: ranked below the pages it lists
+    doc_rev: str = ""  # hash of the extracted document: a re-extraction that changed it is re-indexed
 
     @property
     def cite_url(self) -> str:
@@ -184,6 +187,8 @@ class IndexConfig(BaseModel):
     chunk_context: bool = True  # embed chunks with their title + heading path
     sparse: bool = True
     sparse_model: str = "bm25-de@2"  # auskunft.index.sparse NAME@VERSION
+    # chunk text/payload layout (auskunft.index.chunking.CHUNK_SCHEMA); versions stored before it existed read 1
+    chunk_schema: int = 1
 
 
 class IndexVersion(BaseModel):
@@ -201,6 +206,7 @@ class RetrievedChunk(BaseModel):
     score: float
     rank: int
     dense_score: float | None = None  # cosine of query and chunk embeddings (None in sparse mode)
+    also: list[str] = []  # citable URLs of near-duplicate passages folded into this one (copies, versions)
 
 
 # --------------------------------------------------------------------------------- chat
@@ -211,6 +217,8 @@ class Citation(BaseModel):
     page: int | None = None
     snippet: str
     source: str | None = None
+    date: Date | None = None  # the document's date, shown beside the citation
+    also: list[str] = []  # the same text elsewhere (the PDF of an HTML page, an older version, a newsletter)
 
 
 class ChatEvent(BaseModel):

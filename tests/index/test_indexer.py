@@ -169,3 +169,40 @@ def test_one_failing_document_is_counted_and_the_rest_indexed(
     assert (stats.docs_indexed, stats.docs_failed) == (7, 1)
     assert "schwimmen" in stats.failures[0]
     assert "schwimmen" not in str(_payloads(store, version.collection))
+
+
+def test_reextraction_with_same_raw_bytes_is_reindexed(store: VectorStore, counting: CountingNano) -> None:
+    """A better extractor (letterhead removed, new date) changes the document, not its raw sha256."""
+    manager = IndexManager(store, "kb")
+    config = _config(counting.dim)
+    doc = make_doc(
+        "https://x.example/brief.pdf",
+        [
+            "# Einladung\n\nDie Mitgliederversammlung ist am 3. Mai.\n\nVerband e.V. · Hauptstr. 1 · Tel. 0511 123"
+        ],
+        title="Einladung",
+        kind="pdf",
+        source="pdfs",
+    )
+    indexer = Indexer.for_config(store, counting, Bm25Encoder(), config)
+    version, _ = indexer.rebuild(manager, config, [doc])
+    better = doc.model_copy(
+        update={
+            "pages": [
+                doc.pages[0].model_copy(
+                    update={"markdown": "# Einladung\n\nDie Mitgliederversammlung ist am 3. Mai."}
+                )
+            ],
+            "boilerplate": ["Verband e.V. · Hauptstr. 1 · Tel. 0511 123"],
+        }
+    )
+    assert better.sha256 == doc.sha256
+    stats = indexer.sync(version.collection, [better])
+    assert (stats.docs_indexed, stats.docs_skipped) == (1, 0)
+    texts = sorted(p["text"] for p in _payloads(store, version.collection).values())
+    # the letterhead is one chunk of its own, no longer inside the content chunk
+    assert texts == [
+        "# Einladung\n\nDie Mitgliederversammlung ist am 3. Mai.",
+        "Verband e.V. · Hauptstr. 1 · Tel. 0511 123",
+    ]
+    assert indexer.sync(version.collection, [better]).docs_skipped == 1  # and unchanged stays skipped

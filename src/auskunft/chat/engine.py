@@ -85,7 +85,14 @@ def citations_for(answer: str, hits: list[RetrievedChunk], cited: list[int] | No
             c = hits[n - 1].chunk
             out.append(
                 Citation(
-                    n=n, url=c.cite_url, title=c.title, page=c.page, snippet=snippet(c.text), source=c.source
+                    n=n,
+                    url=c.cite_url,
+                    title=c.title,
+                    page=c.page,
+                    snippet=snippet(c.text),
+                    source=c.source,
+                    date=c.date,
+                    also=hits[n - 1].also,
                 )
             )
     return out
@@ -392,7 +399,9 @@ class ChatEngine:
             except TimeoutError as exc:
                 raise AuskunftError("search timed out", code="retrieval_timeout") from exc
             timings["retrieve_ms"] = (time.perf_counter() - t) * 1000
-            sources = [c.model_dump() for c in citations_for("", hits, list(range(1, len(hits) + 1)))]
+            sources = [
+                c.model_dump(mode="json") for c in citations_for("", hits, list(range(1, len(hits) + 1)))
+            ]
             yield ChatEvent(event="sources", data={"sources": sources})
             notice = None
             answer = ""
@@ -453,7 +462,7 @@ class ChatEngine:
                     "mode": mode,
                     "found": found,
                     "sources": sources,
-                    "citations": [c.model_dump() for c in result.citations],
+                    "citations": [c.model_dump(mode="json") for c in result.citations],
                 }
                 await self._bounded(self.cache.set(cache_key, entry), None, "cache set")
         timings["first_token_ms"] = first_token_ms or 0.0
@@ -519,7 +528,7 @@ class ChatEngine:
             found=True,
             query=query,
         )
-        return result, [c.model_dump() for c in citations]
+        return result, [c.model_dump(mode="json") for c in citations]
 
     def _log_turn(
         self,

@@ -56,10 +56,12 @@ Rules, in order of priority:
 2. Base every statement on the sources and cite it with the source number in square brackets, e.g. [1] or [2][3].
    Use only the numbers of the given sources.
 3. If the sources do not contain the answer, reply with exactly this sentence and nothing else: "{not_found}"
-4. Answer in {language_name}, concisely, in plain markdown (no HTML, no images)."""
+4. Sources may be dated. When sources disagree (a chair, a phone number, a fee), prefer the most recent one and
+   say from when the information is.
+5. Answer in {language_name}, concisely, in plain markdown (no HTML, no images)."""
 )
 
-SOURCE_BLOCK = PromptTemplate('<source n="{n}" title="{title}"{page}>\n{text}\n</source>')
+SOURCE_BLOCK = PromptTemplate('<source n="{n}" title="{title}"{page}{date}>\n{text}\n</source>')
 USER_PROMPT = PromptTemplate("<sources>\n{sources}\n</sources>\n\nQuestion: {question}")
 
 # Unicode format characters (category Cf: soft hyphen, zero-width space/joiners, word joiner, bidi marks
@@ -134,8 +136,11 @@ def build_messages(
     for i, h in enumerate(hits, start=1):
         c = h.chunk
         page = f' page="{c.page}"' if c.page else ""
+        date = f' date="{c.date.isoformat()}"' if c.date else ""
         blocks.append(
-            SOURCE_BLOCK.format(n=i, title=_attr(c.title), page=page, text=_neutralise(c.text).strip())
+            SOURCE_BLOCK.format(
+                n=i, title=_attr(c.title), page=page, date=date, text=_neutralise(c.text).strip()
+            )
         )
     system = SYSTEM_PROMPT.format(
         not_found=NOT_FOUND[language], language_name="German" if language == "de" else "English"

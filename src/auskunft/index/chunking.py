@@ -19,6 +19,15 @@ from dataclasses import dataclass
 
 from auskunft.models import NAMESPACE, Chunk, Document
 
+# bump when chunk text or payload fields change: a new index version is built from every stored document
+# (2: boilerplate lines out of chunks, document date and listing flag in the payload)
+CHUNK_SCHEMA = 2
+# dates too weak to rank by ("gegründet 1987" is not the page's date; the crawl time is no content date)
+WEAK_DATES = ("mentioned", "crawled")
+# the letterhead/contact lines of a document form one chunk of their own (identical ones across documents are
+# folded into one hit at retrieval, auskunft.retrieval.refine)
+BOILERPLATE_HEADING = "Kontakt / Briefkopf"
+
 TOKEN = re.compile(r"\w+|[^\w\s]", re.UNICODE)
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 SENTENCE = re.compile(r"(?<=[.!?:;])\s+(?=[A-ZÄÖÜ0-9§„\"(\[])")
@@ -210,6 +219,12 @@ def _page_pieces(
     return [(path, text) for path, text, _ in pieces]
 
 
+def doc_rev(doc: Document) -> str:
+    """Changes when anything chunks are made of changes (the raw bytes, a better extraction, the date)."""
+    body = doc.model_dump_json(exclude={"crawled_at", "link_texts"})
+    return hashlib.sha256(f"{CHUNK_SCHEMA}|{body}".encode()).hexdigest()
+
+
 def chunk_document(
     doc: Document, *, max_tokens: int = 350, min_tokens: int = 40, overlap_tokens: int = 50
 ) -> list[Chunk]:
@@ -220,28 +235,38 @@ def chunk_document(
     chunks: list[Chunk] = []
     ordinal = 0
     path: list[str] = []
+    rev = doc_rev(doc)
+    day = doc.date if doc.date_source not in WEAK_DATES else None
+    pieces: list[tuple[int | None, list[str], str]] = []
     for page in doc.pages:
         units, path = _blocks(page.markdown, path)
         for heading_path, text in _page_pieces(units, max_tokens, min_tokens, overlap_tokens):
-            if not re.search(r"\w", text):
-                continue
-            chunks.append(
-                Chunk(
-                    chunk_id=chunk_id_for(doc.url, page.number, ordinal, text),
-                    doc_id=doc.doc_id,
-                    url=doc.url,
-                    title=doc.title,
-                    heading_path=heading_path,
-                    page=page.number,
-                    source=doc.source,
-                    crawled_at=doc.crawled_at,
-                    doc_sha256=doc.sha256,
-                    ordinal=ordinal,
-                    text=text,
-                    language=doc.language,
-                )
+            if re.search(r"\w", text):
+                pieces.append((page.number, heading_path, text))
+    if doc.boilerplate:  # letterhead/contact lines, out of every other chunk: once per document, here
+        first_page = doc.pages[0].number if doc.pages else None
+        pieces.append((first_page, [BOILERPLATE_HEADING], "\n".join(doc.boilerplate)))
+    for page_number, heading_path, text in pieces:
+        chunks.append(
+            Chunk(
+                chunk_id=chunk_id_for(doc.url, page_number, ordinal, text),
+                doc_id=doc.doc_id,
+                url=doc.url,
+                title=doc.title,
+                heading_path=heading_path,
+                page=page_number,
+                source=doc.source,
+                crawled_at=doc.crawled_at,
+                doc_sha256=doc.sha256,
+                ordinal=ordinal,
+                text=text,
+                language=doc.language,
+                date=day,
+                is_listing=doc.is_listing,
+                doc_rev=rev,
             )
-            ordinal += 1
+        )
+        ordinal += 1
     return chunks
 
 

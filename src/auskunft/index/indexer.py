@@ -1,8 +1,8 @@
 """Incremental sync of documents into a collection.
 
-Unchanged documents (same doc_id and doc_sha256 already in the collection) are skipped without
-embedding anything; new and changed ones are chunked, embedded in batches across documents and
-upserted under deterministic point ids, after which a changed document's stale points are deleted
+Unchanged documents (same doc_id and doc_rev, the hash of the extracted document, already in the collection)
+are skipped without embedding anything; new and changed ones are chunked, embedded in batches across documents
+and upserted under deterministic point ids, after which a changed document's stale points are deleted
 (new points first, so a failure never leaves a document missing); gone documents are deleted.
 A document that fails (chunking, embedding, upsert) is counted and logged; the sync goes on.
 """
@@ -16,7 +16,7 @@ from contextlib import contextmanager
 
 from pydantic import BaseModel
 
-from auskunft.index.chunking import chunk_document, embedding_text
+from auskunft.index.chunking import chunk_document, doc_rev, embedding_text
 from auskunft.index.embeddings import Embedder
 from auskunft.index.sparse import Bm25Encoder
 from auskunft.index.vectorstore import VectorPoint, VectorStore, Where
@@ -86,11 +86,11 @@ class Indexer:
         )
 
     def indexed_docs(self, collection: str, source: str | None = None) -> dict[str, str]:
-        """doc_id -> doc_sha256 of what the collection holds (optionally for one source)."""
+        """doc_id -> doc_rev of what the collection holds (optionally for one source)."""
         where = Where.field("source", source) if source else None
         return {
-            p["doc_id"]: p["doc_sha256"]
-            for _, p in self.store.scroll(collection, where, ["doc_id", "doc_sha256"])
+            p["doc_id"]: p.get("doc_rev", "")
+            for _, p in self.store.scroll(collection, where, ["doc_id", "doc_rev"])
         }
 
     def _delete(self, collection: str, where: Where) -> int:
@@ -168,7 +168,7 @@ class Indexer:
         with _progress(progress) as advance:
             for doc in documents:
                 seen.add(doc.doc_id)
-                if known.get(doc.doc_id) == doc.sha256:
+                if known.get(doc.doc_id) == doc_rev(doc):
                     stats.docs_skipped += 1
                 else:
                     try:

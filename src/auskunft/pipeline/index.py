@@ -81,6 +81,8 @@ def index_target_from_settings(settings) -> IndexTarget:  # noqa: ANN001 - Setti
 
 
 def desired_index_config(target: IndexTarget, embedding_dim: int) -> IndexConfig:
+    from auskunft.index.chunking import CHUNK_SCHEMA
+
     return IndexConfig(
         embedding_backend=target.embedding_backend,
         embedding_model=target.embedding_model,
@@ -89,6 +91,7 @@ def desired_index_config(target: IndexTarget, embedding_dim: int) -> IndexConfig
         chunk_min_tokens=target.chunk_min_tokens,
         chunk_overlap_tokens=target.chunk_overlap_tokens,
         chunk_context=target.chunk_context,
+        chunk_schema=CHUNK_SCHEMA,
     )
 
 

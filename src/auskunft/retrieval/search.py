@@ -20,6 +20,7 @@ from auskunft.index.embeddings import Embedder
 from auskunft.index.sparse import Bm25Encoder
 from auskunft.index.vectorstore import VectorQuery, VectorStore, Where
 from auskunft.models import Chunk, RetrievedChunk
+from auskunft.retrieval.refine import refine
 
 Mode = Literal["hybrid", "dense", "sparse"]
 
@@ -53,6 +54,7 @@ class HybridSearcher:
         *,
         rrf_k: int = DEFAULT_RRF_K,
         weights: tuple[float, float] = DEFAULT_WEIGHTS,
+        refined: bool = True,
     ) -> None:
         self.store = store
         self.collection = collection
@@ -60,6 +62,7 @@ class HybridSearcher:
         self.sparse = sparse
         self.rrf_k = rrf_k
         self.weights = weights
+        self.refined = refined  # fold copies, prefer newer, listings lower (auskunft.retrieval.refine)
 
     def search(
         self,
@@ -77,36 +80,40 @@ class HybridSearcher:
         if mode not in ("hybrid", "dense", "sparse"):
             raise ValueError(f"unknown retrieval mode {mode!r} (hybrid, dense or sparse)")
         where = Where(any_of={"source": list(sources)}) if sources else None
+        limit = 2 * top_k + 4 if self.refined else top_k  # headroom: folded copies leave room for others
         target = collection or self.collection
         threshold = score_threshold or None
         if mode == "sparse":
             idx, vals = self.sparse.encode_query(query)
             if not idx:
                 return []
-            hits = self.store.query(target, VectorQuery(limit=top_k, sparse=(idx, vals), where=where))
-            return [
+            hits = self.store.query(target, VectorQuery(limit=limit, sparse=(idx, vals), where=where))
+            found = [
                 RetrievedChunk(chunk=chunk_from_payload(h.id, h.payload), score=h.score, rank=i + 1)
                 for i, h in enumerate(hits)
             ]
+            return self._finish(found, {}, top_k)
         qvec = self.embedder.embed_query(query)
         if mode == "dense":
-            hits = self.store.query(
-                target, VectorQuery(limit=top_k, dense=qvec, where=where, dense_threshold=threshold)
+            q = VectorQuery(
+                limit=limit, dense=qvec, where=where, dense_threshold=threshold, with_dense=self.refined
             )
-            return [
+            hits = self.store.query(target, q)
+            found = [
                 RetrievedChunk(
                     chunk=chunk_from_payload(h.id, h.payload), score=h.score, rank=i + 1, dense_score=h.score
                 )
                 for i, h in enumerate(hits)
             ]
+            return self._finish(found, {h.id: h.dense for h in hits if h.dense is not None}, top_k)
         hits = self.store.query(
             target,
             VectorQuery(
-                limit=top_k,
+                limit=limit,
                 dense=qvec,
                 sparse=self.sparse.encode_query(query),
                 fusion=True,
-                prefetch_limit=max(prefetch_k, top_k),
+                prefetch_limit=max(prefetch_k, limit),
                 where=where,
                 dense_threshold=threshold,
                 rrf_k=self.rrf_k,
@@ -127,4 +134,9 @@ class HybridSearcher:
                     dense_score=cos,
                 )
             )
-        return out
+        return self._finish(out, {h.id: h.dense for h in hits if h.dense is not None}, top_k)
+
+    def _finish(
+        self, hits: list[RetrievedChunk], vectors: dict[str, list[float]], top_k: int
+    ) -> list[RetrievedChunk]:
+        return refine(hits, vectors, top_k=top_k) if self.refined else hits[:top_k]
