@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -15,11 +16,28 @@ from auskunft.console import auth, curated, stats
 from auskunft.console.db import ConsoleDB
 from auskunft.errors import ValidationError
 from auskunft.events import EventLog
+from tests.console import postgres
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> ConsoleDB:
-    d = ConsoleDB(f"sqlite:///{tmp_path / 'console.db'}")
+@pytest.fixture(scope="module")
+def pg_server() -> Iterator[str]:
+    if not postgres.available():
+        pytest.skip("PostgreSQL binaries missing (Debian package postgresql)")
+    with postgres.postgres_server() as url:
+        yield url
+
+
+_DB_SEQ = iter(range(10_000))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ConsoleDB]:
+    """The same tests on both backends (SQLite: embedded default; Postgres: compose)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'console.db'}"
+    else:  # a database of its own per test, created by the migration itself (as in compose)
+        url = request.getfixturevalue("pg_server").rsplit("/", 1)[0] + f"/console_{next(_DB_SEQ)}"
+    d = ConsoleDB(url)
     d.migrate()
     d.migrate()  # start-up runs it every time: a no-op the second time
     yield d

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,6 +36,29 @@ def _engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+def ensure_database(url: str) -> None:
+    """Create the database of a Postgres URL when the server lacks it (compose: the console's database
+    next to Prefect's on the same server, without an init script)."""
+    from sqlalchemy import pool, text
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    if not u.drivername.startswith("postgresql") or not u.database:
+        return
+    if not re.fullmatch(r"[A-Za-z0-9_]{1,63}", u.database):
+        raise ConfigError(f"console database name {u.database!r}: use letters, digits and _ only")
+    admin = create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=pool.NullPool)
+    try:
+        with admin.connect() as conn:
+            if not conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": u.database}
+            ).scalar():
+                conn.execute(text(f'CREATE DATABASE "{u.database}"'))
+                log.info("created the console database %s", u.database)
+    finally:
+        admin.dispose()
+
+
 def upgrade(url: str) -> None:
     """Bring the schema to the newest migration (safe to call on every start)."""
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # 7 lines of noise per start
@@ -47,6 +71,7 @@ def upgrade(url: str) -> None:
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     try:
+        ensure_database(url)
         command.upgrade(cfg, "head")
     except Exception as exc:  # a wrong URL or an unreachable server: say what to check
         raise ConfigError(f"console database {_redacted(url)}: migration failed: {exc}") from exc
