@@ -30,8 +30,13 @@ def _json(schema: dict | str, description: str = "OK") -> dict:
 ERRORS = {
     "400": _json("Error", "invalid request"),
     "413": _json("Error", "body too large"),
+    "415": _json("Error", "Content-Type is not application/json"),
     "429": {**_json("Error", "rate limited"), "headers": {"Retry-After": {"schema": {"type": "integer"}}}},
     "500": _json("Error", "server error"),
+    "503": {
+        **_json("Error", "busy: the search queue is full (code busy)"),
+        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+    },
 }
 ADMIN_ERRORS = {"401": _json("Error", "missing or wrong admin token"), **ERRORS}
 ADMIN = [{"bearerAuth": []}]
@@ -77,9 +82,11 @@ OPENAPI: dict = {
         "/api/chat": {
             "post": {
                 "summary": "Ask a question; server-sent events by default",
-                "description": "Events: meta {session_id, answer_id, mode}, sources {sources: Citation[]}, token {text}*, "
-                "done (ChatAnswer without contexts) or error {code, message}. `?stream=false` returns "
-                "the ChatAnswer as JSON.",
+                "description": "Events: meta {session_id, answer_id, mode, link_hosts}, sources {sources: Citation[]}, "
+                "token {text}*, done (ChatAnswer without contexts) or error {code, message}, or busy {code, "
+                "message, retry_after_s} when the search queue filled up. `?stream=false` returns the ChatAnswer "
+                "as JSON. Bodies must be application/json; links in answers point only at the answer's sources "
+                "or allowed hosts.",
                 "parameters": [
                     {"name": "stream", "in": "query", "schema": {"type": "boolean", "default": True}}
                 ],
