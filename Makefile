@@ -33,6 +33,7 @@ lock:             ## re-resolve requirements.lock from pyproject.toml
 bench:           ## the README's benchmark figures (~15 min on 2 cores; BEIR sets: eval/run_benchmarks.py)
 	$(PY) bench/crawl_bench.py --repeat 3 --render
 	OMP_WAIT_POLICY=PASSIVE $(PY) bench/ingest_bench.py
+	OMP_WAIT_POLICY=PASSIVE $(PY) bench/ingest_bench.py --site large --scale 0.05
 	$(PY) bench/extract_bench.py --rounds 3
 	$(PY) bench/retrieval_bench.py
 	$(PY) bench/chat_bench.py --n 100

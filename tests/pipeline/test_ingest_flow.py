@@ -51,6 +51,7 @@ def demo_sources(tmp_path: Path, site_copy, monkeypatch: pytest.MonkeyPatch) -> 
         encoding="utf-8",
     )
     monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
+    monkeypatch.setenv("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")  # busy test machines
     monkeypatch.setenv("NOTEBOOKS_DIR", str(Path(__file__).resolve().parents[2] / "notebooks"))
     get_settings.cache_clear()
     return path
@@ -60,6 +61,18 @@ def _run():
     from auskunft.orchestration import ingest_source_flow
 
     return ingest_source_flow("demo")
+
+
+def _progress_artifact(source: str) -> float:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[f"ingest-progress-{source}"]))
+        )
+    assert found and found[0].type == "progress"
+    return float(found[0].data)  # type: ignore[arg-type]
 
 
 def test_flow_runs_notebooks_and_updates_incrementally(demo_sources: Path, site_copy) -> None:
@@ -80,6 +93,22 @@ def test_flow_runs_notebooks_and_updates_incrementally(demo_sources: Path, site_
     assert first["counts"]["new"] >= 20
     assert first["counts"]["skipped"] >= 1  # /intern/ (robots.txt)
     assert first["index"]["docs_indexed"] == first["counts"]["new"] - first["extract"].get("failed", 0)
+    # batches: every new document went through one batch report; the index step embedded nothing itself
+    reports = [json.loads(p.read_text()) for p in (run_dir / "batches").glob("0*.json")]
+    assert sum(r["extracted"] + len(r["failures"]) for r in reports) == first["counts"]["new"]
+    index_report = json.loads((run_dir / "index_report.json").read_text())
+    assert index_report["chunks_embedded_here"] == 0
+    assert index_report["chunks_from_batches"] == first["index"]["chunks_upserted"]
+    assert not (run_dir / "embeddings").exists()  # the run's vectors are dropped once it finished
+    assert (
+        first["throughput"]["pages"] >= first["extract"]["extracted"]
+        and first["throughput"]["pages_per_process_s"] > 0
+    )
+    extract_nb = (run_dir / "extract.ipynb").read_text()
+    assert "pages_per_process_s" in extract_nb and "worker" in extract_nb  # batch table + throughput shown
+    events = [json.loads(line) for line in (run_dir / "progress.jsonl").read_text().splitlines()]
+    assert {"run", "plan", "docs", "chunks", "indexed"} <= {e["e"] for e in events}
+    assert _progress_artifact("demo") == 100.0
     assert not any(p.startswith("/intern/") for p in srv.paths_requested())
 
     hits = pipeline.sample_search(target, "Trainerfortbildung Taktik Kassel")
