@@ -76,7 +76,7 @@ async def completion(engine: ChatEngine, req: ChatRequest, rid: str) -> dict:
                 "message": {"role": "assistant", "content": ans.answer + _sources_md(ans.citations)},
             }
         ],
-        "citations": [c.model_dump() for c in ans.citations],
+        "citations": [c.model_dump(mode="json") for c in ans.citations],
         "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
     }
 
@@ -94,7 +94,7 @@ async def stream_chunks(engine: ChatEngine, req: ChatRequest, rid: str) -> Async
             "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
             **extra,
         }
-        return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
+        return f"data: {json.dumps(body, ensure_ascii=False, default=str)}\n\n"
 
     yield chunk({"role": "assistant", "content": ""})
     try:
@@ -104,7 +104,9 @@ async def stream_chunks(engine: ChatEngine, req: ChatRequest, rid: str) -> Async
             elif ev.event == "done":
                 cites = [Citation(**c) for c in ev.data["citations"]]
                 yield chunk(
-                    {"content": _sources_md(cites)}, "stop", citations=[c.model_dump() for c in cites]
+                    {"content": _sources_md(cites)},
+                    "stop",
+                    citations=[c.model_dump(mode="json") for c in cites],
                 )
             elif ev.event == "busy":
                 yield chunk(

@@ -1,0 +1,117 @@
+"""The widget's share of the hardening (issue 10), in real chromium: links in answers clickable only to the
+answer's sources or allowed hosts (live, and with a service that would not have rewritten them), and the
+`busy` state of admission control (503 before the stream, or a `busy` event in it)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import Page, Route, expect
+
+from tests.widget.browser import ask, open_panel, shot, w
+from tests.widget.conftest import ChatService
+from tests.widget.service_fixture import SITE
+
+pytestmark = pytest.mark.browser
+SOURCE = f"{SITE}/mitgliedschaft/"
+EVIL_ANSWER = (
+    "Der Beitrag beträgt 120 Euro [1]. [Mitgliederlogin](https://evil.example/login?session=abc) "
+    "![pixel](https://evil.example/p.png) <https://evil.example/auto> https://evil.example/bare "
+    f"[Mitgliedschaft]({SOURCE})"
+)
+
+
+def _links(page: Page) -> list[str]:
+    item = w(page, "li.msg.bot[data-state]").last
+    return [a.get_attribute("href") or "" for a in item.locator(".answer a").all()]
+
+
+def test_live_answer_links_only_to_its_sources(page: Page, service: ChatService) -> None:
+    page.goto(service.url("/demo"))
+    open_panel(page)
+    service.next_answer(EVIL_ANSWER)
+    item = ask(page, "Wie hoch ist der Mitgliedsbeitrag für Vereine?")
+    answer = item.locator(".answer")
+    expect(answer).to_contain_text("Mitgliederlogin")
+    hrefs = _links(page)
+    assert not [h for h in hrefs if "evil" in h], hrefs
+    assert answer.locator("img").count() == 0
+    assert any(h.startswith(SOURCE) for h in hrefs), hrefs  # a source of the answer stays a link
+
+
+def _sse(*events: tuple[str, dict]) -> str:
+    return "".join(f"event: {e}\ndata: {json.dumps(d)}\n\n" for e, d in events)
+
+
+def test_widget_keeps_foreign_links_unclickable_even_if_the_service_did_not(
+    page: Page, service: ChatService
+) -> None:
+    """Defence in depth: a crafted stream (an older or compromised service) with a raw phishing link."""
+    source = {"n": 1, "url": SOURCE, "title": "Mitgliedschaft", "page": None, "snippet": "", "source": "demo"}
+    body = _sse(
+        (
+            "meta",
+            {"session_id": "s1", "answer_id": "a" * 32, "mode": "llm", "link_hosts": ["allowed.example"]},
+        ),
+        ("sources", {"sources": [source]}),
+        ("token", {"text": EVIL_ANSWER + " [erlaubt](https://allowed.example/x)"}),
+        (
+            "done",
+            {
+                "answer_id": "a" * 32,
+                "session_id": "s1",
+                "answer": EVIL_ANSWER + " [erlaubt](https://allowed.example/x)",
+                "mode": "llm",
+                "citations": [source],
+                "found": True,
+            },
+        ),
+    )
+    page.route(
+        re.compile(r".*/api/chat$"),
+        lambda r: r.fulfill(status=200, body=body, headers={"Content-Type": "text/event-stream"}),
+    )
+    page.goto(service.url("/demo"))
+    open_panel(page)
+    ask(page, "Beitrag?")
+    hrefs = _links(page)
+    assert not [h for h in hrefs if "evil" in h], hrefs
+    assert any(h.startswith(SOURCE) for h in hrefs) and "https://allowed.example/x" in hrefs, hrefs
+    expect(w(page, "li.msg.bot[data-state]").last.locator(".answer")).to_contain_text("Mitgliederlogin")
+
+
+@pytest.mark.parametrize("how", ["503", "event"])
+def test_busy_service_shows_when_to_retry_and_keeps_the_question(
+    page: Page, service: ChatService, how: str
+) -> None:
+    def busy(route: Route) -> None:
+        if how == "503":
+            route.fulfill(
+                status=503,
+                body=json.dumps({"error": {"code": "busy", "message": "busy", "request_id": "x"}}),
+                headers={"Content-Type": "application/json", "Retry-After": "7"},
+            )
+        else:
+            route.fulfill(
+                status=200,
+                body=_sse(
+                    ("meta", {"session_id": "s2", "answer_id": "b" * 32, "mode": "extractive"}),
+                    ("busy", {"code": "busy", "message": "busy", "retry_after_s": 7}),
+                ),
+                headers={"Content-Type": "text/event-stream"},
+            )
+
+    page.route(re.compile(r".*/api/chat$"), busy)
+    page.goto(service.url("/demo"))
+    open_panel(page)
+    item = ask(page, "Gibt es einen Familientarif?")
+    assert item.get_attribute("data-state") == "error"
+    expect(item.locator(".err")).to_have_attribute("data-kind", "busy")
+    status = w(page, ".status")
+    expect(status).to_have_attribute("data-kind", "busy")
+    assert re.search(r"[4-7] s", status.inner_text()), status.inner_text()
+    expect(w(page, "button.send")).to_be_disabled()
+    expect(w(page, "textarea")).to_have_value("Gibt es einen Familientarif?")
+    shot(page, f"desktop-busy-{how}")
