@@ -118,17 +118,26 @@ def load_items(qa: str) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def figures(settings: Settings, qa: str) -> dict[str, float]:
-    """The eval runner's figures plus keyword recall (computed from its rows)."""
+def figures(settings: Settings, qa: str, *, mlflow: bool = False, label: str = "") -> dict[str, float]:
+    """The eval runner's figures plus keyword recall (computed from its rows); `mlflow`: log them as one run
+    of the index version (experiment auskunft-eval, with the runner's artifacts, per-question scores included)."""
     from auskunft.evaluation.runner import evaluate
 
     items = {i["id"]: i for i in load_items(qa)}
     result = evaluate(settings, dataset=qa, log_mlflow=False)
     answerable = [r for r in result.rows if r["answerable"]]
-    recall = [
-        keyword_recall(r["answer"], reference_keywords(items[r["id"]])) if r["found"] else 0.0
-        for r in answerable
-    ]
+    recall = []
+    for r in answerable:
+        r["scores"]["keyword_recall"] = (
+            keyword_recall(r["answer"], reference_keywords(items[r["id"]])) if r["found"] else 0.0
+        )
+        recall.append(r["scores"]["keyword_recall"])
+    result.metrics["keyword_recall"] = round(sum(recall) / max(1, len(recall)), 4)
+    if mlflow:
+        from auskunft.evaluation.tracking import log_run
+
+        result.params["answer"] = label
+        print(f"{qa}: MLflow run {log_run(settings, result)} ({settings.mlflow_uri})")
     m = result.metrics
     return {
         "questions": len(result.rows),
@@ -137,7 +146,7 @@ def figures(settings: Settings, qa: str) -> dict[str, float]:
         "hit@5": m.get("hit@5", 0.0),
         "citation_hit": m.get("citation_hit", 0.0),
         "answered": m.get("answered", 0.0),
-        "keyword_recall": round(sum(recall) / max(1, len(recall)), 4),
+        "keyword_recall": m["keyword_recall"],
         "no_answer_accuracy": m.get("no_answer_accuracy", 0.0),
         "latency_p50_ms": m.get("latency_p50_ms", 0.0),
         "latency_p95_ms": m.get("latency_p95_ms", 0.0),
@@ -279,6 +288,7 @@ def main() -> None:
         action="store_true",
         help="figures with the keyword-only answer (no embedder), for A/B",
     )
+    ap.add_argument("--mlflow", action="store_true", help="log each set's figures as an MLflow run")
     ap.add_argument("--latency", action="store_true", help="time keyword vs meaning answers (interleaved)")
     ap.add_argument("--no-figures", action="store_true", help="skip the eval runner (calibration only)")
     ap.add_argument("--dump", type=Path, help="--calibrate: save the scored candidates (pickle) to this file")
@@ -291,6 +301,7 @@ def main() -> None:
         from auskunft.chat.extractive import ExtractiveAnswerer
 
         factory.ExtractiveAnswerer = lambda _embedder: ExtractiveAnswerer()  # type: ignore[assignment,misc]
+    label = "extractive, keywords only" if args.keywords_only else "extractive, meaning + keywords"
     collected = []
     if args.load:
         import pickle
@@ -304,7 +315,7 @@ def main() -> None:
             continue
         settings = build_site(site, args.data, args.rebuild)
         if not args.no_figures:
-            print(f"{site} ({qa}): {json.dumps(figures(settings, qa))}")
+            print(f"{site} ({qa}): {json.dumps(figures(settings, qa, mlflow=args.mlflow, label=label))}")
         if args.latency:
             latency(settings, qa)
         if args.calibrate:
