@@ -119,7 +119,9 @@ def child_build(engine: str, path: Path, data: Path) -> dict:
         )
     store.set_alias("bench", "bench__v1")
     store.close()
-    return {"build_s": round(time.perf_counter() - t0, 1)}
+    seconds = time.perf_counter() - t0
+    disk = sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and ".readers" not in f.parts)
+    return {"build_s": round(seconds, 1), "disk_mb": round(disk / 2**20, 1)}
 
 
 def child_serve(engine: str, path: Path, data: Path, n_queries: int) -> dict:

@@ -90,7 +90,7 @@ def run_beir(
     bench: BeirSet,
     *,
     work_dir: Path,
-    modes: tuple[str, ...] = ("sparse", "dense", "hybrid"),
+    modes: tuple[str, ...] = ("sparse", "dense", "hybrid", "hybrid-raw"),
     max_queries: int | None = None,
     prefetch_k: int = 40,
     chunk_max_tokens: int = 350,
@@ -117,13 +117,21 @@ def run_beir(
         log.info("%s indexed: %d chunks in %.0f s", bench.name, stats.chunks_upserted, out["index_seconds"])
         out["chunks"] = stats.chunks_upserted
         searcher = HybridSearcher(client, coll, embedder, Bm25Encoder())
+        # "hybrid-raw": the fused ranking without auskunft.retrieval.refine (copies folded, newer first, ...)
+        raw = HybridSearcher(client, coll, embedder, Bm25Encoder(), refined=False)
         qids = list(bench.queries)[:max_queries] if max_queries else list(bench.queries)
         out["queries"] = len(qids)
         for mode in modes:
             t1 = time.perf_counter()
             rows = []
             for n, qid in enumerate(qids, 1):
-                hits = searcher.search(bench.queries[qid], top_k=30, mode=mode, prefetch_k=prefetch_k)  # type: ignore[arg-type]
+                s = raw if mode == "hybrid-raw" else searcher
+                hits = s.search(
+                    bench.queries[qid],
+                    top_k=30,
+                    mode=mode.removesuffix("-raw"),  # type: ignore[arg-type]
+                    prefetch_k=prefetch_k,
+                )
                 ranked = M.dedupe([h.chunk.url.rsplit("/", 1)[1] for h in hits])
                 rows.append(M.retrieval_scores(ranked, bench.qrels[qid], ks=(1, 10)))
                 if n % 200 == 0:

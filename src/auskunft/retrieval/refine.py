@@ -14,13 +14,16 @@ the pages they list. Left alone, the top results are copies of one text and the 
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import date
+
+import numpy as np
 
 from auskunft.models import RetrievedChunk
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+# texts that share most word 3-grams embed far closer than this (e5: unrelated German passages ~0.75-0.85)
+PREFILTER_COSINE = 0.85
 
 
 def _shingles(text: str) -> set[tuple[str, ...]]:
@@ -28,27 +31,24 @@ def _shingles(text: str) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + 3]) for i in range(max(len(words) - 2, 1))}
 
 
-def _cosine(a: list[float], b: list[float]) -> float:
-    dot = sum(x * y for x, y in zip(a, b, strict=False))
-    na, nb = math.sqrt(sum(x * x for x in a)), math.sqrt(sum(y * y for y in b))
-    return dot / (na * nb) if na and nb else 0.0
+def _overlap(a: set[tuple[str, ...]], b: set[tuple[str, ...]]) -> float:
+    """Share of the smaller text's word 3-grams that occur in the other."""
+    return len(a & b) / min(len(a), len(b)) if a and b else 0.0
 
 
-def same_text(
-    a: RetrievedChunk,
-    b: RetrievedChunk,
-    vec_a: list[float] | None,
-    vec_b: list[float] | None,
-    *,
-    min_cosine: float,
-    min_overlap: float,
-) -> bool:
-    if vec_a is not None and vec_b is not None and _cosine(vec_a, vec_b) >= min_cosine:
-        return True
-    sa, sb = _shingles(a.chunk.text), _shingles(b.chunk.text)
-    if not sa or not sb:
-        return False
-    return len(sa & sb) / min(len(sa), len(sb)) >= min_overlap
+def _cosines(vectors: list[list[float] | None]) -> np.ndarray | None:
+    """Pairwise cosines in one matrix product; -1 wherever a hit has no vector."""
+    present = [v for v in vectors if v is not None]
+    if not present:
+        return None
+    dim = len(present[0])
+    m = np.array([v if v is not None and len(v) == dim else [0.0] * dim for v in vectors], dtype=np.float32)
+    norms = np.linalg.norm(m, axis=1)
+    m = (m / np.where(norms > 0, norms, 1.0)[:, None]).astype(np.float32)
+    sims = m @ m.T
+    sims[norms == 0, :] = -1.0
+    sims[:, norms == 0] = -1.0
+    return sims
 
 
 def refine(
@@ -70,27 +70,33 @@ def refine(
     def adjusted(h: RetrievedChunk) -> float:
         return h.score * (listing_factor if h.chunk.is_listing else 1.0)
 
-    groups: list[list[RetrievedChunk]] = []
-    for h in sorted(hits, key=adjusted, reverse=True):
+    ranked = sorted(hits, key=adjusted, reverse=True)
+    shingles = [_shingles(h.chunk.text) for h in ranked]
+    sims = _cosines([vectors.get(h.chunk.chunk_id) for h in ranked])
+    groups: list[list[int]] = []  # indexes into `ranked`; the first is the group's best
+    for i in range(len(ranked)):
         for g in groups:
-            if same_text(
-                g[0],
-                h,
-                vectors.get(g[0].chunk.chunk_id),
-                vectors.get(h.chunk.chunk_id),
-                min_cosine=min_cosine,
-                min_overlap=min_overlap,
-            ):
-                g.append(h)
+            j = g[0]
+            if sims is not None and sims[i, j] >= 0:  # both have vectors: copies are at least this close
+                same = sims[i, j] >= min_cosine or (
+                    sims[i, j] >= PREFILTER_COSINE and _overlap(shingles[i], shingles[j]) >= min_overlap
+                )
+            else:
+                same = _overlap(shingles[i], shingles[j]) >= min_overlap
+            if same:
+                g.append(i)
                 break
         else:
-            groups.append([h])
-    # each group: its best score, the passage of its newest document (earliest rank among equals)
+            groups.append([i])
+    # each group: its best score, the passage of its newest document (the better rank among equals)
     scored = []
     for g in groups:
-        keep = max(g, key=lambda h: (h.chunk.date or date.min, -order[id(h)]))
-        also = list(dict.fromkeys(h.chunk.cite_url for h in g if h.chunk.cite_url != keep.chunk.cite_url))
-        scored.append((adjusted(g[0]), keep, also))
+        members = [ranked[i] for i in g]
+        keep = max(members, key=lambda h: (h.chunk.date or date.min, -order[id(h)]))
+        also = list(
+            dict.fromkeys(h.chunk.cite_url for h in members if h.chunk.cite_url != keep.chunk.cite_url)
+        )
+        scored.append((adjusted(members[0]), keep, also))
     # of two near-equal neighbours (within `newer_window`), the newer first
     for i in range(len(scored) - 1):
         (sa, a, _), (sb, b, _) = scored[i], scored[i + 1]
