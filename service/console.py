@@ -47,6 +47,7 @@ class ConsoleMount:
             login_limiter=self._login_limit,
             crawl=self._crawl,
             eval_metrics=self._eval_metrics,
+            flow_runs=self._flow_runs if os.environ.get("PREFECT_API_URL") else None,
         )
         config = ConsoleConfig(
             events_dir=settings.events_dir,
@@ -105,6 +106,11 @@ class ConsoleMount:
                 start_new_session=True,
             )
         return {"via": "subprocess", "run_id": run_id}
+
+    def _flow_runs(self, source: str) -> list:
+        from auskunft.console.prefect_runs import flow_runs
+
+        return flow_runs(source, os.environ.get("PREFECT_UI_URL", ""))
 
     def _eval_metrics(self) -> dict[str, dict[str, float]]:
         """Newest evaluation metrics per index version from MLflow (empty when nothing was evaluated)."""

@@ -142,6 +142,10 @@ def console_service(work: Path, **extra_env: str) -> Iterator[ConsoleService]:
         "RATE_LIMIT_SESSION_PER_MIN": "1000",
         "LOG_LEVEL": "INFO",
         "DO_NOT_TRACK": "true",
+        # "crawl now" runs `auskunft ingest`, a Prefect flow on a temporary server: its own home, patience
+        "PREFECT_HOME": str(work / "prefect-home"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
         "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
         **extra_env,
     }

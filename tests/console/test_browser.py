@@ -203,3 +203,35 @@ def test_promote_and_roll_back(browser: Browser, svc: ConsoleService) -> None:
     assert "auskunft__v2 ist jetzt live." in page.get_by_role("status").inner_text()
     assert page.locator("tr.live th").inner_text() == "auskunft__v2"
     page.context.close()
+
+
+def test_matomo_opt_in_pushes_chat_events_without_text(browser: Browser, svc: ConsoleService) -> None:
+    if not (DIST / "widget.js").exists():
+        pytest.fail("widget/dist/widget.js missing: run `npm ci && npm run build` in widget/")
+    page = _page(browser, svc, 400)
+    host = (
+        "<!doctype html><html lang='de'><head><title>Verein</title><script>window._paq = [];</script></head>"
+        f"<body><main><h1>Verein</h1></main><script src='{svc.base}/widget.js' data-matomo='true' defer></script>"
+        "</body></html>"
+    )
+    page.route(
+        svc.base + "/matomo-host.html", lambda route: route.fulfill(body=host, content_type="text/html")
+    )
+    page.goto(svc.base + "/matomo-host.html")
+    open_panel(page)
+    question = "Wo kann ich ein Kanu ausleihen?"
+    ask(page, question)
+    events = page.evaluate("window._paq")
+    assert ["trackEvent", "Auskunft", "answer", "not_found"] in events
+    assert question not in str(events)
+    page.context.close()
+    plain = _page(browser, svc, 400)  # without the attribute nothing is pushed
+    plain.route(
+        svc.base + "/matomo-host.html",
+        lambda route: route.fulfill(body=host.replace(" data-matomo='true'", ""), content_type="text/html"),
+    )
+    plain.goto(svc.base + "/matomo-host.html")
+    open_panel(plain)
+    ask(plain, question)
+    assert plain.evaluate("window._paq") == []
+    plain.context.close()

@@ -13,6 +13,7 @@ import pytest
 
 from auskunft.console.db import ConsoleDB
 from auskunft.console.web import Console, ConsoleConfig
+from auskunft.devserver import SiteServer
 from tests.console.support import PASSWORD, USERS, ConsoleService, csrf_of, logged_in, login, post_form
 
 ROLE_RANK = {"admin": 0, "editor": 1, "viewer": 2}
@@ -309,8 +310,6 @@ def test_sources_add_edit_validate_delete(svc: ConsoleService) -> None:
     )
     assert edit.status_code == 303
     assert "0 4 * * 1" in (svc.work / "sources.yml").read_text()
-    crawl = post_form(editor, "/console/sources/neu/crawl", page="/console/sources/neu")
-    assert crawl.status_code == 409 and "PREFECT_API_URL" in crawl.text  # embedded index: said clearly
     gone = post_form(editor, "/console/sources/neu/delete", page="/console/sources/neu")
     assert gone.status_code == 303 and "neu" not in (svc.work / "sources.yml").read_text()
     audit = logged_in(svc, "admin").get("/console/audit").text
@@ -389,3 +388,46 @@ def test_last_admin_cannot_be_demoted(svc: ConsoleService) -> None:
     own = _user_id(users, USERS["admin"])
     r = post_form(admin, f"/console/users/{own}", {"role": "viewer", "active": "on"}, "/console/users")
     assert r.status_code == 400 and "yourself" in r.text
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_crawl_now_against_a_loopback_site_and_the_run_appears(
+    svc: ConsoleService, demo_site: SiteServer
+) -> None:
+    """The operator allows the loopback site in sources.yml (allow_private is file-only); an editor presses
+    "crawl now"; the run (Prefect flow through the CLI, notebooks) shows up with its counts."""
+    import time
+
+    import yaml
+
+    path = svc.work / "sources.yml"
+    data = yaml.safe_load(path.read_text())
+    data["sources"].append(
+        {
+            "name": "demo",
+            "start_urls": [demo_site.origin + "/"],
+            "host_aliases": {"https://www.kanupolo.example": demo_site.origin},
+            "allow_private": True,
+            "rate_limit_per_s": 200,
+            "max_pages": 30,
+        }
+    )
+    path.write_text(yaml.safe_dump(data))
+    editor = logged_in(svc, "editor")
+    r = post_form(editor, "/console/sources/demo/crawl", page="/console/sources/demo")
+    assert r.status_code == 303 and "Crawl+gestartet" in r.headers["location"].replace("%20", "+")
+    deadline = time.monotonic() + 500
+    page = ""
+    while time.monotonic() < deadline:
+        page = editor.get("/console/sources/demo").text
+        if '<span class="ok">ok</span>' in page or '<span class="bad">' in page:
+            break
+        time.sleep(2)
+    runs = page.split('id="runs-h"')[1]
+    assert '<span class="ok">ok</span>' in runs, runs[:3000]
+    new = re.search(r"<td>(\d+) / (\d+) / (\d+)</td>", runs)
+    assert new and int(new.group(1)) >= 3, runs[:2000]  # new pages counted
+    assert "crawl.ipynb" in runs or ">crawl<" in runs  # the executed notebooks are listed
+    overview = editor.get("/console").text
+    assert "demo" in overview

@@ -42,5 +42,6 @@ export function readConfig(script) {
     colorText: textOn(color),
     position: d.position === "left" ? "left" : "right",
     open: d.open === "true",
+    matomo: d.matomo === "true",
   };
 }

@@ -3,6 +3,7 @@ import { ApiError, ChatApi } from "./api.js";
 import { texts } from "./i18n.js";
 import { ICONS } from "./icons.js";
 import { linkPolicy, renderMarkdown, safeUrl } from "./markdown.js";
+import { track } from "./matomo.js";
 import { Store } from "./store.js";
 import css from "./styles.css";
 
@@ -386,6 +387,7 @@ export class Widget {
     try {
       await this.api.feedback(m.answerId, rating, comment.slice(0, 1000));
       m.rating = rating;
+      track(this.cfg, "feedback", rating);
       this.persist();
       box.querySelectorAll("[data-rating]").forEach((b) => b.setAttribute("aria-pressed", b.dataset.rating === rating ? "true" : "false"));
       const form = box.querySelector("form");
@@ -478,6 +480,7 @@ export class Widget {
           if (d.mode) bot.mode = String(d.mode);
           bot.notice = d.notice ? String(d.notice) : bot.notice;
           bot.found = d.found !== false;
+          track(this.cfg, "answer", bot.mode === "curated" ? "curated" : bot.found ? "answered" : "not_found");
           finished = true;
         } else if (ev.event === "busy") {
           // admission control: the service is full right now; same handling as a 503 before the stream

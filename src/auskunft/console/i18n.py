@@ -130,6 +130,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "crawl_now": ("Jetzt crawlen", "Crawl now"),
     "crawl_started": ("Crawl gestartet ({via}).", "Crawl started ({via})."),
     "runs": ("Läufe", "Runs"),
+    "runs_help": (
+        "Aus den Lauf-Ordnern: Zählungen, ausgeführte Notebooks und fehlgeschlagene URLs mit Grund.",
+        "From the run folders: counts, executed notebooks and failed URLs with their reason.",
+    ),
+    "prefect_runs": ("Läufe in Prefect", "Runs in Prefect"),
     "no_runs": ("Noch keine Läufe.", "No runs yet."),
     "started": ("Start", "Started"),
     "duration": ("Dauer", "Duration"),

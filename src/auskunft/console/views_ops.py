@@ -155,9 +155,27 @@ def register(c: Console) -> None:  # noqa: C901
     async def source_detail(req: Req) -> Reply:
         source, _ = find(req.params["name"])
         runs = await asyncio.to_thread(runs_of, c, source.name)
+        flow_runs, flow_error = await _flow_runs(source.name)
         return c.render(
-            req, "source_detail.html", s=source, runs=runs, form={}, error="", prefect=c.config.prefect_ui_url
+            req,
+            "source_detail.html",
+            s=source,
+            runs=runs,
+            flow_runs=flow_runs,
+            flow_error=flow_error,
+            form={},
+            error="",
+            prefect=c.config.prefect_ui_url,
         )
+
+    async def _flow_runs(name: str) -> tuple[list, str]:
+        if c.hooks.flow_runs is None:
+            return [], ""
+        try:
+            return await asyncio.to_thread(c.hooks.flow_runs, name), ""
+        except Exception as exc:  # noqa: BLE001 - the page shows the run folders anyway
+            log.warning("Prefect API unavailable: %s", exc)
+            return [], f"Prefect API: {type(exc).__name__}"
 
     @c.route("POST", "/sources/:name", "editor")
     async def source_update(req: Req) -> Reply:
@@ -174,6 +192,8 @@ def register(c: Console) -> None:  # noqa: C901
                 status=422,
                 s=source,
                 runs=runs,
+                flow_runs=[],
+                flow_error="",
                 form=form_values(req),
                 error=str(exc),
                 prefect=c.config.prefect_ui_url,

@@ -97,6 +97,7 @@ class Hooks:
     login_limiter: Callable[[str], Awaitable[tuple[bool, int]]] | None = None  # key -> (allowed, retry_s)
     crawl: Callable[[str], Awaitable[dict]] | None = None  # source name -> {"via": ..., "run_id": ...}
     eval_metrics: Callable[[], dict[str, dict[str, float]]] | None = None  # collection -> newest metrics
+    flow_runs: Callable[[str], list] | None = None  # source -> [FlowRunInfo] from the Prefect API
 
 
 @dataclass
