@@ -90,8 +90,10 @@ class Settings(BaseSettings):
     )
     # proxies whose X-Forwarded-For entries are believed (the client is the right-most other hop)
     trusted_proxies: str = "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
-    search_workers: int = Field(default=2, ge=1, le=64)  # threads for query embedding + vector search
-    search_queue: int = Field(default=16, ge=0, le=10_000)  # searches waiting beyond them; more: 503 busy
+    # threads for query embedding + vector search; the search holds the GIL, so 1 is fastest in-process
+    # (more only helps with a remote embedder or Qdrant server); bench/load_bench.py measures it
+    search_workers: int = Field(default=1, ge=1, le=64)
+    search_queue: int = Field(default=4, ge=0, le=10_000)  # searches waiting beyond them; more: 503 busy
     feedback_ttl_s: int = Field(default=86_400, ge=60)  # how long an answer can be rated (once)
     answer_link_hosts: str = ""  # comma-separated hosts links in answers may point at besides WEBSITE_HOST
 

@@ -27,7 +27,7 @@ T = TypeVar("T")
 
 
 class WorkGate:
-    def __init__(self, workers: int = 2, queue: int = 16, *, name: str = "search") -> None:
+    def __init__(self, workers: int = 1, queue: int = 4, *, name: str = "search") -> None:
         if workers < 1 or queue < 0:
             raise ValueError("workers must be >= 1 and queue >= 0")
         self.workers, self.queue = workers, queue
