@@ -53,6 +53,7 @@ class ConsoleMount:
             events_dir=settings.events_dir,
             sources_file=settings.sources_file,
             runs_dir=settings.runs_dir,
+            documents_dir=settings.documents_dir,
             cookie_secure=settings.console_cookie_secure,
             retention_days=settings.chat_log_retention_days,
             prefect_ui_url=os.environ.get("PREFECT_UI_URL", "").rstrip("/"),

@@ -122,11 +122,41 @@ def write_sources(path: Path) -> None:
     )
 
 
+def save_documents(root: Path) -> list[str]:
+    """The extracted documents behind the index (what the documents page shows); returns their ids."""
+    from datetime import UTC, datetime
+
+    from auskunft.extract.store import DocumentStore
+    from auskunft.models import Document, PageText, doc_id_for
+    from tests.widget.service_fixture import DOCS
+
+    store = DocumentStore(root)
+    ids = []
+    for i, (url, title, kind, pages) in enumerate(DOCS):
+        doc = Document(
+            doc_id=doc_id_for(url),
+            url=url,
+            source="verband",
+            title=title,
+            kind=kind,
+            sha256=f"{i:064x}",
+            crawled_at=datetime.now(UTC),
+            extractor="test@1",
+            pages=[
+                PageText(number=(n + 1 if kind == "pdf" else None), markdown=t) for n, t in enumerate(pages)
+            ],
+        )
+        store.save(doc)
+        ids.append(doc.doc_id)
+    return ids
+
+
 @contextmanager
 def console_service(work: Path, **extra_env: str) -> Iterator[ConsoleService]:
     data = work / "data"
     build_index(data)  # v1
     build_index(data)  # v2, live: promote and roll back have somewhere to go
+    save_documents(data / "documents")
     write_sources(work / "sources.yml")
     env = {
         k: v

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
+from auskunft.models import doc_id_for
 from tests.console.support import PASSWORD, USERS, ConsoleService
 from tests.widget.browser import AXE_JS, CHROMIUM, CHROMIUM_ARGS, DIST, ask, chromium_available, open_panel, w
 
@@ -24,6 +25,12 @@ PAGES = [  # (path, screenshot name or "")
     ("/console/sources", ""),
     ("/console/sources/new", ""),
     ("/console/sources/verband", "source"),
+    ("/console/documents?q=beitrag", ""),
+    (
+        "/console/documents/verband/"
+        + doc_id_for("https://www.dkpv.example/dokumente/beitragsordnung-2026.pdf"),
+        "document",
+    ),
     ("/console/versions", "versions"),
     ("/console/versions/1/promote", ""),
     ("/console/users", "users"),

@@ -7,13 +7,16 @@ import csv
 import io
 import json
 import re
+from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
 from auskunft.console.db import ConsoleDB
 from auskunft.console.web import Console, ConsoleConfig
 from auskunft.devserver import SiteServer
+from auskunft.models import doc_id_for
 from tests.console.support import PASSWORD, USERS, ConsoleService, csrf_of, logged_in, login, post_form
 
 ROLE_RANK = {"admin": 0, "editor": 1, "viewer": 2}
@@ -126,14 +129,20 @@ def test_login_rate_limit_per_address(svc: ConsoleService) -> None:
 
 
 def _all_routes() -> list:
-    console = Console(
-        ConsoleDB("sqlite://"), ConsoleConfig(events_dir=None, sources_file=None, runs_dir=None)
-    )  # type: ignore[arg-type]
+    config = ConsoleConfig(events_dir=None, sources_file=None, runs_dir=None, documents_dir=Path("."))  # type: ignore[arg-type]
+    console = Console(ConsoleDB("sqlite://"), config)
     return [r for r in console.routes if r.role is not None]
 
 
 def _concrete(path: str) -> str:
-    return path.replace(":id", "1").replace(":name", "verband").replace(":n", "1")
+    pdf = doc_id_for("https://www.dkpv.example/dokumente/beitragsordnung-2026.pdf")
+    return (
+        path.replace(":doc_id", pdf)
+        .replace(":source", "verband")
+        .replace(":id", "1")
+        .replace(":name", "verband")
+        .replace(":n", "1")
+    )
 
 
 @pytest.mark.parametrize("role", ["viewer", "editor"])
@@ -431,3 +440,27 @@ def test_crawl_now_against_a_loopback_site_and_the_run_appears(
     assert "crawl.ipynb" in runs or ">crawl<" in runs  # the executed notebooks are listed
     overview = editor.get("/console").text
     assert "demo" in overview
+
+
+def test_documents_search_read_and_exclude(svc: ConsoleService) -> None:
+    editor = logged_in(svc, "editor")
+    found = editor.get("/console/documents?q=beitragsordnung").text
+    assert "Beitragsordnung 2026" in found and "Trainerlizenz" not in found
+    assert "Trainerlizenz" in editor.get("/console/documents?q=Trainer").text  # title, any case
+    pdf = doc_id_for("https://www.dkpv.example/dokumente/beitragsordnung-2026.pdf")
+    page = editor.get(f"/console/documents/verband/{pdf}")
+    assert page.status_code == 200
+    assert "Seite 2" in page.text and "ermäßigter Mitgliedsbeitrag von 60 Euro" in page.text
+    assert "beitragsordnung-2026.pdf#page=3" in page.text
+    assert editor.get("/console/documents/verband/nope").status_code == 404
+    assert editor.get("/console/documents/..%2Fx/abc").status_code == 404
+    pattern = r"^https://www\.dkpv\.example/dokumente/beitragsordnung\-2026\.pdf$"
+    r = post_form(
+        editor, "/console/documents/exclude", {"source": "verband", "pattern": pattern}, "/console/documents"
+    )
+    assert r.status_code == 303
+    assert pattern in yaml.safe_load((svc.work / "sources.yml").read_text())["sources"][0]["exclude"]
+    bad = post_form(
+        editor, "/console/documents/exclude", {"source": "verband", "pattern": "(["}, "/console/documents"
+    )
+    assert bad.status_code == 422 and "bad regex" in bad.text

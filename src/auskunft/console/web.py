@@ -105,6 +105,7 @@ class ConsoleConfig:
     events_dir: Path
     sources_file: Path
     runs_dir: Path
+    documents_dir: Path | None = None
     cookie_secure: bool = True
     retention_days: int = 365
     prefect_ui_url: str = ""
@@ -129,10 +130,12 @@ class Console:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        from auskunft.console import views, views_ops
+        from auskunft.console import views, views_docs, views_ops
 
         views.register(self)
         views_ops.register(self)
+        if config.documents_dir is not None:
+            views_docs.register(self)
 
     # ------------------------------------------------------------------------------------ routing
     def route(self, method: str, path: str, role: str | None) -> Callable[[Handler], Handler]:
