@@ -94,6 +94,8 @@ out = run_direct(settings, "bench", processes=int(sys.argv[3]))
 out["wall"] = time.perf_counter() - t0
 out["rss_main_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 out["rss_worker_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+out["cpu"] = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 print("RESULT " + json.dumps(out, default=str))
 """
 
@@ -147,7 +149,8 @@ def run_large(scale: float, processes: list[int]) -> None:
                     f"({int(th['ocr_pages'])} OCR), {int(th['chunks_embedded'])} chunks; extraction "
                     f"{th['pages_per_process_s']:.2f} pages/s per core; embedding {th['chunks_per_embed_cpu_s']:.2f} "
                     f"chunks/s per core; peak RSS main {out['rss_main_mb']:.0f} MB, worker process "
-                    f"{out['rss_worker_mb']:.0f} MB"
+                    f"{out['rss_worker_mb']:.0f} MB; {out['cpu']:.0f} CPU s = {out['cpu'] / out['wall']:.2f} "
+                    f"cores busy on average (of {n}: the rest went to other jobs on the machine)"
                 )
         report_large(results, counts)
 
