@@ -17,9 +17,9 @@ case "${1:-}" in
   *) echo "usage: scripts/setup.sh [--test]" >&2; exit 2 ;;
 esac
 
-# --- Debian packages: the pipeline's (browser for JS pages, OCR), the tests' (redis, poppler) ------------
+# --- Debian packages: the pipeline's (browser for JS pages, OCR), the tests' (redis, poppler, postgresql) ------------
 APT_PKGS="chromium tesseract-ocr tesseract-ocr-deu tesseract-ocr-eng"
-[ "$MODE" = test ] && APT_PKGS="$APT_PKGS redis-server poppler-utils"
+[ "$MODE" = test ] && APT_PKGS="$APT_PKGS redis-server poppler-utils postgresql"
 missing=""
 for p in $APT_PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then

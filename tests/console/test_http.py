@@ -323,6 +323,25 @@ def test_sources_add_edit_validate_delete(svc: ConsoleService) -> None:
     assert gone.status_code == 303 and "neu" not in (svc.work / "sources.yml").read_text()
     audit = logged_in(svc, "admin").get("/console/audit").text
     assert "source.create" in audit and "source.update" in audit and "source.delete" in audit
+    # a source the operator lets reach private addresses (allow_private, only in sources.yml): its scope is
+    # file-only, an editor cannot point it at another internal service
+    path = svc.work / "sources.yml"
+    original = path.read_text()
+    data = yaml.safe_load(original)
+    data["sources"].append({"name": "intranet", "start_urls": ["http://127.0.0.1:8771/"], "allow_private": True})
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    try:
+        before = path.read_text()
+        widened = post_form(
+            editor,
+            "/console/sources/intranet",
+            {"start_urls": "http://127.0.0.1:6333/collections", "schedule": ""},
+            "/console/sources/intranet",
+        )
+        assert widened.status_code == 422 and "sources.yml" in widened.text
+        assert path.read_text() == before
+    finally:
+        path.write_text(original, encoding="utf-8")
 
 
 def test_promote_and_roll_back_with_confirmation(svc: ConsoleService) -> None:

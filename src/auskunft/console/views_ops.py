@@ -14,7 +14,7 @@ from auskunft.console import audit
 from auskunft.console.web import PREFIX, Console, HttpError, Reply, Req, redirect
 from auskunft.errors import AuskunftError, SourceError, ValidationError
 from auskunft.models import Source
-from auskunft.sources import load_sources, save_sources, source_from_dict
+from auskunft.sources import check_remote_edit, load_sources, save_sources, source_from_dict
 
 log = logging.getLogger(__name__)
 LIST_FIELDS = ("start_urls", "include", "exclude", "allowed_hosts")
@@ -97,7 +97,7 @@ def _lines(text: str) -> list[str]:
 
 def source_from_form(req: Req, base: Source | None) -> Source:
     """The form's fields over the stored source (fields the form does not show are kept), validated like
-    `auskunft sources check` does."""
+    `auskunft sources check` and the admin API do."""
     raw: dict[str, Any] = base.model_dump(mode="json") if base else {}
     raw["name"] = base.name if base else req.f("name").strip()
     for name in LIST_FIELDS:
@@ -111,7 +111,8 @@ def source_from_form(req: Req, base: Source | None) -> Source:
     for name in BOOL_FIELDS:
         raw[name] = req.flag(name)
     raw["schedule"] = req.f("schedule").strip() or None
-    return source_from_dict(raw, "form")
+    # what only sources.yml may do (reach private addresses, widen such a source's scope) stays file-only here
+    return check_remote_edit(raw, source_from_dict(raw, "form"), base)
 
 
 def register(c: Console) -> None:  # noqa: C901
