@@ -58,6 +58,12 @@ class Settings(BaseSettings):
     chunk_overlap_tokens: int = 50
     chunk_context: bool = True  # prefix each chunk with title + heading path before embedding
 
+    # --- ingestion: batches over workers and cores ------------------------------------------
+    ingest_processes: int = 0  # extraction/OCR processes per worker host; 0: one per core
+    ingest_batch_docs: int = 25  # documents per batch (the unit that is resumed, spread and reported)
+    ingest_batch_deployment: str = ""  # "<flow>/<deployment>" that runs batches on the work pool; empty: local
+    ingest_fanout: int = 0  # batch flow runs per source run; 0: one per online worker of the pool
+
     # --- retrieval -------------------------------------------------------------------------
     retrieval_mode: Literal["hybrid", "dense", "sparse"] = "hybrid"
     retrieval_top_k: int = 6
