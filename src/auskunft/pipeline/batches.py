@@ -8,6 +8,7 @@ are written atomically after the batch's documents are extracted and embedded, a
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -72,6 +73,30 @@ def plan_batches(run_dir: Path, manifest: CrawlManifest, batch_docs: int) -> Bat
     )
     atomic_write_text(path, plan.model_dump_json(indent=1))
     return plan
+
+
+LINKS = "link_texts.json"
+
+
+def ensure_link_texts(run_dir: Path, manifest: CrawlManifest, raw_dir: Path) -> None:
+    """The texts of the links pointing at each document (title candidates), collected once per run from the
+    crawled HTML pages and shared with every batch process (and every worker of the pool) through a file."""
+    path = batches_dir(run_dir) / LINKS
+    if path.exists():
+        return
+    from auskunft.crawl import RawStore
+    from auskunft.extract.links import collect_link_texts
+
+    links = collect_link_texts(manifest, RawStore(raw_dir).get)
+    atomic_write_text(path, json.dumps(links, ensure_ascii=False))
+
+
+def load_link_texts(run_dir: Path) -> dict[str, list[str]]:
+    path = batches_dir(run_dir) / LINKS
+    try:
+        return dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return {}  # no titles from link texts: the documents still extract
 
 
 def load_report(run_dir: Path, index: int) -> BatchReport | None:

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from auskunft.models import Source
-from auskunft.pipeline.batches import BatchPlan, BatchTotals, pending, plan_batches, totals
+from auskunft.pipeline.batches import BatchPlan, BatchTotals, ensure_link_texts, pending, plan_batches, totals
 from auskunft.pipeline.crawl import load_manifest
 from auskunft.pipeline.progress import ProgressLog
 from auskunft.pipeline.runs import EXTRACT_REPORT, write_json
@@ -35,7 +35,9 @@ def run_pending_batches(job: BatchJob, plan: BatchPlan, *, processes: int = 0) -
     """Run the plan's batches that have no report yet on this host; returns how many ran."""
     todo = pending(job.run_dir, plan)
     if todo:
-        records = {r.url: r for r in load_manifest(job.run_dir).records}
+        manifest = load_manifest(job.run_dir)
+        ensure_link_texts(job.run_dir, manifest, job.raw_dir)
+        records = {r.url: r for r in manifest.records}
         run_batches(job, plan, todo, processes=processes, records=records)
     return len(todo)
 
@@ -86,6 +88,13 @@ def extract_step(
     manifest = load_manifest(run_dir)
     report = ExtractReport(source=manifest.source)
     store = DocumentStore(documents_dir)
+    if plan.documents and not pending(run_dir, plan):
+        # lines repeated across the source's documents (letterheads, contact boxes): once every batch is done
+        from auskunft.extract.extractor import strip_store_boilerplate
+
+        t1 = time.perf_counter()
+        report.boilerplate_updated = strip_store_boilerplate(store, source.name)
+        report.timings["boilerplate"] = round(time.perf_counter() - t1, 3)
     for record in manifest.records:
         if record.status == "unchanged":
             report.unchanged += 1
@@ -98,7 +107,7 @@ def extract_step(
         report.documents += r.documents
         report.failures += r.failures
     report.extracted, report.cached = sums.extracted, sums.cached
-    report.timings = {"total": round(time.perf_counter() - t0, 3), **throughput(sums)}
+    report.timings |= {"total": round(time.perf_counter() - t0, 3), **throughput(sums)}
     write_json(run_dir / EXTRACT_REPORT, report)
     events.emit("done", step="extract")
     return report

@@ -98,6 +98,7 @@ def _init_child(job: BatchJob) -> None:
     os.environ["OMP_THREAD_LIMIT"] = "1"  # tesseract: one thread per process (see module docstring)
     from auskunft.crawl import RawStore
     from auskunft.extract import DocumentStore, ExtractionCache
+    from auskunft.pipeline.batches import load_link_texts
 
     _CHILD.update(
         job=job,
@@ -105,6 +106,7 @@ def _init_child(job: BatchJob) -> None:
         cache=ExtractionCache(job.cache_dir),
         store=DocumentStore(job.documents_dir),
         nougat=None,
+        links=load_link_texts(job.run_dir),
     )
 
 
@@ -132,6 +134,7 @@ def _extract_one(record: CrawlRecord) -> DocOutcome:
         ocr_languages=job.ocr_languages,
         nougat_model_path=job.nougat_model_path,
         nougat=_CHILD["nougat"],
+        link_texts=_CHILD["links"].get(record.url),
     )
     # process time of this process plus the tesseract/subprocess time it waited for
     children = os.times()
