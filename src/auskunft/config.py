@@ -61,7 +61,9 @@ class Settings(BaseSettings):
     # --- ingestion: batches over workers and cores ------------------------------------------
     ingest_processes: int = 0  # extraction/OCR processes per worker host; 0: one per core
     ingest_batch_docs: int = 25  # documents per batch (the unit that is resumed, spread and reported)
-    ingest_batch_deployment: str = ""  # "<flow>/<deployment>" that runs batches on the work pool; empty: local
+    ingest_batch_deployment: str = (
+        ""  # "<flow>/<deployment>" that runs batches on the work pool; empty: local
+    )
     ingest_fanout: int = 0  # batch flow runs per source run; 0: one per online worker of the pool
 
     # --- retrieval -------------------------------------------------------------------------

@@ -328,7 +328,9 @@ def test_sources_add_edit_validate_delete(svc: ConsoleService) -> None:
     path = svc.work / "sources.yml"
     original = path.read_text()
     data = yaml.safe_load(original)
-    data["sources"].append({"name": "intranet", "start_urls": ["http://127.0.0.1:8771/"], "allow_private": True})
+    data["sources"].append(
+        {"name": "intranet", "start_urls": ["http://127.0.0.1:8771/"], "allow_private": True}
+    )
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     try:
         before = path.read_text()
