@@ -64,9 +64,18 @@ def test_newer_of_near_equal_hits_first_and_undated_unchanged() -> None:
     old = hit("https://v.example/2019/vorstand.html", CHAIR_OLD, 0.50, day=date(2019, 5, 1))
     new = hit("https://v.example/vorstand.html", CHAIR_NEW, 0.48, day=date(2025, 2, 1))
     assert [h.chunk.url for h in refine([old, new], top_k=2)][0] == "https://v.example/vorstand.html"
-    far = hit("https://v.example/2019/vorstand.html", CHAIR_OLD, 0.50, day=date(2019, 5, 1))
-    much_lower = hit("https://v.example/vorstand.html", CHAIR_NEW, 0.30, day=date(2025, 2, 1))
-    assert refine([far, much_lower], top_k=2)[0].chunk.date == date(2019, 5, 1)  # relevance still rules
+    # versions of one text (copies of the newer one split the fused votes): the newer within half the score
+    lower = hit("https://v.example/vorstand.html", CHAIR_NEW, 0.30, day=date(2025, 2, 1))
+    assert refine([old, lower], top_k=2)[0].chunk.date == date(2025, 2, 1)
+    much_lower = hit("https://v.example/vorstand.html", CHAIR_NEW, 0.20, day=date(2025, 2, 1))
+    assert refine([old, much_lower], top_k=2)[0].chunk.date == date(2019, 5, 1)  # relevance still rules
+    other = hit(
+        "https://v.example/jugend.html",
+        "Die Jugend trainiert dienstags in der Halle Nord.",
+        0.3,
+        day=date(2026, 1, 1),
+    )
+    assert refine([old, other], top_k=2)[0].chunk.date == date(2019, 5, 1)  # a newer other text does not jump
     a, b = (
         hit("https://v.example/a", "Training dienstags.", 0.5),
         hit("https://v.example/b", "Halle Nord.", 0.49),
@@ -143,3 +152,25 @@ def test_citations_carry_date_and_copies_and_survive_json() -> None:
     (c,) = citations_for("Petra Albers leitet den Verband [1].", [h])
     assert c.date == date(2025, 2, 1) and c.also == ["https://v.example/vorstand.html"]
     assert json.loads(json.dumps(c.model_dump(mode="json")))["date"] == "2025-02-01"  # cache and SSE payloads
+
+
+def test_a_contact_block_is_no_copy_of_the_page_holding_it_and_own_text_beats_a_letterhead() -> None:
+    from auskunft.index.chunking import BOILERPLATE_HEADING
+
+    block = "Spendenkonto: Bürgerverein Lindenhof e.V., IBAN DE12 5135 0025 0000 1234 56, Sparkasse Wetzlar"
+    page = hit(
+        "https://v.example/spendenaufruf.pdf",
+        "Helfen Sie der Wärmestube durch den Winter. Jede Spende zählt, auch kleine Beträge. " * 3 + block,
+        0.5,
+    )
+    letterhead = hit("https://v.example/projekte.html", block, 0.45, day=date(2025, 9, 1))
+    letterhead.chunk.heading_path = [BOILERPLATE_HEADING]
+    out = refine([page, letterhead], top_k=5)
+    assert [h.chunk.url for h in out] == [
+        "https://v.example/spendenaufruf.pdf",
+        "https://v.example/projekte.html",
+    ]
+    kontakt = hit("https://v.example/kontakt/", block, 0.4, day=date(2024, 1, 1))
+    (folded,) = refine([letterhead, kontakt], top_k=5)
+    assert folded.chunk.url == "https://v.example/kontakt/"  # the page whose content it is, though older
+    assert folded.also == ["https://v.example/projekte.html"]

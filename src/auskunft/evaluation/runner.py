@@ -124,7 +124,12 @@ def _evaluate_item(engine, item: QAItem, judge: JudgeConfig | None, embed: Embed
     retrieval_ms = (time.perf_counter() - t0) * 1000
     answer = asyncio.run(engine.answer(ChatRequest(message=item.question, lang=item.language)))
     latency_ms = (time.perf_counter() - t0) * 1000
-    url_ranked = [h.chunk.url for h in hits]
+    # a hit that folded copies of its text (retrieval.refine) retrieves each copy's URL too: its citation names them
+    gold_urls = set(item.gold_urls)
+    url_ranked = [
+        next((u for u in (h.chunk.url, *(a.split("#")[0] for a in h.also)) if u in gold_urls), h.chunk.url)
+        for h in hits
+    ]
     page_ranked = [_keys(h.chunk.url, h.chunk.page)[1] for h in hits]
     scores: dict[str, float] = {}
     if item.answerable:
@@ -136,7 +141,7 @@ def _evaluate_item(engine, item: QAItem, judge: JudgeConfig | None, embed: Embed
                 for k, v in M.retrieval_scores(page_ranked, gold, ks=(1, 5)).items()
                 if k in ("hit@1", "hit@5", "mrr")
             }
-        cited = {c.url.split("#")[0] for c in answer.citations}
+        cited = {u.split("#")[0] for c in answer.citations for u in (c.url, *c.also)}
         scores["citation_hit"] = 1.0 if cited & set(item.gold_urls) else 0.0
         scores["answered"] = 1.0 if answer.found else 0.0
         sample = Sample(

@@ -7,8 +7,10 @@ the pages they list. Left alone, the top results are copies of one text and the 
 - Copies: two hits are the same text when their embeddings are nearly identical or most of the word 3-grams of
   the shorter one occur in the other. A group of copies keeps the position of its best hit and the passage of
   its newest document; the other copies' URLs go to `also` (the citation names them too).
-- Currency: of two neighbouring hits whose scores are within `newer_window`, the newer ranks first (dated
-  hits only: the chunk date is set from strong date sources, see chunking).
+- Currency: of two neighbouring hits whose scores are within `newer_window`, the newer ranks first; so does the
+  newer of two versions of one text (embeddings ≥ `version_cosine` close and sharing `version_overlap` of
+  their word 3-grams) within two places and `version_floor` of the score, since the copies of the newer version
+  split the fused votes. Dated hits only: the chunk date is set from strong date sources, see chunking.
 - Listings: hits from listing pages (archive indexes, news overviews) keep `listing_factor` of their score.
 """
 
@@ -32,8 +34,11 @@ def _shingles(text: str) -> set[tuple[str, ...]]:
 
 
 def _overlap(a: set[tuple[str, ...]], b: set[tuple[str, ...]]) -> float:
-    """Share of the smaller text's word 3-grams that occur in the other."""
-    return len(a & b) / min(len(a), len(b)) if a and b else 0.0
+    """Share of the smaller text's word 3-grams that occur in the other; 0 when one text is less than half
+    the other (a contact block inside a page is not a copy of the page)."""
+    if not a or not b or 2 * min(len(a), len(b)) < max(len(a), len(b)):
+        return 0.0
+    return len(a & b) / min(len(a), len(b))
 
 
 def _cosines(vectors: list[list[float] | None]) -> np.ndarray | None:
@@ -51,6 +56,13 @@ def _cosines(vectors: list[list[float] | None]) -> np.ndarray | None:
     return sims
 
 
+def _own_text(h: RetrievedChunk) -> bool:
+    """False for a document's letterhead/contact chunk: of copies, the page whose content it is cites best."""
+    from auskunft.index.chunking import BOILERPLATE_HEADING
+
+    return h.chunk.heading_path != [BOILERPLATE_HEADING]
+
+
 def refine(
     hits: list[RetrievedChunk],
     vectors: dict[str, list[float]] | None = None,
@@ -59,7 +71,10 @@ def refine(
     min_cosine: float = 0.97,
     min_overlap: float = 0.7,
     newer_window: float = 0.15,
-    listing_factor: float = 0.75,
+    version_cosine: float = 0.93,
+    version_overlap: float = 0.35,
+    version_floor: float = 0.5,
+    listing_factor: float = 0.5,
 ) -> list[RetrievedChunk]:
     """`hits` best first (more than `top_k`, so copies can be folded); `vectors`: chunk id -> dense vector."""
     if not hits:
@@ -88,21 +103,36 @@ def refine(
                 break
         else:
             groups.append([i])
-    # each group: its best score, the passage of its newest document (the better rank among equals)
+    # each group: its best score, the passage of its newest document (a page's own text before a letterhead
+    # copy, the better rank among equals)
     scored = []
     for g in groups:
         members = [ranked[i] for i in g]
-        keep = max(members, key=lambda h: (h.chunk.date or date.min, -order[id(h)]))
+        keep = max(members, key=lambda h: (_own_text(h), h.chunk.date or date.min, -order[id(h)]))
         also = list(
             dict.fromkeys(h.chunk.cite_url for h in members if h.chunk.cite_url != keep.chunk.cite_url)
         )
-        scored.append((adjusted(members[0]), keep, also))
-    # of two near-equal neighbours (within `newer_window`), the newer first
-    for i in range(len(scored) - 1):
-        (sa, a, _), (sb, b, _) = scored[i], scored[i + 1]
-        if a.chunk.date and b.chunk.date and b.chunk.date > a.chunk.date and sb >= (1 - newer_window) * sa:
-            scored[i], scored[i + 1] = scored[i + 1], scored[i]
+        scored.append((adjusted(members[0]), keep, also, g[0]))
+
+    def versions(i: int, j: int) -> bool:
+        """Two versions of one text (a chair, a phone number, a fee changed): close, but not copies."""
+        close = sims is None or sims[i, j] < 0 or sims[i, j] >= version_cosine
+        return close and _overlap(shingles[i], shingles[j]) >= version_overlap
+
+    # the newer first: of near-equal neighbours (within `newer_window`), and of two versions of one text a
+    # little further apart (copies split a fused ranking's votes between them)
+    i = 0
+    while i < len(scored) - 1:
+        sa, a, _, ha = scored[i]
+        for j in range(i + 1, min(i + 3, len(scored))):
+            sb, b, _, hb = scored[j]
+            newer = a.chunk.date is not None and b.chunk.date is not None and b.chunk.date > a.chunk.date
+            near = j == i + 1 and sb >= (1 - newer_window) * sa
+            if newer and (near or (sb >= version_floor * sa and versions(ha, hb))):
+                scored.insert(i, scored.pop(j))
+                break
+        i += 1
     return [
         keep.model_copy(update={"rank": n, "score": score, "also": also[:10]})
-        for n, (score, keep, also) in enumerate(scored[:top_k], 1)
+        for n, (score, keep, also, _) in enumerate(scored[:top_k], 1)
     ]
