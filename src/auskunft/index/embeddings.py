@@ -197,13 +197,11 @@ def build_embedder(
     raise ConfigError(f"unknown EMBEDDING_BACKEND {backend!r} ({', '.join(BACKENDS)})")
 
 
-class CountingEmbedder:
-    """Wraps an embedder and counts passages embedded (used by reports and tests)."""
+class WrappedEmbedder:
+    """An Embedder that hands everything to `inner`; subclasses change what passages cost."""
 
     def __init__(self, inner: Embedder) -> None:
         self.inner = inner
-        self.passages = 0
-        self.seconds = 0.0
 
     @property
     def name(self) -> str:
@@ -221,11 +219,23 @@ class CountingEmbedder:
         self.inner.start()
 
     def embed_passages(self, texts: list[str]) -> list[list[float]]:
+        return self.inner.embed_passages(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.inner.embed_query(text)
+
+
+class CountingEmbedder(WrappedEmbedder):
+    """Wraps an embedder and counts passages embedded (used by reports and tests)."""
+
+    def __init__(self, inner: Embedder) -> None:
+        super().__init__(inner)
+        self.passages = 0
+        self.seconds = 0.0
+
+    def embed_passages(self, texts: list[str]) -> list[list[float]]:
         t0 = time.perf_counter()
         out = self.inner.embed_passages(texts)
         self.passages += len(texts)
         self.seconds += time.perf_counter() - t0
         return out
-
-    def embed_query(self, text: str) -> list[float]:
-        return self.inner.embed_query(text)

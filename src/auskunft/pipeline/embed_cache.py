@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from auskunft.index.embeddings import Embedder
+from auskunft.index.embeddings import Embedder, WrappedEmbedder
 from auskunft.models import Document, IndexConfig
 
 log = logging.getLogger(__name__)
@@ -77,29 +77,14 @@ class EmbeddingFiles:
         return vectors
 
 
-class CachedEmbedder:
+class CachedEmbedder(WrappedEmbedder):
     """An Embedder that answers passages from precomputed vectors and embeds only the misses."""
 
     def __init__(self, inner: Embedder, vectors: dict[str, np.ndarray]) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.vectors = vectors
         self.hits = 0
         self.misses = 0
-
-    @property
-    def name(self) -> str:
-        return self.inner.name
-
-    @property
-    def model(self) -> str:
-        return self.inner.model
-
-    @property
-    def dim(self) -> int:
-        return self.inner.dim
-
-    def start(self) -> None:
-        self.inner.start()
 
     def embed_passages(self, texts: list[str]) -> list[list[float]]:
         keys = [text_key(t) for t in texts]
@@ -114,6 +99,3 @@ class CachedEmbedder:
             if not out[i]:
                 out[i] = self.vectors[k].tolist()
         return out
-
-    def embed_query(self, text: str) -> list[float]:
-        return self.inner.embed_query(text)

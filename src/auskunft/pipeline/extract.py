@@ -90,11 +90,9 @@ def extract_step(
     store = DocumentStore(documents_dir)
     if plan.documents and not pending(run_dir, plan):
         # lines repeated across the source's documents (letterheads, contact boxes): once every batch is done
-        from auskunft.extract.extractor import strip_store_boilerplate
+        from auskunft.extract.extractor import source_boilerplate_pass
 
-        t1 = time.perf_counter()
-        report.boilerplate_updated = strip_store_boilerplate(store, source.name)
-        report.timings["boilerplate"] = round(time.perf_counter() - t1, 3)
+        source_boilerplate_pass(report, store, source.name)
     for record in manifest.records:
         if record.status == "unchanged":
             report.unchanged += 1

@@ -44,6 +44,13 @@ class Hit:
     payload: dict
     dense: list[float] | None = None  # the point's dense vector, when the query asked for it
 
+    @classmethod
+    def of(cls, point_id: object, score: float, payload: dict | None, vector: object) -> Hit:
+        """From a scored point of either client (UUID ids become strings, named vectors a dict)."""
+        vec = vector.get(DENSE) if isinstance(vector, dict) else None
+        dense = [float(x) for x in vec] if isinstance(vec, list) else None
+        return cls(id=str(point_id), score=float(score), payload=dict(payload or {}), dense=dense)
+
 
 @dataclass
 class VectorQuery:

@@ -304,18 +304,7 @@ class EdgeStore:
             points = self._reader_shard(collection).query(req)
         else:
             points = self._shard(self._resolve(collection)).query(req)
-        hits = []
-        for p in points:
-            vec = p.vector.get(DENSE) if isinstance(p.vector, dict) else None
-            hits.append(
-                Hit(
-                    id=str(p.id),
-                    score=float(p.score),
-                    payload=dict(p.payload or {}),
-                    dense=[float(x) for x in vec] if isinstance(vec, list) else None,  # type: ignore[arg-type]
-                )
-            )
-        return hits
+        return [Hit.of(p.id, p.score, p.payload, p.vector) for p in points]
 
     @staticmethod
     def _request(q: VectorQuery) -> qe.QueryRequest | None:

@@ -181,18 +181,7 @@ class QdrantStore:
                 with_payload=True,
                 with_vectors=[DENSE] if q.with_dense else False,
             )
-        hits = []
-        for p in res.points:
-            vec = p.vector.get(DENSE) if isinstance(p.vector, dict) else None
-            hits.append(
-                Hit(
-                    id=str(p.id),
-                    score=float(p.score),
-                    payload=dict(p.payload or {}),
-                    dense=list(vec) if isinstance(vec, list) else None,  # type: ignore[arg-type]
-                )
-            )
-        return hits
+        return [Hit.of(p.id, p.score, p.payload, p.vector) for p in res.points]
 
     def commit(self) -> None:
         """Every write above waited for the server: nothing to do."""
