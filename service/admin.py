@@ -82,20 +82,18 @@ async def delete_source(request: Request, settings: Settings, rt: Runtime) -> Re
     return json_response({"deleted": name})
 
 
-async def trigger_crawl(request: Request, settings: Settings, rt: Runtime) -> Response:
-    """Through the Prefect deployment when a Prefect server is configured, else a background CLI run."""
+async def start_crawl(settings: Settings, name: str, *, log_prefix: str) -> dict:
+    """Through the Prefect deployment when a Prefect server is configured, else a background `auskunft ingest`
+    (the embedded store takes that writer beside the serving processes)."""
     import os
 
-    name = request.path_params["name"]
-    if not any(s.name == name for s in _sources(settings)):
-        raise SourceError(f"unknown source {name!r}", code="source_not_found")
     if os.environ.get("PREFECT_API_URL"):
         from prefect.deployments import run_deployment
 
         run = await asyncio.to_thread(run_deployment, f"ingest-source/ingest-{name}", timeout=0)
-        return json_response({"run_id": str(run.id), "via": "prefect"}, 202)
+        return {"run_id": str(getattr(run, "id", "")), "via": "prefect"}
     run_id = uuid.uuid4().hex
-    log_path = settings.runs_dir / f"admin-{run_id}.log"
+    log_path = settings.runs_dir / f"{log_prefix}-{run_id}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "wb") as out:
         subprocess.Popen(
@@ -104,7 +102,14 @@ async def trigger_crawl(request: Request, settings: Settings, rt: Runtime) -> Re
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    return json_response({"run_id": run_id, "via": "subprocess", "log": str(log_path)}, 202)
+    return {"run_id": run_id, "via": "subprocess", "log": str(log_path)}
+
+
+async def trigger_crawl(request: Request, settings: Settings, rt: Runtime) -> Response:
+    name = request.path_params["name"]
+    if not any(s.name == name for s in _sources(settings)):
+        raise SourceError(f"unknown source {name!r}", code="source_not_found")
+    return json_response(await start_crawl(settings, name, log_prefix="admin"), 202)
 
 
 async def list_versions(request: Request, settings: Settings, rt: Runtime) -> Response:

@@ -4,12 +4,8 @@ personal API tokens of the admin API."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
-import subprocess
-import sys
-import uuid
 from collections.abc import Callable
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
@@ -89,24 +85,9 @@ class ConsoleMount:
         return await self.runtime().limiter.hit(f"console-login:{key}", LOGIN_ATTEMPTS_PER_IP, 300)  # type: ignore[no-any-return]
 
     async def _crawl(self, name: str) -> dict:
-        """Through the Prefect deployment when a Prefect server is configured, else a background CLI run
-        (needs a Qdrant server: the embedded storage is held by this service)."""
-        if os.environ.get("PREFECT_API_URL"):
-            from prefect.deployments import run_deployment
+        from service.admin import start_crawl
 
-            run = await asyncio.to_thread(run_deployment, f"ingest-source/ingest-{name}", timeout=0)
-            return {"via": "prefect", "run_id": str(getattr(run, "id", ""))}
-        run_id = uuid.uuid4().hex
-        log_path = self.settings.runs_dir / f"console-{run_id}.log"
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(log_path, "wb") as out:
-            subprocess.Popen(
-                [sys.executable, "-m", "auskunft", "ingest", "--source", name],  # noqa: S603
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        return {"via": "subprocess", "run_id": run_id}
+        return await start_crawl(self.settings, name, log_prefix="console")
 
     def _flow_runs(self, source: str) -> list:
         from auskunft.console.prefect_runs import flow_runs
