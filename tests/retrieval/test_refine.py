@@ -174,3 +174,14 @@ def test_a_contact_block_is_no_copy_of_the_page_holding_it_and_own_text_beats_a_
     (folded,) = refine([letterhead, kontakt], top_k=5)
     assert folded.chunk.url == "https://v.example/kontakt/"  # the page whose content it is, though older
     assert folded.also == ["https://v.example/projekte.html"]
+
+
+def test_equal_fused_scores_are_ordered_by_chunk_id_whatever_order_the_engine_returns() -> None:
+    """Qdrant returns points with equal RRF scores in any order; the same question must get the same sources."""
+    hits = [
+        hit(f"https://v.example/{c}", f"Text {c} über etwas anderes {i}", 0.5) for i, c in enumerate("dbca")
+    ]
+    searcher = HybridSearcher(None, "kb", None, Bm25Encoder(), refined=False)  # type: ignore[arg-type]
+    first = [h.chunk.chunk_id for h in searcher._finish(list(hits), {}, 4)]
+    again = [h.chunk.chunk_id for h in searcher._finish(list(reversed(hits)), {}, 4)]
+    assert first == again == sorted(first)

@@ -139,4 +139,9 @@ class HybridSearcher:
     def _finish(
         self, hits: list[RetrievedChunk], vectors: dict[str, list[float]], top_k: int
     ) -> list[RetrievedChunk]:
+        # equal fused scores come back in any order (the engine's hash maps): the chunk id breaks ties, so the
+        # same question over the same index always gets the same sources
+        hits = sorted(hits, key=lambda h: (-h.score, h.chunk.chunk_id))
+        for n, h in enumerate(hits, 1):
+            h.rank = n
         return refine(hits, vectors, top_k=top_k) if self.refined else hits[:top_k]
