@@ -21,6 +21,7 @@ from datetime import date
 
 import numpy as np
 
+from auskunft.index.chunking import BOILERPLATE_HEADING
 from auskunft.models import RetrievedChunk
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -58,8 +59,6 @@ def _cosines(vectors: list[list[float] | None]) -> np.ndarray | None:
 
 def _own_text(h: RetrievedChunk) -> bool:
     """False for a document's letterhead/contact chunk: of copies, the page whose content it is cites best."""
-    from auskunft.index.chunking import BOILERPLATE_HEADING
-
     return h.chunk.heading_path != [BOILERPLATE_HEADING]
 
 
