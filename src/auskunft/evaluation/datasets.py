@@ -28,6 +28,10 @@ class QAItem(BaseModel):
     gold_pages: list[GoldPage] = []
     language: str = "de"
     answerable: bool = True
+    keywords: list[str] = []  # words/numbers a correct answer contains (keyword recall)
+    pdf_only: bool = False  # the answer stands only in a PDF
+    needs_newest: bool = False  # the site has several versions; only the newest is right
+    kind: str = ""  # fact, procedure, where, multi, unanswerable
 
 
 def resolve_dataset(name_or_path: str) -> Path:
