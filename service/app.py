@@ -146,7 +146,9 @@ def create_app(processes: int = 1) -> Robyn:
         STATE.runtime = build_runtime(settings)
         console_mount.attach(STATE.runtime)
         engine = STATE.runtime.engine
-        engine.gate = WorkGate(settings.search_workers, settings.search_queue)
+        engine.gate = WorkGate(
+            settings.search_workers, settings.search_queue, max_wait_s=settings.search_max_wait_s
+        )
         engine.link_hosts = _link_hosts(settings)
         engine.feedback_ttl_s = settings.feedback_ttl_s
         engine.start()

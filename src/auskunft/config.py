@@ -101,7 +101,10 @@ class Settings(BaseSettings):
     # threads for query embedding + vector search; the search holds the GIL, so 1 is fastest in-process
     # (more only helps with a remote embedder or Qdrant server); bench/load_bench.py measures it
     search_workers: int = Field(default=1, ge=1, le=64)
-    search_queue: int = Field(default=4, ge=0, le=10_000)  # searches waiting beyond them; more: 503 busy
+    # a search is queued while its expected wait (queue x recent search time / workers) stays under
+    # SEARCH_MAX_WAIT_S; beyond it, or beyond SEARCH_QUEUE waiting searches: 503 / busy with Retry-After
+    search_queue: int = Field(default=256, ge=0, le=10_000)
+    search_max_wait_s: float = Field(default=2.0, ge=0, le=60)
     feedback_ttl_s: int = Field(default=86_400, ge=60)  # how long an answer can be rated (once)
     answer_link_hosts: str = ""  # comma-separated hosts links in answers may point at besides WEBSITE_HOST
 

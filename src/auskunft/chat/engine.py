@@ -271,11 +271,12 @@ class ChatEngine:
         """Embedding and search off the event loop, through the admission gate (ServiceBusyError when full)."""
         return await self._offload(self._search, query, sources)
 
-    async def _offload(self, fn: Callable[..., T], *args: Any) -> T:
-        """CPU-bound work of an answer (search, extractive scoring) in the bounded executor, never on the loop."""
+    async def _offload(self, fn: Callable[..., T], *args: Any, admit: bool = True) -> T:
+        """CPU-bound work of an answer (search, extractive scoring) in the bounded executor, never on the loop.
+        `admit=False` for a later step of an answer already admitted (queued, never refused half-way)."""
         if self.gate is None:
             self.gate = WorkGate()
-        return await self.gate.run(fn, *args, timeout_s=self.retrieval_timeout_s)
+        return await self.gate.run(fn, *args, timeout_s=self.retrieval_timeout_s, admit=admit)
 
     async def _refresh_version(self) -> None:
         """Pick up an alias switch or an incremental update made by another process (the cache key includes
@@ -433,7 +434,9 @@ class ChatEngine:
                 except LLMError as exc:
                     log.warning("LLM failed, falling back to the extractive answer: %s", exc)
                     notice, mode = LLM_FAILED_NOTICE[language], "extractive"
-                    answer, cited, found = await self._offload(self.extractive, query, hits, language)
+                    answer, cited, found = await self._offload(
+                        self.extractive, query, hits, language, admit=False
+                    )
                     answer = policy.apply(answer)
                     data: dict[str, Any] = {"text": answer, "notice": notice}
                     if first_token_ms is not None:
@@ -441,7 +444,9 @@ class ChatEngine:
                     first_token_ms = first_token_ms or (time.perf_counter() - t0) * 1000
                     yield ChatEvent(event="token", data=data)
             else:
-                answer, cited, found = await self._offload(self.extractive, query, hits, language)
+                answer, cited, found = await self._offload(
+                    self.extractive, query, hits, language, admit=False
+                )
                 answer = self.link_policy(hits).apply(answer)
                 first_token_ms = (time.perf_counter() - t0) * 1000
                 yield ChatEvent(event="token", data={"text": answer})
