@@ -1,0 +1,1 @@
+"""Language resources for text: German lemmas, everyday words, compounds and abbreviations (`german`)."""

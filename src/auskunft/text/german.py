@@ -1,0 +1,323 @@
+"""German terms from maintained language resources that ship their data in their wheels.
+
+- lemmas: `simplemma` (dictionary lemmatiser; "Mitglieder" -> "Mitglied", "abgebucht" -> "abbuchen");
+- everyday words: `wordfreq` Zipf frequencies (log10 of occurrences per billion words; "und" 7.5,
+  "Programm" 5.0, "Mitgliedsbeitrag" 2.7, a name or typo 0): a word is everyday by how often German uses
+  it, not by a hand list;
+- parts of speech and compound parts: `HanTa` (Hanover Tagger's German morphology model:
+  "Mitgliederversammlung" -> mitglied + versammlung, "abgebucht" -> a past participle).
+
+`key_terms(question)` gives the words a passage should contain to answer it (nouns, names, unknown words;
+each weighted by how rare it is, everyday words weigh nothing); `TextTerms(passage).coverage(term)` says
+how far a passage contains one (its lemma, its compound parts both ways, or an abbreviation of it:
+"Gläubiger-ID" / "Gläubiger-Identifikationsnummer", "Mitgl.-Nr." / "Mitgliedsnummer").
+
+The resources load in `start()` (about 2 s, safe to call twice and from several threads); every function
+calls it, so a caller that skips it pays the load on first use. Look-ups are cached per word.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+COMMON_ZIPF = 5.0  # default: used 100 times per million words or more is everyday (the ~900 commonest forms)
+_LANG = "de"
+_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+# a word: letters first, then letters, digits, hyphens, inner full stops ("Mitgl.-Nr.", "z.B.")
+WORD = re.compile(r"[^\W\d_](?:[\w-]|\.(?=-?[^\W\d_]))*\.?")
+_CONTENT_POS = ("NN", "NE", "FM", "TRUNC", "XY")  # nouns, names, foreign words, truncations, unknown
+_PART_TAGS = ("NN", "NE", "ADJ", "VV", "FM", "CARD")  # morphemes that are words of their own
+_MIN_PART = 3  # compound parts shorter than this are affixes, not words
+_MIN_AFFIX_MATCH = 4  # a word part matched at a word's start or end needs this many letters
+
+_lock = threading.Lock()
+_tagger: Any = None
+
+
+def start() -> None:
+    """Load the lemma dictionary, the frequency list and the morphology model (idempotent, thread-safe)."""
+    global _tagger
+    if _tagger is not None:
+        return
+    with _lock:
+        if _tagger is not None:
+            return
+        import simplemma
+        import wordfreq
+        from HanTa import HanoverTagger
+
+        simplemma.lemmatize("Mitglieder", lang=_LANG)  # loads the German dictionary
+        wordfreq.zipf_frequency("und", _LANG)  # loads the German frequency list
+        _tagger = HanoverTagger.HanoverTagger("morphmodel_ger.pgz")
+        log.info("German language resources loaded (simplemma, wordfreq, HanTa)")
+
+
+def _hanta() -> Any:
+    if _tagger is None:
+        start()
+    return _tagger
+
+
+_hanta_lock = threading.Lock()  # HanTa keeps a cache dict it writes while analysing
+
+
+def fold(word: str) -> str:
+    """Lower case, NFKC, umlauts and ß spelled out ("Größe" -> "groesse"): both spellings compare equal."""
+    return unicodedata.normalize("NFKC", word).lower().translate(_FOLD)
+
+
+@lru_cache(maxsize=200_000)
+def zipf(word: str) -> float:
+    """wordfreq's Zipf frequency of a German word (0.0 when unknown: names, typos, rare compounds)."""
+    start()
+    import wordfreq
+
+    return float(wordfreq.zipf_frequency(word, _LANG))
+
+
+def is_common(word: str, common_zipf: float = COMMON_ZIPF) -> bool:
+    """An everyday word of German (frequency at or above `common_zipf`), whatever its part of speech."""
+    return zipf(word) >= common_zipf
+
+
+@lru_cache(maxsize=200_000)
+def normalise(word: str) -> str:
+    """The lower-cased lemma of one word ("Mitglieder" -> "mitglied", "abgebucht" -> "abbuchen"); a word
+    the dictionary does not know is returned lower-cased. A lower-case noun finds its lemma too."""
+    start()
+    import simplemma
+
+    lemma = simplemma.lemmatize(word, lang=_LANG)
+    if lemma == word and word[:1].islower():
+        capital = simplemma.lemmatize(word[:1].upper() + word[1:], lang=_LANG)
+        if capital != word[:1].upper() + word[1:]:
+            lemma = capital
+    return lemma.lower()
+
+
+@lru_cache(maxsize=200_000)
+def _analyse(word: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """HanTa's (part of speech, morphemes) of one word."""
+    tagger = _hanta()
+    with _hanta_lock:
+        _lemma, morphemes, pos = tagger.analyze(word, taglevel=3)
+    return str(pos), tuple((str(m), str(t)) for m, t in morphemes)
+
+
+def _pieces(word: str) -> list[str]:
+    """A word split at hyphens and inner full stops ("Mitgl.-Nr." -> Mitgl, Nr)."""
+    return [p for p in re.split(r"[-.]+", word) if p]
+
+
+@lru_cache(maxsize=200_000)
+def split_compound(word: str) -> tuple[str, ...]:
+    """Lower-cased parts of a German compound noun, head last ("Mitgliederversammlung" -> mitglied,
+    versammlung; "Gläubiger-ID" -> gläubiger, id); a word that is no compound gives itself (lower-cased
+    lemma). Hyphens always split; other words are split by HanTa's morphology when it reads them as nouns."""
+    pieces = _pieces(word)
+    if len(pieces) > 1:
+        return tuple(p for piece in pieces for p in split_compound(piece))
+    if not pieces:
+        return ()
+    word = pieces[0]
+    if len(word) < 2 * _MIN_PART:
+        return (normalise(word),)
+    noun = word[:1].upper() + word[1:]  # a lower-case noun is analysed as one ("sommerfest")
+    pos, morphemes = _analyse(noun)
+    parts = [m for m, tag in morphemes if tag.split("_")[0] in _PART_TAGS and len(m) >= _MIN_PART]
+    if not pos.startswith("NN") or len(parts) < 2:
+        return (normalise(word),)
+    return (*parts[:-1], normalise(parts[-1]))
+
+
+@dataclass(frozen=True)
+class Term:
+    """A content word of a question: what a passage should contain to answer it."""
+
+    text: str  # as written ("Gläubiger-ID")
+    lemma: str  # lower-cased lemma ("gläubiger-id")
+    parts: tuple[str, ...]  # compound parts, head last ("gläubiger", "id"); one part for a simple word
+    pos: str  # HanTa's part of speech (NN noun, NE name, FM foreign, XY unknown)
+    zipf: float  # how common the word is (wordfreq Zipf; 0 unknown)
+    weight: float  # 0..1: how much it says (everyday words 0, a word 1 Zipf or more below `common_zipf` 1)
+
+    @property
+    def head(self) -> str:
+        return self.parts[-1]
+
+    @property
+    def abbreviated(self) -> bool:
+        return any(_looks_abbreviated(p) for p in _pieces(self.text)) or self.text.endswith(".")
+
+
+def _term_weight(word: str, common_zipf: float) -> float:
+    return max(0.0, min(1.0, common_zipf - zipf(word)))
+
+
+@lru_cache(maxsize=4096)
+def key_terms(text: str, common_zipf: float = COMMON_ZIPF) -> tuple[Term, ...]:
+    """The content terms of a question or short text: nouns, names, foreign and unknown words (HanTa's tags
+    in the sentence's context, so a question typed in lower case finds its nouns too), each once, with its
+    lemma, compound parts and a weight by rarity. Verbs, adverbs, question words and everyday words
+    (Zipf >= `common_zipf`: "Programm", "Jahr") are no key terms, whatever a passage says."""
+    words = WORD.findall(text)
+    if not words:
+        return ()
+    tagger = _hanta()
+    with _hanta_lock:
+        tagged = tagger.tag_sent([w.rstrip(".") or w for w in words], taglevel=1)
+    out: list[Term] = []
+    seen: set[str] = set()
+    for word, (_w, _lemma, pos) in zip(words, tagged, strict=True):
+        pos = str(pos)
+        if word[:1].islower() and pos.startswith("ADJ"):  # a lower-case noun read as an adjective
+            capital_pos, _m = _analyse(word[:1].upper() + word[1:])
+            pos = capital_pos if capital_pos == "NN" else pos
+        abbreviation = word.endswith(".") or any(_looks_abbreviated(p) for p in _pieces(word))
+        if not (pos.startswith(_CONTENT_POS) or abbreviation):
+            continue
+        bare = word.rstrip(".") if word.count(".") == 1 else word
+        weight = _term_weight(bare, common_zipf)
+        if weight <= 0 or len(bare) < 2:
+            continue
+        lemma = "-".join(normalise(p) for p in bare.split("-") if p) or bare.lower()
+        if fold(lemma) in seen:
+            continue
+        seen.add(fold(lemma))
+        out.append(Term(word, lemma, split_compound(bare), pos, zipf(bare), weight))
+    return tuple(out)
+
+
+# ------------------------------------------------------------------------------- abbreviations
+def _looks_abbreviated(piece: str) -> bool:
+    """An acronym (ID, MV, JHV) or a short piece with no vowel or 4 letters at most ("Nr", "Mitgl" is caught
+    by its full stop instead)."""
+    letters = piece.strip(".")
+    if len(letters) < 2:
+        return False
+    if letters.isupper() and len(letters) <= 5:
+        return True
+    return len(letters) <= 3 and not re.search(r"[aeiouäöüy]", letters.lower())
+
+
+def _abbreviates(short: str, long_: str, initials: list[str]) -> bool:
+    """`short` (folded letters) abbreviates `long_` (folded, the joined parts whose initials are given):
+    a prefix ("mitgl" / "mitglied", "id" / "identifikationsnummer"), the first letter and then letters of
+    the word in order ending on its last letter ("nr" / "nummer", "kto" / "konto"), or the initials of the
+    parts ("jhv" / jahres-haupt-versammlung)."""
+    if len(short) < 2 or len(long_) < len(short) + 2 or short[0] != long_[0]:
+        return False
+    if long_.startswith(short) or "".join(initials) == short:
+        return True
+    if short[-1] != long_[-1]:
+        return False
+    it = iter(long_[1:])
+    return all(ch in it for ch in short[1:])
+
+
+@lru_cache(maxsize=100_000)
+def abbreviation_matches(short: str, long_: str) -> bool:
+    """`short` is an abbreviation of `long_` ("Gläubiger-ID" / "Gläubiger-Identifikationsnummer",
+    "Mitgl.-Nr." / "Mitgliedsnummer", "JHV" / "Jahreshauptversammlung"): the pieces of `short` (split at
+    hyphens and full stops) match the compound parts of `long_` in order, each either the same word or, when
+    written as an abbreviation (a full stop after it, an acronym, or two or three letters without a vowel),
+    an abbreviation of a run of consecutive parts (a prefix, first and last letter with letters in order,
+    or the initials); at least one piece is abbreviated."""
+    pieces = tuple(
+        (fold(m.group(1)), m.group(2) == "." or _looks_abbreviated(m.group(1)))
+        for m in re.finditer(r"([^\W_]+)(\.?)", short)
+    )
+    surface = tuple((fold(p), i) for i, p in enumerate(_pieces(long_)))
+    parts = tuple((fold(p), i) for i, piece in enumerate(_pieces(long_)) for p in split_compound(piece))
+    if not pieces or not parts or not any(marked for _p, marked in pieces) or fold(short) == fold(long_):
+        return False
+    return any(_align(pieces, long_parts, False) for long_parts in {parts, surface})
+
+
+def _align(
+    pieces: tuple[tuple[str, bool], ...], parts: tuple[tuple[str, int], ...], abbreviated: bool
+) -> bool:
+    """Match `pieces` to `parts` in order (each piece: equal to one part or abbreviating a run of parts of
+    one hyphen-separated piece of the long form)."""
+    if not pieces:
+        return not parts and abbreviated
+    if not parts:
+        return False
+    (head, marked), rest = pieces[0], pieces[1:]
+    first = parts[0][0]
+    if (head == first or fold(normalise(head)) == fold(normalise(first))) and _align(
+        rest, parts[1:], abbreviated
+    ):
+        return True
+    if not marked:
+        return False
+    last = len(parts) - len(rest)  # leave at least one part for each piece after this one
+    for n in range(1, last + 1):
+        run = [p for p, _piece in parts[:n]]
+        if parts[n - 1][1] != parts[0][1]:
+            break
+        if _abbreviates(head, "".join(run), [p[0] for p in run]) and _align(rest, parts[n:], True):
+            return True
+    return False
+
+
+# ------------------------------------------------------------------------------- look-ups in a text
+class TextTerms:
+    """The words of a passage, for term look-ups: `coverage(term)` in 0..1."""
+
+    def __init__(self, text: str) -> None:
+        self.words = {w for w in WORD.findall(text)}
+        self.keys: set[str] = set()  # folded surface forms and lemmas of words and hyphen pieces
+        self.long: list[str] = []  # folded words long enough to hold a compound part at start or end
+        for w in self.words:
+            for piece in {w, *_pieces(w)}:
+                bare = piece.strip(".")
+                if not bare:
+                    continue
+                self.keys.add(fold(bare))
+                self.keys.add(fold(normalise(bare)))
+                if len(bare) > _MIN_AFFIX_MATCH:
+                    self.long.append(fold(bare))
+        self._abbrevs = [w for w in self.words if "." in w or any(_looks_abbreviated(p) for p in _pieces(w))]
+
+    def has(self, word: str) -> bool:
+        """The word (or its lemma) is in the text, alone or as the first or last part of a compound
+        ("Beitrag" in "Mitgliedsbeitrag", "Mitglied" in "Mitgliedsausweis")."""
+        key, lemma = fold(word), fold(normalise(word))
+        if key in self.keys or lemma in self.keys:
+            return True
+        if len(lemma) < _MIN_AFFIX_MATCH:
+            return False
+        return any(w.endswith(lemma) or w.startswith(lemma) for w in self.long)
+
+    def coverage(self, term: Term) -> float:
+        """1.0 when the text has the term (lemma, a compound containing it, the term's head alone, or an
+        abbreviation either way), else the share of its compound parts the text has ("Beitrag für
+        Mitglieder" has both parts of "Mitgliedsbeitrag")."""
+        bare = term.text.strip(".") if term.text.count(".") == 1 else term.text
+        if self.has(bare) or self.has(term.lemma):
+            return 1.0
+        first = fold(bare)[:1]
+        if term.abbreviated:
+            if any(fold(w)[:1] == first and abbreviation_matches(bare, w) for w in self.words):
+                return 1.0
+        elif any(fold(w)[:1] == first and abbreviation_matches(w, bare) for w in self._abbrevs):
+            return 1.0
+        if len(term.parts) < 2:
+            return 0.0
+        found = 0
+        for part in term.parts:
+            if self.has(part) or (
+                _looks_abbreviated(part)
+                and any(fold(w)[:1] == part[:1] and abbreviation_matches(part, w) for w in self.words)
+            ):
+                found += 1
+        return found / len(term.parts)
