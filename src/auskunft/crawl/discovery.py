@@ -11,6 +11,7 @@ from urllib.robotparser import RobotFileParser
 from lxml import etree
 from lxml import html as lxml_html
 
+from auskunft.crawl.attrlinks import XPATH, attribute_urls
 from auskunft.crawl.scope import normalize
 
 log = logging.getLogger(__name__)
@@ -132,6 +133,8 @@ def parse_html_links(body: bytes, base_url: str) -> tuple[list[str], str | None]
         url = normalize(el.get("href") or "", base)
         if url:
             links.append(url)
+    for el in doc.xpath(XPATH):  # buttons and rows that open a page or PDF by script (attrlinks.py)
+        links += [url for raw in attribute_urls(el) if (url := normalize(raw, base))]
     title_el = doc.find(".//title")
     title = " ".join(title_el.text_content().split()) if title_el is not None else None
     return links, title
