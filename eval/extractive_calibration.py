@@ -21,7 +21,6 @@ import argparse
 import itertools
 import json
 import logging
-import re
 import sys
 import time
 from pathlib import Path
@@ -35,7 +34,7 @@ from auskunft.config import Settings  # noqa: E402
 from auskunft.devserver import serve_directory  # noqa: E402
 from auskunft.evaluation import metrics as M  # noqa: E402
 from auskunft.evaluation.datasets import QA_DIR  # noqa: E402
-from auskunft.index.sparse import STOPWORDS, Bm25Encoder  # noqa: E402
+from auskunft.evaluation.metrics import keyword_recall, reference_keywords  # noqa: E402
 
 # site -> (folder served, public origin, QA set, render_js)
 SITES = {
@@ -53,32 +52,6 @@ SITES = {
         True,
     ),  # lazy-loaded list
 }
-_NUMBER = re.compile(r"\d[\d.,:/+-]*\d|\d")
-_WORD = re.compile(r"[^\W\d_][\w*-]{3,}")
-_ENC = Bm25Encoder()
-
-
-def reference_keywords(item: dict) -> list[str]:
-    """The item's `keywords`, else the numbers and content words (4+ letters, no stopwords) of its reference."""
-    if item.get("keywords"):
-        return list(item["keywords"])
-    ref = item.get("reference_answer") or ""
-    words = _NUMBER.findall(ref) + [w for w in _WORD.findall(ref) if w.lower() not in STOPWORDS]
-    return list(dict.fromkeys(words))
-
-
-def keyword_recall(answer: str, keywords: list[str]) -> float:
-    """Share of keywords in the answer: verbatim (case-folded) or all of the keyword's stems present."""
-    if not keywords:
-        return 0.0
-    low = answer.casefold()
-    stems = set(_ENC.tokens(answer))
-    found = 0
-    for kw in keywords:
-        kw_stems = _ENC.tokens(kw)
-        if kw.casefold() in low or (kw_stems and all(s in stems for s in kw_stems)):
-            found += 1
-    return found / len(keywords)
 
 
 def build_site(site: str, data_root: Path, rebuild: bool = False) -> Settings:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -64,3 +66,35 @@ def mean(rows: list[dict[str, float]]) -> dict[str, float]:
         k: round(sum(r[k] for r in rows if k in r) / max(1, sum(1 for r in rows if k in r)), 4)
         for k in sorted(keys)
     }
+
+
+_NUMBER = re.compile(r"\d[\d.,:/+-]*\d|\d")
+_CONTENT_WORD = re.compile(r"[^\W\d_][\w*-]{3,}")
+
+
+def reference_keywords(item: Mapping[str, Any]) -> list[str]:
+    """The QA item's `keywords`, else the numbers and content words (4+ letters, no stop words) of its reference."""
+    from auskunft.index.sparse import STOPWORDS
+
+    if item.get("keywords"):
+        return list(item["keywords"])
+    ref = item.get("reference_answer") or ""
+    words = _NUMBER.findall(ref) + [w for w in _CONTENT_WORD.findall(ref) if w.lower() not in STOPWORDS]
+    return list(dict.fromkeys(words))
+
+
+def keyword_recall(answer: str, keywords: Sequence[str]) -> float:
+    """Share of `keywords` in `answer`: verbatim (case-folded) or all of the keyword's BM25 stems present."""
+    from auskunft.index.sparse import Bm25Encoder
+
+    if not keywords:
+        return 0.0
+    enc = Bm25Encoder()
+    low = answer.casefold()
+    stems = set(enc.tokens(answer))
+    found = 0
+    for kw in keywords:
+        kw_stems = enc.tokens(kw)
+        if kw.casefold() in low or (kw_stems and all(s in stems for s in kw_stems)):
+            found += 1
+    return found / len(keywords)

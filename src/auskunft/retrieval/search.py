@@ -55,6 +55,7 @@ class HybridSearcher:
         rrf_k: int = DEFAULT_RRF_K,
         weights: tuple[float, float] = DEFAULT_WEIGHTS,
         refined: bool = True,
+        refine_params: dict[str, float] | None = None,
     ) -> None:
         self.store = store
         self.collection = collection
@@ -63,6 +64,7 @@ class HybridSearcher:
         self.rrf_k = rrf_k
         self.weights = weights
         self.refined = refined  # fold copies, prefer newer, listings lower (auskunft.retrieval.refine)
+        self.refine_params = dict(refine_params or {})  # keyword overrides of refine()'s defaults
 
     def search(
         self,
@@ -144,4 +146,4 @@ class HybridSearcher:
         hits = sorted(hits, key=lambda h: (-h.score, h.chunk.chunk_id))
         for n, h in enumerate(hits, 1):
             h.rank = n
-        return refine(hits, vectors, top_k=top_k) if self.refined else hits[:top_k]
+        return refine(hits, vectors, top_k=top_k, **self.refine_params) if self.refined else hits[:top_k]
