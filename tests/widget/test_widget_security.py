@@ -82,31 +82,43 @@ def test_widget_keeps_foreign_links_unclickable_even_if_the_service_did_not(
     expect(w(page, "li.msg.bot[data-state]").last.locator(".answer")).to_contain_text("Mitgliederlogin")
 
 
+def _busy(route: Route, how: str, retry_after_s: int) -> None:
+    if how == "503":
+        route.fulfill(
+            status=503,
+            body=json.dumps({"error": {"code": "busy", "message": "busy", "request_id": "x"}}),
+            headers={"Content-Type": "application/json", "Retry-After": str(retry_after_s)},
+        )
+    else:
+        route.fulfill(
+            status=200,
+            body=_sse(
+                ("meta", {"session_id": "s2", "answer_id": "b" * 32, "mode": "extractive"}),
+                ("busy", {"code": "busy", "message": "busy", "retry_after_s": retry_after_s}),
+            ),
+            headers={"Content-Type": "text/event-stream"},
+        )
+
+
 @pytest.mark.parametrize("how", ["503", "event"])
-def test_busy_service_shows_when_to_retry_and_keeps_the_question(
+def test_busy_service_is_asked_again_twice_then_shows_when_to_retry_and_keeps_the_question(
     page: Page, service: ChatService, how: str
 ) -> None:
+    calls: list[int] = []
+
     def busy(route: Route) -> None:
-        if how == "503":
-            route.fulfill(
-                status=503,
-                body=json.dumps({"error": {"code": "busy", "message": "busy", "request_id": "x"}}),
-                headers={"Content-Type": "application/json", "Retry-After": "7"},
-            )
-        else:
-            route.fulfill(
-                status=200,
-                body=_sse(
-                    ("meta", {"session_id": "s2", "answer_id": "b" * 32, "mode": "extractive"}),
-                    ("busy", {"code": "busy", "message": "busy", "retry_after_s": 7}),
-                ),
-                headers={"Content-Type": "text/event-stream"},
-            )
+        calls.append(1)
+        _busy(route, how, 1 if len(calls) < 3 else 7)  # two short waits, then the last word: 7 s
 
     page.route(re.compile(r".*/api/chat$"), busy)
     page.goto(service.url("/demo"))
     open_panel(page)
-    item = ask(page, "Gibt es einen Familientarif?")
+    w(page, "textarea").fill("Gibt es einen Familientarif?")
+    w(page, "textarea").press("Enter")
+    expect(w(page, "li.msg.bot .bubble.waiting")).to_be_visible()  # it says that it is waiting
+    item = w(page, "li.msg.bot[data-state]").last
+    item.wait_for(timeout=30_000)
+    assert len(calls) == 3  # the first try and two more, by itself
     assert item.get_attribute("data-state") == "error"
     expect(item.locator(".err")).to_have_attribute("data-kind", "busy")
     status = w(page, ".status")
@@ -115,3 +127,23 @@ def test_busy_service_shows_when_to_retry_and_keeps_the_question(
     expect(w(page, "button.send")).to_be_disabled()
     expect(w(page, "textarea")).to_have_value("Gibt es einen Familientarif?")
     shot(page, f"desktop-busy-{how}")
+
+
+def test_busy_once_then_answered_without_the_visitor_pressing_again(page: Page, service: ChatService) -> None:
+    calls: list[int] = []
+
+    def busy_once(route: Route) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            _busy(route, "503", 1)
+        else:
+            route.continue_()
+
+    page.route(re.compile(r".*/api/chat$"), busy_once)
+    page.goto(service.url("/demo"))
+    open_panel(page)
+    item = ask(page, "Wie hoch ist der Mitgliedsbeitrag für Vereine?")
+    assert len(calls) == 2
+    assert item.get_attribute("data-state") == "done"
+    expect(item.locator(".answer")).not_to_be_empty()
+    expect(w(page, ".status")).to_be_hidden()

@@ -87,6 +87,22 @@ export async function* readEvents(body) {
   if (last) yield last;
 }
 
+/** Resolves after `ms`, or rejects with an AbortError when `signal` aborts first. */
+export function wait(ms, signal) {
+  return new Promise((resolve, reject) => {
+    const abort = () => {
+      clearTimeout(timer);
+      reject(new DOMException("aborted", "AbortError"));
+    };
+    if (signal && signal.aborted) return abort();
+    const timer = setTimeout(() => {
+      if (signal) signal.removeEventListener("abort", abort);
+      resolve();
+    }, ms);
+    if (signal) signal.addEventListener("abort", abort, { once: true });
+  });
+}
+
 export class ChatApi {
   constructor(base) {
     this.base = base.replace(/\/+$/, "");
@@ -117,6 +133,32 @@ export class ChatApi {
     } catch (err) {
       if (err && err.name === "AbortError") throw err;
       throw new ApiError("stream", String(err));
+    }
+  }
+
+  /**
+   * chat(), waiting out a `busy` answer (a 503 before the stream or a `busy` event in it) and asking again,
+   * at most `retries` times: the service queues what it can answer within ~2 s and says "busy" only beyond,
+   * so a short wait usually gets the answer. `onWait(seconds, attempt)` runs before each wait (the UI shows
+   * that it is waiting); the last `busy` is thrown like any ApiError.
+   */
+  async *chatRetrying(message, sessionId, signal, { retries = 2, maxWait = 10, onWait = () => {}, sleep = wait } = {}) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        for await (const ev of this.chat(message, sessionId, signal)) {
+          if (ev.event === "busy") {
+            const d = ev.data || {};
+            throw new ApiError("busy", String(d.message || ""), { code: "busy", retryAfter: Number(d.retry_after_s) || 5 });
+          }
+          yield ev;
+        }
+        return;
+      } catch (err) {
+        if (!(err instanceof ApiError) || err.kind !== "busy" || attempt >= retries) throw err;
+        const seconds = Math.min(maxWait, Math.max(1, err.retryAfter));
+        onWait(seconds, attempt + 1);
+        await sleep(seconds * 1000, signal);
+      }
     }
   }
 

@@ -317,6 +317,8 @@ export class Widget {
       bubble.append(renderMarkdown(m.text, linkable));
       linkMarkers(bubble, cites);
       li.append(bubble);
+    } else if (m.pending && m.waiting) {
+      li.append(el("div", { class: "bubble typing waiting", text: t.waiting.replace("{s}", String(m.waiting)) }));
     } else if (m.pending) {
       li.append(el("div", { class: "bubble typing", text: t.thinking }));
     }
@@ -455,8 +457,17 @@ export class Widget {
     };
     watch();
     try {
-      for await (const ev of this.api.chat(user.text, this.state.sessionId, controller.signal)) {
+      const onWait = (seconds) => {
+        // admission control said "busy": wait as told and ask again (the visitor need not press again)
+        bot.waiting = seconds;
+        this.fillBot(li, bot);
+        this.announce(this.t.waiting.replace("{s}", String(seconds)));
         watch();
+      };
+      const events = this.api.chatRetrying(user.text, this.state.sessionId, controller.signal, { onWait });
+      for await (const ev of events) {
+        watch();
+        bot.waiting = 0;
         const d = ev.data || {};
         if (ev.event === "meta") {
           if (d.session_id) this.state.sessionId = String(d.session_id);
@@ -482,9 +493,6 @@ export class Widget {
           bot.found = d.found !== false;
           track(this.cfg, "answer", bot.mode === "curated" ? "curated" : bot.found ? "answered" : "not_found");
           finished = true;
-        } else if (ev.event === "busy") {
-          // admission control: the service is full right now; same handling as a 503 before the stream
-          throw new ApiError("busy", String(d.message || ""), { code: "busy", retryAfter: Number(d.retry_after_s) || 5 });
         } else if (ev.event === "error") {
           bot.error = String(d.code || "server");
           bot.errorText = this.t.server;
@@ -498,6 +506,7 @@ export class Widget {
     } catch (err) {
       if (err && err.name === "AbortError" && !stalled) return;
       const e = stalled ? new ApiError("stream", "stalled") : err instanceof ApiError ? err : new ApiError("network", String(err));
+      bot.waiting = 0;
       bot.error = e.kind;
       bot.errorText = this.errorText(e);
       if (e.kind === "rate_limited" || e.kind === "busy") {
