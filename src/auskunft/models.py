@@ -117,7 +117,7 @@ DateSource = Literal[
     "mentioned",  # the latest date the text mentions (not after the crawl)
     "crawled",  # nothing better: the crawl time
 ]
-TitleSource = Literal["html-title", "heading", "link", "metadata", "filename", "url"]
+TitleSource = Literal["html-title", "heading", "link", "metadata", "first-line", "filename", "url"]
 
 
 class Document(BaseModel):

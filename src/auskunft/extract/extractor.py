@@ -18,7 +18,7 @@ from auskunft.extract.cache import ExtractedContent, ExtractionCache
 from auskunft.extract.dates import choose_date
 from auskunft.extract.links import collect_link_texts
 from auskunft.extract.store import DocumentStore
-from auskunft.extract.titles import choose_title, document_heading
+from auskunft.extract.titles import choose_title, document_heading, first_line
 from auskunft.models import (
     CrawlManifest,
     CrawlRecord,
@@ -204,6 +204,7 @@ def set_title(doc: Document, *, html_title: str = "", heading: str = "") -> None
         heading=heading,
         link_texts=doc.link_texts,
         metadata=doc.metadata_title or "",
+        first_text_line=first_line(doc.pages[0].markdown) if doc.kind == "pdf" and doc.pages else "",
     )
 
 

@@ -4,6 +4,11 @@ A PDF's best title is often the text its site links it with ("Satzung (Fassung v
 The crawl manifest holds every page's stored body, so the link texts are collected here, at extraction,
 for all documents of a run at once. URLs are compared percent-decoded, in NFC and without fragment, so
 an NFD or percent-encoded href finds the record it was crawled as.
+
+A link text that many different documents of the source share ("PDF-Datei (Original-Pressemitteilung)",
+"Download", "mehr") names the kind of link, not the document: texts shared by `SHARED_TARGETS` or more
+distinct targets are dropped. Buttons that open a document by script (`onclick="window.open('/x.pdf')"`,
+`data-href`) count as links (auskunft.crawl.attrlinks).
 """
 
 from __future__ import annotations
@@ -17,12 +22,14 @@ from urllib.parse import unquote, urljoin, urlsplit
 from lxml import etree
 from lxml import html as lxml_html
 
+from auskunft.crawl.attrlinks import XPATH, attribute_urls
 from auskunft.models import CrawlManifest
 
 log = logging.getLogger(__name__)
 
 MAX_TEXTS = 10  # per document
 MAX_CHARS = 200  # per link text
+SHARED_TARGETS = 3  # a link text pointing at this many distinct documents of a source is generic
 
 
 def url_key(url: str) -> str:
@@ -58,12 +65,17 @@ def link_texts_in(body: bytes, base_url: str) -> list[tuple[str, str]]:
             text = " ".join((a.get("title") or " ".join(alts)).split())
         if text:
             out.append((url_key(urljoin(base_url, href)), text[:MAX_CHARS]))
+    for el in doc.xpath(XPATH):  # buttons that open a document by script
+        text = " ".join((el.text_content() or el.get("title") or el.get("aria-label") or "").split())
+        for raw in attribute_urls(el) if text else ():
+            out.append((url_key(urljoin(base_url, raw)), text[:MAX_CHARS]))
     return out
 
 
 def collect_link_texts(manifest: CrawlManifest, raw_get: Callable[[str], bytes]) -> dict[str, list[str]]:
     """Record URL -> texts of the links pointing at it from the manifest's HTML pages (not from itself)."""
     by_key: dict[str, list[str]] = defaultdict(list)
+    targets: dict[str, set[str]] = defaultdict(set)  # text (casefolded) -> distinct target keys
     for rec in manifest.records:
         if (
             rec.status in ("gone", "failed", "skipped")
@@ -78,6 +90,17 @@ def collect_link_texts(manifest: CrawlManifest, raw_get: Callable[[str], bytes])
             continue
         own = url_key(rec.url)
         for key, text in link_texts_in(body, rec.url):
-            if key != own and len(by_key[key]) < MAX_TEXTS:
+            if key == own:
+                continue
+            targets[" ".join(text.split()).casefold()].add(key)
+            if len(by_key[key]) < 5 * MAX_TEXTS:  # generic texts are dropped below, then MAX_TEXTS kept
                 by_key[key].append(text)
-    return {rec.url: by_key[url_key(rec.url)] for rec in manifest.records if url_key(rec.url) in by_key}
+    generic = {t for t, keys in targets.items() if len(keys) >= SHARED_TARGETS}
+    if generic:
+        log.debug("generic link texts (shared by %d+ targets): %s", SHARED_TARGETS, sorted(generic)[:20])
+    out = {}
+    for rec in manifest.records:
+        texts = [t for t in by_key.get(url_key(rec.url), []) if " ".join(t.split()).casefold() not in generic]
+        if texts:
+            out[rec.url] = texts[:MAX_TEXTS]
+    return out

@@ -23,14 +23,16 @@ import pymupdf
 
 from auskunft.errors import ExtractionError
 from auskunft.extract.boilerplate import strip_repeated_page_lines
+from auskunft.extract.cleanup import clean_pages
 from auskunft.extract.ocr import DEFAULT_DPI, ocr_page
+from auskunft.extract.pdfpairs import pair_columns
 from auskunft.extract.quality import check_page, has_strike_artefacts, ocr_is_better, remove_line_art
 from auskunft.models import PageText
 
 log = logging.getLogger(__name__)
 
 NAME = "pdf-pymupdf4llm"
-VERSION = "4"
+VERSION = "5"
 
 
 def open_pdf(body: bytes) -> pymupdf.Document:
@@ -143,6 +145,7 @@ def pdf_content(
                 "no text in PDF" + ("" if ocr or not scans else " (scanned pages, OCR disabled)")
             )
         pages, boilerplate = strip_repeated_page_lines(pages)
+        pages, boilerplate = clean_pages(pages, boilerplate)  # text defects, a letter's letterhead
         dates = {
             k: d
             for k, raw in (("pdf-created", meta.get("creationDate")), ("pdf-modified", meta.get("modDate")))
@@ -194,7 +197,7 @@ def _layout_pages(doc: pymupdf.Document, numbers: list[int]) -> dict[int, str]:
     out: dict[int, str] = {}
     for pos, chunk in enumerate(chunks):
         number = int((chunk.get("metadata") or {}).get("page_number") or numbers[pos] + 1)
-        out[number - 1] = _clean(chunk.get("text") or "")
+        out[number - 1] = pair_columns(doc[number - 1], _clean(chunk.get("text") or ""))
     return out
 
 

@@ -6,6 +6,12 @@ letterhead is gone) names it best; then the text of the links that point at it (
 14. März 2025)"), then plausible metadata, then the file name cleaned up (percent-decoded, NFC, separators
 to spaces, version suffixes such as _V002 / -final dropped). HTML pages keep their <title> when it is
 plausible.
+
+A text that is a file name ("2023_05_Protokoll_final.pdf", "Stellungnahme anhoerung iqb v02f": extension,
+underscores, version tags, lower-case transliterated words) is no title while the document's first title-like
+line can stand in. A link text whose main part only names the file type ("PDF-Datei (Original-
+Pressemitteilung)", "Word-Dokument", "Download") is none either; texts shared by many targets of a source
+are dropped when the link texts are collected (links.py).
 """
 
 from __future__ import annotations
@@ -45,12 +51,57 @@ _LINK_NOISE = re.compile(
     re.I,
 )
 VERSION_SUFFIX = re.compile(
-    r"(?:[\s_.-]+(?:v|ver|version|rev|stand)[\s_.-]?\d+(?:[._]\d+)*"
+    r"(?:[\s_.-]+(?:v|ver|version|rev|stand)[\s_.-]?\d+(?:[._]\d+)*[a-z]?"
     r"|[\s_.-]+(?:final|endfassung|endg(?:ü|ue)ltig|druck|print|web|neu|new|kopie|copy|korr|korrigiert|"
     r"clean|ohne\s*änderungen)"
     r"|\s*\(\d+\))+$",
     re.I,
 )
+
+
+# words a file name carries and a title does not: version tags, drafts, copies ("v02f", "final", "kopie")
+FILE_TAG = re.compile(
+    r"(?:^|[\s_.-])(?:v|ver|rev)\d+[a-z]?(?=$|[\s_.-])|(?:^|[\s_.-])(?:final|kopie|copy|korr|entwurf\d+)(?=$|[\s_.-])"
+    r"|^\d{4}[_-]\d{2}(?:[_-]\d{2})?[_-]",
+    re.I,
+)
+# words a title keeps in lower case; any other lower-case word of a cleaned file name was a noun there
+FUNCTION_WORDS = frozenset(
+    "ab als am an auf aus bei beim bis das dem den der des die durch ein eine einer eines für gegen im in ins "
+    "mit nach ohne oder seit über um und unter vom von vor zu zum zur and of the for to on in".split()
+)
+# words that name a file or its type, not a document ("PDF-Datei", "Word-Dokument", "Download")
+FILE_TYPE_WORDS = frozenset(
+    "pdf pdfs doc docx odt rtf xls xlsx ods ppt pptx odp zip txt csv jpg png word excel powerpoint datei dateien "
+    "dokument dokumente document file download downloads herunterladen öffnen ansehen anzeigen version "
+    "fassung druckversion druckfassung link".split()
+)
+
+
+def looks_like_filename(text: str) -> bool:
+    """'2023_05_Protokoll_final.pdf', 'Stellungnahme anhoerung iqb v02f', 'Jahresbericht_2024' -> True."""
+    t = " ".join(text.split()).strip(" #*")
+    return bool(t and (FILE_LIKE.search(t) or FILE_TAG.search(t)))
+
+
+def reads_like_title(name: str) -> bool:
+    """A cleaned file name that reads as a title: no file tags and no lower-case content words
+    ('Beitragsordnung 2026' yes, 'Stellungnahme anhoerung iqb' no)."""
+    if looks_like_filename(name):
+        return False
+    words = re.findall(r"[^\W\d_]+", name)
+    return (
+        bool(words)
+        and not any(w.islower() and w not in FUNCTION_WORDS and len(w) > 2 for w in words[1:])
+        and (not words[0].islower())
+    )
+
+
+def names_file_type(text: str) -> bool:
+    """The text, outside parentheses, only names a file or its type: 'PDF-Datei (Original-Pressemitteilung)'."""
+    main = re.sub(r"[\(\[][^()\[\]]*[\)\]]", " ", text)
+    words = re.findall(r"[^\W\d_]+", main.casefold())
+    return bool(words) and all(w in FILE_TYPE_WORDS or w in ("kb", "mb", "gb", "ca") for w in words)
 
 
 def _clean(text: str) -> str:
@@ -66,7 +117,7 @@ def plausible(title: str) -> bool:
         return False
     if sum(c.isalpha() for c in t) < 3:
         return False
-    return not (JUNK_TITLE.match(t) or FILE_LIKE.search(t) or TOOL_PREFIX.match(t))
+    return not (JUNK_TITLE.match(t) or looks_like_filename(t) or TOOL_PREFIX.match(t))
 
 
 def clean_filename(url: str) -> str:
@@ -89,7 +140,7 @@ def clean_link_text(text: str) -> str:
     while prev != t:
         prev, t = t, _LINK_NOISE.sub(" ", t).strip()
     t = " ".join(t.split())
-    return "" if GENERIC_LINK.match(t) else t
+    return "" if GENERIC_LINK.match(t) or names_file_type(t) or names_file_type(text) else t
 
 
 def first_heading(markdown: str, max_level: int = 3) -> str:
@@ -121,6 +172,43 @@ def document_heading(pages: list[str]) -> str:
     return first_heading(pages[1]) if len(pages) > 1 else ""
 
 
+_NOT_A_TITLE_LINE = re.compile(
+    r"^(?:herrn?|frau|an\s|z\.\s?hd|sehr\s+geehrte|liebe|hallo|seite\s+\d)"  # address, salutation, page
+    r"|\b\d{5}\s+\w|str(?:aße|asse|\.)\s*\d|@|https?://|www\.|\b(?:tel|fax|iban)\b"  # contact data
+    r"|^\W*\d{1,2}\.\s*(?:\d{1,2}\.|[a-zäöü]+)\s*\d{2,4}\W*$|^[\w\s.-]+,\s*(?:den\s+)?\d{1,2}\.",  # dates
+    re.I,
+)
+_SUBJECT = re.compile(r"^(?:betreff|betr\.|subject)\s*:?\s*", re.I)
+FIRST_LINES = 8  # non-empty lines of page 1 looked at
+FIRST_LINE_CHARS = 100
+
+
+def first_line(markdown: str) -> str:
+    """A document's first line that reads as its title: a "Betreff:" line, else the first short line that
+    is no address, salutation, date or sentence ('Einladung zur Mitgliederversammlung 2025')."""
+    lines = [
+        plain
+        for raw in markdown.splitlines()
+        if (plain := _clean(re.sub(r"^\s*(?:[-*+]|\d+\.)\s+", "", raw)))
+    ]
+    lines = [x for x in lines[:FIRST_LINES] if not x.startswith("|")]
+    for line in lines:
+        if _SUBJECT.match(line):
+            subject = _SUBJECT.sub("", line)
+            if plausible(subject) and len(subject) <= FIRST_LINE_CHARS:
+                return subject
+    for line in lines:
+        if (
+            len(line) <= FIRST_LINE_CHARS
+            and not line.endswith((".", ",", ";", ":"))
+            and line[0].isupper()
+            and not _NOT_A_TITLE_LINE.search(line)
+            and plausible(line)
+        ):
+            return line
+    return ""
+
+
 def best_link_text(texts: list[str]) -> str:
     """The most frequent plausible link text (ties: the longer one)."""
     cleaned = [t for t in (clean_link_text(x) for x in texts) if plausible(t)]
@@ -138,8 +226,10 @@ def choose_title(
     heading: str = "",
     link_texts: list[str] | None = None,
     metadata: str = "",
+    first_text_line: str = "",
 ) -> tuple[str, TitleSource]:
-    """(title, where it came from) for a document."""
+    """(title, where it came from) for a document: heading, link text, metadata, a file name that reads as a
+    title, the first title-like line, the file name."""
     link = best_link_text(link_texts or [])
     if heading and link and " " not in heading.strip() and heading.casefold() in link.casefold():
         heading = ""  # one generic word ("Pressemitteilung"); the link names the document better
@@ -153,6 +243,8 @@ def choose_title(
         if text and plausible(text):
             return _clean(text), source
     name = clean_filename(url)
+    if first_text_line and plausible(first_text_line) and not reads_like_title(name):
+        return _clean(first_text_line), "first-line"
     if sum(c.isalpha() for c in name) >= 3:
         return name, "filename"
     return url, "url"
