@@ -14,18 +14,19 @@ boilerplate by structure (nav/header/footer/aside, roles, class names) is predic
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup, Tag
-from markdownify import MarkdownConverter
 
 from auskunft.errors import ExtractionError
 from auskunft.extract.listing import is_listing_page, pagination_signal
+from auskunft.extract.markdown import to_markdown
 
 NAME = "html-bs4md"
-VERSION = "4"
+VERSION = "5"
 
 DROP_TAGS = [
     "script",
@@ -49,12 +50,6 @@ BOILERPLATE = re.compile(
     r"newsletter|popup|modal)([-_ ]|$)",
     re.I,
 )
-
-
-class _Converter(MarkdownConverter):
-    def convert_img(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
-        alt = el.get("alt") or ""
-        return f"[Bild: {alt}]" if alt else ""
 
 
 def _looks_binary(body: bytes) -> bool:
@@ -87,16 +82,66 @@ def _is_boilerplate(el: Tag) -> bool:
     return bool(ident and BOILERPLATE.search(ident)) and el.name not in ("main", "article", "body", "html")
 
 
-def _main_element(soup: BeautifulSoup) -> Tag | BeautifulSoup:
+def _main_element(soup: BeautifulSoup, articles: list[Tag]) -> Tag | BeautifulSoup:
     """<main> or role=main; else the one <article>; with several <article>s (a page built from article
-    sections, a list of teasers) their whole container, the body."""
+    sections, a list of teasers) their whole container, the body. `articles`: those not inside another."""
     main = soup.find("main") or soup.find(role="main")
     if isinstance(main, Tag):
         return main
-    articles = [a for a in soup.find_all("article") if not a.find_parent("article")]
     if len(articles) == 1:
         return articles[0]
     return soup.body or soup
+
+
+MAX_DEPTH = 100  # elements nested deeper are reduced to their text (no real page nests content this deep)
+
+
+def _prune(soup: BeautifulSoup) -> list[Tag]:
+    """Remove boilerplate and flatten deep nesting in one iterative walk; returns the outermost <article>s.
+
+    Linear in the document: each element is looked at once with its ancestors' facts carried down (inside
+    <article>/<main>, depth), never by searching its subtree or its parents, and no recursion (a page may
+    nest 100,000 elements). A dropped element's subtree is not visited. After the walk, elements at
+    MAX_DEPTH keep only their text, so the markdown converter (recursive) and the listing check see a
+    shallow tree.
+    """
+    articles: list[Tag] = []
+    too_deep: list[Tag] = []
+    stack: list[tuple[Tag, int, bool, bool]] = [(soup, 0, False, False)]  # element, depth, in content/article
+    while stack:
+        el, depth, in_content, in_article = stack.pop()
+        kept: list[tuple[Tag, int, bool, bool]] = []
+        drop: list[int] = []
+        for i, child in enumerate(el.contents):
+            if not isinstance(child, Tag):
+                continue
+            if child.name in DROP_TAGS and not (child.name == "aside" and in_content):
+                drop.append(i)  # an <aside> inside the content is a fact box, not a sidebar
+            elif _is_boilerplate(child):
+                drop.append(i)
+            else:
+                if child.name == "article" and not in_article:
+                    articles.append(child)
+                is_article = in_article or child.name == "article"
+                kept.append((child, depth + 1, in_content or is_article or child.name == "main", is_article))
+        for i in reversed(drop):  # from the end: every index stays valid, no search in the parent
+            el.contents[i].extract(_self_index=i)
+        for child, d, content, article in reversed(kept):  # document order on the stack's top
+            if d == MAX_DEPTH:
+                too_deep.append(child)
+            stack.append((child, d, content, article))
+    for el in too_deep:
+        if any(isinstance(c, Tag) for c in el.contents):
+            _flatten(el)
+    return articles
+
+
+def _flatten(el: Tag) -> None:
+    """Replace the element's children by their text (iterative: bs4's get_text walks next_element)."""
+    text = el.get_text(" ")
+    for i in range(len(el.contents) - 1, -1, -1):
+        el.contents[i].extract(_self_index=i)
+    el.append(text)
 
 
 @dataclass
@@ -135,7 +180,7 @@ def _meta_date(soup: BeautifulSoup, main: Tag | BeautifulSoup, listing: bool) ->
     if listing:  # a listing's <time> elements date its teasers, not the page
         return None
     for el in main.find_all("time", attrs={"datetime": True}):  # the article's own date, not event dates
-        marks = [el] + [p for p in el.parents if isinstance(p, Tag)][:3]
+        marks = [el, *itertools.islice(el.parents, 3)]  # its own and its nearest wrappers' names
         if el.has_attr("pubdate") or any(
             _PUBLISHED.search(f"{_attr(m, 'class')} {_attr(m, 'itemprop')}") for m in marks
         ):
@@ -164,16 +209,8 @@ def html_content(body: bytes, base_url: str = "") -> HtmlContent:
     html_el = soup.find("html")
     lang = _attr(html_el, "lang").strip() if isinstance(html_el, Tag) else ""
     paginated = pagination_signal(soup)
-    for el in soup.find_all(DROP_TAGS):
-        if el.name == "aside" and el.find_parent(["article", "main"]) is not None:
-            continue  # a box inside the content (an exposé, a fact box), not a sidebar
-        el.decompose()
-    for el in list(soup.find_all(True)):
-        if el.decomposed if hasattr(el, "decomposed") else False:
-            continue
-        if isinstance(el, Tag) and el.parent is not None and _is_boilerplate(el):
-            el.decompose()
-    main = _main_element(soup)
+    articles = _prune(soup)
+    main = _main_element(soup, articles)
     listing = is_listing_page(main, paginated=paginated)
     h1 = main.find("h1")
     heading = " ".join(h1.get_text(" ").split()) if isinstance(h1, Tag) else ""
@@ -181,8 +218,7 @@ def html_content(body: bytes, base_url: str = "") -> HtmlContent:
     if base_url:
         for a in main.find_all("a", href=True):
             a["href"] = urljoin(base_url, _attr(a, "href"))
-    md = _Converter(heading_style="ATX", bullets="-", strip=["span"]).convert_soup(main)
-    md = re.sub(r"\n{3,}", "\n\n", md).strip()
+    md = to_markdown(soup, main)  # links, label/value rows and text defects (markdown.py, cleanup.py)
     if not md:
         raise ExtractionError("no text content after removing boilerplate")
     if not title:
