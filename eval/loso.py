@@ -267,6 +267,7 @@ def main() -> None:
     ap.add_argument("--rebuild", action="store_true")
     ap.add_argument("--in-sample", action="store_true", help="also print in-sample figures (labelled)")
     ap.add_argument("--no-answers", action="store_true", help="retrieval only")
+    ap.add_argument("--build-only", action="store_true", help="crawl and index the sites, nothing else")
     ap.add_argument(
         "--generated", action="store_true", help="add the generated demo/messy sites (smoke runs only)"
     )
