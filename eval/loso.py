@@ -54,12 +54,13 @@ VARIANTS: dict[str, dict[str, Any]] = {
 
 # retrieval configurations, the current default first (ties keep it)
 RETRIEVAL_GRID: list[tuple[tuple[str, Any], ...]] = [
-    (("weights", w), ("rrf_k", k), ("listing_factor", lf), ("newer_window", nw))
-    for w, k, lf, nw in itertools.product(
+    (("weights", w), ("rrf_k", k), ("listing_factor", lf), ("newer_window", nw), ("max_per_doc", pd))
+    for w, k, lf, nw, pd in itertools.product(
         [(1.0, 1.0), (1.5, 1.0), (1.0, 1.5), (2.0, 1.0)],
         [2, 10, 60],
-        [0.5, 0.75, 1.0],
-        [0.15, 0.0, 0.3],
+        [0.5, 1.0],
+        [0.15, 0.0],
+        [0, 2, 1],
     )
 ]
 
@@ -189,6 +190,7 @@ def retrieval_scores(settings: Settings, items: list[QAItem]) -> tuple[dict, Any
     embed = searcher.embedder.embed_query
     cache: dict[str, list[float]] = {}
     searcher.embedder.embed_query = lambda q: cache.setdefault(q, embed(q))  # type: ignore[method-assign]
+    _memo_store(searcher)
     per_cfg: dict = {}
     answerable = [i for i in items if i.answerable]
     for cfg in RETRIEVAL_GRID:
@@ -205,7 +207,34 @@ def _apply(searcher: Any, cfg: tuple[tuple[str, Any], ...]) -> None:
     params = dict(cfg)
     searcher.weights = params.pop("weights")
     searcher.rrf_k = params.pop("rrf_k")
+    searcher.max_per_doc = params.pop("max_per_doc", 0)
     searcher.refine_params = params
+
+
+def _memo_store(searcher: Any) -> None:
+    """The store answers each (query vector, fusion) once: the ranking rules are swept on its answer."""
+    store = searcher.store
+    if getattr(store, "_loso_memo", None) is not None:
+        return
+    query = store.query
+    memo: dict[tuple, Any] = {}
+
+    def cached(collection: str, q: Any) -> Any:
+        key = (
+            collection,
+            q.limit,
+            q.rrf_k,
+            tuple(q.weights),
+            q.fusion,
+            tuple(q.dense or ())[:8],
+            repr(q.sparse)[:200],
+        )
+        if key not in memo:
+            memo[key] = query(collection, q)
+        return memo[key]
+
+    store.query = cached
+    store._loso_memo = memo
 
 
 def answer_rows(runtime: Any, items: list[QAItem], cfg: tuple, top_k: int) -> list[tuple[QAItem, Any]]:

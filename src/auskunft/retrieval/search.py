@@ -56,6 +56,7 @@ class HybridSearcher:
         weights: tuple[float, float] = DEFAULT_WEIGHTS,
         refined: bool = True,
         refine_params: dict[str, float] | None = None,
+        max_per_doc: int = 0,
     ) -> None:
         self.store = store
         self.collection = collection
@@ -65,6 +66,7 @@ class HybridSearcher:
         self.weights = weights
         self.refined = refined  # fold copies, prefer newer, listings lower (auskunft.retrieval.refine)
         self.refine_params = dict(refine_params or {})  # keyword overrides of refine()'s defaults
+        self.max_per_doc = max_per_doc  # at most this many passages of one document (0: no cap)
 
     def search(
         self,
@@ -146,4 +148,17 @@ class HybridSearcher:
         hits = sorted(hits, key=lambda h: (-h.score, h.chunk.chunk_id))
         for n, h in enumerate(hits, 1):
             h.rank = n
-        return refine(hits, vectors, top_k=top_k, **self.refine_params) if self.refined else hits[:top_k]
+        if self.refined:
+            hits = refine(hits, vectors, top_k=len(hits), **self.refine_params)
+        if self.max_per_doc > 0:
+            per_doc: dict[str, int] = {}
+            capped = []
+            for h in hits:
+                per_doc[h.chunk.url] = per_doc.get(h.chunk.url, 0) + 1
+                if per_doc[h.chunk.url] <= self.max_per_doc:
+                    capped.append(h)
+            hits = capped
+        hits = hits[:top_k]
+        for n, h in enumerate(hits, 1):
+            h.rank = n
+        return hits
