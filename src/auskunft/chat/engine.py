@@ -61,6 +61,9 @@ class ChatAnswer(BaseModel):
     citations: list[Citation]
     notice: str | None = None
     found: bool = True
+    # "answer" (confident), "closest" (the closest passages, labelled as possibly relevant, cited; found is
+    # False) or "none" (nothing close was found)
+    outcome: Literal["answer", "closest", "none"] = "answer"
     query: str = ""
     contexts: list[str] = Field(default_factory=list)
     timings: dict[str, float] = Field(default_factory=dict)
@@ -102,6 +105,14 @@ def strip_invalid_citations(answer: str, n_hits: int) -> str:
     """Drop [n] markers the model invented (no source n was given)."""
     answer = normalise_markers(answer)
     return _CITE.sub(lambda m: m.group(0) if 1 <= int(m.group(1)) <= n_hits else "", answer)
+
+
+def _outcome(reply: tuple[str, list[int], bool]) -> Literal["answer", "closest", "none"]:
+    """The extractive answer's outcome (`auskunft.chat.extractive.Answer.outcome`; a plain tuple: by found)."""
+    outcome = getattr(reply, "outcome", None)
+    if outcome in ("answer", "closest", "none"):
+        return outcome  # type: ignore[no-any-return]
+    return "answer" if reply[2] else "none"
 
 
 def normalise(question: str) -> str:
@@ -383,6 +394,7 @@ class ChatEngine:
                     citations=[Citation(**c) for c in cached["citations"]],
                     notice=None,
                     found=cached["found"],
+                    outcome=cached.get("outcome", "answer" if cached["found"] else "none"),
                     query=query,
                 )
                 sources = list(cached["sources"])
@@ -408,6 +420,7 @@ class ChatEngine:
             answer = ""
             cited: list[int] | None = None
             mode = self.mode
+            outcome: Literal["answer", "closest", "none"] = "none"
             if not hits:
                 answer, found = NOT_FOUND[language], False
                 first_token_ms = (time.perf_counter() - t0) * 1000
@@ -431,12 +444,13 @@ class ChatEngine:
                     if not answer:
                         raise LLMError("LLM returned an empty answer")
                     found = not (is_not_found(answer) and not citations_for(answer, hits))
+                    outcome = "answer" if found else "none"
                 except LLMError as exc:
                     log.warning("LLM failed, falling back to the extractive answer: %s", exc)
                     notice, mode = LLM_FAILED_NOTICE[language], "extractive"
-                    answer, cited, found = await self._offload(
-                        self.extractive, query, hits, language, admit=False
-                    )
+                    extracted = await self._offload(self.extractive, query, hits, language, admit=False)
+                    answer, cited, found = extracted
+                    outcome = _outcome(extracted)
                     answer = policy.apply(answer)
                     data: dict[str, Any] = {"text": answer, "notice": notice}
                     if first_token_ms is not None:
@@ -444,9 +458,9 @@ class ChatEngine:
                     first_token_ms = first_token_ms or (time.perf_counter() - t0) * 1000
                     yield ChatEvent(event="token", data=data)
             else:
-                answer, cited, found = await self._offload(
-                    self.extractive, query, hits, language, admit=False
-                )
+                extracted = await self._offload(self.extractive, query, hits, language, admit=False)
+                answer, cited, found = extracted
+                outcome = _outcome(extracted)
                 answer = self.link_policy(hits).apply(answer)
                 first_token_ms = (time.perf_counter() - t0) * 1000
                 yield ChatEvent(event="token", data={"text": answer})
@@ -455,9 +469,10 @@ class ChatEngine:
                 session_id=session_id,
                 answer=answer,
                 mode=mode,
-                citations=citations_for(answer, hits, cited) if found else [],
+                citations=citations_for(answer, hits, cited) if found or outcome == "closest" else [],
                 notice=notice,
                 found=found,
+                outcome=outcome,
                 query=query,
                 contexts=[h.chunk.text for h in hits],
             )
@@ -466,6 +481,7 @@ class ChatEngine:
                     "answer": answer,
                     "mode": mode,
                     "found": found,
+                    "outcome": outcome,
                     "sources": sources,
                     "citations": [c.model_dump(mode="json") for c in result.citations],
                 }
@@ -490,6 +506,7 @@ class ChatEngine:
             query=query,
             mode=result.mode,
             found=result.found,
+            outcome=result.outcome,
             citations=[c.url for c in result.citations],
             t0=t0,
             first_token_ms=first_token_ms,
@@ -552,6 +569,7 @@ class ChatEngine:
         notice: str | None,
         error: str | None,
         retrieved: list[str] | None = None,
+        outcome: str | None = None,
     ) -> None:
         if self.events is None:
             return
@@ -565,6 +583,7 @@ class ChatEngine:
                 query=clean_text(query[:500]),
                 mode=mode,
                 found=found,
+                outcome=outcome or ("answer" if found else "none"),  # extractive: "closest" besides these
                 citations=citations,
                 latency_ms=round((time.perf_counter() - t0) * 1000, 1),
                 first_token_ms=round(first_token_ms, 1) if first_token_ms is not None else None,

@@ -98,3 +98,25 @@ def keyword_recall(answer: str, keywords: Sequence[str]) -> float:
         if kw.casefold() in low or (kw_stems and all(s in stems for s in kw_stems)):
             found += 1
     return found / len(keywords)
+
+
+def answer_outcomes(rows: Sequence[Mapping[str, Any]]) -> dict[str, float]:
+    """Shares of the answers' outcomes ("answer" confident, "closest" passages labelled as possibly
+    relevant, "none" nothing found) over rows with `answerable` and `outcome`:
+    - answerable_none_rate: answerable questions told "nothing found" (a visitor turned away);
+    - answerable_closest_rate: answerable questions given the closest passages instead of an answer;
+    - unanswerable_none_or_closest_rate: unanswerable questions told "nothing found" or given the labelled
+      closest passages (the honest outcomes);
+    - unanswerable_answer_rate: unanswerable questions given a confident answer."""
+    answerable = [r for r in rows if r["answerable"]]
+    unanswerable = [r for r in rows if not r["answerable"]]
+
+    def share(group: Sequence[Mapping[str, Any]], *outcomes: str) -> float:
+        return round(sum(1 for r in group if r["outcome"] in outcomes) / max(1, len(group)), 4)
+
+    return {
+        "answerable_none_rate": share(answerable, "none"),
+        "answerable_closest_rate": share(answerable, "closest"),
+        "unanswerable_none_or_closest_rate": share(unanswerable, "none", "closest"),
+        "unanswerable_answer_rate": share(unanswerable, "answer"),
+    }

@@ -75,6 +75,7 @@ def evaluate(
         / max(1, sum(1 for r in rows if not r["answerable"])),
         4,
     )
+    agg |= M.answer_outcomes(rows)
     agg["latency_p50_ms"] = round(M.percentile([r["latency_ms"] for r in rows], 50), 1)
     agg["latency_p95_ms"] = round(M.percentile([r["latency_ms"] for r in rows], 95), 1)
     params = {
@@ -144,6 +145,12 @@ def _evaluate_item(engine, item: QAItem, judge: JudgeConfig | None, embed: Embed
         cited = {u.split("#")[0] for c in answer.citations for u in (c.url, *c.also)}
         scores["citation_hit"] = 1.0 if cited & set(item.gold_urls) else 0.0
         scores["answered"] = 1.0 if answer.found else 0.0
+        # keywords of the reference found in what the visitor is shown (confident or closest passages)
+        scores["keyword_recall"] = (
+            M.keyword_recall(answer.answer, M.reference_keywords(item.model_dump()))
+            if answer.outcome != "none"
+            else 0.0
+        )
         sample = Sample(
             question=item.question,
             answer=answer.answer,
@@ -158,6 +165,7 @@ def _evaluate_item(engine, item: QAItem, judge: JudgeConfig | None, embed: Embed
         "question": item.question,
         "answerable": item.answerable,
         "found": answer.found,
+        "outcome": answer.outcome,
         "answer": answer.answer,
         "reference": item.reference_answer,
         "contexts": [h.chunk.text for h in hits],

@@ -147,7 +147,9 @@ class Term:
     parts: tuple[str, ...]  # compound parts, head last ("gläubiger", "id"); one part for a simple word
     pos: str  # HanTa's part of speech (NN noun, NE name, FM foreign, XY unknown)
     zipf: float  # how common the word is (wordfreq Zipf; 0 unknown)
-    weight: float  # 0..1: how much it says (everyday words 0, a word 1 Zipf or more below `common_zipf` 1)
+    # how much it says: Zipf units below `common_zipf` (log10 of how much rarer than an everyday word it is,
+    # an IDF-like weight): everyday words 0, "Verein" 0.5, "Präsidentin" 1.1, unknown words 5.0
+    weight: float
 
     @property
     def head(self) -> str:
@@ -159,7 +161,7 @@ class Term:
 
 
 def _term_weight(word: str, common_zipf: float) -> float:
-    return max(0.0, min(1.0, common_zipf - zipf(word)))
+    return max(0.0, common_zipf - zipf(word))
 
 
 @lru_cache(maxsize=4096)
@@ -282,10 +284,9 @@ class TextTerms:
                 bare = piece.strip(".")
                 if not bare:
                     continue
-                self.keys.add(fold(bare))
-                self.keys.add(fold(normalise(bare)))
-                if len(bare) > _MIN_AFFIX_MATCH:
-                    self.long.append(fold(bare))
+                key, lemma = fold(bare), fold(normalise(bare))
+                self.keys.update((key, lemma))
+                self.long.extend(k for k in {key, lemma} if len(k) > _MIN_AFFIX_MATCH)
         self._abbrevs = [w for w in self.words if "." in w or any(_looks_abbreviated(p) for p in _pieces(w))]
 
     def has(self, word: str) -> bool:

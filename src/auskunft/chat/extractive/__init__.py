@@ -1,6 +1,8 @@
 """Answers without an LLM: the best-matching sentences (by meaning and keywords) quoted with citations."""
 
 from auskunft.chat.extractive.answer import (
+    CLOSEST_LABEL,
+    OUTCOMES,
     Answer,
     Candidate,
     ExtractiveAnswerer,
@@ -13,6 +15,8 @@ from auskunft.chat.extractive.semantic import SentenceVectors
 from auskunft.chat.extractive.sentences import looks_like_instruction, sentences
 
 __all__ = [
+    "CLOSEST_LABEL",
+    "OUTCOMES",
     "Answer",
     "Candidate",
     "ExtractiveAnswerer",

@@ -1,15 +1,16 @@
-"""The keyword signal of the extractive answer: the question's key terms, German compound heads, and the
+"""The keyword signal of the extractive answer: the question's key terms (German nouns, names and unknown
+words, weighted by rarity: `auskunft.text.german`), what a sentence or passage holds of them, and the
 weighted term overlap of a sentence with the question (stems from the BM25 tokeniser)."""
 
 from __future__ import annotations
 
 import os
-import re
 
-from auskunft.index.sparse import STOPWORDS, Bm25Encoder
+from auskunft.index.sparse import Bm25Encoder
 from auskunft.models import RetrievedChunk
+from auskunft.text import german
+from auskunft.text.german import COMMON_ZIPF, Term, TextTerms
 
-_WORD = re.compile(r"[^\W\d_][\w-]*")
 _ENCODER: Bm25Encoder | None = None
 
 
@@ -20,13 +21,14 @@ def default_encoder() -> Bm25Encoder:
     return _ENCODER
 
 
-def key_terms(question: str) -> list[str]:
-    """Capitalised words after the first (German nouns, names, acronyms) of at least 3 letters; in a question
-    typed all in lower case, its words of six letters or more that are not stopwords stand in for them."""
-    words = _WORD.findall(question)
-    if any(w[0].isupper() for w in words[1:]):
-        return [w for w in words[1:] if w[0].isupper() and len(w) >= 3]
-    return [w for w in words if len(w) >= 6 and w.lower() not in STOPWORDS]
+def question_terms(question: str, common_zipf: float = COMMON_ZIPF) -> list[Term]:
+    """The question's content terms with weights (`german.key_terms`): everyday words are none."""
+    return list(german.key_terms(question, common_zipf))
+
+
+def key_terms(question: str, common_zipf: float = COMMON_ZIPF) -> list[str]:
+    """The question's key terms as written (nouns, names, unknown words that are not everyday German)."""
+    return [t.text for t in question_terms(question, common_zipf)]
 
 
 def shares_head(a: str, b: str) -> bool:
@@ -43,49 +45,48 @@ def shares_head(a: str, b: str) -> bool:
     return len(os.path.commonprefix([a[::-1], b[::-1]])) >= 7
 
 
+def coverage(terms: list[Term], text: str | TextTerms) -> dict[str, float]:
+    """How far `text` holds each term (`TextTerms.coverage`: lemma, compound parts both ways, abbreviations)."""
+    if not terms:
+        return {}
+    found = text if isinstance(text, TextTerms) else TextTerms(text)
+    return {t.text: found.coverage(t) for t in terms}
+
+
+def weighted_coverage(terms: list[Term], covered: dict[str, float]) -> float:
+    """The terms' weighted share that is covered, 0..1 (1.0 when the question has no key terms)."""
+    total = sum(t.weight for t in terms)
+    if total <= 0:
+        return 1.0
+    return sum(t.weight * covered.get(t.text, 0.0) for t in terms) / total
+
+
 def missing_key_terms(
     question: str, hits: list[RetrievedChunk], encoder: Bm25Encoder | None = None
 ) -> list[str]:
-    """Key terms of the question that no retrieved passage contains.
+    """Key terms of the question that no retrieved passage holds even in part (`TextTerms.coverage` 0)."""
+    terms = question_terms(question)
+    if not terms or not hits:
+        return [t.text for t in terms]
+    texts = [TextTerms(passage_text(h)) for h in hits]
+    return [t.text for t in terms if all(tt.coverage(t) == 0.0 for tt in texts)]
 
-    A term counts as present when its stems are among the passages' stems or when it shares its head with
-    a passage word (`shares_head`: "Mitgliedsbeitrag" asked, "Jahresbeitrag" written). A question whose
-    main noun appears nowhere in what was retrieved ("Wie hoch ist das Gehalt der Präsidentin?") is not
-    answered from passages that merely share its other words.
-    """
-    enc = encoder or default_encoder()
-    stems: set[str] = set()
-    words: set[str] = set()
-    for h in hits:
-        stems.update(enc.tokens(h.chunk.text))
-        words.update(w.lower() for part in _WORD.findall(h.chunk.text) for w in part.split("-") if w)
-    missing = []
-    for term in key_terms(question):
-        term_stems = enc.tokens(term)
-        if term_stems and all(t in stems for t in term_stems):
-            continue
-        low = term.lower()
-        if any(shares_head(low, w) for w in words):
-            continue
-        missing.append(term)
-    return missing
+
+def passage_text(hit: RetrievedChunk) -> str:
+    """A passage with what it is about: its title and heading path hold terms its sentences leave out."""
+    c = hit.chunk
+    return "\n".join([c.title, *c.heading_path, c.text])
 
 
 def terms_in(terms: list[str], text: str, encoder: Bm25Encoder | None = None) -> set[str]:
-    """The terms (key terms of a question) that `text` contains: by stems or a shared compound head."""
-    if not terms:
-        return set()
-    enc = encoder or default_encoder()
-    stems = set(enc.tokens(text))
-    words = {w.lower() for part in _WORD.findall(text) for w in part.split("-") if w}
-    found = set()
+    """The terms (key terms of a question, as written) that `text` holds fully."""
+    found = TextTerms(text)
+    out = set()
     for term in terms:
-        term_stems = enc.tokens(term)
-        if (term_stems and all(t in stems for t in term_stems)) or any(
-            shares_head(term.lower(), w) for w in words
-        ):
-            found.add(term)
-    return found
+        for t in german.key_terms(term, 99.0) or ():
+            if found.coverage(t) >= 1.0:
+                out.add(term)
+    return out
 
 
 class KeywordScorer:

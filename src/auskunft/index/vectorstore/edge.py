@@ -7,15 +7,22 @@ Edge has one shard per directory and no collections, aliases or metadata; this a
     <root>/collections/<name>/gen-000003/   an EdgeShard directory, never changed once published
     <root>/collections/<name>/write.lock    flock held by the one process writing the collection
     <root>/aliases/<alias>                  the collection the alias points at (swapped by os.replace)
-    <root>/.readers/<pid>-<id>/             a reading process's private copies of published generations
+    <root>/.readers/<pid>-<id>/             a reading process's views of published generations (hard links)
 
-Why copies: a shard directory can be opened by one process only (its WAL is locked; the WAL stays on, it
-is what makes a write survive a crash). So a writer (`auskunft ingest`) copies the published generation,
-writes into the copy and publishes it on `commit()` by swapping CURRENT; readers (`auskunft serve`, one
-copy per process) notice the new generation or alias target within `refresh_s` and switch to it in the
-background, while queries go on against the copy they have. A writer killed mid-way leaves the published
-generation untouched (its unpublished copy is removed later). A read-only store never writes a shard; it may
-switch aliases and edit version metadata (small files replaced atomically), so the service can promote. Shards are searched exactly (no `optimize()`,
+A shard directory can be opened by one process only (its WAL is locked; the WAL stays on, it is what makes
+a write survive a crash). So a writer (`auskunft ingest`) copies the published generation (zero blocks left
+as holes: qdrant preallocates 32 MB pages), writes into the copy and publishes it on `commit()` by swapping
+CURRENT; a commit with nothing written publishes nothing. Readers (`auskunft serve`, every process, and a
+writer's reads before it writes) never copy: each opens a view of the published generation, a directory of
+hard links to its files with a fresh, empty WAL of its own (the published shard was flushed before it was
+closed, so its WAL holds nothing the segments lack). Opening and searching a flushed shard rewrites no
+segment file's content (tests/index/test_vectorstore.py checks it); the two small files it replaces
+(edge_config.json, segment.json) get new inodes in the view. Readers notice a new generation or alias
+target within `refresh_s` and switch to it in the background, while queries go on against the view they
+have. A replaced generation is removed at once: readers still on it hold their own links, and its blocks
+are freed when the last of them has switched. A writer killed mid-way leaves the published generation
+untouched (its unpublished copy is removed later). A read-only store never writes a shard; it may switch
+aliases and edit version metadata (small files replaced atomically), so the service can promote. Shards are searched exactly (no `optimize()`,
 so no HNSW graph: it froze the interpreter for tens of seconds at 20k points and had poor recall with default
 settings, while exact hybrid search over 50k chunks takes ~5 ms); see bench/vector_bench.py.
 """
@@ -53,7 +60,6 @@ log = logging.getLogger(__name__)
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 _GEN = re.compile(r"^gen-(\d{6,})$")
-STALE_GENERATION_S = 600.0  # an unpublished or replaced generation older than this is removed
 
 
 def to_edge_filter(where: Where | None) -> qe.Filter | None:
@@ -74,6 +80,54 @@ def _write_atomic(path: Path, text: str) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
+
+
+def _copy_sparse(src: str, dst: str) -> None:
+    """Copy a file leaving all-zero blocks as holes (qdrant preallocates its pages and WAL with zeros)."""
+    block = 1 << 20
+    with open(src, "rb") as fi, open(dst, "wb") as fo:
+        zero = bytes(block)
+        while chunk := fi.read(block):
+            if chunk == zero[: len(chunk)]:
+                fo.seek(len(chunk), os.SEEK_CUR)
+            else:
+                fo.write(chunk)
+        fo.truncate()
+    shutil.copystat(src, dst)
+
+
+def link_view(src: Path, dst: Path) -> None:
+    """`dst`: hard links to every file of the shard directory `src` except its WAL (a fresh one is made on
+    opening). Falls back to a sparse copy where hard links are impossible (another file system)."""
+    for dirpath, dirnames, filenames in os.walk(src):
+        rel = Path(dirpath).relative_to(src)
+        if rel.parts[:1] == ("wal",):
+            dirnames.clear()
+            continue
+        (dst / rel).mkdir(parents=True, exist_ok=True)
+        for name in filenames:
+            try:
+                os.link(Path(dirpath) / name, dst / rel / name)
+            except OSError as exc:
+                if isinstance(exc, FileNotFoundError):
+                    raise
+                _copy_sparse(str(Path(dirpath) / name), str(dst / rel / name))
+
+
+def disk_bytes(path: Path) -> int:
+    """Blocks allocated under `path`, each file counted once however many links it has (what `du` says)."""
+    seen: set[tuple[int, int]] = set()
+    total = 0
+    for dirpath, _dirs, files in os.walk(path):
+        for name in files:
+            try:
+                st = os.lstat(os.path.join(dirpath, name))
+            except FileNotFoundError:
+                continue
+            if (st.st_dev, st.st_ino) not in seen:
+                seen.add((st.st_dev, st.st_ino))
+                total += st.st_blocks * 512
+    return total
 
 
 def _pid_alive(pid: int) -> bool:
@@ -376,10 +430,11 @@ class EdgeStore:
                 time.sleep(0.2)
 
     def _shard(self, name: str) -> qe.EdgeShard:
-        """The shard to read in this process: the writer's working copy, or a reader's copy."""
-        if self.read_only:
-            return self._reader_shard(name)
-        return self._session(name).shard
+        """The shard to read in this process: the writer's working copy when this process is writing
+        `name`, else a view of the published generation (reading starts no copy)."""
+        with self._mutex:
+            s = None if self.read_only else self._sessions.get(name)
+            return s.shard if s is not None else self._reader_shard(name)
 
     def _session(self, name: str) -> _Session:
         self._need_writable()
@@ -394,7 +449,7 @@ class EdgeStore:
                 self._remove_stale_generations(d, keep=current)
                 n = max((int(m.group(1)) for p in d.iterdir() if (m := _GEN.match(p.name))), default=0) + 1
                 gen = f"gen-{n:06d}"
-                shutil.copytree(d / current, d / gen)
+                shutil.copytree(d / current, d / gen, copy_function=_copy_sparse)
                 s = _Session(lock=lock, gen=gen, shard=qe.EdgeShard.load(str(d / gen)))
             except BaseException:
                 os.close(lock)
@@ -404,9 +459,10 @@ class EdgeStore:
 
     @staticmethod
     def _remove_stale_generations(d: Path, keep: str) -> None:
-        now = time.time()
+        """Every generation but the published one (called with the write lock held: no other writer's work
+        in progress; readers link the published one only, and retry if it goes while they link it)."""
         for p in d.iterdir():
-            if _GEN.match(p.name) and p.name != keep and now - p.stat().st_mtime > STALE_GENERATION_S:
+            if _GEN.match(p.name) and p.name != keep:
                 shutil.rmtree(p, ignore_errors=True)
 
     def _end_session(self, name: str, *, publish: bool) -> None:
@@ -419,8 +475,15 @@ class EdgeStore:
                 s.shard.flush()
                 points = int(s.shard.count(qe.CountRequest(exact=True)))
                 s.shard.close()
+                old = self._current(name)
                 self._write_meta(name, points=points)
                 _write_atomic(d / "CURRENT", s.gen)
+                # readers on the old generation keep their own links to its files: remove it now
+                shutil.rmtree(d / old, ignore_errors=True)
+                for key, r in list(self._readers.items()):
+                    if r.collection == name:  # this process reads what it just published, not an older view
+                        del self._readers[key]
+                        self._retired.append((time.monotonic() + 30.0, r))
                 log.info("published %s %s (%d points)", name, s.gen, points)
             else:
                 s.shard.close()
@@ -442,8 +505,8 @@ class EdgeStore:
             src = self._dir(collection) / gen
             dst = self._reader_dir / f"{collection}-{gen}-{uuid.uuid4().hex[:6]}"
             try:
-                shutil.copytree(src, dst)
-            except (FileNotFoundError, shutil.Error):  # replaced and removed while copying: take the new one
+                link_view(src, dst)
+            except FileNotFoundError:  # replaced and removed while linking: take the new one
                 shutil.rmtree(dst, ignore_errors=True)
                 if attempt == 4:
                     raise
