@@ -1,4 +1,8 @@
-"""python -m service --host 127.0.0.1 --port 8080 --processes 1"""
+"""python -m service --host 127.0.0.1 --port 8080 --processes 1
+
+By default the guard (service/guard.py) listens on --host/--port and supervises --processes Robyn workers
+(service/supervisor.py), each started as `python -m service --worker` on a loopback port of its own.
+SERVICE_GUARD=false runs Robyn on --host/--port directly (then something in front must bound bodies)."""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ def main() -> None:
     parser.add_argument("--host", default=settings.service_host)
     parser.add_argument("--port", type=int, default=settings.service_port)
     parser.add_argument("--processes", type=int, default=settings.service_processes)
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)  # started by the supervisor
     args, _ = parser.parse_known_args()
     configure_logging(settings.log_level)
     if args.processes > 1 and not settings.redis_url:
@@ -25,6 +30,16 @@ def main() -> None:
             str(ConfigError("--processes > 1 needs REDIS_URL (memory, cache and rate limits are shared)"))
         )
     sys.argv = sys.argv[:1]  # Robyn's own parser must not see our flags
+    if settings.service_guard and not args.worker:
+        from service.guard import GuardLimits
+        from service.supervisor import run
+
+        limits = GuardLimits(
+            max_body_bytes=settings.guard_max_request_bytes, worker_wait_s=settings.guard_worker_wait_s
+        )
+        run(args.host, args.port, args.processes, limits)
+        return
+    processes = 1 if args.worker else args.processes
 
     def _stop(signum: int, frame: object) -> None:  # Robyn 0.88 hangs on SIGTERM in single-process mode
         try:
@@ -38,7 +53,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _stop)
     from service.app import create_app
 
-    app = create_app(processes=args.processes)
+    app = create_app(processes=processes)
     app.start(host=args.host, port=args.port, _check_port=False)
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import hmac
 import ipaddress
 import json
 import logging
+import os
 import uuid
 from typing import Any
 
@@ -83,13 +86,30 @@ def _addr(value: str) -> IPAddress | None:
     return addr
 
 
+@functools.cache
+def _guard_secret() -> bytes:
+    return os.environ.get("AUSKUNFT_GUARD_SECRET", "").encode()
+
+
+def peer_address(request: Request) -> str:
+    """The TCP peer. Behind the guard (service/guard.py) the worker's own peer is the guard on loopback;
+    the guard names the real peer in a header, believed only with the guard's per-start secret."""
+    secret = _guard_secret()
+    if secret:
+        sent = (request.headers.get("x-auskunft-guard") or "").encode()
+        peer = request.headers.get("x-auskunft-peer") or ""
+        if peer and hmac.compare_digest(sent, secret):
+            return peer
+    return request.ip_addr or "unknown"
+
+
 def client_ip(request: Request, trust_proxy: bool, trusted: list[IPNetwork]) -> str:
     """The visitor's address. Behind a proxy: the right-most X-Forwarded-For hop that is not a trusted proxy.
 
     Proxies append the address they received the request from, so every entry left of the first one
     written by a trusted proxy is whatever the client chose to send (nginx `real_ip_recursive`, uvicorn's
     ProxyHeadersMiddleware do the same walk). The header is used only when the peer itself is trusted."""
-    peer = request.ip_addr or "unknown"
+    peer = peer_address(request)
     if not trust_proxy:
         return peer
 

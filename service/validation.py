@@ -46,6 +46,8 @@ def parse_json(request: Request, max_bytes: int) -> dict:
         raise ValidationError("request body is not valid UTF-8", code="invalid_json") from exc
     except json.JSONDecodeError as exc:
         raise ValidationError(f"malformed JSON: {exc}", code="invalid_json") from exc
+    except ValueError as exc:  # a number the decoder refuses to convert (an integer of > 4300 digits)
+        raise ValidationError(f"malformed JSON: {exc}", code="invalid_json") from exc
     except RecursionError as exc:
         raise ValidationError(f"JSON nested deeper than {MAX_DEPTH} levels", code="invalid_json") from exc
     if not isinstance(data, dict):

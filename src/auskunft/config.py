@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     admin_token_hash: SecretStr | None = None  # `auskunft admin hash-token` prints one
     max_message_chars: int = 2000
     max_body_bytes: int = 32_768
+    # the guard in front of the Robyn workers (service/guard.py): off only behind a proxy that limits bodies
+    service_guard: bool = True
+    guard_max_request_bytes: int = Field(default=524_288, ge=1024)  # any route; larger: 413 before reading
+    guard_worker_wait_s: float = Field(default=30.0, ge=0, le=600)  # a request waits this long for a restart
     max_history_turns: int = 6
     session_ttl_s: int = 3600
     answer_cache_ttl_s: int = 3600
@@ -112,6 +116,7 @@ class Settings(BaseSettings):
     console_db_url: str = ""  # empty: SQLite file data_dir/console.db (compose: the Postgres database)
     console_cookie_secure: bool = True  # false only for plain-HTTP localhost
     chat_log_retention_days: int = 365  # chat event log files older than this are deleted; 0: keep all
+    api_token_days: int = Field(default=90, ge=1, le=3650)  # personal API tokens expire after this
     curated_min_similarity: float = 0.9  # cosine of visitor and curated question that counts as a match
 
     # --- evaluation / tracking -------------------------------------------------------------
