@@ -4,15 +4,25 @@ A crawled page can carry instructions that make a model write `[Login](https://e
 organisation's own voice (phishing, or exfiltration through a URL). Whatever the model writes, markdown
 links, reference links, autolinks and bare URLs (which GitHub-flavoured markdown links by itself) to any
 other address become plain text: the link text alone, a bare URL as a code span (shown, not clickable).
-Images are always reduced to their alt text (an image URL is fetched without a click). The widget applies
-the same rule again when it renders (defence in depth), and third-party `/v1` clients get clean markdown.
+Images are always reduced to their alt text (an image URL is fetched without a click), and raw HTML tags
+lose their `<` (shown as text by any markdown renderer: `<a href=//evil>` or `<img src=…>` cannot link or
+load). The widget applies the same rule again when it renders (defence in depth), and third-party `/v1`
+clients get clean markdown.
+
+A destination is judged the way a browser will read it: CommonMark first undoes backslash escapes and
+character references in it, then the WHATWG URL parser (ada, the parser of Node.js) drops tabs and
+newlines, reads `\\` as `/` and takes the host after the last `@`. Only absolute `http(s)://` URLs with no
+user name or password can pass (a relative `//host/` or `https:host` means different hosts on different
+pages); `https://evil.example\\@www.example.org/` is a link to evil.example, whatever urllib says.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable
-from urllib.parse import urlsplit
+
+from ada_url import URL
 
 _TRAILING = re.compile(r"[.,:;!?'\")\]*_~]+$")
 _PATTERN = re.compile(
@@ -23,14 +33,39 @@ _PATTERN = re.compile(
     r"|(?P<refimg>!\[(?P<ralt>[^\]\n]{0,500})\]\[[^\]\n]{0,100}\])"
     r"|(?P<auto><(?P<aurl>(?:[a-zA-Z][a-zA-Z0-9+.-]{1,31}:|www\.)[^\s<>]{1,2000})>)"
     r"|(?P<bare>(?<![\w/@`])(?:[hH][tT][tT][pP][sS]?://|[wW][wW][wW]\.)[^\s<`]{1,2000})"
+    r"|(?P<html><(?=[A-Za-z/!?]))"
 )
-_KINDS = ("fence", "code", "image", "link", "refimg", "auto", "bare")
+_KINDS = ("fence", "code", "image", "link", "refimg", "auto", "bare", "html")
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")  # CommonMark backslash escapes (ASCII punctuation)
+_C0_SPACE = "".join(chr(c) for c in range(0x21))
+_ABSOLUTE = re.compile(r"https?://[^/\\]", re.IGNORECASE)
 # a reference definition "[label]: url"; without a url when a stream cut it off (the url follows later)
 _REFDEF = re.compile(r"^( {0,3})\[([^\]\n]{1,500})\]:([ \t]*)(?:<?([^\s>]+)>?.*)?$", re.MULTILINE)
 
 
-def _norm(url: str) -> str:
-    return url.strip().split("#", 1)[0].rstrip("/").lower()
+def _whatwg(url: str) -> URL | None:
+    """The URL as a browser parses it, or None when it is not an absolute http(s) URL without credentials."""
+    url = url.strip(_C0_SPACE).replace("\t", "").replace("\n", "").replace("\r", "")
+    if url[:4].lower() == "www.":
+        url = "https://" + url
+    if not _ABSOLUTE.match(url):
+        return None
+    try:
+        parsed = URL(url)
+    except ValueError:
+        return None
+    if (
+        parsed.protocol not in ("http:", "https:")
+        or parsed.username
+        or parsed.password
+        or not parsed.hostname
+    ):
+        return None
+    return parsed
+
+
+def _key(parsed: URL) -> str:
+    return parsed.href.split("#", 1)[0].rstrip("/").lower()
 
 
 def _href_of(raw: str) -> str:
@@ -43,24 +78,24 @@ def _href_of(raw: str) -> str:
 
 class LinkPolicy:
     def __init__(self, source_urls: Iterable[str] = (), hosts: Iterable[str] = ()) -> None:
-        self.urls = {_norm(u) for u in source_urls if u}
-        self.hosts = {h.strip().lower() for h in hosts if h.strip()}
+        self.urls = {_key(p) for p in map(_whatwg, (u for u in source_urls if u)) if p is not None}
+        self.hosts: set[str] = set()
+        for h in (h.strip() for h in hosts if h.strip()):
+            parsed = _whatwg("https://" + h + "/")
+            if parsed is not None:
+                self.hosts |= {parsed.hostname, parsed.host}
 
     def allowed(self, url: str) -> bool:
-        url = url.strip()
-        if url.lower().startswith("www."):
-            url = "https://" + url
-        try:
-            parts = urlsplit(url)
-        except ValueError:
+        """True when every reading of the destination (as written, and as CommonMark hands it to the
+        browser) is an allowed absolute URL."""
+        unescaped = html.unescape(_ESCAPED.sub(r"\1", url))
+        return all(self._allowed(u) for u in {url, unescaped})
+
+    def _allowed(self, url: str) -> bool:
+        parsed = _whatwg(url)
+        if parsed is None:
             return False
-        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-            return False
-        if _norm(url) in self.urls:
-            return True
-        host = parts.hostname.lower()
-        netloc = parts.netloc.lower().rsplit("@", 1)[-1]
-        return host in self.hosts or netloc in self.hosts
+        return _key(parsed) in self.urls or parsed.hostname in self.hosts or parsed.host in self.hosts
 
     def _inert(self, text: str) -> str:
         """Link text shown as text: bare URLs inside it must not become links either."""
@@ -77,6 +112,8 @@ class LinkPolicy:
         if kind == "link":
             href = _href_of(m.group("href"))
             return m.group(0) if self.allowed(href) else self._inert(m.group("text"))
+        if kind == "html":  # a raw HTML tag: shown as text, never a link or an image
+            return "&lt;"
         if kind == "auto":
             url = m.group("aurl")
             return m.group(0) if self.allowed(url) else f"`{url}`"

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
 
+import regex
+from confusable_homoglyphs.utils import load as load_confusables
 from llama_index.core import PromptTemplate
 
 from auskunft.chat.lang import detect_language
@@ -64,26 +67,37 @@ Rules, in order of priority:
 SOURCE_BLOCK = PromptTemplate('<source n="{n}" title="{title}"{page}{date}>\n{text}\n</source>')
 USER_PROMPT = PromptTemplate("<sources>\n{sources}\n</sources>\n\nQuestion: {question}")
 
-# Unicode format characters (category Cf: soft hyphen, zero-width space/joiners, word joiner, bidi marks
-# and isolates, BOM, interlinear annotation, tags). They are invisible and split "</sources>" or
-# "<|im_start|>" so that no pattern sees them; they go before anything is matched. (The set is the whole
-# Cf category of Unicode 15; tests/chat/test_prompts.py checks it against `unicodedata`.)
-_FORMAT = re.compile(
-    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e"
-    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f"
-    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]"
-)
+# Invisible code points: every Default_Ignorable_Code_Point (zero-width characters, joiners, bidi marks,
+# soft hyphen, combining grapheme joiner U+034F, variation selectors, Hangul fillers U+115F/U+1160/U+3164/
+# U+FFA0, the tag block ...) and every format character (Cf, e.g. the Arabic number signs). They split
+# "</sources>" or "<|im_start|>" so that no pattern sees them; they go before anything is matched. The set
+# is the Unicode property itself (the `regex` module's tables), not a list kept by hand.
+_FORMAT = regex.compile(r"[\p{Default_Ignorable_Code_Point}\p{Cf}]")
+# blank characters that are no whitespace by Unicode's properties (the braille pattern blank): a space
+_BLANKS = str.maketrans({"\u2800": " "})
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-# Cyrillic, Greek and other letters that look like Latin ones (Unicode confusables, the subset that can
-# spell the tag words): matching runs on a folded copy of the same length, so "</ѕources>" is caught too
-_CONFUSABLES = str.maketrans(
-    "аВвсеЕһНіІјЈкКмМоОрРѕЅтТуУхХԁԛԝАСαΑβΒεΕζΖηΗιΙκΚμΜνΝοΟρΡτΤυΥχΧɑɡıꜱ℮",
-    "aBbceEhHiIjJkKmMoOpPsStTyYxXdqwACaABBeEZZnHiIkKuMvNoOpPtTuYxXagise",
-)
+
+
+def _fold_table() -> dict[int, str]:
+    """Every single code point that Unicode's confusables data (UTS #39 confusables.txt, shipped by
+    confusable-homoglyphs) lists as a look-alike of a printable ASCII character, mapped to that character:
+    Cyrillic/Greek letters, and bracket look-alikes such as U+2039, U+276E, U+1438, U+02C2."""
+    data = load_confusables("confusables.json")
+    table: dict[int, str] = {}
+    for ascii_char in string.ascii_letters + string.punctuation + string.digits:  # letters win ties
+        for entry in data.get(ascii_char, []):
+            glyph = entry["c"]
+            if len(glyph) == 1 and not glyph.isascii():
+                table.setdefault(ord(glyph), ascii_char)
+    return table
+
+
+# matching runs on a folded copy of the same length, so "</ѕources>" and "❮/sources❯" are caught too
+_CONFUSABLES = _fold_table()
 # "<source", "</sources>", "< / system ...", "<s>", "</assistant>", "<start_of_turn>", "<<SYS>>", also with
 # look-alike brackets and without a closing bracket: a page must not close its block or open a fake turn
 _DELIMITER = re.compile(
-    r"[<\u2039\u3008\u27e8\u2329]\s*/?\s*"
+    r"[<\u3008\u27e8\u2329]\s*/?\s*"
     r"(sources?|system|instructions?|question|user|assistant|human|tool|sys|s|"
     r"(?:start|end)_of_turn|bos|eos|im_start|im_end|endoftext|eot(?:_id)?|think)\b",
     re.IGNORECASE,
@@ -93,25 +107,30 @@ _TEMPLATE_BRACKETS = re.compile(r"<\||\|>")
 _TEMPLATE_WORDS = re.compile(
     r"\[\s*/?\s*(INST|SYS|SYSTEM_PROMPT|AVAILABLE_TOOLS|TOOL_CALLS|TOOL_RESULTS)\s*\]", re.IGNORECASE
 )
+_SOFTEN = {"<": "(", ">": ")", "[": "(", "]": ")"}
 
 
 def _neutralise(text: str) -> str:
     """Crawled text (and visitor text) as inert data for a prompt.
 
-    Normalise first (NFKC folds full-width and compatibility forms; format characters go), then defuse:
-    chat-template tokens lose their brackets and delimiter look-alikes, also spelled with Cyrillic or
-    Greek letters, lose their opening bracket. Control characters become spaces."""
-    text = _FORMAT.sub("", unicodedata.normalize("NFKC", text))
+    Normalise first (NFKC folds full-width and compatibility forms; invisible code points go, the braille
+    blank becomes a space), then defuse on a copy folded by Unicode's confusables: chat-template tokens
+    lose their brackets and delimiter look-alikes lose their opening bracket, whatever look-alike letters or
+    brackets spell them. Control characters become spaces."""
+    text = _FORMAT.sub("", unicodedata.normalize("NFKC", text)).translate(_BLANKS)
     text = _CONTROL.sub(" ", text)
-    text = _TEMPLATE_BRACKETS.sub(lambda m: "(|" if m.group(0) == "<|" else "|)", text)
-    text = _TEMPLATE_WORDS.sub(lambda m: "(" + m.group(0)[1:-1].strip() + ")", text)
     folded = text.translate(_CONFUSABLES)
-    starts = [m.start() for m in _DELIMITER.finditer(folded)]
-    if not starts:
+    spots: list[int] = []
+    for m in _TEMPLATE_BRACKETS.finditer(folded):
+        spots.append(m.start() if folded[m.start()] == "<" else m.end() - 1)
+    for m in _TEMPLATE_WORDS.finditer(folded):
+        spots += [m.start(), m.end() - 1]
+    spots += [m.start() for m in _DELIMITER.finditer(folded)]
+    if not spots:
         return text
     chars = list(text)
-    for i in starts:
-        chars[i] = "("
+    for i in spots:
+        chars[i] = _SOFTEN.get(folded[i], "(")
     return "".join(chars)
 
 
