@@ -12,7 +12,6 @@ import signal
 import sys
 
 from auskunft.config import get_settings
-from auskunft.errors import ConfigError
 from auskunft.logging_setup import configure_logging
 
 
@@ -25,10 +24,6 @@ def main() -> None:
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)  # started by the supervisor
     args, _ = parser.parse_known_args()
     configure_logging(settings.log_level)
-    if args.processes > 1 and not settings.redis_url:
-        raise SystemExit(
-            str(ConfigError("--processes > 1 needs REDIS_URL (memory, cache and rate limits are shared)"))
-        )
     sys.argv = sys.argv[:1]  # Robyn's own parser must not see our flags
     if settings.service_guard and not args.worker:
         from service.guard import GuardLimits

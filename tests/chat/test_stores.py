@@ -8,6 +8,7 @@ import sys
 import textwrap
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -20,11 +21,24 @@ from auskunft.stores import (
     RedisAnswerCache,
     RedisConversationStore,
     RedisRateLimiter,
+    SqliteAnswerCache,
+    SqliteConversationStore,
+    SqliteRateLimiter,
+    SqliteState,
 )
 
 
-@pytest_asyncio.fixture(params=["in-process", "redis"])
-async def stores(request: pytest.FixtureRequest):  # noqa: ANN201
+@pytest_asyncio.fixture(params=["in-process", "redis", "sqlite"])
+async def stores(request: pytest.FixtureRequest, tmp_path: Path):  # noqa: ANN201
+    if request.param == "sqlite":
+        state = SqliteState(tmp_path / "state.db")
+        yield (
+            SqliteConversationStore(state, ttl_s=1, max_turns=3),
+            SqliteAnswerCache(state, ttl_s=1),
+            SqliteRateLimiter(state),
+        )
+        state.close()
+        return
     if request.param == "in-process":
         yield (
             InProcessConversationStore(ttl_s=1, max_turns=3),
@@ -146,3 +160,42 @@ async def test_in_process_limiter_forgets_idle_keys_and_handles_zero_limit() -> 
     await limiter.hit("ip:new", 5, 0.05)  # type: ignore[arg-type]
     assert set(limiter._hits) == {"ip:new"}
     assert await limiter.hit("blocked", 0, 60) == (False, 60)
+
+
+# ------------------------------------------------------------------------ SQLite: the processes of one host
+_SQLITE_WORKER = """
+import asyncio, sys
+from pathlib import Path
+from auskunft.stores import SqliteConversationStore, SqliteRateLimiter, SqliteState
+async def main():
+    state = SqliteState(Path(sys.argv[1]))
+    lim, memory = SqliteRateLimiter(state), SqliteConversationStore(state)
+    allowed = sum([(await lim.hit("ip:shared", 25, 60))[0] for _ in range(20)])
+    redeemed = sum([await memory.redeem_answer(f"a{i}") for i in range(40)])
+    await memory.append("s1", "frage " + sys.argv[2], "antwort")
+    print(allowed, redeemed)
+asyncio.run(main())
+"""
+
+
+def test_sqlite_state_is_shared_by_os_processes(tmp_path: Path) -> None:
+    """Four service processes on one DATA_DIR: one rate-limit window, each feedback id redeemed once, one
+    conversation (a follow-up may reach any process)."""
+    db = tmp_path / "state.db"
+    state = SqliteState(db)
+    memory = SqliteConversationStore(state, max_turns=10)
+    for i in range(40):
+        asyncio.run(memory.issue_answer(f"a{i}", 60))
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _SQLITE_WORKER, str(db), str(n)], stdout=subprocess.PIPE, text=True
+        )
+        for n in range(4)
+    ]
+    out = [p.communicate(timeout=120)[0].split() for p in procs]
+    assert all(p.returncode == 0 for p in procs), out
+    assert sum(int(a) for a, _ in out) == 25  # 80 hits on one key with a limit of 25
+    assert sum(int(r) for _, r in out) == 40  # every id redeemed exactly once across the processes
+    turns = asyncio.run(memory.history("s1"))
+    assert sorted(t["content"] for t in turns if t["role"] == "user") == [f"frage {n}" for n in range(4)]
+    state.close()

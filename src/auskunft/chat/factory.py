@@ -121,6 +121,7 @@ def build_runtime(
         session_ttl_s=settings.session_ttl_s,
         cache_ttl_s=settings.answer_cache_ttl_s,
         max_turns=settings.max_history_turns,
+        state_path=settings.data_dir / "state.db",  # shared by the service processes when there is no Redis
     )
     version = live.collection if live else target
     llm = build_llm(settings)

@@ -16,7 +16,9 @@ from auskunft.cli._common import start
 def serve(
     host: Annotated[str | None, typer.Option(help="bind address (default SERVICE_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="port (default SERVICE_PORT)")] = None,
-    processes: Annotated[int | None, typer.Option(help="worker processes; > 1 needs REDIS_URL")] = None,
+    processes: Annotated[
+        int | None, typer.Option(help="worker processes (share DATA_DIR/state.db or Redis)")
+    ] = None,
 ) -> None:
     """Serve the chat API, the widget (/widget.js) and the demo page (/demo)."""
     settings = start()

@@ -1,4 +1,5 @@
-"""Conversation memory, answer cache and rate limits: Redis (multi-process) or in-process (one process)."""
+"""Conversation memory, answer cache and rate limits: Redis (many hosts), SQLite under DATA_DIR (the processes
+of one host: the embedded default) or in-process (one process)."""
 
 from auskunft.stores.memory import (
     AnswerCache,
@@ -12,6 +13,12 @@ from auskunft.stores.memory import (
     RedisRateLimiter,
     build_stores,
 )
+from auskunft.stores.sqlite import (
+    SqliteAnswerCache,
+    SqliteConversationStore,
+    SqliteRateLimiter,
+    SqliteState,
+)
 
 __all__ = [
     "AnswerCache",
@@ -23,5 +30,9 @@ __all__ = [
     "RedisAnswerCache",
     "RedisConversationStore",
     "RedisRateLimiter",
+    "SqliteAnswerCache",
+    "SqliteConversationStore",
+    "SqliteRateLimiter",
+    "SqliteState",
     "build_stores",
 ]

@@ -1,4 +1,5 @@
-"""Store implementations. Redis ones are safe across processes and hosts; in-process ones are not."""
+"""Store implementations. Redis ones are safe across processes and hosts, SQLite ones (stores.sqlite) across
+the processes of one host; in-process ones are not."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict, deque
+from pathlib import Path
 from typing import Protocol
 
 import redis.asyncio as aioredis
@@ -220,8 +222,16 @@ class RedisRateLimiter:
         return bool(int(allowed)), 0 if int(allowed) else max(1, math.ceil(int(retry_ms) / 1000))
 
 
-def build_stores(redis_url: str, *, session_ttl_s: int, cache_ttl_s: int, max_turns: int):  # noqa: ANN201
-    """(conversations, cache, limiter, redis client or None)."""
+def build_stores(  # noqa: ANN201
+    redis_url: str,
+    *,
+    session_ttl_s: int,
+    cache_ttl_s: int,
+    max_turns: int,
+    state_path: Path | None = None,
+):
+    """(conversations, cache, limiter, redis client or None): Redis when `redis_url` is set, else the SQLite
+    file `state_path` (shared by every service process on the host), else in-process (one process only)."""
     if redis_url:
         client = aioredis.from_url(
             redis_url, decode_responses=True, socket_timeout=2, socket_connect_timeout=2
@@ -231,6 +241,21 @@ def build_stores(redis_url: str, *, session_ttl_s: int, cache_ttl_s: int, max_tu
             RedisAnswerCache(client, cache_ttl_s),
             RedisRateLimiter(client),
             client,
+        )
+    if state_path is not None:
+        from auskunft.stores.sqlite import (
+            SqliteAnswerCache,
+            SqliteConversationStore,
+            SqliteRateLimiter,
+            SqliteState,
+        )
+
+        state = SqliteState(state_path)
+        return (
+            SqliteConversationStore(state, session_ttl_s, max_turns),
+            SqliteAnswerCache(state, cache_ttl_s),
+            SqliteRateLimiter(state),
+            None,
         )
     return (
         InProcessConversationStore(session_ttl_s, max_turns),
