@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from auskunft.extract import pdf as pdf_ex
 from auskunft.extract.boilerplate import strip_repeated_page_lines, strip_source_boilerplate
 from auskunft.extract.cache import ExtractedContent, ExtractionCache
 from auskunft.extract.dates import choose_date
+from auskunft.extract.limits import DocLimits, run_limited
 from auskunft.extract.links import collect_link_texts
 from auskunft.extract.store import DocumentStore
 from auskunft.extract.titles import choose_title, document_heading, first_line
@@ -34,6 +36,7 @@ log = logging.getLogger(__name__)
 MAX_BYTES = 40_000_000  # larger bodies are refused before parsing
 MAX_PAGES = 500  # per PDF
 TIME_BUDGET_S = 600.0  # per PDF (layout analysis + OCR)
+LIMIT_SHARE = 0.9  # under hard limits the PDF's own budget (a clean failure) ends before the kill
 
 
 def extractor_id(
@@ -140,16 +143,24 @@ def extract_document(
     max_pages: int = MAX_PAGES,
     time_budget_s: float = TIME_BUDGET_S,
     link_texts: list[str] | None = None,
+    limits: DocLimits | None = None,
 ) -> Document:
     """Document of one crawled body. The cache key is (sha256 of the body, extractor name@version), so the
     same bytes at two URLs share one extraction; url/source/crawled_at, the title choice (which weighs the
-    texts of links pointing at the document) and the date come from `record`."""
+    texts of links pointing at the document) and the date come from `record`. With `limits` the extraction
+    runs in a child process under them (limits.py): a document past its memory or time fails, nothing else."""
     kind = kind_of_record(record, body)
     ex_id = extractor_id(kind, pdf_backend, ocr, ocr_languages)
     sha = sha256_bytes(body)
     content = cache.get(sha, ex_id) if cache is not None else None
     if content is None:
-        content = extract_body(
+        run: Callable[..., ExtractedContent] = extract_body
+        if limits is not None and not (
+            kind == "pdf" and pdf_backend == "nougat"
+        ):  # no fork of torch's threads
+            run = functools.partial(run_limited, extract_body, limits=limits, what=f"{kind} extraction")
+            time_budget_s = min(time_budget_s, LIMIT_SHARE * limits.time_s)
+        content = run(
             kind,
             body,
             base_url=record.url,
@@ -236,6 +247,7 @@ def extract_record(
     nougat_model_path: Path | None = None,
     nougat: object | None = None,
     link_texts: list[str] | None = None,
+    limits: DocLimits | None = None,
 ) -> RecordOutcome:
     """Extract one crawled record and store its document; failures are returned, never raised."""
     hits_before = cache.hits
@@ -251,6 +263,7 @@ def extract_record(
             cache=cache,
             nougat=nougat,
             link_texts=link_texts,
+            limits=limits,
         )
         store.save(doc)
     except (AuskunftError, OSError) as exc:

@@ -1,7 +1,9 @@
 """Runs batches on one host: extraction (and OCR) over a process pool, embedding batched in this process.
 
-Each worker process extracts one document at a time with OMP_THREAD_LIMIT=1 (tesseract's threads only
-spin-wait; one thread per process gives identical text at a fraction of the CPU), saves it to the document
+Each worker process extracts one document at a time, in a forked child under the job's per-document memory
+and time limits (extract/limits.py: a document past them fails with the reason, the worker goes on), with
+OMP_THREAD_LIMIT=1 (tesseract's threads only spin-wait; one thread per process gives identical text at a
+fraction of the CPU), saves it to the document
 store and the extraction cache, and hands it back; this process chunks and embeds the finished documents in
 groups (the embedder batches across documents and uses its own threads) while the pool extracts the next
 ones, writes one vector file per document and, when all documents of a batch are through, the batch report.
@@ -22,6 +24,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from auskunft.extract.limits import DocLimits
 from auskunft.models import CrawlRecord, Document, ExtractionFailure
 from auskunft.pipeline.batches import BatchPlan, BatchReport, load_report, save_report
 from auskunft.pipeline.index import IndexTarget, build_target_embedder, desired_index_config
@@ -45,6 +48,7 @@ class BatchJob(BaseModel):
     ocr_languages: str = "deu+eng"
     nougat_model_path: Path | None = None
     target: IndexTarget | None = None  # None: extract only, the index step embeds
+    limits: DocLimits = DocLimits()  # memory and wall time of each document's extraction (extract/limits.py)
 
 
 def batch_job(settings, source, run_dir: Path, *, embed: bool = True) -> BatchJob:  # noqa: ANN001
@@ -135,6 +139,7 @@ def _extract_one(record: CrawlRecord) -> DocOutcome:
         nougat_model_path=job.nougat_model_path,
         nougat=_CHILD["nougat"],
         link_texts=_CHILD["links"].get(record.url),
+        limits=job.limits,
     )
     # process time of this process plus the tesseract/subprocess time it waited for
     children = os.times()

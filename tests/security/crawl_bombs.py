@@ -1,0 +1,73 @@
+"""Hostile documents for the crawl/extract bomb tests and bench/bomb_bench.py (generated, never stored)."""
+
+from __future__ import annotations
+
+import zlib
+
+
+def pdf(objects: list[bytes]) -> bytes:
+    """A PDF of the given object bodies (object i+1 = objects[i]; 1 must be the catalog), with a real xref."""
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for i, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def _stream(data: bytes) -> bytes:
+    packed = zlib.compress(data, 9)
+    return b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(packed) + packed + b"\nendstream"
+
+
+def _one_page(contents: bytes, extra: list[bytes]) -> bytes:
+    return pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents "
+            + contents
+            + b" /Resources << /Font << /F1 4 0 R >> >> >>",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+            *extra,
+        ]
+    )
+
+
+def content_array_pdf(refs: int = 300_000) -> bytes:
+    """One page whose /Contents array names one small text stream `refs` times (probe 2026-12 N21)."""
+    text = _stream(b"BT /F1 12 Tf 72 720 Td (Mitgliederversammlung am Montag) Tj ET\n")
+    return _one_page(b"[" + b"5 0 R " * refs + b"]", [text])
+
+
+def vector_lines_pdf(lines: int = 200_000) -> bytes:
+    """One page with `lines` stroked line segments and a line of text (probe 2026-12 N22)."""
+    ops = [b"BT /F1 12 Tf 72 800 Td (Satzung des Vereins) Tj ET\n0.1 w\n"]
+    for i in range(lines):
+        x, y = i % 500, (i * 7) % 800
+        ops.append(b"%d %d m %d %d l S\n" % (x, y, (x * 13) % 595, (y * 3) % 842))
+    return _one_page(b"5 0 R", [_stream(b"".join(ops))])
+
+
+def dom_bomb_html(paragraphs: int = 2_000_000) -> bytes:
+    """A ~300-byte page whose script creates `paragraphs` <p> elements (probe 2026-12 N11)."""
+    return (
+        "<html><head><title>Bombe</title></head><body><h1>Start</h1><div id='m'></div><script>"
+        f"let s='';for(let i=0;i<{paragraphs};i++)s+='<p>Wort '+i+'</p>';"
+        "document.getElementById('m').insertAdjacentHTML('afterend',s)</script></body></html>"
+    ).encode()
+
+
+def nested_divs(depth: int = 100_000) -> bytes:
+    """`depth` nested <div> (probe 2026-12 N19)."""
+    return (
+        "<html><head><title>Tief</title></head><body><main><h1>Tief</h1>"
+        + "<div>Ebene " * depth
+        + "Kern"
+        + "</div>" * depth
+        + "</main></body></html>"
+    ).encode()
