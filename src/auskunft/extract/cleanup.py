@@ -56,12 +56,16 @@ def _unescape(text: str) -> str:
     return text.replace("\xa0", " ")
 
 
+_SUP = re.compile(r"<sup>\s*([0-9]{1,3})\s*</sup>", re.I)
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
 def _strip_tags(text: str) -> str:
-    text = _unescape(text)
+    text = _SUP.sub(lambda m: m.group(1).translate(_SUPERSCRIPT), _unescape(text))  # "m<sup>2</sup>" -> "m²"
     lines = []
     for line in text.split("\n"):
         sep = " " if line.lstrip().startswith("|") else "\n"  # a table row stays one line
-        line = _BREAK_TAG.sub(sep, line)
+        line = _BREAK_TAG.sub(sep, re.sub(r"<br\b[^<>]*/?>", " ", line, flags=re.I))
         lines.append(INLINE_TAG.sub("", line))
     return re.sub(r"[ \t]{2,}", " ", "\n".join(lines)) if lines else text
 

@@ -5,7 +5,8 @@ column: "Vorsitzender Stellv. Vorsitzende Kassierer" and, a paragraph later, "Ma
 Hans Geld"; no passage then says who holds which office. The page's own geometry tells the rows: text
 segments on one baseline, a wide gap between them, the label column and the value column each starting
 at one x position for two rows or more. Where the layout text holds such a run as two separate column
-runs, they are replaced by "Vorsitzender: Max Muster" lines.
+runs, or row by row but run together into one line ("Vorsitzender Max Muster Stellv. Vorsitzende Erika
+Beispiel ..."), it is replaced by "Vorsitzender: Max Muster" lines.
 """
 
 from __future__ import annotations
@@ -88,10 +89,14 @@ def _run_pattern(items: list[str]) -> str:
 def pair_columns(page: Any, md: str) -> str:
     """The page's markdown with label/value columns that were read apart joined row by row."""
     for run in label_value_runs(page):
+        rows = "\n".join(f"{a} {b}" if a.endswith(":") else f"{a}: {b}" for a, b in run)
+        inline = re.search(_run_pattern([x for pair in run for x in pair]), md)
+        if inline is not None:  # read row by row, but run together into one line
+            md = md[: inline.start()] + f"\n\n{rows}\n\n" + md[inline.end() :]
+            continue
         labels = re.search(_run_pattern([label for label, _ in run]), md)
         values = re.search(_run_pattern([value for _, value in run]), md)
         if labels is None or values is None or values.start() < labels.end():
-            continue  # read row by row already (or not found as two runs): nothing to join
-        rows = "\n".join(f"{a} {b}" if a.endswith(":") else f"{a}: {b}" for a, b in run)
+            continue  # not found as two column runs: left as it is
         md = md[: labels.start()] + f"\n\n{rows}\n\n" + md[labels.end() : values.start()] + md[values.end() :]
     return re.sub(r"\n{3,}", "\n\n", md).strip()
