@@ -59,6 +59,15 @@ def _isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     get_settings.cache_clear()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _german_resources() -> None:
+    """The German lemma, frequency and morphology data (auskunft.text.german, 2-7 s) loaded once per session,
+    as the service loads them at start-up, so that no test's timings include it."""
+    from auskunft.text import german
+
+    german.start()
+
+
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with redis_server(tmp_path_factory.mktemp("redis")) as url:

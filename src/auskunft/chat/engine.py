@@ -191,11 +191,18 @@ class ChatEngine:
 
     # ------------------------------------------------------------------------------------ lifecycle
     def start(self) -> None:
-        """Load the query embedder (safe to call twice)."""
+        """Load the query embedder and the extractive answer's language resources (safe to call twice)."""
         if not self._started:
             embedder = getattr(getattr(self.retriever, "searcher", None), "embedder", None)
             if embedder is not None:
                 embedder.start()
+            start_extractive = getattr(self.extractive, "start", None)
+            if callable(start_extractive):
+                start_extractive()
+            else:  # the keyword-only answer: its German key terms
+                from auskunft.text import german
+
+                german.start()
             if self.llm is not None:
                 self.llm.start()
             self._started = True
