@@ -324,8 +324,8 @@ def main() -> None:
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     sites = real_sites() | (generated_sites() if args.generated else {})
-    if args.sites:
-        sites = {k: v for k, v in sites.items() if k in args.sites}
+    if args.sites:  # in the order given
+        sites = {k: sites[k] for k in args.sites if k in sites}
     print(f"sites: {', '.join(sites)}; variants: {', '.join(args.variants)}", flush=True)
     if args.build_only:
         for variant in args.variants:
