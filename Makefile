@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: setup setup-test demo test test-fast test-slow lint typecheck lock bench clean
+.PHONY: setup setup-test demo test test-fast test-slow lint typecheck lock bench corpus quality clean
 
 setup:            ## what the main job needs: Debian packages, the Python environment, the widget bundle
 	bash scripts/setup.sh
@@ -39,6 +39,13 @@ bench:           ## the README's benchmark figures (~15 min on 2 cores; BEIR set
 	$(PY) bench/chat_bench.py --n 100
 	$(PY) bench/service_bench.py --n 200 --concurrency 8
 	$(PY) bench/widget_size.py --build
+
+corpus:          ## rebuild the real-site corpus (datasets/sites) into data/sites: Debian's Jekyll, then each rebuild.sh
+	@command -v jekyll >/dev/null || (export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq --no-install-recommends jekyll ruby-jekyll-paginate ruby-jekyll-toc ruby-jekyll-relative-links ruby-jekyll-optional-front-matter ruby-jekyll-titles-from-headings >/dev/null)
+	@for s in datasets/sites/*/rebuild.sh; do d=$$(basename $$(dirname $$s)); [ -d data/sites/$$d/site ] || bash $$s; done
+
+quality: corpus  ## answer quality on the real-site corpus, leave-one-site-out (docs/quality.md; ~1 h on 2 cores)
+	OMP_WAIT_POLICY=PASSIVE $(PY) eval/loso.py --variants default german
 
 clean:
 	rm -rf data .pytest_cache
