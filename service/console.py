@@ -133,7 +133,7 @@ class ConsoleMount:
         if not token.startswith(auth.TOKEN_PREFIX):
             return False
         with self.db.session() as s:
-            ident = auth.identity_for_token(s, token)
+            ident = auth.identity_for_token(s, token, max_age_days=self.settings.api_token_days)
         if ident is None:
             raise AuthError("unknown or revoked API token")
         if not ident.can("admin"):

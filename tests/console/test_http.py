@@ -97,9 +97,10 @@ def test_wrong_password_lock_out_and_unlock(svc: ConsoleService) -> None:
     for _ in range(4):
         r = login(client, email, "falsch-falsch-falsch")
         assert r.status_code == 401 and "E-Mail oder Passwort falsch" in r.text
-    r = login(client, email, "falsch-falsch-falsch")
-    assert r.status_code == 423 and "gesperrt" in r.text
-    assert login(client, email, PASSWORD).status_code == 423  # the right password does not help now
+    r = login(client, email, "falsch-falsch-falsch")  # the fifth failure locks the account ...
+    assert r.status_code == 401 and "E-Mail oder Passwort falsch" in r.text  # ... and says nothing about it
+    r = login(client, email, PASSWORD)  # the right password does not help now, and looks like a wrong one
+    assert r.status_code == 401 and "E-Mail oder Passwort falsch" in r.text
     users = admin.get("/console/users").text
     assert "gesperrt</span>" not in users or "(gesperrt)" in users
     user_id = _user_id(users, email)

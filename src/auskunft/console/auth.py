@@ -27,6 +27,7 @@ MIN_PASSWORD = 10
 MAX_FAILED_LOGINS = 5
 LOCK_MINUTES = 15
 SESSION_HOURS = 12
+TOKEN_DAYS = 90  # default of API_TOKEN_DAYS: a personal API token stops working this long after its creation
 TOKEN_PREFIX = "ak_"  # noqa: S105 - a prefix, not a secret
 
 
@@ -146,6 +147,7 @@ def change_password(s: Session, ident: Identity, current: str, new: str, keep_se
             ConsoleSession.user_id == user.id, ConsoleSession.token_hash != _sha(keep_session)
         )
     )
+    _revoke_all_tokens(s, user, ident.email)
     audit.record(s, ident.email, "user.password", user.email)
 
 
@@ -166,11 +168,15 @@ def login(
     except ValidationError:
         email = ""
     user = s.scalar(select(User).where(User.email == email)) if email else None
+    refused = AuthError("wrong e-mail or password", code="bad_credentials")
     if user is None:
         _verify(_DUMMY_HASH, password)
-        return AuthError("wrong e-mail or password", code="bad_credentials")
+        return refused
+    # a locked account answers like a wrong password, after the same work: neither the status nor the time
+    # tells whether an address has an account (the lock itself is shown to admins in the user list)
     if user.locked_until is not None and user.locked_until > now:
-        return LockedError(user.locked_until)
+        _verify(user.password_hash, password)
+        return refused
     if not _verify(user.password_hash, password) or not user.active:
         user.failed_logins += 1
         if user.failed_logins >= MAX_FAILED_LOGINS:
@@ -178,8 +184,7 @@ def login(
             user.failed_logins = 0
             audit.record(s, "system", "user.locked", user.email, minutes=LOCK_MINUTES)
             log.warning("console account locked after %d failed log-ins", MAX_FAILED_LOGINS)
-            return LockedError(user.locked_until)
-        return AuthError("wrong e-mail or password", code="bad_credentials")
+        return refused
     if _HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = _HASHER.hash(password)
     user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
@@ -245,18 +250,26 @@ def revoke_token(s: Session, ident: Identity, token_id: int) -> None:
     audit.record(s, ident.email, "token.revoke", tok.name)
 
 
-def identity_for_token(s: Session, token: str) -> Identity | None:
-    """The active user a personal API token belongs to (records its last use)."""
+def token_expires(tok: ApiToken, max_age_days: int = TOKEN_DAYS) -> datetime:
+    return tok.created_at + timedelta(days=max_age_days)
+
+
+def identity_for_token(
+    s: Session, token: str, *, max_age_days: int = TOKEN_DAYS, now: datetime | None = None
+) -> Identity | None:
+    """The active user a personal API token belongs to (records its last use); None for an unknown token,
+    an inactive user, or a token older than `max_age_days` (API_TOKEN_DAYS)."""
     if not token.startswith(TOKEN_PREFIX):
         return None
+    now = now or utcnow()
     row = s.execute(
         select(ApiToken, User)
         .join(User, User.id == ApiToken.user_id)
         .where(ApiToken.token_hash == _sha(token))
     ).first()
-    if row is None or not row[1].active:
+    if row is None or not row[1].active or token_expires(row[0], max_age_days) <= now:
         return None
-    row[0].last_used_at = utcnow()
+    row[0].last_used_at = now
     return Identity(row[1].id, row[1].email, row[1].role)
 
 
@@ -268,4 +281,12 @@ def set_password(s: Session, email: str, password: str, actor: str) -> None:
     user.password_hash = hash_password(password)
     user.failed_logins, user.locked_until = 0, None
     s.execute(delete(ConsoleSession).where(ConsoleSession.user_id == user.id))
+    _revoke_all_tokens(s, user, actor)
     audit.record(s, actor, "user.password_reset", user.email)
+
+
+def _revoke_all_tokens(s: Session, user: User, actor: str) -> None:
+    """A new password ends the user's personal API tokens too (a token taken with the old one dies)."""
+    n = len(s.scalars(delete(ApiToken).where(ApiToken.user_id == user.id).returning(ApiToken.id)).all())
+    if n:
+        audit.record(s, actor, "token.revoke_all", user.email, tokens=n)
