@@ -48,6 +48,7 @@ class Source(BaseModel):
     concurrency: int = 4
     timeout_s: float = 20.0
     max_file_bytes: int = 30_000_000
+    max_crawl_s: float = Field(default=21_600.0, gt=0)  # the whole crawl (sitemaps + pages); then it stops
     pdf_extractor: Literal["pymupdf", "nougat"] = "pymupdf"
     ocr: bool = True
     user_agent: str = "auskunft-bot/0.1 (+https://github.com/auskunft)"

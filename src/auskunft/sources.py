@@ -20,6 +20,7 @@ LIMITS = {
     "timeout_s": 300.0,
     "max_pages": 1_000_000,
     "max_depth": 50,
+    "max_crawl_s": 86_400.0,
 }
 MAX_PATTERN_CHARS = 500
 _URL = re.compile(r"https?://[^/\s?#@]+(?:[/?#][^\s]*)?", re.IGNORECASE)

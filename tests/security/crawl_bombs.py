@@ -71,3 +71,59 @@ def nested_divs(depth: int = 100_000) -> bytes:
         + "</div>" * depth
         + "</main></body></html>"
     ).encode()
+
+
+def sitemap_xml(urls: int, origin: str) -> bytes:
+    """A full sitemap of `urls` page URLs (the probe's were 527 k URLs, 28.9 MB each)."""
+    head = b'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+    rows = b"".join(
+        b"<url><loc>%s/seite/%d.html</loc><lastmod>2025-01-01</lastmod></url>\n" % (origin.encode(), i)
+        for i in range(urls)
+    )
+    return head + rows + b"</urlset>\n"
+
+
+def sitemap_index(paths: list[str], origin: str) -> bytes:
+    locs = b"".join(b"<sitemap><loc>%s%s</loc></sitemap>" % (origin.encode(), p.encode()) for p in paths)
+    return (
+        b'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        + locs
+        + b"</sitemapindex>"
+    )
+
+
+def crawl_in_child(source_json: str) -> None:
+    """`python -m tests.security.crawl_bombs SOURCE_JSON`: crawl in this process, print peak RSS and outcome."""
+    import json
+    import resource
+    import tempfile
+    import time
+    from pathlib import Path
+
+    from auskunft.crawl import CrawlState, RawStore, crawl_source
+    from auskunft.models import Source
+
+    source = Source.model_validate_json(source_json)
+    t0 = time.monotonic()
+    with tempfile.TemporaryDirectory() as tmp:
+        manifest = crawl_source(
+            source, raw_store=RawStore(Path(tmp) / "raw"), state=CrawlState(Path(tmp) / "state", source.name)
+        )
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(
+        json.dumps(
+            {
+                "peak_mb": own,
+                "children_peak_mb": children,
+                "seconds": time.monotonic() - t0,
+                "records": {r.url: [r.status, r.rendered, r.size, r.error] for r in manifest.records},
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    import sys
+
+    crawl_in_child(sys.argv[1])

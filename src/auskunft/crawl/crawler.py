@@ -30,12 +30,12 @@ from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
 
 from auskunft.crawl.discovery import (
+    SitemapBudget,
     crawl_delay,
     parse_html_links,
     parse_robots,
     parse_sitemap,
     sitemaps_in_robots,
-    ungzip,
 )
 from auskunft.crawl.fetcher import Fetcher, FetchResult, RateLimiter, kind_of
 from auskunft.crawl.render import BrowserRenderer
@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_CRAWL_DELAY_S = 60.0  # a robots.txt Crawl-delay above this is capped (logged)
 MAX_SITEMAPS = 100  # sitemap files read per start URL (indexes included)
+SITEMAP_BYTES_FACTOR = 4  # sitemap bytes parsed per start URL: this many times max_file_bytes
 
 
 def run_sync(coro: Coroutine[Any, Any, T]) -> T:
@@ -107,6 +108,7 @@ class Crawler:
         self.renderer: BrowserRenderer | None = None
         self._robots_lock = asyncio.Lock()
         self.lastmods: dict[str, str] = {}  # public URL -> <lastmod> from the sitemaps
+        self.sitemap_found: list[str] = []  # page URLs from the sitemaps (kept when their deadline passes)
 
     async def run(self, run_id: str) -> CrawlManifest:
         started = utcnow()
@@ -133,11 +135,21 @@ class Crawler:
                 self._renderer_lock = asyncio.Lock()
             for url in self.scope.start_urls:
                 self._enqueue(url, 0)
+            deadline = asyncio.get_running_loop().time() + src.max_crawl_s
             if src.use_sitemap:
-                for url in await self._sitemap_urls():
+                try:
+                    async with asyncio.timeout_at(deadline):
+                        await self._sitemap_urls()
+                except TimeoutError:
+                    self._out_of_time("reading sitemaps")
+                for url in self.sitemap_found:
                     self._enqueue(url, 1)
             workers = [asyncio.create_task(self._worker(bar)) for _ in range(max(1, src.concurrency))]
-            await self.queue.join()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    await self.queue.join()
+            except TimeoutError:
+                self._out_of_time(f"with {self.queue.qsize()} URLs still queued")
             for w in workers:
                 w.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
@@ -155,6 +167,13 @@ class Crawler:
             finished_at=utcnow(),
             records=sorted(self.records.values(), key=lambda r: r.url),
         )
+
+    def _out_of_time(self, what: str) -> None:
+        """The crawl's deadline (max_crawl_s) passed: it ends like a truncated one (nothing marked gone)."""
+        log.warning(
+            "crawl of %s stopped after max_crawl_s=%g s %s", self.source.name, self.source.max_crawl_s, what
+        )
+        self.truncated = True
 
     # -------------------------------------------------------------------------------- discovery
     def _enqueue(self, url: str, depth: int) -> None:
@@ -216,37 +235,55 @@ class Crawler:
         return self.robots[origin]
 
     async def _sitemap_urls(self) -> list[str]:
+        """Page URLs from the sitemaps of every start URL, each start URL with its own budget: at most
+        MAX_SITEMAPS files, SITEMAP_BYTES_FACTOR x max_file_bytes parsed and max_pages in-scope URLs kept.
+        Sitemaps are fetched `concurrency` at a time (a slow server costs one timeout per round, not each)."""
         found: list[str] = []
         for start in self.scope.start_urls:
             origin = origin_of(start)
             await self._robots_for(start)
             candidates = sitemaps_in_robots(self.robots_text.get(origin)) or [origin + "/sitemap.xml"]
+            budget = SitemapBudget(
+                bytes_left=SITEMAP_BYTES_FACTOR * self.source.max_file_bytes, urls_left=self.source.max_pages
+            )
             pending, done = list(candidates), set[str]()
-            while pending and len(done) < MAX_SITEMAPS:
-                sm = self.scope.to_public(normalize(pending.pop(0)) or "")
-                if sm in done or not self.scope.host_allowed(sm):
-                    continue  # a sitemap on a foreign host is not fetched
-                done.add(sm)
-                try:
-                    res = await self.fetcher.fetch(
-                        self.scope.to_fetch(sm), accept_kinds=("any",), redirect_ok=self.scope.host_allowed
-                    )
-                except AuskunftError as exc:
-                    log.info("sitemap %s not used: %s", sm, exc)
-                    continue
-                lastmods: dict[str, str] = {}
-                try:
-                    body = ungzip(res.body or b"", self.source.max_file_bytes)
-                except ValueError as exc:
-                    log.info("sitemap %s not used: %s", sm, exc)
-                    continue
-                pages, nested = parse_sitemap(body, lastmods)
-                for page_url, lastmod in lastmods.items():
-                    if public := normalize(page_url):
-                        self.lastmods[self.scope.to_public(public)] = lastmod
-                found += pages
-                pending += nested
+            while pending and len(done) < MAX_SITEMAPS and not budget.spent:
+                wave: list[str] = []
+                while pending and len(done) < MAX_SITEMAPS and len(wave) < max(1, self.source.concurrency):
+                    sm = self.scope.to_public(normalize(pending.pop(0)) or "")
+                    if sm in done or not self.scope.host_allowed(sm):
+                        continue  # a sitemap on a foreign host is not fetched
+                    done.add(sm)
+                    wave.append(sm)
+                bodies = await asyncio.gather(*(self._sitemap_body(sm) for sm in wave))
+                for body in bodies:
+                    if body is None or budget.spent:
+                        continue
+                    lastmods: dict[str, str] = {}
+                    pages, nested = parse_sitemap(body, lastmods, budget=budget, keep=self._sitemap_keeps)
+                    for page_url, lastmod in lastmods.items():
+                        if public := normalize(page_url):
+                            self.lastmods[self.scope.to_public(public)] = lastmod
+                    found += pages
+                    self.sitemap_found += pages
+                    pending += nested
+            if budget.spent:
+                log.info("sitemaps of %s: budget spent (%d URLs kept)", start, len(found))
         return found
+
+    def _sitemap_keeps(self, url: str) -> bool:
+        public = normalize(url)
+        return public is not None and self.scope.in_scope(self.scope.to_public(public))[0]
+
+    async def _sitemap_body(self, sm: str) -> bytes | None:
+        try:
+            res = await self.fetcher.fetch(
+                self.scope.to_fetch(sm), accept_kinds=("any",), redirect_ok=self.scope.host_allowed
+            )
+        except AuskunftError as exc:
+            log.info("sitemap %s not used: %s", sm, exc)
+            return None
+        return res.body or b""
 
     # -------------------------------------------------------------------------------- fetching
     async def _worker(self, bar: _Progress) -> None:

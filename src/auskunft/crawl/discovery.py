@@ -5,7 +5,10 @@ from __future__ import annotations
 import gzip
 import logging
 import re
+import sys
 import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from urllib.robotparser import RobotFileParser
 
 from lxml import etree
@@ -63,42 +66,97 @@ def sitemaps_in_robots(text: str | None) -> list[str]:
 
 def ungzip(data: bytes, max_bytes: int) -> bytes:
     """Sitemaps served as .xml.gz files (not Content-Encoding): inflate, at most max_bytes (ValueError beyond)."""
-    if not data.startswith(b"\x1f\x8b"):
-        return data
-    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-    try:
-        out = inflater.decompress(data, max_bytes + 1)
-    except (zlib.error, gzip.BadGzipFile) as exc:
-        raise ValueError(f"broken gzip: {exc}") from exc
+    out = b"".join(_inflated(data, max_bytes))
     if len(out) > max_bytes:
         raise ValueError(f"inflates to more than {max_bytes} bytes")
     return out
 
 
-def parse_sitemap(data: bytes, lastmods: dict[str, str] | None = None) -> tuple[list[str], list[str]]:
+STEP = 1 << 16  # bytes inflated and parsed at a time
+
+
+def _inflated(data: bytes, max_bytes: int) -> Iterator[bytes]:
+    """The body in pieces of at most STEP bytes, inflated when gzipped; stops after max_bytes + 1."""
+    if not data.startswith(b"\x1f\x8b"):
+        for i in range(0, min(len(data), max_bytes + 1), STEP):
+            yield data[i : i + STEP]
+        return
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    pending, total = data, 0
+    try:
+        while pending and total <= max_bytes:
+            piece = inflater.decompress(pending, STEP)
+            pending = inflater.unconsumed_tail
+            total += len(piece)
+            yield piece
+            if inflater.eof:
+                return
+    except (zlib.error, gzip.BadGzipFile) as exc:
+        raise ValueError(f"broken gzip: {exc}") from exc
+
+
+@dataclass
+class SitemapBudget:
+    """What the sitemaps of one start URL may cost: bytes parsed (inflated) and page URLs kept."""
+
+    bytes_left: int
+    urls_left: int
+
+    @property
+    def spent(self) -> bool:
+        return self.bytes_left <= 0 or self.urls_left <= 0
+
+
+def parse_sitemap(
+    data: bytes,
+    lastmods: dict[str, str] | None = None,
+    *,
+    budget: SitemapBudget | None = None,
+    keep: Callable[[str], bool] | None = None,
+) -> tuple[list[str], list[str]]:
     """Returns (page URLs, nested sitemap URLs) from a sitemap or sitemap index; garbage gives ([], []).
 
-    Pages' <lastmod> values are put into `lastmods` (URL -> text as written) when a dict is given.
+    Parsed as a stream (gzip inflated piece by piece, each <url> dropped once read), so memory does not
+    grow with the file; with a `budget`, parsing stops when its bytes or URLs are spent (page URLs count
+    when `keep` accepts them, e.g. the scope). Pages' <lastmod> values are put into `lastmods` (URL -> text
+    as written) when a dict is given.
     """
+    budget = budget or SitemapBudget(bytes_left=len(data) * 1000 + STEP, urls_left=sys.maxsize)
+    parser = etree.XMLPullParser(
+        events=("end",), resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False
+    )
+    pages: list[str] = []
+    nested: list[str] = []
     try:
-        root = etree.fromstring(
-            data, parser=etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-        )
-    except etree.XMLSyntaxError:
-        return [], []
-    pages, nested = [], []
-    for el in root.iter("{*}loc"):
-        url, parent = (el.text or "").strip(), el.getparent()
-        if not url or parent is None:
-            continue
-        kind = etree.QName(parent).localname
-        if kind == "sitemap":
-            nested.append(url)
-        elif kind == "url":
-            pages.append(url)
-            lastmod = parent.find("{*}lastmod")
-            if lastmods is not None and lastmod is not None and (lastmod.text or "").strip():
-                lastmods[url] = (lastmod.text or "").strip()
+        for piece in _inflated(data, budget.bytes_left):
+            budget.bytes_left -= len(piece)
+            parser.feed(piece)
+            for _, el in parser.read_events():
+                kind = etree.QName(el).localname if isinstance(el.tag, str) else ""
+                if kind not in ("url", "sitemap"):
+                    continue
+                loc = el.find("{*}loc")
+                url = (loc.text or "").strip() if loc is not None else ""
+                if url and kind == "sitemap":
+                    nested.append(url)
+                elif url and (keep is None or keep(url)):
+                    pages.append(url)
+                    budget.urls_left -= 1
+                    lastmod = el.find("{*}lastmod")
+                    if lastmods is not None and lastmod is not None and (lastmod.text or "").strip():
+                        lastmods[url] = (lastmod.text or "").strip()
+                el.clear()
+                parent = el.getparent()
+                while parent is not None and el.getprevious() is not None:
+                    del parent[0]  # the <url>s already read
+                if budget.urls_left <= 0:
+                    return pages, nested
+            if budget.bytes_left <= 0:
+                log.info("sitemap parsing stopped: byte budget spent")
+                break
+        parser.close()
+    except (etree.XMLSyntaxError, ValueError) as exc:
+        log.debug("sitemap ends in garbage: %s", exc)
     return pages, nested
 
 
