@@ -58,6 +58,7 @@ def _quotes(doc: Document) -> list[str]:
         ("alle Leh-\nrerinnen und Lehrer", "alle Lehrerinnen und Lehrer"),
         ("Bitte Vor- und Nachname angeben", "Bitte Vor- und Nachname angeben"),
         ("Ein- und Ausgang, Ein- bis zweimal", "Ein- und Ausgang, Ein- bis zweimal"),
+        ("Säulen- u. Stützenbau", "Säulen- u. Stützenbau"),
         ("Die E- Mail-Adresse und die E-Mail", "Die E-Mail-Adresse und die E-Mail"),
         ("US- amerikanisch", "US-amerikanisch"),
         ("die Mitglieder-Vollversamm- lung", "die Mitglieder-Vollversammlung"),

@@ -79,9 +79,9 @@ def strip_inline_html(md: str) -> str:
 
 # --- hyphenation ---------------------------------------------------------------------------------------
 
-# words after "Vor- " that make it an enumeration ("Vor- und Nachname"), not a split word
+# words after "Vor- " that make it an enumeration ("Vor- und Nachname", "Säulen- u. Stützen"), no split word
 CONJUNCTIONS = frozenset(
-    "und oder bzw bzw. beziehungsweise sowie bis wie als noch resp resp. respektive u. o. & / , statt".split()
+    "und oder bzw beziehungsweise sowie bis wie als noch resp respektive statt u o".split()
 )
 _HYPHENS = "-\u00ad\u2010\u2011\u00ac"  # hyphen, soft hyphen, Unicode hyphens, "¬" (OCR)
 _SPLIT = re.compile(rf"(?<!\w)([^\W\d_]\w*)[{_HYPHENS}]([ \t]*\n[ \t]*|[ \t]+)(?=(\S+))")
