@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     chunk_min_tokens: int = 40
     chunk_overlap_tokens: int = 50
     chunk_context: bool = True  # prefix each chunk with title + heading path before embedding
+    # BM25 terms: "plain" stems; "german" stems lemmas and adds compound parts (a new index version)
+    sparse_analyzer: Literal["plain", "german"] = "plain"
 
     # --- ingestion: batches over workers and cores ------------------------------------------
     ingest_processes: int = 0  # extraction/OCR processes per worker host; 0: one per core

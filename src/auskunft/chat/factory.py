@@ -105,7 +105,14 @@ def build_runtime(
         api_key=_secret(settings.embedding_api_key) or _secret(settings.openai_api_key),
         dim=settings.embedding_dim,
     )
-    searcher = HybridSearcher(client, target, embedder, Bm25Encoder())
+    # BM25 terms as the index was built (its sparse_model names the analyzer), whatever the settings say
+    built = live or next((v for v in manager.list_versions() if v.collection == target), None)
+    sparse = (
+        Bm25Encoder.for_model(built.config.sparse_model)
+        if built is not None
+        else Bm25Encoder(analyzer=settings.sparse_analyzer)
+    )
+    searcher = HybridSearcher(client, target, embedder, sparse)
     retriever = QdrantHybridRetriever(
         searcher,
         top_k=settings.retrieval_top_k,

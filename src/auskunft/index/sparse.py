@@ -3,6 +3,13 @@
 Document side: BM25's saturated term frequency (k1, b, length normalisation against a fixed average
 length); query side: 1 per distinct term. Qdrant multiplies in the IDF (`modifier=IDF`), so scores are
 BM25 without the client needing corpus statistics. Token ids are crc32 hashes (stable across processes).
+
+Analyzers (`analyzer=`, setting SPARSE_ANALYZER): "plain" stems each word (German Snowball, then English
+Porter2); "german" stems each word's lemma (simplemma: "Häuser" -> "Haus", "ging" -> "gehen") and adds the
+stems of a compound noun's parts as terms of their own (HanTa: "Mitgliederversammlung" -> + mitglied,
+versammlung), for documents and queries alike, so "Versammlung der Mitglieder" finds the compound and the
+compound finds its parts. The analyzer is part of the encoder's `name` (IndexConfig.sparse_model): an index
+built with one is never queried with the other (`Bm25Encoder.for_model`).
 """
 
 from __future__ import annotations
@@ -18,6 +25,9 @@ import snowballstemmer
 
 NAME = "bm25-de"
 VERSION = "2"  # bump whenever tokens change: IndexConfig.sparse_model then asks for a rebuild
+GERMAN_VERSION = "1"  # the "german" analyzer's own version (lemmas + compound parts), in its name
+ANALYZERS = ("plain", "german")
+_MIN_COMPOUND = 7  # shorter words are not split (two parts of three letters and a linking letter at least)
 
 STOPWORDS = set(
     """
@@ -53,12 +63,36 @@ FOLDED_STOPWORDS = frozenset(_fold(w) for w in STOPWORDS)
 class Bm25Encoder:
     """Stateless and thread-safe; `tokens()` is also used by the extractive answerer and the rewriter."""
 
-    def __init__(self, k1: float = 1.2, b: float = 0.75, avgdl: float = 120.0) -> None:
+    def __init__(
+        self, k1: float = 1.2, b: float = 0.75, avgdl: float = 120.0, analyzer: str = "plain"
+    ) -> None:
+        if analyzer not in ANALYZERS:
+            raise ValueError(f"unknown sparse analyzer {analyzer!r}: one of {', '.join(ANALYZERS)}")
         self.k1, self.b, self.avgdl = k1, b, avgdl
-        self.name = f"{NAME}@{VERSION}"
+        self.analyzer = analyzer
+        self.name = f"{NAME}@{VERSION}" if analyzer == "plain" else f"{NAME}@{VERSION}+german{GERMAN_VERSION}"
+
+    @classmethod
+    def for_model(cls, sparse_model: str) -> Bm25Encoder:
+        """The encoder an index was built with (its IndexConfig.sparse_model), so queries match it."""
+        for analyzer in ANALYZERS:
+            enc = cls(analyzer=analyzer)
+            if enc.name == sparse_model:
+                return enc
+        raise ValueError(f"index built with sparse model {sparse_model!r}, which this version cannot encode")
+
+    def start(self) -> None:
+        """Load the German language resources the "german" analyzer uses (safe to call twice)."""
+        if self.analyzer == "german":
+            from auskunft.text import german
+
+            german.start()
 
     def tokens(self, text: str) -> list[str]:
-        """Lower-cased, NFKC, stopwords dropped, German-stemmed, umlauts/ß folded (ä -> ae, ß -> ss)."""
+        """Lower-cased, NFKC, stopwords dropped, German-stemmed, umlauts/ß folded (ä -> ae, ß -> ss); with the
+        "german" analyzer the stems of lemmas, and compound parts after each compound."""
+        if self.analyzer == "german":
+            return _german_tokens(unicodedata.normalize("NFKC", text))
         text = unicodedata.normalize("NFKC", text).lower()
         out = []
         for word in _TOKEN.findall(text):
@@ -113,3 +147,32 @@ def _stem(word: str) -> str:
     with _STEM_LOCK:
         stem = _ENGLISH.stemWord(_fold(_STEMMER.stemWord(folded_u)))
     return stem
+
+
+def _german_tokens(text: str) -> list[str]:
+    out: list[str] = []
+    for word in _TOKEN.findall(text):
+        out.extend(_german_word(word))
+    return out
+
+
+@lru_cache(maxsize=200_000)
+def _german_word(word: str) -> tuple[str, ...]:
+    """One word (case as written: German nouns are capitalised) -> the stem of its lemma, then the stems of
+    its compound parts when it is a compound noun."""
+    if len(word) < 2 and not word.isdigit():
+        return ()
+    low = word.lower()
+    if _fold(low) in FOLDED_STOPWORDS:
+        return ()
+    if not word.isalpha():
+        return (_stem(low),) if _stem(low) else ()
+    from auskunft.text import german
+
+    stem = _stem(german.normalise(word).lower()) or _stem(low)
+    out = [stem] if stem else []
+    if len(word) >= _MIN_COMPOUND and word[0].isupper():  # German nouns are written capitalised
+        parts = german.split_compound(word)
+        if len(parts) > 1:
+            out.extend(p for p in (_stem(part) for part in parts) if p and p != stem)
+    return tuple(out)

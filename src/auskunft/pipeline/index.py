@@ -57,6 +57,7 @@ class IndexTarget(BaseModel):
     chunk_min_tokens: int
     chunk_overlap_tokens: int
     chunk_context: bool = True
+    sparse_analyzer: str = "plain"  # auskunft.index.sparse analyzer (part of the index config)
 
 
 def index_target_from_settings(settings) -> IndexTarget:  # noqa: ANN001 - Settings, avoids import cycle
@@ -77,11 +78,13 @@ def index_target_from_settings(settings) -> IndexTarget:  # noqa: ANN001 - Setti
         chunk_min_tokens=settings.chunk_min_tokens,
         chunk_overlap_tokens=settings.chunk_overlap_tokens,
         chunk_context=settings.chunk_context,
+        sparse_analyzer=settings.sparse_analyzer,
     )
 
 
 def desired_index_config(target: IndexTarget, embedding_dim: int) -> IndexConfig:
     from auskunft.index.chunking import CHUNK_SCHEMA
+    from auskunft.index.sparse import Bm25Encoder
 
     return IndexConfig(
         embedding_backend=target.embedding_backend,
@@ -92,6 +95,7 @@ def desired_index_config(target: IndexTarget, embedding_dim: int) -> IndexConfig
         chunk_overlap_tokens=target.chunk_overlap_tokens,
         chunk_context=target.chunk_context,
         chunk_schema=CHUNK_SCHEMA,
+        sparse_model=Bm25Encoder(analyzer=target.sparse_analyzer).name,
     )
 
 
@@ -111,7 +115,7 @@ def open_index(target: IndexTarget, *, read_only: bool = False):  # noqa: ANN201
     from auskunft.index import Bm25Encoder, open_store
 
     client = open_store(target.qdrant_url, target.qdrant_path, target.qdrant_api_key, read_only=read_only)
-    return client, build_target_embedder(target), Bm25Encoder()
+    return client, build_target_embedder(target), Bm25Encoder(analyzer=target.sparse_analyzer)
 
 
 def _reporting(docs: Iterable[Document], events: ProgressLog, every: int = 20) -> Iterator[Document]:

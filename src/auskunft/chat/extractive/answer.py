@@ -99,7 +99,9 @@ class ExtractiveParams:
     # found" for an answerable question costs more than "closest passages" for an unanswerable one
     none_floor: float = 0.78
     min_term_coverage: float = 0.67  # weighted share of the question's key terms the quoted text must hold
-    common_zipf: float = COMMON_ZIPF  # words this frequent in German (wordfreq Zipf) are no key terms
+    # words this frequent in German (wordfreq Zipf; 5.0: the ~900 commonest forms) weigh nothing as key terms;
+    # a rarer term weighs its Zipf units below this (an IDF-like weight)
+    common_zipf: float = COMMON_ZIPF
     keyword_weight: float = 0.05  # ranking: cosine + keyword_weight * keyword overlap (0..1)
     margin: float = 0.06  # quote sentences within this of the best ranking score (no filler)
     rank_weight: float = 0.01  # ranking: + rank_weight / retrieval rank of the passage
@@ -136,15 +138,24 @@ class Scored:
     doc_languages: set[str] = field(default_factory=set)
     weights: dict[str, float] = field(default_factory=dict)  # key term -> weight (absent: 1.0)
     best_retrieval: float | None = None  # the closest passage's cosine (None: no dense scores)
+    zipfs: dict[str, float] = field(
+        default_factory=dict
+    )  # key term -> wordfreq Zipf (weights by common_zipf)
 
     @property
     def best_meaning(self) -> float | None:
         scores = [c.meaning for c in self.candidates if c.meaning is not None]
         return max(scores) if scores else None
 
-    def coverage_of(self, quoted: list[Candidate]) -> float:
+    def weight(self, term: str, common_zipf: float | None = None) -> float:
+        """A key term's weight: Zipf units below `common_zipf` (everyday words 0), else as scored."""
+        if common_zipf is not None and term in self.zipfs:
+            return max(0.0, common_zipf - self.zipfs[term])
+        return self.weights.get(term, 1.0)
+
+    def coverage_of(self, quoted: list[Candidate], common_zipf: float | None = None) -> float:
         """Weighted share of the key terms the quoted candidates hold (1.0 without key terms)."""
-        total = sum(self.weights.get(t, 1.0) for t in self.key_terms)
+        total = sum(self.weight(t, common_zipf) for t in self.key_terms)
         if total <= 0:
             return 1.0
         got = 0.0
@@ -152,7 +163,7 @@ class Scored:
             best = max(
                 (max(c.covered.get(t, 0.0), 1.0 if t in c.terms else 0.0) for c in quoted), default=0.0
             )
-            got += self.weights.get(t, 1.0) * best
+            got += self.weight(t, common_zipf) * best
         return got / total
 
 
@@ -230,7 +241,8 @@ class ExtractiveAnswerer:
     ) -> Scored:
         p = params or self.params
         kw = KeywordScorer(question, self.encoder)
-        terms = question_terms(question, p.common_zipf)
+        # every content term is scored (Zipf cut 99); `compose` weighs them by its own `common_zipf`
+        terms = question_terms(question, 99.0)
         candidates: list[Candidate] = []
         seen: set[str] = set()
         passages = [TextTerms(passage_text(h)) for h in hits]
@@ -258,7 +270,8 @@ class ExtractiveAnswerer:
             missing=[t.text for t in terms if all(pt.coverage(t) == 0.0 for pt in passages)] if hits else [],
             doc_languages={h.chunk.language for h in hits if h.chunk.language},
             key_terms=[t.text for t in terms],
-            weights={t.text: t.weight for t in terms},
+            weights={t.text: max(0.0, p.common_zipf - t.zipf) for t in terms},
+            zipfs={t.text: t.zipf for t in terms},
             best_retrieval=max(dense) if dense else None,
         )
         if self.vectors is not None and candidates:
@@ -289,7 +302,7 @@ class ExtractiveAnswerer:
         confident = best_meaning >= p.threshold and (
             best_meaning >= p.strong_threshold
             or not same_language
-            or scored.coverage_of(best) >= p.min_term_coverage
+            or scored.coverage_of(best, p.common_zipf) >= p.min_term_coverage
         )
         if confident:
             return _format(best, language, "answer")
@@ -343,7 +356,7 @@ class ExtractiveAnswerer:
         ranked = sorted(matching, key=lambda c: -rank(c))
         top = rank(ranked[0])
         best = [c for c in ranked[: p.max_sentences] if rank(c) >= 0.6 * top]
-        if scored.coverage_of(best) >= p.min_term_coverage:
+        if scored.coverage_of(best, p.common_zipf) >= p.min_term_coverage:
             return _format(best, language, "answer")
         return _format(self._closest(ranked, rank, p), language, "closest")
 
