@@ -44,6 +44,9 @@ class ConsoleMount:
             crawl=self._crawl,
             eval_metrics=self._eval_metrics,
             flow_runs=self._flow_runs if os.environ.get("PREFECT_API_URL") else None,
+            matcher=lambda: self.matcher,  # the console's "Frage testen" box and open-question grouping
+            passages=lambda q: self.runtime().engine.retriever.search(q, None),
+            index_writer=self._index_writer,  # an excluded document leaves the live index at once
         )
         config = ConsoleConfig(
             events_dir=settings.events_dir,
@@ -88,6 +91,13 @@ class ConsoleMount:
         from service.admin import start_crawl
 
         return await start_crawl(self.settings, name, log_prefix="console")
+
+    def _index_writer(self) -> Any:
+        from auskunft.console.index_ops import open_writer
+
+        s = self.settings
+        key = s.qdrant_api_key.get_secret_value() if s.qdrant_api_key else None
+        return open_writer(s.qdrant_url, s.qdrant_path, key)
 
     def _flow_runs(self, source: str) -> list:
         from auskunft.console.prefect_runs import flow_runs

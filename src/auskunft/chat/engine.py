@@ -522,6 +522,7 @@ class ChatEngine:
             notice=result.notice,
             error=None,
             retrieved=[str(s.get("url")) for s in sources],
+            answer=result.answer,
         )
         exclude: set[str] = set() if with_contexts else {"contexts", "query"}
         yield ChatEvent(event="done", data=result.model_dump(exclude=exclude))
@@ -577,6 +578,7 @@ class ChatEngine:
         error: str | None,
         retrieved: list[str] | None = None,
         outcome: str | None = None,
+        answer: str | None = None,
     ) -> None:
         if self.events is None:
             return
@@ -601,6 +603,7 @@ class ChatEngine:
                 notice=notice,
                 error=error,
                 retrieved=retrieved,  # what the search found (the console's unanswered-questions report)
+                answer=clean_text(answer[:2000]) if answer else None,  # shown beside the open questions
             )
         except (OSError, ValueError) as exc:  # the answer stands; a lost log line must not fail it
             log.error("event log write failed: %s", exc)

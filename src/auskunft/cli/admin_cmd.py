@@ -39,7 +39,9 @@ def _password(password_stdin: bool, env_var: str) -> str:
 @admin_app.command("create-user")
 def create_user(
     email: Annotated[str, typer.Argument(help="e-mail address (the log-in name)")],
-    role: Annotated[str, typer.Option(help="admin, editor or viewer")] = "viewer",
+    role: Annotated[
+        str | None, typer.Option(help="admin, editor or viewer (default: admin for the first user, else viewer)")
+    ] = None,
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="read the password from the first line of stdin")
     ] = False,
@@ -63,7 +65,9 @@ def create_user(
         db.migrate()
         try:
             with db.session() as s:
-                exists = any(u.email == auth.normalise_email(email) for u in auth.users(s))
+                existing = auth.users(s)
+                exists = any(u.email == auth.normalise_email(email) for u in existing)
+            role = role or ("viewer" if existing else "admin")  # nobody could manage users otherwise
             if exists and if_missing:
                 typer.echo(f"user {email} exists; nothing changed")
                 return

@@ -1,15 +1,14 @@
-"""Curated answers: editors write the answer to a frequent question; a visitor question that matches one
-closely gets it (labelled, with its sources) before retrieval.
+"""Curated answers: editors write the answer to a frequent question, in several wordings; a visitor question
+that asks the same as one of the wordings gets it (labelled, with its sources) before retrieval.
 
-A match needs both: the cosine of the two questions' embeddings at or above `min_similarity`, and the key
-terms of both questions mostly shared. The embedding alone is not enough: multilingual-e5 gives 0.96 to
-"Wann endet die Saison?" vs "Wann beginnt die Saison?"; the key-term check tells those apart.
+Whether two questions ask the same is decided in auskunft.console.matching (the retrieval embedder's cosine,
+the key terms both share with the German normaliser, the kind of answer asked for), with parameters chosen
+on datasets/paraphrases/de.jsonl.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import re
 import threading
 import time
@@ -21,7 +20,9 @@ from sqlalchemy.orm import Session
 
 from auskunft.console import audit
 from auskunft.console.db import ConsoleDB
-from auskunft.console.models import CuratedAnswer, utcnow
+from auskunft.console.forms import Collector
+from auskunft.console.matching import DEFAULT_PARAMS, MatchParams, PairScore, pair_score, same_intent
+from auskunft.console.models import CuratedAnswer, DoneQuestion, utcnow
 from auskunft.errors import ValidationError
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,6 @@ STOPWORDS = frozenset(
     for from have how i in is it me my of on or our please the there this to was we what when where which who
     why will with would you your""".split()
 )
-MIN_TERM_SHARE = 0.6
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SUFFIXES = ("ern", "en", "er", "es", "e", "s")
 
@@ -57,29 +57,6 @@ def key_terms(text: str) -> set[str]:
     return out
 
 
-def _term_match(term: str, others: set[str]) -> bool:
-    """Equal, or one a prefix of the other with 5+ letters shared (German compounds: Mitgliedsbeitrag)."""
-    return any(
-        term == o or (min(len(term), len(o)) >= 5 and (term.startswith(o) or o.startswith(term)))
-        for o in others
-    )
-
-
-def terms_agree(a: str, b: str) -> bool:
-    ta, tb = key_terms(a), key_terms(b)
-    if not ta or not tb:
-        return False
-    share_a = sum(_term_match(t, tb) for t in ta) / len(ta)
-    share_b = sum(_term_match(t, ta) for t in tb) / len(tb)
-    return min(share_a, share_b) >= MIN_TERM_SHARE
-
-
-def _cosine(a: list[float], b: list[float]) -> float:
-    dot = sum(x * y for x, y in zip(a, b, strict=False))
-    na, nb = math.sqrt(sum(x * x for x in a)), math.sqrt(sum(y * y for y in b))
-    return dot / (na * nb) if na and nb else 0.0
-
-
 @dataclass(frozen=True)
 class CuratedReply:
     id: int
@@ -87,27 +64,52 @@ class CuratedReply:
     answer: str
     sources: list[dict] = field(default_factory=list)  # [{"url": ..., "title": ...}]
     score: float = 0.0
+    wording: str = ""  # the wording that matched
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One curated answer as scored for a question (the "Frage testen" box shows these)."""
+
+    reply: CuratedReply
+    wording: str
+    score: PairScore
+    value: float
+    matched: bool
 
 
 class CuratedMatcher:
     """Finds the curated answer for a question; re-reads the table when it changed (checked every
-    `refresh_s`, so edits made in another service process arrive within that time)."""
+    `refresh_s`, so edits made in another service process arrive within that time). `min_similarity` is
+    accepted for the old setting and not used: `params` decide (chosen on the paraphrase set)."""
 
     def __init__(
-        self, db: ConsoleDB, embedder: QueryEmbedder, min_similarity: float = 0.9, refresh_s: float = 5.0
+        self,
+        db: ConsoleDB,
+        embedder: QueryEmbedder,
+        min_similarity: float | None = None,
+        refresh_s: float = 5.0,
+        params: MatchParams = DEFAULT_PARAMS,
     ) -> None:
         self.db = db
         self.embedder = embedder
-        self.min_similarity = min_similarity
+        self.params = params
         self.refresh_s = refresh_s
         self._lock = threading.Lock()
         self._signature: tuple | None = None
         self._checked: float | None = None  # monotonic time of the last look at the table
-        self._entries: list[tuple[CuratedReply, list[float]]] = []
-        self._vectors: dict[tuple[int, str], list[float]] = {}
+        self._entries: list[tuple[CuratedReply, str, list[float]]] = []  # (answer, wording, vector)
+        self._vectors: dict[str, list[float]] = {}
 
     def invalidate(self) -> None:
         self._checked = None
+
+    def vector(self, text: str) -> list[float]:
+        if text not in self._vectors:
+            if len(self._vectors) > 20_000:
+                self._vectors.clear()
+            self._vectors[text] = self.embedder.embed_query(text)
+        return self._vectors[text]
 
     def _refresh(self) -> None:
         if self._checked is not None and time.monotonic() - self._checked < self.refresh_s:
@@ -126,33 +128,50 @@ class CuratedMatcher:
             rows = list(s.scalars(select(CuratedAnswer).where(CuratedAnswer.active.is_(True))))
             entries = []
             for row in rows:
-                key = (row.id, row.question)
-                if key not in self._vectors:
-                    self._vectors[key] = self.embedder.embed_query(row.question)
                 reply = CuratedReply(row.id, row.question, row.answer, list(row.sources or []))
-                entries.append((reply, self._vectors[key]))
+                for wording in row.all_wordings:
+                    entries.append((reply, wording, self.vector(wording)))
             self._entries, self._signature = entries, sig
 
-    def match(self, question: str) -> CuratedReply | None:
+    def candidates(self, question: str, limit: int = 5) -> list[Candidate]:
+        """The curated answers ranked for `question` (best wording of each), whether they match or not."""
         self._refresh()
-        candidates = [(r, v) for r, v in self._entries if terms_agree(question, r.question)]
-        if not candidates:
-            return None  # no embedding needed
-        qv = self.embedder.embed_query(question)
-        score, best = max(((_cosine(qv, v), r) for r, v in candidates), key=lambda x: x[0])
-        if score < self.min_similarity:
+        if not self._entries or not question.strip():
+            return []
+        qv = self.vector(question)
+        best: dict[int, Candidate] = {}
+        for reply, wording, vec in self._entries:
+            score = pair_score(question, wording, qv, vec)
+            value = score.value(self.params)
+            if reply.id not in best or value > best[reply.id].value:
+                best[reply.id] = Candidate(
+                    reply, wording, score, round(value, 4), same_intent(score, self.params)
+                )
+        return sorted(best.values(), key=lambda c: -c.value)[:limit]
+
+    def find(self, question: str) -> CuratedReply | None:
+        """The matching curated answer, without counting its use."""
+        top = next(iter(self.candidates(question, 1)), None)
+        if top is None or not top.matched:
             return None
-        with self.db.session() as s:
-            s.execute(
-                update(CuratedAnswer)
-                .where(CuratedAnswer.id == best.id)
-                .values(times_used=CuratedAnswer.times_used + 1)
-            )
-        return CuratedReply(best.id, best.question, best.answer, best.sources, round(score, 3))
+        r = top.reply
+        return CuratedReply(r.id, r.question, r.answer, r.sources, top.value, top.wording)
+
+    def match(self, question: str) -> CuratedReply | None:
+        """The matching curated answer for a visitor (its use is counted)."""
+        found = self.find(question)
+        if found is not None:
+            with self.db.session() as s:
+                s.execute(
+                    update(CuratedAnswer)
+                    .where(CuratedAnswer.id == found.id)
+                    .values(times_used=CuratedAnswer.times_used + 1)
+                )
+        return found
 
 
 # ------------------------------------------------------------------------------------ editing
-def parse_sources(text: str) -> list[dict]:
+def parse_sources(text: str, errors: Collector | None = None) -> list[dict]:
     """One source per line: a URL, optionally followed by a title ("https://… Beitragsordnung")."""
     out = []
     for i, line in enumerate(text.splitlines(), 1):
@@ -161,42 +180,89 @@ def parse_sources(text: str) -> list[dict]:
             continue
         url, _, title = line.partition(" ")
         if not re.match(r"^https?://[^\s/]+", url):
-            raise ValidationError(f"sources line {i}: not an http(s) URL: {url!r}", code="invalid_source_url")
+            if errors is None:
+                raise ValidationError(
+                    f"sources line {i}: not an http(s) URL: {url!r}", code="invalid_source_url"
+                )
+            errors.add("sources", "err_source_line", line=i, url=url)
+            continue
         out.append({"url": url, "title": title.strip() or url})
     return out
 
 
-def _check(question: str, answer: str) -> tuple[str, str]:
-    question, answer = question.strip(), answer.strip()
-    if not question or not answer:
-        raise ValidationError("question and answer are required", code="missing_fields")
-    if len(question) > 500 or len(answer) > 8000:
-        raise ValidationError("question (500) or answer (8000 characters) too long", code="too_long")
-    if not key_terms(question):
-        raise ValidationError("the question has no words to match on", code="no_key_terms")
-    return question, answer
+def parse_wordings(text: str, question: str) -> list[str]:
+    """Further wordings, one per line (the question itself and repeats dropped)."""
+    out: list[str] = []
+    for line in text.splitlines():
+        line = " ".join(line.split())
+        if line and line != question and line not in out:
+            out.append(line[:500])
+    return out[:50]
 
 
 def save(
-    s: Session, actor: str, *, id_: int | None, question: str, answer: str, sources: str, active: bool
+    s: Session,
+    actor: str,
+    *,
+    id_: int | None,
+    question: str,
+    answer: str,
+    sources: str,
+    active: bool,
+    wordings: str = "",
+    closes: str = "",
 ) -> CuratedAnswer:
-    question, answer = _check(question, answer)
-    srcs = parse_sources(sources)
+    """Create or update; `closes`: the open question (normalised wording) this answer was written for,
+    marked done with a link to the answer."""
+    errors = Collector()
+    question, answer = question.strip(), answer.strip()
+    if not question:
+        errors.add("question", "err_required")
+    elif len(question) > 500:
+        errors.add("question", "err_too_long", n=500)
+    elif not key_terms(question):
+        errors.add("question", "err_no_key_terms")
+    if not answer:
+        errors.add("answer", "err_required")
+    elif len(answer) > 8000:
+        errors.add("answer", "err_too_long", n=8000)
+    srcs = parse_sources(sources, errors)
+    errors.raise_if_any()
+    more = parse_wordings(wordings, question)
     if id_ is None:
         row = CuratedAnswer(
-            question=question, answer=answer, sources=srcs, active=active, created_by=actor, times_used=0
+            question=question,
+            wordings=more,
+            answer=answer,
+            sources=srcs,
+            active=active,
+            created_by=actor,
+            times_used=0,
         )
         s.add(row)
         s.flush()
         audit.record(s, actor, "curated.create", f"#{row.id} {question}")
-        return row
-    found = s.get(CuratedAnswer, id_)
-    if found is None:
-        raise ValidationError("unknown curated answer", code="curated_not_found")
-    found.question, found.answer, found.sources, found.active = question, answer, srcs, active
-    found.updated_at = utcnow()
-    audit.record(s, actor, "curated.update", f"#{found.id} {question}", active=active)
-    return found
+    else:
+        found = s.get(CuratedAnswer, id_)
+        if found is None:
+            raise ValidationError("unknown curated answer", code="curated_not_found")
+        found.question, found.answer, found.sources, found.active = question, answer, srcs, active
+        found.wordings = more
+        found.updated_at = utcnow()
+        audit.record(s, actor, "curated.update", f"#{found.id} {question}", active=active)
+        row = found
+    if closes:
+        close_question(s, actor, closes, row.id)
+    return row
+
+
+def close_question(s: Session, actor: str, key: str, answer_id: int | None) -> None:
+    done = s.get(DoneQuestion, key[:500])
+    if done is None:
+        s.add(DoneQuestion(question=key[:500], done_by=actor, answer_id=answer_id))
+    else:
+        done.done_at, done.done_by, done.answer_id = utcnow(), actor, answer_id
+    audit.record(s, actor, "question.done", key, answer=answer_id)
 
 
 def delete(s: Session, actor: str, id_: int) -> None:

@@ -49,6 +49,7 @@ class User(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)  # after an admin's reset
 
 
 class ConsoleSession(Base):
@@ -92,12 +93,18 @@ class CuratedAnswer(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     question: Mapped[str] = mapped_column(Text)
+    wordings: Mapped[list | None] = mapped_column(JSON, nullable=True)  # further wordings of the question
     answer: Mapped[str] = mapped_column(Text)
     sources: Mapped[list] = mapped_column(JSON, default=list)  # [{"url": ..., "title": ...}]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_by: Mapped[str] = mapped_column(String(254))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     times_used: Mapped[int] = mapped_column(Integer, default=0)
+
+    @property
+    def all_wordings(self) -> list[str]:
+        """The question and its further wordings (what a visitor question is matched against)."""
+        return [self.question, *[w for w in (self.wordings or []) if w and w != self.question]]
 
 
 class DoneQuestion(Base):
@@ -108,6 +115,18 @@ class DoneQuestion(Base):
     question: Mapped[str] = mapped_column(String(500), primary_key=True)
     done_by: Mapped[str] = mapped_column(String(254))
     done_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    answer_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # closed by this curated answer
+
+
+class QuestionMerge(Base):
+    """An editor put the group of `question` (normalised wording) into the group of `into`."""
+
+    __tablename__ = "console_question_merges"
+
+    question: Mapped[str] = mapped_column(String(500), primary_key=True)
+    into: Mapped[str] = mapped_column(String(500))
+    merged_by: Mapped[str] = mapped_column(String(254))
+    merged_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Setting(Base):

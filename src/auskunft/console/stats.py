@@ -8,6 +8,7 @@ import io
 import logging
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -35,6 +36,7 @@ COLUMNS = {
     "rating": "VARCHAR",
     "comment": "VARCHAR",
     "retrieved": "VARCHAR[]",
+    "answer": "VARCHAR",
 }
 
 
@@ -133,6 +135,10 @@ class GapGroup:
     last_asked: str = ""
     terms: set[str] = field(default_factory=set)
     done: bool = False
+    answer: str = ""  # what the bot answered last time (empty in logs from before answers were logged)
+    mode: str = ""
+    answer_id: int | None = None  # the curated answer that closed the group
+    keys: set[str] = field(default_factory=set)  # normalised wordings in the group (merge targets)
 
 
 def normalise(question: str) -> str:
@@ -141,32 +147,54 @@ def normalise(question: str) -> str:
 
 _GAP_SQL = (
     "SELECT c.question, CAST(c.ts AS VARCHAR) AS ts, NOT c.found AS not_found, f.rating, f.comment, "
-    "c.retrieved FROM ev c "
+    "c.retrieved, c.answer, c.mode FROM ev c "
     "LEFT JOIN ev f ON f.kind = 'feedback' AND f.answer_id = c.answer_id "
     "WHERE c.kind = 'chat' AND c.error IS NULL AND (NOT c.found OR f.rating = 'down') "
     "AND substr(CAST(c.ts AS VARCHAR), 1, 10) >= ?"
 )
 
 
-def knowledge_gaps(events_dir: Path, done: dict[str, datetime], days: int = 90) -> list[GapGroup]:
-    """Questions the bot could not answer or that got thumbs down, grouped by similar wording (shared
-    key terms), most asked first. A group is `done` when marked done after it was last asked."""
+def knowledge_gaps(
+    events_dir: Path,
+    done: dict[str, tuple[datetime, int | None]],
+    days: int = 90,
+    *,
+    same: Callable[[str, str], bool] | None = None,
+    merges: dict[str, str] | None = None,
+) -> list[GapGroup]:
+    """Questions the bot could not answer or that got thumbs down, grouped: `same(a, b)` says whether two
+    questions ask the same (auskunft.console.matching by meaning; without it: shared key terms), `merges`
+    (normalised wording -> normalised wording) are the groups editors put together by hand. Most asked
+    first. A group is `done` when marked done after it was last asked."""
     since = (datetime.now(UTC).date() - timedelta(days=days)).isoformat()
-    rows = _rows(
-        events_dir,
-        _GAP_SQL,
-        [since],
-    )
+    rows = _rows(events_dir, _GAP_SQL, [since])
+    merges = merges or {}
     groups: list[GapGroup] = []
+    by_key: dict[str, GapGroup] = {}
     for r in sorted(rows, key=lambda r: r["ts"]):
         text = (r["question"] or "").strip()
         if not text:
             continue
-        terms = key_terms(text)
-        group = next((g for g in groups if _similar(terms, g.terms)), None)
+        key = normalise(text)
+        group = by_key.get(key)
+        target = _merge_target(key, merges)
+        if group is None and target != key:
+            group = by_key.get(target)
         if group is None:
-            group = GapGroup(key=normalise(text), question=text, terms=set(terms))
+            terms = key_terms(text)
+            group = next(
+                (
+                    g
+                    for g in groups
+                    if (same(text, g.question) if same is not None else _similar(terms, g.terms))
+                ),
+                None,
+            )
+        if group is None:
+            group = GapGroup(key=key, question=text, terms=set(key_terms(text)))
             groups.append(group)
+        by_key[key] = group
+        group.keys.add(key)
         group.variants[text] += 1
         group.asked += 1
         group.not_found += bool(r["not_found"])
@@ -175,14 +203,27 @@ def knowledge_gaps(events_dir: Path, done: dict[str, datetime], days: int = 90) 
             group.comments.append(str(r["comment"]))
         for url in r["retrieved"] or []:
             group.retrieved[url] += 1
+        if r["ts"] >= group.last_asked:
+            group.answer, group.mode = r.get("answer") or "", r.get("mode") or ""
         group.last_asked = max(group.last_asked, r["ts"])
     for g in groups:
         g.question = g.variants.most_common(1)[0][0]
         g.key = normalise(g.question)
-        marked = done.get(g.key)
-        g.done = marked is not None and marked.isoformat() >= _iso(g.last_asked)
+        marks = [done[k] for k in g.keys if k in done]
+        if marks:
+            at, answer_id = max(marks, key=lambda m: m[0])
+            g.done = at.isoformat() >= _iso(g.last_asked)
+            g.answer_id = answer_id if g.done else None
     groups.sort(key=lambda g: (-g.asked, g.question))
     return groups
+
+
+def _merge_target(key: str, merges: dict[str, str]) -> str:
+    seen = {key}
+    while key in merges and merges[key] not in seen:
+        key = merges[key]
+        seen.add(key)
+    return key
 
 
 def _iso(ts: str) -> str:

@@ -7,11 +7,9 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
-
-from auskunft.console import audit, auth, curated, stats
+from auskunft.console import audit, auth, i18n, stats
 from auskunft.console.auth import Identity, LockedError
-from auskunft.console.models import ROLES, CuratedAnswer, DoneQuestion, Setting, User, utcnow
+from auskunft.console.models import Setting, User
 from auskunft.console.web import (
     LANG_COOKIE,
     LOGIN_CSRF_COOKIE,
@@ -26,7 +24,6 @@ from auskunft.console.web import (
     redirect,
     same_token,
 )
-from auskunft.errors import ValidationError
 
 LOGIN_ATTEMPTS_PER_IP = 10  # per 5 minutes, on top of the per-account lock-out
 RETENTION_EVERY_S = 6 * 3600
@@ -63,7 +60,12 @@ def register(c: Console) -> None:  # noqa: C901 - one closure per page keeps the
     async def login_page(req: Req) -> Reply:
         token = login_csrf()
         reply = c.render(
-            req, "login.html", login_token=token, next=_next(req.query.get("next", "")), error=""
+            req,
+            "login.html",
+            login_token=token,
+            next=_next(req.query.get("next", "")),
+            error="",
+            plain_http=c.plain_http(req),
         )
         reply.cookies.append(Cookie(LOGIN_CSRF_COOKIE, token, 3600))
         return reply
@@ -72,6 +74,8 @@ def register(c: Console) -> None:  # noqa: C901 - one closure per page keeps the
     async def login(req: Req) -> Reply:
         nxt = _next(req.f("next"))
         if not same_token(req.cookies.get(LOGIN_CSRF_COOKIE, ""), req.f("csrf")):
+            if not req.cookies.get(LOGIN_CSRF_COOKIE) and c.plain_http(req):
+                raise HttpError(403, "secure_cookie_lost")  # says why, not "the form expired"
             raise HttpError(403, "csrf_failed")
 
         def again(status: int, error: str) -> Reply:
@@ -102,7 +106,7 @@ def register(c: Console) -> None:  # noqa: C901 - one closure per page keeps the
 
         result = await asyncio.to_thread(attempt)  # argon2 takes tens of milliseconds
         if isinstance(result, LockedError):
-            return again(423, _t(req, "account_locked", until=f"{result.until:%H:%M}"))
+            return again(423, _t(req, "account_locked", until=i18n.berlin(result.until, "%H:%M")))
         if isinstance(result, Exception):
             return again(401, _t(req, "bad_credentials"))
         token, _ident = result
@@ -137,36 +141,6 @@ def register(c: Console) -> None:  # noqa: C901 - one closure per page keeps the
         crawls = last_runs(c)
         return c.render(req, "overview.html", ov=ov, chart=_chart(ov.days), live=live, crawls=crawls)
 
-    # ------------------------------------------------------------------------------------ questions
-    @c.route("GET", "/questions", "viewer")
-    async def questions(req: Req) -> Reply:
-        with c.db.session() as s:
-            done = {d.question: d.done_at for d in s.scalars(select(DoneQuestion))}
-        groups = await asyncio.to_thread(stats.knowledge_gaps, c.config.events_dir, done)
-        show_done = req.query.get("done") == "1"
-        visible = [g for g in groups if show_done or not g.done]
-        return c.render(
-            req, "questions.html", groups=visible, show_done=show_done, n_done=sum(g.done for g in groups)
-        )
-
-    @c.route("POST", "/questions/done", "editor")
-    async def mark_done(req: Req) -> Reply:
-        key = stats.normalise(req.f("key"))
-        if not key:
-            raise ValidationError("which question?", code="missing_fields")
-        with c.db.session() as s:
-            row = s.get(DoneQuestion, key)
-            if req.f("done", "1") == "1":
-                if row is None:
-                    s.add(DoneQuestion(question=key, done_by=_user(req).email))
-                else:
-                    row.done_at, row.done_by = utcnow(), _user(req).email
-                audit.record(s, _user(req).email, "question.done", key)
-            elif row is not None:
-                s.delete(row)
-                audit.record(s, _user(req).email, "question.reopen", key)
-        return redirect(PREFIX + "/questions", _t(req, "saved"))
-
     @c.route("GET", "/export/questions.csv", "editor")
     async def export(req: Req) -> Reply:
         body = await asyncio.to_thread(stats.questions_csv, c.config.events_dir)
@@ -177,144 +151,6 @@ def register(c: Console) -> None:  # noqa: C901 - one closure per page keeps the
             content_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="auskunft-questions.csv"'},
         )
-
-    # ------------------------------------------------------------------------------------ curated answers
-    @c.route("GET", "/answers", "viewer")
-    async def answers(req: Req) -> Reply:
-        with c.db.session() as s:
-            rows = curated.all_answers(s)
-        return c.render(req, "answers.html", answers=rows)
-
-    @c.route("GET", "/answers/new", "editor")
-    async def answer_new(req: Req) -> Reply:
-        blank = CuratedAnswer(question=req.query.get("q", ""), answer="", sources=[], active=True)
-        return c.render(req, "answer_form.html", a=blank, sources_text="", error="")
-
-    @c.route("GET", "/answers/:id", "editor")
-    async def answer_edit(req: Req) -> Reply:
-        with c.db.session() as s:
-            row = s.get(CuratedAnswer, _int(req.params["id"]))
-        if row is None:
-            raise HttpError(404, "not_found")
-        return c.render(req, "answer_form.html", a=row, sources_text=_sources_text(row.sources), error="")
-
-    async def answer_save(req: Req, id_: int | None) -> Reply:
-        try:
-            with c.db.session() as s:
-                curated.save(
-                    s,
-                    _user(req).email,
-                    id_=id_,
-                    question=req.f("question"),
-                    answer=req.f("answer"),
-                    sources=req.f("sources"),
-                    active=req.flag("active"),
-                )
-        except ValidationError as exc:
-            a = CuratedAnswer(
-                id=id_, question=req.f("question"), answer=req.f("answer"), active=req.flag("active")
-            )
-            return c.render(
-                req, "answer_form.html", status=422, a=a, sources_text=req.f("sources"), error=str(exc)
-            )
-        if c.hooks.curated_changed:
-            c.hooks.curated_changed()
-        return redirect(PREFIX + "/answers", _t(req, "saved"))
-
-    @c.route("POST", "/answers", "editor")
-    async def answer_create(req: Req) -> Reply:
-        return await answer_save(req, None)
-
-    @c.route("POST", "/answers/:id", "editor")
-    async def answer_update(req: Req) -> Reply:
-        return await answer_save(req, _int(req.params["id"]))
-
-    @c.route("POST", "/answers/:id/delete", "editor")
-    async def answer_delete(req: Req) -> Reply:
-        with c.db.session() as s:
-            curated.delete(s, _user(req).email, _int(req.params["id"]))
-        if c.hooks.curated_changed:
-            c.hooks.curated_changed()
-        return redirect(PREFIX + "/answers", _t(req, "deleted"))
-
-    # ------------------------------------------------------------------------------------ account
-    async def account_page(req: Req, status: int = 200, **extra: Any) -> Reply:
-        with c.db.session() as s:
-            tokens = auth.tokens_of(s, _user(req).id)
-        ctx: dict[str, Any] = {"tokens": tokens, "new_token": "", "error": ""} | extra
-        return c.render(req, "account.html", status=status, **ctx)
-
-    @c.route("GET", "/account", "viewer")
-    async def account(req: Req) -> Reply:
-        return await account_page(req)
-
-    @c.route("POST", "/account/password", "viewer")
-    async def password(req: Req) -> Reply:
-        from auskunft.console.web import SESSION_COOKIE
-
-        def change() -> None:
-            with c.db.session() as s:
-                auth.change_password(
-                    s, _user(req), req.f("current"), req.f("new"), req.cookies.get(SESSION_COOKIE, "")
-                )
-
-        try:
-            await asyncio.to_thread(change)
-        except (ValidationError, auth.AuthError) as exc:
-            return await account_page(req, 422, error=str(exc))
-        return redirect(PREFIX + "/account", _t(req, "password_changed"))
-
-    @c.route("POST", "/account/tokens", "viewer")
-    async def token_create(req: Req) -> Reply:
-        try:
-            with c.db.session() as s:
-                token = auth.create_token(s, _user(req), req.f("name"))
-        except ValidationError as exc:
-            return await account_page(req, 422, error=str(exc))
-        return await account_page(req, new_token=token)
-
-    @c.route("POST", "/account/tokens/:id/delete", "viewer")
-    async def token_delete(req: Req) -> Reply:
-        with c.db.session() as s:
-            auth.revoke_token(s, _user(req), _int(req.params["id"]))
-        return redirect(PREFIX + "/account", _t(req, "deleted"))
-
-    # ------------------------------------------------------------------------------------ users (admins)
-    @c.route("GET", "/users", "admin")
-    async def users(req: Req) -> Reply:
-        with c.db.session() as s:
-            rows = auth.users(s)
-        return c.render(req, "users.html", users=rows, roles=ROLES, now=utcnow(), error="")
-
-    @c.route("POST", "/users", "admin")
-    async def user_create(req: Req) -> Reply:
-        def create() -> None:
-            with c.db.session() as s:
-                auth.create_user(s, req.f("email"), req.f("password"), req.f("role"), _user(req).email)
-
-        try:
-            await asyncio.to_thread(create)
-        except ValidationError as exc:
-            with c.db.session() as s:
-                rows = auth.users(s)
-            return c.render(
-                req, "users.html", status=422, users=rows, roles=ROLES, now=utcnow(), error=str(exc)
-            )
-        return redirect(PREFIX + "/users", _t(req, "saved"))
-
-    @c.route("POST", "/users/:id", "admin")
-    async def user_update(req: Req) -> Reply:
-        with c.db.session() as s:
-            auth.update_user(
-                s, _int(req.params["id"]), _user(req), role=req.f("role"), active=req.flag("active")
-            )
-        return redirect(PREFIX + "/users", _t(req, "saved"))
-
-    @c.route("POST", "/users/:id/unlock", "admin")
-    async def user_unlock(req: Req) -> Reply:
-        with c.db.session() as s:
-            auth.unlock_user(s, _int(req.params["id"]), _user(req))
-        return redirect(PREFIX + "/users", _t(req, "saved"))
 
     @c.route("GET", "/audit", "admin")
     async def audit_log(req: Req) -> Reply:

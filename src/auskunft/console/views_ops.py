@@ -5,82 +5,25 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from dataclasses import dataclass, field
-from datetime import datetime
-from pathlib import Path
+import time
 from typing import Any
+from urllib.parse import quote
 
-from auskunft.console import audit
+from auskunft.console import audit, runs, source_form
+from auskunft.console.forms import FormErrors
+from auskunft.console.models import Setting
+from auskunft.console.runs import RunInfo
 from auskunft.console.web import PREFIX, Console, HttpError, Reply, Req, redirect
-from auskunft.errors import AuskunftError, SourceError, ValidationError
+from auskunft.errors import AuskunftError, ValidationError
 from auskunft.models import Source
-from auskunft.sources import check_remote_edit, load_sources, save_sources, source_from_dict
+from auskunft.sources import load_sources, save_sources
 
 log = logging.getLogger(__name__)
-LIST_FIELDS = ("start_urls", "include", "exclude", "allowed_hosts")
-INT_FIELDS = ("max_depth", "max_pages")
-BOOL_FIELDS = ("render_js", "follow_pdfs")
-
-
-@dataclass
-class RunInfo:
-    run_id: str
-    started: str
-    ok: bool | None  # None: still running or no summary
-    counts: dict[str, int] = field(default_factory=dict)
-    seconds: float | None = None
-    notebooks: dict[str, str] = field(default_factory=dict)
-    failures: list[tuple[str, str]] = field(default_factory=list)
-    error: str | None = None
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
-def run_info(run_dir: Path) -> RunInfo:
-    """What a run folder tells: summary.json (flow runs), else the step outputs the notebooks recorded."""
-    rid = run_dir.name
-    try:
-        started = datetime.strptime(rid.split("-")[0], "%Y%m%dT%H%M%SZ").strftime("%Y-%m-%d %H:%M UTC")
-    except ValueError:
-        started = rid
-    info = RunInfo(run_id=rid, started=started, ok=None)
-    summary = _read_json(run_dir / "summary.json")
-    if summary:
-        info.ok = bool(summary.get("ok"))
-        info.counts = dict(summary.get("counts") or {})
-        info.seconds = round(sum((summary.get("timings") or {}).values()), 1) or None
-        info.notebooks = dict(summary.get("notebooks") or {})
-        info.error = summary.get("error")
-    else:
-        steps = {s: _read_json(run_dir / f"{s}.outputs.json") for s in ("crawl", "extract", "index")}
-        if steps["crawl"]:
-            info.counts = dict(steps["crawl"].get("counts") or {})
-        if all(steps.values()):
-            info.ok = True
-            info.seconds = round(sum(float(s.get("seconds") or 0) for s in steps.values()), 1)
-        info.notebooks = {s: str(run_dir / f"{s}.ipynb") for s in steps if (run_dir / f"{s}.ipynb").exists()}
-    manifest = _read_json(run_dir / "crawl_manifest.json")
-    records = manifest.get("records") or []
-    if records and not info.counts:
-        for r in records:
-            info.counts[r.get("status", "?")] = info.counts.get(r.get("status", "?"), 0) + 1
-    info.failures = [
-        (r.get("url", ""), r.get("error") or "") for r in records if r.get("status") == "failed"
-    ][:50]
-    return info
+CRAWL_STARTING_S = 600  # "wird gestartet" until a run folder appears, at most this long
 
 
 def runs_of(c: Console, source: str, limit: int = 20) -> list[RunInfo]:
-    base = c.config.runs_dir / source
-    if not base.is_dir():
-        return []
-    dirs = sorted((p for p in base.iterdir() if p.is_dir()), reverse=True)[:limit]
-    return [run_info(d) for d in dirs]
+    return runs.runs_of(c.config.runs_dir, source, limit)
 
 
 def last_runs(c: Console) -> list[tuple[str, RunInfo | None]]:
@@ -91,59 +34,43 @@ def _sources(c: Console) -> list[Source]:
     return load_sources(c.config.sources_file) if c.config.sources_file.exists() else []
 
 
-def _lines(text: str) -> list[str]:
-    return [line.strip() for line in text.splitlines() if line.strip()]
-
-
-def source_from_form(req: Req, base: Source | None) -> Source:
-    """The form's fields over the stored source (fields the form does not show are kept), validated like
-    `auskunft sources check` and the admin API do."""
-    raw: dict[str, Any] = base.model_dump(mode="json") if base else {}
-    raw["name"] = base.name if base else req.f("name").strip()
-    for name in LIST_FIELDS:
-        raw[name] = _lines(req.f(name))
-    for name in INT_FIELDS:
-        value = req.f(name).strip()
-        if value:
-            if not value.isdigit():
-                raise SourceError(f"{name}: a whole number is needed, not {value!r}")
-            raw[name] = int(value)
-    for name in BOOL_FIELDS:
-        raw[name] = req.flag(name)
-    raw["schedule"] = req.f("schedule").strip() or None
-    # what only sources.yml may do (reach private addresses, widen such a source's scope) stays file-only here
-    return check_remote_edit(raw, source_from_dict(raw, "form"), base)
-
-
 def register(c: Console) -> None:  # noqa: C901
     # ------------------------------------------------------------------------------------ sources
     @c.route("GET", "/sources", "viewer")
     async def sources(req: Req) -> Reply:
         return c.render(req, "sources.html", items=last_runs(c))
 
+    def form_values(req: Req) -> dict[str, str]:
+        return {k: v[0] for k, v in req.form.items() if v and k != "csrf"}
+
     @c.route("GET", "/sources/new", "editor")
     async def source_new(req: Req) -> Reply:
-        return c.render(req, "source_form.html", s=None, form={}, error="")
+        return c.render(req, "source_form.html", s=None, form=source_form.form_fields(None), errors={})
 
-    def form_values(req: Req) -> dict[str, Any]:
-        return {k: v[0] for k, v in req.form.items() if v}
+    async def saved(req: Req, source: Source) -> Reply:
+        refused = await source_form.start_url_refusal(source)
+        if refused is None:
+            return redirect(f"{PREFIX}/sources/{source.name}", _t(req, "saved"))
+        url, why = refused
+        reply = redirect(f"{PREFIX}/sources/{source.name}")
+        reply.headers["Location"] += "?warn=" + quote(
+            _t(req, "warn_start_refused", url=url, why=runs.german_reason(why))
+        )
+        return reply
 
     @c.route("POST", "/sources", "editor")
     async def source_create(req: Req) -> Reply:
         assert req.user is not None
+        existing = _sources(c)
+        form = form_values(req)
         try:
-            source = source_from_form(req, None)
-            existing = _sources(c)
-            if any(s.name == source.name for s in existing):
-                raise SourceError(f"a source named {source.name!r} exists already")
-            save_sources(c.config.sources_file, [*existing, source])
-        except SourceError as exc:
-            return c.render(
-                req, "source_form.html", status=422, s=None, form=form_values(req), error=str(exc)
-            )
+            source = source_form.source_from_form(form, None, {s.name for s in existing})
+        except FormErrors as exc:
+            return c.render(req, "source_form.html", status=422, s=None, form=form, errors=exc.errors)
+        save_sources(c.config.sources_file, [*existing, source])
         with c.db.session() as s:
             audit.record(s, req.user.email, "source.create", source.name, start_urls=source.start_urls)
-        return redirect(f"{PREFIX}/sources/{source.name}", _t(req, "saved"))
+        return await saved(req, source)
 
     def find(name: str) -> tuple[Source, list[Source]]:
         all_ = _sources(c)
@@ -152,22 +79,77 @@ def register(c: Console) -> None:  # noqa: C901
                 return s, all_
         raise HttpError(404, "not_found")
 
-    @c.route("GET", "/sources/:name", "viewer")
-    async def source_detail(req: Req) -> Reply:
-        source, _ = find(req.params["name"])
-        runs = await asyncio.to_thread(runs_of, c, source.name)
+    async def detail_page(req: Req, source: Source, status: int = 200, **extra: Any) -> Reply:
+        run_list = await asyncio.to_thread(runs_of, c, source.name)
         flow_runs, flow_error = await _flow_runs(source.name)
+        ctx: dict[str, Any] = {"form": source_form.form_fields(source), "errors": {}} | extra
         return c.render(
             req,
             "source_detail.html",
+            status=status,
             s=source,
-            runs=runs,
+            runs=run_list,
+            live=_live(source.name, run_list),
             flow_runs=flow_runs,
             flow_error=flow_error,
-            form={},
-            error="",
             prefect=c.config.prefect_ui_url,
+            warn=req.query.get("warn", ""),
+            schedule_text=_schedule_text(req, source.schedule),
+            **ctx,
         )
+
+    @c.route("GET", "/sources/:name", "viewer")
+    async def source_detail(req: Req) -> Reply:
+        source, _ = find(req.params["name"])
+        return await detail_page(req, source)
+
+    def _live(name: str, run_list: list[RunInfo]) -> dict[str, Any] | None:
+        """The run in progress, or a crawl started from here whose run folder is not there yet."""
+        if run_list and run_list[0].state == "running":
+            r = run_list[0]
+            p = r.progress
+            return {
+                "state": "running",
+                "run": r.run_id,
+                "step": p.step if p else "crawl",
+                "done": p.docs_done if p else 0,
+                "total": p.docs_total if p else 0,
+                "chunks": p.chunks if p else 0,
+            }
+        with c.db.session() as s:
+            row = s.get(Setting, f"crawl_started:{name}")
+            started = float(row.value) if row is not None else 0.0
+        newest = run_list[0].started.timestamp() if run_list and run_list[0].started else 0.0
+        if time.time() - started < CRAWL_STARTING_S and newest < started - 5:
+            return {"state": "starting"}
+        return None
+
+    @c.route("GET", "/sources/:name/status", "viewer")
+    async def source_status(req: Req) -> Reply:
+        """The live status as JSON (the page polls it while a crawl runs)."""
+        source, _ = find(req.params["name"])
+        run_list = await asyncio.to_thread(runs_of, c, source.name, 1)
+        live = _live(source.name, run_list)
+        text = ""
+        if live and live["state"] == "running":
+            text = _t(
+                req,
+                "progress_text",
+                step=_t(req, "step_" + (live["step"] or "crawl")),
+                done=live["done"],
+                total=live["total"] or "?",
+                chunks=live["chunks"],
+            )
+        elif live:
+            text = _t(req, "status_starting") + " …"
+        last = run_list[0] if run_list else None
+        body = {
+            "live": bool(live),
+            "text": text,
+            "run": last.run_id if last else None,
+            "state": last.state if last else None,
+        }
+        return Reply(body=json.dumps(body), content_type="application/json")
 
     async def _flow_runs(name: str) -> tuple[list, str]:
         if c.hooks.flow_runs is None:
@@ -182,31 +164,20 @@ def register(c: Console) -> None:  # noqa: C901
     async def source_update(req: Req) -> Reply:
         assert req.user is not None
         source, all_ = find(req.params["name"])
+        form = form_values(req)
         try:
-            new = source_from_form(req, source)
-            save_sources(c.config.sources_file, [new if s.name == source.name else s for s in all_])
-        except SourceError as exc:
-            runs = runs_of(c, source.name)
-            return c.render(
-                req,
-                "source_detail.html",
-                status=422,
-                s=source,
-                runs=runs,
-                flow_runs=[],
-                flow_error="",
-                form=form_values(req),
-                error=str(exc),
-                prefect=c.config.prefect_ui_url,
-            )
+            new = source_form.source_from_form(form, source, set())
+        except FormErrors as exc:
+            return await detail_page(req, source, 422, form=form, errors=exc.errors)
+        save_sources(c.config.sources_file, [new if s.name == source.name else s for s in all_])
         changed = {
             k: v for k, v in new.model_dump(mode="json").items() if source.model_dump(mode="json").get(k) != v
         }
         with c.db.session() as s:
             audit.record(s, req.user.email, "source.update", source.name, **changed)
-        return redirect(f"{PREFIX}/sources/{source.name}", _t(req, "saved"))
+        return await saved(req, new)
 
-    @c.route("POST", "/sources/:name/delete", "editor")
+    @c.route("POST", "/sources/:name/delete", "admin")
     async def source_delete(req: Req) -> Reply:
         assert req.user is not None
         source, all_ = find(req.params["name"])
@@ -224,9 +195,13 @@ def register(c: Console) -> None:  # noqa: C901
         result = await c.hooks.crawl(source.name)
         with c.db.session() as s:
             audit.record(s, req.user.email, "source.crawl", source.name, **result)
-        return redirect(
-            f"{PREFIX}/sources/{source.name}", _t(req, "crawl_started", via=result.get("via", ""))
-        )
+            key = f"crawl_started:{source.name}"
+            row = s.get(Setting, key)
+            if row is None:
+                s.add(Setting(key=key, value=str(time.time())))
+            else:
+                row.value = str(time.time())
+        return redirect(f"{PREFIX}/sources/{source.name}", _t(req, "crawl_started_live"))
 
     # ------------------------------------------------------------------------------------ index versions
     def manager() -> Any:
@@ -295,3 +270,17 @@ def _t(req: Req, key: str, **kw: object) -> str:
     from auskunft.console.i18n import text
 
     return text(req.lang)(key, **kw)
+
+
+def _schedule_text(req: Req, cron: str | None) -> str:
+    f = source_form.schedule_fields(cron)
+    if f["frequency"] == "":
+        return _t(req, "sched_manual")
+    if f["frequency"] == "daily":
+        return _t(req, "sched_text_daily", time=f["time"])
+    if f["frequency"] == "weekly":
+        day = _t(req, "weekdays").split(",")[int(f["weekday"])]
+        return _t(req, "sched_text_weekly", day=day, time=f["time"])
+    if f["frequency"] == "monthly":
+        return _t(req, "sched_text_monthly", day=f["day"], time=f["time"])
+    return f"cron: {cron}"

@@ -35,6 +35,7 @@ CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
     "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 )
+MAY_WHILE_MUST_CHANGE = {f"{PREFIX}/account", f"{PREFIX}/account/password", f"{PREFIX}/logout"}
 STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "application/javascript; charset=utf-8"}
 
 
@@ -98,6 +99,9 @@ class Hooks:
     crawl: Callable[[str], Awaitable[dict]] | None = None  # source name -> {"via": ..., "run_id": ...}
     eval_metrics: Callable[[], dict[str, dict[str, float]]] | None = None  # collection -> newest metrics
     flow_runs: Callable[[str], list] | None = None  # source -> [FlowRunInfo] from the Prefect API
+    matcher: Callable[[], Any] | None = None  # -> the service's CuratedMatcher (None while it has none)
+    passages: Callable[[str], list] | None = None  # question -> [RetrievedChunk] the bot would use
+    index_writer: Callable[[], Any] | None = None  # -> a writable VectorStore (closed by the caller)
 
 
 @dataclass
@@ -130,9 +134,13 @@ class Console:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        from auskunft.console import views, views_docs, views_ops
+        self.jinja.filters["berlin"] = i18n.berlin
+        self.jinja.globals["action_text"] = i18n.action_text
+        from auskunft.console import views, views_answers, views_docs, views_ops, views_users
 
         views.register(self)
+        views_answers.register(self)
+        views_users.register(self)
         views_ops.register(self)
         if config.documents_dir is not None:
             views_docs.register(self)
@@ -162,11 +170,23 @@ class Console:
                     raise HttpError(403, "csrf_failed")
                 if not req.user.can(route.role):
                     raise HttpError(403, "forbidden")
+                if req.path not in MAY_WHILE_MUST_CHANGE:
+                    from auskunft.console.users import must_change_password
+
+                    with self.db.session() as s:
+                        if must_change_password(s, req.user.id):
+                            return redirect(f"{PREFIX}/account", i18n.text(req.lang)("must_change_now"))
             reply = await route.handler(req)
         except HttpError as exc:
             reply = self.render(req, "message.html", status=exc.http_status, message=exc.code)
         except AuskunftError as exc:  # validation and the like: the page says what was wrong
-            reply = self.render(req, "message.html", status=exc.http_status, message=None, detail=str(exc))
+            reply = self.render(
+                req,
+                "message.html",
+                status=exc.http_status,
+                message=None,
+                detail=i18n.error_text(req.lang, exc),
+            )
         except Exception:
             log.exception("console %s %s failed", req.method, req.path)
             reply = self.render(req, "message.html", status=500, message="error", detail="internal error")
@@ -205,6 +225,10 @@ class Console:
             content_type=STATIC_TYPES[path.suffix],
             headers={"Cache-Control": "public, max-age=300"},
         )
+
+    def plain_http(self, req: Req) -> bool:
+        """Secure cookies are set but this request came over plain HTTP: the browser drops them."""
+        return self.config.cookie_secure and req.headers.get("x-forwarded-proto", "http").lower() != "https"
 
     def session_cookie(self, value: str, max_age: int) -> Cookie:
         return Cookie(SESSION_COOKIE, value, max_age)
