@@ -309,6 +309,8 @@ export class Widget {
     li.querySelectorAll(":scope > :not(.sr-only)").forEach((n) => n.remove());
     li.dataset.mode = m.mode || "";
     if (m.mode === "extractive") li.append(el("span", { class: "badge", text: t.extractive }));
+    li.dataset.outcome = m.outcome || "";
+    if (m.outcome === "closest") li.append(el("span", { class: "badge closest", text: t.closest }));
     if (m.notice) li.append(el("p", { class: "notice", text: String(m.notice) }));
     if (m.text) {
       const bubble = el("div", { class: "bubble answer" });
@@ -491,7 +493,10 @@ export class Widget {
           if (d.mode) bot.mode = String(d.mode);
           bot.notice = d.notice ? String(d.notice) : bot.notice;
           bot.found = d.found !== false;
-          track(this.cfg, "answer", bot.mode === "curated" ? "curated" : bot.found ? "answered" : "not_found");
+          // "answer", "closest" (the closest passages, labelled, cited) or "none"
+          bot.outcome = d.outcome ? String(d.outcome) : bot.found ? "answer" : "none";
+          const outcome = bot.outcome === "closest" ? "closest" : bot.found ? "answered" : "not_found";
+          track(this.cfg, "answer", bot.mode === "curated" ? "curated" : outcome);
           finished = true;
         } else if (ev.event === "error") {
           bot.error = String(d.code || "server");
