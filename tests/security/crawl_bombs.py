@@ -92,23 +92,40 @@ def sitemap_index(paths: list[str], origin: str) -> bytes:
     )
 
 
-def crawl_in_child(source_json: str) -> None:
-    """`python -m tests.security.crawl_bombs SOURCE_JSON`: crawl in this process, print peak RSS and outcome."""
+def crawl_in_child(source_json: str, max_browser_mb: int = 0) -> None:
+    """`python -m tests.security.crawl_bombs SOURCE_JSON [MAX_BROWSER_MB]`: crawl in this process; print its
+    peak RSS, the peak PSS of its process tree (chromium included), the time and the records."""
     import json
+    import os
     import resource
     import tempfile
+    import threading
     import time
     from pathlib import Path
 
-    from auskunft.crawl import CrawlState, RawStore, crawl_source
+    from auskunft.crawl import CrawlState, RawStore, crawl_source, render
     from auskunft.models import Source
 
     source = Source.model_validate_json(source_json)
+    if max_browser_mb:
+        render.MAX_BROWSER_MB = max_browser_mb
+    peak = [0.0]
+    done = threading.Event()
+
+    def watch() -> None:  # PSS of this process and everything it started (chromium), shared pages once
+        while not done.wait(0.1):
+            peak[0] = max(peak[0], render.tree_pss_mb(os.getpid()))
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
     t0 = time.monotonic()
     with tempfile.TemporaryDirectory() as tmp:
         manifest = crawl_source(
             source, raw_store=RawStore(Path(tmp) / "raw"), state=CrawlState(Path(tmp) / "state", source.name)
         )
+    seconds = time.monotonic() - t0
+    done.set()
+    watcher.join()
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(
@@ -116,7 +133,8 @@ def crawl_in_child(source_json: str) -> None:
             {
                 "peak_mb": own,
                 "children_peak_mb": children,
-                "seconds": time.monotonic() - t0,
+                "tree_peak_pss_mb": peak[0],
+                "seconds": seconds,
                 "records": {r.url: [r.status, r.rendered, r.size, r.error] for r in manifest.records},
             }
         )
@@ -126,4 +144,4 @@ def crawl_in_child(source_json: str) -> None:
 if __name__ == "__main__":
     import sys
 
-    crawl_in_child(sys.argv[1])
+    crawl_in_child(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 0)

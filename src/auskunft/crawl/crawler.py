@@ -129,8 +129,10 @@ class Crawler:
                 self.renderer = BrowserRenderer(
                     timeout_s=src.timeout_s,
                     user_agent=src.user_agent,
-                    request_ok=self.scope.host_allowed,
+                    request_ok=self._browser_ok,
+                    request_check=self._browser_check,
                     fetcher=self.fetcher,
+                    max_snapshot_bytes=src.max_file_bytes,
                 )
                 self._renderer_lock = asyncio.Lock()
             for url in self.scope.start_urls:
@@ -167,6 +169,30 @@ class Crawler:
             finished_at=utcnow(),
             records=sorted(self.records.values(), key=lambda r: r.url),
         )
+
+    def _browser_refusal(self, url: str) -> str | None:
+        """Why a request the rendering browser makes (or a redirect hop of one) is refused: the same rules as
+        for links, except include and the file-type filter (scripts and styles are no pages)."""
+        if not self.scope.host_allowed(url):
+            return "out of scope"
+        public = self.scope.to_public(normalize(url) or url)
+        if any(p.search(public) for p in self.scope.exclude):
+            return "matched by the source's exclude"
+        if self.source.respect_robots:
+            robots = self.robots.get(origin_of(public))
+            if robots is None:
+                return "robots.txt of its origin not read"
+            if not robots.can_fetch(self.source.user_agent, public):
+                return "disallowed by robots.txt"
+        return None
+
+    def _browser_ok(self, url: str) -> bool:
+        return self._browser_refusal(url) is None
+
+    async def _browser_check(self, url: str) -> str | None:
+        if self.source.respect_robots and self.scope.host_allowed(url):
+            await self._robots_for(self.scope.to_public(normalize(url) or url))
+        return self._browser_refusal(url)
 
     def _out_of_time(self, what: str) -> None:
         """The crawl's deadline (max_crawl_s) passed: it ends like a truncated one (nothing marked gone)."""

@@ -30,10 +30,11 @@ import logging
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -62,6 +63,7 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
     "--mute-audio",
+    "--js-flags=--max-old-space-size=512",  # V8's heap; the DOM's own memory is watched (tree_pss_mb)
     "--remote-debugging-address=127.0.0.1",
     "--remote-debugging-port=0",
 ]
@@ -82,6 +84,10 @@ _NO_FORWARD = {
     "transfer-encoding", "proxy-authorization", "proxy-connection", "if-none-match", "if-modified-since", "range",
 }  # fmt: skip
 MAX_REQUESTS_PER_PAGE = 300
+MAX_BROWSER_MB = 1536  # PSS of chromium's whole process tree while a page renders
+MAX_SNAPSHOT_ELEMENTS = 300_000  # DOM elements a rendered page may have (a long real page has < 20,000)
+RENDER_GRACE_S = 15.0  # a render ends at timeout_s + max_expand_s + this, or the browser is killed
+WATCH_INTERVAL_S = 0.2
 MAX_ASSET_CACHE_BYTES = 50_000_000  # scripts and stylesheets kept for the crawl's later pages
 
 
@@ -90,6 +96,7 @@ class _Document:
     body: bytes
     content_type: str
     snapshot: str | None = None
+    refused: str = ""  # why no snapshot was taken (too large)
 
 
 class BrowserRenderer:
@@ -110,8 +117,15 @@ class BrowserRenderer:
         expand: bool = True,
         max_expand_rounds: int = 25,
         max_expand_s: float = 20.0,
+        request_check: Callable[[str], Awaitable[str | None]] | None = None,
+        max_snapshot_bytes: int = 30_000_000,
+        max_browser_mb: int | None = None,  # None: MAX_BROWSER_MB
     ) -> None:
         self.timeout_s = timeout_s
+        self.request_check = request_check  # robots.txt and exclude: a reason to refuse, or None
+        self.max_snapshot_bytes = max_snapshot_bytes
+        self.max_browser_mb = max_browser_mb or MAX_BROWSER_MB
+        self.peak_browser_mb = 0.0  # the highest PSS of chromium's process tree seen by the watchdog
         self.user_agent = user_agent
         self.request_ok = request_ok
         self.fetcher = fetcher
@@ -131,6 +145,7 @@ class BrowserRenderer:
         self._sink_conns: set[asyncio.StreamWriter] = set()
         self._assets: dict[str, FetchResult] = {}
         self._asset_bytes = 0
+        self._killed = ""  # why the watchdog or the deadline killed the browser during this render
 
     @property
     def started(self) -> bool:
@@ -250,7 +265,14 @@ class BrowserRenderer:
         if request.resource_type not in _ROUTED_TYPES:
             await _abort(route)
             return
-        if self.fetcher is None or self.request_ok is None or not self.request_ok(url):
+        if self.fetcher is None or self.request_ok is None:
+            await self._block(route, url, "no fetcher")
+            return
+        if self.request_check is not None:  # robots.txt and exclude hold for a script's requests too
+            if why := await self.request_check(url):
+                await self._block(route, url, why)
+                return
+        elif not self.request_ok(url):
             await self._block(route, url, "out of scope")
             return
         cacheable = request.method == "GET" and request.resource_type in ("script", "stylesheet")
@@ -314,7 +336,15 @@ class BrowserRenderer:
                 max_s=self.max_expand_s,
             )
             log.debug("expanded %s: %s", page.url, res)
-        doc.snapshot = await snapshot(page)
+        elements = await page.evaluate("() => document.getElementsByTagName('*').length")
+        if elements > MAX_SNAPSHOT_ELEMENTS:  # refused before it is serialised
+            doc.refused = f"DOM of {elements} elements (limit {MAX_SNAPSHOT_ELEMENTS})"
+            return page
+        html = await snapshot(page)
+        if len(html) > self.max_snapshot_bytes:  # characters <= UTF-8 bytes: checked before it is stored
+            doc.refused = f"rendered DOM of {len(html)} characters (max_file_bytes {self.max_snapshot_bytes})"
+            return page
+        doc.snapshot = html
         return page
 
     async def render(self, url: str, body: bytes, content_type: str | None = None) -> str:
@@ -331,10 +361,24 @@ class BrowserRenderer:
             wait_until="networkidle",
             verbose=False,
         )
+        self._killed = ""
+        limit_s = self.timeout_s + self.max_expand_s + RENDER_GRACE_S
+        watchdog = asyncio.create_task(self._watch_memory())
         try:
-            result: Any = await self._crawler.arun(key, config=cfg)
+            async with asyncio.timeout(limit_s):
+                result: Any = await self._crawler.arun(key, config=cfg)
+        except TimeoutError:
+            self._killed = self._killed or f"render stopped: no result after {limit_s:g} s"
+        except Exception:
+            if not self._killed:  # else the watchdog killed the browser under crawl4ai's feet
+                raise
         finally:
+            watchdog.cancel()
             del self._documents[key]
+        if self._killed:
+            await self._kill(self._killed)
+        if doc.refused:
+            raise RenderLimitError(f"render refused: {doc.refused}", code="render_limit")
         if doc.snapshot is None:
             raise FetchError(
                 f"render failed: {result.error_message or 'no snapshot taken'}", transient=True, code="render"
@@ -346,6 +390,34 @@ class BrowserRenderer:
             if not str(result.error_message or "").startswith("Blocked by anti-bot protection"):
                 raise FetchError(f"render failed: {result.error_message}", transient=True, code="render")
         return utf8_declared(doc.snapshot)
+
+    async def _watch_memory(self) -> None:
+        """Poll the PSS of chromium's process tree; past max_browser_mb kill it (a DOM bomb grows by GBs in
+        seconds and no chromium flag bounds the DOM's heap); the reason goes to self._killed."""
+        while self._proc is not None:
+            await asyncio.sleep(WATCH_INTERVAL_S)
+            mb = await asyncio.to_thread(tree_pss_mb, self._proc.pid)
+            self.peak_browser_mb = max(self.peak_browser_mb, mb)
+            if mb > self.max_browser_mb:
+                self._killed = (
+                    f"render stopped: browser memory {mb:.0f} MB over the limit of {self.max_browser_mb} MB"
+                )
+                self._kill_tree()
+                return
+
+    def _kill_tree(self) -> None:
+        if self._proc is None:
+            return
+        for pid in [*descendants(self._proc.pid), self._proc.pid]:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+
+    async def _kill(self, why: str) -> None:
+        """Kill the browser (its next render starts a fresh one) and fail this page with `why`."""
+        log.warning("%s; browser killed", why)
+        self._kill_tree()
+        await self.close()
+        raise RenderLimitError(why, code="render_limit")
 
     async def close(self) -> None:
         if self._crawler is not None:
@@ -405,6 +477,44 @@ def _with_charset(content_type: str, body: bytes) -> str:
     except UnicodeDecodeError:
         return content_type
     return content_type + "; charset=utf-8"
+
+
+class RenderLimitError(AuskunftError):
+    """A page passed a render limit (browser memory, time, snapshot size): not retried, HTTP body kept."""
+
+    code = "render_limit"
+
+
+def descendants(pid: int) -> list[int]:
+    """Process ids below `pid` (from /proc; chromium's zygote, renderers, GPU and network processes)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", encoding="ascii", errors="replace") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def tree_pss_mb(pid: int) -> float:
+    """Proportional set size of `pid` and its descendants, in MB (shared pages counted once)."""
+    total = 0
+    for p in [pid, *descendants(pid)]:
+        with contextlib.suppress(OSError, ValueError), open(f"/proc/{p}/smaps_rollup", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+                    break
+    return total / 1024
 
 
 async def _abort(route: Any) -> None:
