@@ -8,6 +8,14 @@ of a site whose pages and PDF are all these bombs, in a child process.
 
     .venv/bin/python bench/bomb_bench.py              # old and new, 1 GiB bombs (old needs ~2.2 GB RAM)
     .venv/bin/python bench/bomb_bench.py --only new --size-mib 256
+
+Round two (probe 2026-12, crawled content): `--crawled` runs the hostile pages, sitemaps and PDFs of
+bench/crawled_bombs.py with the code of commit 28b0a89 ("old": a git worktree in the temp dir, run with this
+.venv and PYTHONPATH at its src) and the working tree ("new"), each case in its own child process whose
+process tree's PSS is sampled every 0.1 s; a child past --cap-mb or --old-timeout is killed by the bench
+(reported as such: the old code would have gone on).
+
+    .venv/bin/python bench/bomb_bench.py --crawled
 """
 
 from __future__ import annotations
@@ -172,9 +180,17 @@ def main() -> None:
     ap.add_argument("--size-mib", type=int, default=1024)
     ap.add_argument("--only", choices=["old", "new"], default=None)
     ap.add_argument("--child", nargs=2, metavar=("MODE", "URL"), help=argparse.SUPPRESS)
+    ap.add_argument("--crawled", action="store_true", help="round two: crawled-content bombs, old vs new")
+    ap.add_argument("--cap-mb", type=int, default=3000, help="--crawled: kill a child past this PSS")
+    ap.add_argument("--old-timeout", type=float, default=120.0, help="--crawled: kill a child after this")
     args = ap.parse_args()
     if args.child:
         child(*args.child)
+        return
+    if args.crawled:
+        from crawled_bombs import run_all  # type: ignore[import-not-found]
+
+        run_all(cap_mb=args.cap_mb, timeout_s=args.old_timeout, only=args.only)
         return
     bombs = make_bombs(args.size_mib)
     httpd, port = serve(bombs)
