@@ -147,7 +147,7 @@ def build(site: Site, variant: str, root: Path, rebuild: bool = False) -> Settin
             "allow_private": True,
             "follow_pdfs": True,
             "max_pages": max(int(site.source.get("max_pages", 0)), 3000),
-            "max_depth": max(int(site.source.get("max_depth", 0)), 20),
+            "max_depth": min(max(int(site.source.get("max_depth", 0)), 20), 50),  # the crawler's own bound
             "rate_limit_per_s": 200,
             "concurrency": 4,
         }
