@@ -146,3 +146,14 @@ def test_corpus_shares() -> None:
     assert pdf_only >= 0.25, f"answered only in PDFs: {pdf_only:.0%} of {len(items)}"
     assert unanswerable >= 0.15, f"unanswerable: {unanswerable:.0%} of {len(items)}"
     assert sum(i["needs_newest"] for i in items) >= 5
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_source_is_a_valid_auskunft_source(name: str, tmp_path: Path) -> None:
+    """What eval/loso.py crawls is what `auskunft sources check` accepts (the {port} placeholder filled in)."""
+    from auskunft.sources import load_sources
+
+    text = (SITES / name / "source.yml").read_text(encoding="utf-8").replace("{port}", "8999")
+    (tmp_path / "sources.yml").write_text(text, encoding="utf-8")
+    (source,) = load_sources(tmp_path / "sources.yml")
+    assert source.name == name
