@@ -261,6 +261,12 @@ def test_link_text_shared_by_many_targets_or_naming_the_file_type_is_no_title() 
     assert links[f"{ORIGIN}/presse/pm-1.pdf"] == ["Neue Öffnungszeiten der Geschäftsstelle"]
     assert f"{ORIGIN}/presse/pm-2.pdf" not in links
     assert links[f"{ORIGIN}/presse/jahresbericht.pdf"] == ["Jahresbericht 2024"]  # a button's text counts
-    for generic in ("PDF-Datei (Original-Pressemitteilung)", "Word-Dokument", "Download (PDF, 2 MB)", "hier"):
+    for generic in (
+        "PDF-Datei (Original-Pressemitteilung)",
+        "Word-Dokument",
+        "Download (PDF, 2 MB)",
+        "Download als PDF",
+        "hier",
+    ):
         assert clean_link_text(generic) == "", generic
     assert clean_link_text("Satzung (PDF, 120 KB)") == "Satzung"

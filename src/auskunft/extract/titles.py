@@ -47,7 +47,7 @@ GENERIC_LINK = re.compile(
 )
 _LINK_NOISE = re.compile(
     r"\s*[\(\[][^()\[\]]*\b(?:pdf|docx?|xlsx?|download|\d+(?:[.,]\d+)?\s*[kmg]i?b)\b[^()\[\]]*[\)\]]\s*"
-    r"|\s*\b(?:pdf|download|herunterladen)\b\s*$|^\s*(?:download|pdf)\s*[:\-–]\s*",
+    r"|\s*\b(?:(?:als|as|im|in)\s+)?(?:pdf|download|herunterladen)\b\s*$|^\s*(?:download|pdf)\s*[:\-–]\s*",
     re.I,
 )
 VERSION_SUFFIX = re.compile(
@@ -98,10 +98,14 @@ def reads_like_title(name: str) -> bool:
 
 
 def names_file_type(text: str) -> bool:
-    """The text, outside parentheses, only names a file or its type: 'PDF-Datei (Original-Pressemitteilung)'."""
+    """The text, outside parentheses, only names a file or its type: 'PDF-Datei (Original-Pressemitteilung)',
+    'Download als PDF', 'Word-Dokument (120 KB)'."""
     main = re.sub(r"[\(\[][^()\[\]]*[\)\]]", " ", text)
     words = re.findall(r"[^\W\d_]+", main.casefold())
-    return bool(words) and all(w in FILE_TYPE_WORDS or w in ("kb", "mb", "gb", "ca") for w in words)
+    filler = FUNCTION_WORDS | {"kb", "mb", "gb", "ca", "als", "as", "hier", "here", "zum", "die", "diese"}
+    return any(w in FILE_TYPE_WORDS for w in words) and all(
+        w in FILE_TYPE_WORDS or w in filler for w in words
+    )
 
 
 def _clean(text: str) -> str:
