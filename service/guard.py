@@ -29,6 +29,7 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from http import HTTPStatus
 
 import h11
 
@@ -60,6 +61,7 @@ _SECURITY = [
 ]
 _RID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 _READ = 65_536
+_IDEMPOTENT = frozenset({b"GET", b"HEAD", b"OPTIONS"})
 
 
 @dataclass(frozen=True)
@@ -196,9 +198,11 @@ class Guard:
             return True, backend
         except h11.RemoteProtocolError as exc:
             status, code = _error_status(exc)
-            await self._refuse(conn, writer, GuardError(status, code, f"malformed request: {exc}"), rid)
+            await self._refuse(
+                conn, reader, writer, GuardError(status, code, f"malformed request: {exc}"), rid
+            )
         except GuardError as exc:
-            await self._refuse(conn, writer, exc, rid)
+            await self._refuse(conn, reader, writer, exc, rid)
         finally:
             self.budget.give(held)
         return False, backend
@@ -271,7 +275,8 @@ class Guard:
         ]
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.limits.worker_wait_s
-        for _attempt in range(2):
+        retries = 0
+        while True:
             kept = backend is not None and not backend.closed
             if not kept:
                 backend = _Backend(*await self.connect(deadline))
@@ -279,18 +284,23 @@ class Guard:
             try:
                 await backend.send_request(req.method, req.target, fwd, body)
                 first = await backend.response_head()
+                break
             except (ConnectionError, OSError, h11.RemoteProtocolError, asyncio.IncompleteReadError) as exc:
                 backend.close()
                 backend = None
-                # a kept connection may have been closed by the worker between requests: try a fresh one
-                # once; a fresh connection that fails means the worker died with the request in it
-                if kept:
-                    continue
-                raise GuardError(502, "worker_failed", "the service failed on this request") from exc
-            break
+                # a kept connection may have been closed by the worker between requests, and a request that
+                # changes nothing may be sent again (the worker died under it, or was dying when it came):
+                # a POST that met a dying worker is not repeated, it may have been carried out
+                again = kept and retries == 0 or req.method in _IDEMPOTENT and loop.time() < deadline
+                if not again:
+                    raise GuardError(502, "worker_failed", "the service failed on this request") from exc
+                retries += 1
+                await asyncio.sleep(0.05)
         assert backend is not None
         resp_headers = [(n, v) for n, v in first.headers if n not in _RESPONSE_HOP]
-        writer.write(conn.send(h11.Response(status_code=first.status_code, headers=resp_headers)))
+        writer.write(
+            conn.send(h11.Response(status_code=first.status_code, headers=resp_headers, reason=first.reason))
+        )
         await writer.drain()
         try:
             async for data in backend.body():
@@ -307,7 +317,12 @@ class Guard:
         return backend
 
     async def _refuse(
-        self, conn: h11.Connection, writer: asyncio.StreamWriter, exc: GuardError, rid: str
+        self,
+        conn: h11.Connection,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        exc: GuardError,
+        rid: str,
     ) -> None:
         """Answer with the JSON error (when the connection can still carry an answer), then close."""
         if exc.status >= 500 and exc.code not in ("busy", "service_restarting"):
@@ -327,12 +342,36 @@ class Guard:
             if conn.our_state is h11.IDLE:  # the head itself was broken: answer outside the state machine
                 writer.write(_raw_response(exc.status, headers, body))
             else:
-                writer.write(conn.send(h11.Response(status_code=exc.status, headers=headers)))
+                writer.write(
+                    conn.send(
+                        h11.Response(status_code=exc.status, headers=headers, reason=_reason(exc.status))
+                    )
+                )
                 writer.write(conn.send(h11.Data(data=body)))
                 writer.write(conn.send(h11.EndOfMessage()))
             await asyncio.wait_for(writer.drain(), 5)
+            await _linger(reader, writer)
         except (ConnectionError, TimeoutError, h11.LocalProtocolError):
             pass
+
+
+async def _linger(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, seconds: float = 30.0, idle_s: float = 5.0
+) -> None:
+    """Lingering close (nginx's lingering_close): after the answer, read and drop what the client is still
+    sending (at most `seconds`, or until it pauses for `idle_s`), so that closing does not reset the
+    connection and take the answer with it: a client that sends a body it was refused reads the 413 when
+    it is done. Nothing read here is kept."""
+    if writer.can_write_eof():
+        writer.write_eof()
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while (left := deadline - loop.time()) > 0:
+        try:
+            if not await asyncio.wait_for(reader.read(_READ), min(left, idle_s)):
+                return
+        except (TimeoutError, ConnectionError):
+            return
 
 
 class _Backend:
@@ -395,15 +434,14 @@ def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> bytes:
     return next((v for n, v in headers if n == name), b"")
 
 
-_REASONS = {
-    400: b"Bad Request",
-    408: b"Request Timeout",
-    413: b"Payload Too Large",
-    431: b"Request Header Fields Too Large",
-}
+def _reason(status: int) -> bytes:
+    try:
+        return HTTPStatus(status).phrase.encode()
+    except ValueError:
+        return b"Error"
 
 
 def _raw_response(status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> bytes:
-    head = b"HTTP/1.1 %d %s\r\n" % (status, _REASONS.get(status, b"Error"))
+    head = b"HTTP/1.1 %d %s\r\n" % (status, _reason(status))
     head += b"".join(n + b": " + v + b"\r\n" for n, v in headers)
     return head + b"\r\n" + body
