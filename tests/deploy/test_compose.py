@@ -105,8 +105,13 @@ def test_tls_lives_on_the_entrypoint_and_routers_only_name_it(tmp_path: Path) ->
     assert set(routed) == {"service", "prefect-server", "mlflow", "jupyterlab"}
     for name, labels in routed.items():
         assert not [k for k in labels if ".tls" in k], f"{name}: TLS belongs to the entrypoint"
-        assert [v for k, v in labels.items() if k.endswith(".entrypoints")] == ["websecure"], name
+        assert {v for k, v in labels.items() if k.endswith(".entrypoints")} == {"websecure"}, name
     assert routed["service"]["traefik.http.routers.chat.rule"] == "Host(`chat.example.org`)"
+    # bodies bounded at the proxy too, except on the streaming router (buffering would hold the answer back)
+    chat = routed["service"]
+    assert chat["traefik.http.routers.chat.middlewares"] == "chat-body-limit"
+    assert int(chat["traefik.http.middlewares.chat-body-limit.buffering.maxRequestBodyBytes"]) <= 1 << 20
+    assert "traefik.http.routers.chat-stream.middlewares" not in chat
     for name in ("mlflow", "jupyterlab"):
         assert any(k.endswith(".middlewares") and v == "ops-auth" for k, v in routed[name].items()), name
 
