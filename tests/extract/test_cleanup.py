@@ -270,3 +270,17 @@ def test_link_text_shared_by_many_targets_or_naming_the_file_type_is_no_title() 
     ):
         assert clean_link_text(generic) == "", generic
     assert clean_link_text("Satzung (PDF, 120 KB)") == "Satzung"
+
+
+def test_chunks_never_start_inside_a_link() -> None:
+    """dtfb's link list ('[/ 3. Herren-Bundesliga](…)') cut into chunks: the overlap began after "3." inside the
+    link text, and the next chunk started with "Herren-Bundesliga](https://…)" (9 of 10 chunks before)."""
+    items = "".join(f'<li><a href="#l{n}">/ {n}. Herren-Bundesliga</a></li>' for n in range(1, 120))
+    body = (
+        "<html><head><title>Ligen</title></head><body><main><h1>Ligen</h1>"
+        f"<p>Die Ligen des Verbandes im Überblick.</p><ul>{items}</ul></main></body></html>"
+    ).encode()
+    chunks = chunk_document(extract_document(_record("/ligen/", body), body))
+    assert len(chunks) > 5
+    for chunk in chunks:
+        assert repair_links(chunk.text) == chunk.text, chunk.text[:200]

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from auskunft.models import NAMESPACE, Chunk, Document
 
 # bump when chunk text or payload fields change: a new index version is built from every stored document
-# (2: boilerplate lines out of chunks, document date and listing flag in the payload)
-CHUNK_SCHEMA = 2
+# (2: boilerplate lines out of chunks, document date and listing flag in the payload; 3: no sentence cut inside
+# a markdown link)
+CHUNK_SCHEMA = 3
 # dates too weak to rank by ("gegründet 1987" is not the page's date; the crawl time is no content date)
 WEAK_DATES = ("mentioned", "crawled")
 # the letterhead/contact lines of a document form one chunk of their own (identical ones across documents are
@@ -136,6 +137,17 @@ def _pack(pieces: list[str], max_tokens: int, sep: str, prefix: str = "") -> lis
     return parts
 
 
+def _sentences(text: str) -> list[str]:
+    """SENTENCE.split that never cuts inside a markdown link ("[/ 3. Herren-Bundesliga](…)")."""
+    out: list[str] = []
+    for piece in SENTENCE.split(text):
+        if out and out[-1].count("[") > out[-1].count("]"):
+            out[-1] += " " + piece
+        else:
+            out.append(piece)
+    return out
+
+
 def _split_long(text: str, max_tokens: int) -> list[str]:
     """Split one block into parts of at most max_tokens tokens."""
     if count_tokens(text) <= max_tokens:
@@ -155,7 +167,7 @@ def _split_long(text: str, max_tokens: int) -> list[str]:
         pieces = [p for line in lines for p in _split_long(line, max_tokens)]
         return _pack(pieces, max_tokens, "\n")
     pieces = []
-    for sent in SENTENCE.split(text):
+    for sent in _sentences(text):
         pieces += [sent] if count_tokens(sent) <= max_tokens else _token_windows(sent, max_tokens)
     return _pack(pieces, max_tokens, " ")
 
@@ -164,7 +176,7 @@ def _tail(text: str, overlap_tokens: int) -> str:
     """The last whole sentences of `text` that fit into overlap_tokens."""
     if overlap_tokens <= 0:
         return ""
-    sents = SENTENCE.split(text.split("\n\n")[-1])
+    sents = _sentences(text.split("\n\n")[-1])
     tail: list[str] = []
     while sents and count_tokens(" ".join([sents[-1], *tail])) <= overlap_tokens:
         tail.insert(0, sents.pop())
