@@ -183,6 +183,7 @@ def main() -> None:
     ap.add_argument("--crawled", action="store_true", help="round two: crawled-content bombs, old vs new")
     ap.add_argument("--cap-mb", type=int, default=3000, help="--crawled: kill a child past this PSS")
     ap.add_argument("--old-timeout", type=float, default=120.0, help="--crawled: kill a child after this")
+    ap.add_argument("--case", default="", help="--crawled: only cases whose label contains this")
     args = ap.parse_args()
     if args.child:
         child(*args.child)
@@ -190,7 +191,7 @@ def main() -> None:
     if args.crawled:
         from crawled_bombs import run_all  # type: ignore[import-not-found]
 
-        run_all(cap_mb=args.cap_mb, timeout_s=args.old_timeout, only=args.only)
+        run_all(cap_mb=args.cap_mb, timeout_s=args.old_timeout, only=args.only, case=args.case)
         return
     bombs = make_bombs(args.size_mib)
     httpd, port = serve(bombs)

@@ -130,7 +130,7 @@ def _run(impl: str, name: str, arg: str, cap_mb: int, timeout_s: float) -> dict[
     return {"peak_mb": peak, "s": seconds, "outcome": outcome}
 
 
-def run_all(*, cap_mb: int, timeout_s: float, only: str | None) -> None:
+def run_all(*, cap_mb: int, timeout_s: float, only: str | None, case: str = "") -> None:
     from tests.crawl.helpers import Reply, Servers, html
     from tests.security import crawl_bombs as bombs
 
@@ -175,6 +175,8 @@ def run_all(*, cap_mb: int, timeout_s: float, only: str | None) -> None:
           f"browser {MAX_BROWSER_MB} MB PSS, max_crawl_s as listed; bench cap {cap_mb} MB / {timeout_s:g} s")  # fmt: skip
     print(f"{'case':<24} {'impl':<4} {'peak PSS MB':>11} {'s':>7}  outcome")
     for label, name, arg in cases:
+        if case not in label:
+            continue
         for impl in [only] if only else ["old", "new"]:
             r = _run(impl, name, arg, cap_mb, timeout_s)
             print(
