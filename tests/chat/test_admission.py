@@ -73,15 +73,38 @@ async def test_a_flood_beyond_the_bound_is_refused_at_once_and_the_gate_recovers
 async def test_expected_wait_and_retry_after_follow_the_queue() -> None:
     gate = WorkGate(workers=2, max_wait_s=1.0)
     try:
-        gate._service_s = 0.1  # noqa: SLF001 - a known service time makes the arithmetic exact
+        gate._service = {True: 0.1, False: 0.0}  # noqa: SLF001 - known run times make the arithmetic exact
         assert gate.expected_wait_s(0) == 0 and gate.expected_wait_s(1) == 0  # a worker is free
-        assert gate.expected_wait_s(2) == pytest.approx(0.05)  # one ahead, two workers
-        assert gate.expected_wait_s(21) == pytest.approx(1.0)
+        assert gate.expected_wait_s(2) == pytest.approx(0.1)  # two answers of 0.1 s ahead, two workers
+        assert gate.expected_wait_s(20) == pytest.approx(1.0)
         assert not gate.full
-        gate._pending = 40  # noqa: SLF001 - 39 ahead: 1.95 s > 1 s
+        gate._pending[True] = 40  # noqa: SLF001 - 2 s of work ahead
         assert gate.full
-        assert gate.retry_after_s() == 1  # ~0.95 s over the bound
-        gate._pending = 0  # noqa: SLF001
+        assert gate.retry_after_s() == 1  # ~1 s over the bound
+        gate._pending[True] = 0  # noqa: SLF001
+    finally:
+        gate.close()
+
+
+async def test_the_later_steps_of_admitted_answers_count_as_their_work() -> None:
+    """Each answer = a search and a later step of the same length: a burst is admitted up to half as many
+    answers as a search alone would allow."""
+    gate = WorkGate(workers=1, max_wait_s=0.5)
+    try:
+
+        async def answer() -> str:
+            try:
+                await gate.run(_work, 0.02, timeout_s=30)
+            except ServiceBusyError:
+                return "busy"
+            await gate.run(_work, 0.02, timeout_s=30, admit=False)
+            return "done"
+
+        for _ in range(3):
+            await answer()  # learns: 20 ms search + one 20 ms step per answer
+        assert gate.service_s == pytest.approx(0.04, rel=0.5)
+        kinds = await asyncio.gather(*(answer() for _ in range(40)))
+        assert 8 <= kinds.count("done") <= 18, kinds  # ~0.5 s / 40 ms, not 0.5 s / 20 ms
     finally:
         gate.close()
 
