@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 from auskunft.config import Settings
+from auskunft.evaluation.report import EvalResult, is_failing, write_artifacts
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 EXPERIMENT = "auskunft-eval"
@@ -25,9 +26,7 @@ def _mlflow(settings: Settings):  # noqa: ANN202
     return mlflow
 
 
-def log_run(settings: Settings, result) -> str:  # noqa: ANN001 - EvalResult
-    from auskunft.evaluation.runner import write_artifacts
-
+def log_run(settings: Settings, result: EvalResult) -> str:
     mlflow = _mlflow(settings)
     with mlflow.start_run(run_name=f"{result.index}:{result.dataset}") as run:
         mlflow.set_tags({"index": result.index, "dataset": result.dataset})
@@ -104,8 +103,6 @@ def list_runs(settings: Settings, dataset: str | None = None, max_results: int =
 def questions_table(settings: Settings, run_id: str):  # noqa: ANN201 - DataFrame
     """The per-question table of a run (Parquet artifact) with a `failing` column."""
     import pandas as pd
-
-    from auskunft.evaluation.runner import is_failing
 
     mlflow = _mlflow(settings)
     frame = pd.read_parquet(
