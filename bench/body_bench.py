@@ -214,6 +214,7 @@ def main() -> None:
 
     root = Path(tempfile.mkdtemp(prefix="body-bench-"))
     demo = root / "demo" / "data"
+    demo.parent.mkdir(parents=True)
     build_demo_data(demo)
     report: dict = {"mb": args.mb, "concurrent": args.concurrent}
     try:
