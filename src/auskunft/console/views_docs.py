@@ -24,8 +24,13 @@ _MD = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table"
 
 
 def render_markdown(text: str) -> Markup:
-    """Extracted markdown as HTML; raw HTML in the text stays escaped (html off)."""
-    return Markup(_MD.render(text))  # noqa: S704 - markdown-it escapes everything with html off
+    """Extracted markdown as HTML; raw HTML in the text stays escaped (html off). Headings start at h3 (the
+    page has its h1 and the page sections their h2)."""
+    tokens = _MD.parse(text)
+    for tok in tokens:
+        if tok.type in ("heading_open", "heading_close"):
+            tok.tag = f"h{min(6, int(tok.tag[1]) + 2)}"
+    return Markup(_MD.renderer.render(tokens, _MD.options, {}))  # noqa: S704 - html off: all escaped
 
 
 def register(c: Console) -> None:  # noqa: C901
