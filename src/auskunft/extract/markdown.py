@@ -18,7 +18,6 @@ The text rules of `cleanup.clean_markdown` run on the result.
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
 
 from bs4 import BeautifulSoup, Tag
 from markdownify import MarkdownConverter
@@ -39,8 +38,9 @@ class Converter(MarkdownConverter):
         if "\n" in text.strip():  # block content inside the link: its text, without link syntax
             return f"\n\n{text.strip()}\n\n"
         href = el.get("href")
-        if isinstance(href, str):
-            el["href"] = quote(href, safe=":/?#&=%+~@!$,;'*-._")  # "(", ")" and spaces escaped
+        if isinstance(href, str) and re.search(r"[()\s]", href):  # "(", ")" and spaces would end the link
+            href = re.sub(r"[\t\n\r]", "", href.strip())  # browsers drop these from URLs
+            el["href"] = href.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
         text = text.replace("[", "(").replace("]", ")")
         return super().convert_a(el, text, parent_tags)
 
