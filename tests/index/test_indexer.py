@@ -125,7 +125,7 @@ def test_payload_fields_and_vectors(store: VectorStore, counting: CountingNano) 
         VectorQuery(limit=2, dense=counting.embed_query("Seite zwei"), with_dense=True),
     )
     assert {h.id for h in dense_hits} == set(points) and all(
-        len(h.dense or []) == counting.dim for h in dense_hits
+        h.dense is not None and len(h.dense) == counting.dim for h in dense_hits
     )
     sparse_hits = store.query(
         version.collection, VectorQuery(limit=1, sparse=Bm25Encoder().encode_query("zwei"))

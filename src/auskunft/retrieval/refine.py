@@ -12,11 +12,16 @@ the pages they list. Left alone, the top results are copies of one text and the 
   their word 3-grams) within two places and `version_floor` of the score, since the copies of the newer version
   split the fused votes. Dated hits only: the chunk date is set from strong date sources, see chunking.
 - Listings: hits from listing pages (archive indexes, news overviews) keep `listing_factor` of their score.
+
+On arrays: the hits' vectors as one matrix, all pairwise cosines in one product; a hit is compared in Python
+only with the groups whose cosine leaves the question open (close enough for a copy, or a hit without a
+vector), and word 3-grams are made only for the hits such a comparison needs.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 import numpy as np
@@ -42,19 +47,20 @@ def _overlap(a: set[tuple[str, ...]], b: set[tuple[str, ...]]) -> float:
     return len(a & b) / min(len(a), len(b))
 
 
-def _cosines(vectors: list[list[float] | None]) -> np.ndarray | None:
-    """Pairwise cosines in one matrix product; -1 wherever a hit has no vector."""
-    present = [v for v in vectors if v is not None]
-    if not present:
+def _cosines(vectors: list[Sequence[float] | np.ndarray | None]) -> tuple[np.ndarray, np.ndarray] | None:
+    """(pairwise cosines in one matrix product, which hits have a vector); None when none has one."""
+    present = next((v for v in vectors if v is not None and len(v)), None)
+    if present is None:
         return None
-    dim = len(present[0])
-    m = np.array([v if v is not None and len(v) == dim else [0.0] * dim for v in vectors], dtype=np.float32)
+    dim = len(present)
+    zero = np.zeros(dim, dtype=np.float32)
+    m = np.stack(
+        [np.asarray(v, dtype=np.float32) if v is not None and len(v) == dim else zero for v in vectors]
+    )
     norms = np.linalg.norm(m, axis=1)
-    m = (m / np.where(norms > 0, norms, 1.0)[:, None]).astype(np.float32)
-    sims = m @ m.T
-    sims[norms == 0, :] = -1.0
-    sims[:, norms == 0] = -1.0
-    return sims
+    has = norms > 0
+    m /= np.where(has, norms, 1.0)[:, None]
+    return m @ m.T, has
 
 
 def _own_text(h: RetrievedChunk) -> bool:
@@ -64,7 +70,7 @@ def _own_text(h: RetrievedChunk) -> bool:
 
 def refine(
     hits: list[RetrievedChunk],
-    vectors: dict[str, list[float]] | None = None,
+    vectors: Mapping[str, Sequence[float] | np.ndarray] | None = None,
     *,
     top_k: int,
     min_cosine: float = 0.97,
@@ -85,20 +91,31 @@ def refine(
         return h.score * (listing_factor if h.chunk.is_listing else 1.0)
 
     ranked = sorted(hits, key=adjusted, reverse=True)
-    shingles = [_shingles(h.chunk.text) for h in ranked]
-    sims = _cosines([vectors.get(h.chunk.chunk_id) for h in ranked])
+    grams: dict[int, set[tuple[str, ...]]] = {}
+
+    def shingles(i: int) -> set[tuple[str, ...]]:
+        if i not in grams:
+            grams[i] = _shingles(ranked[i].chunk.text)
+        return grams[i]
+
+    cos = _cosines([vectors.get(h.chunk.chunk_id) for h in ranked])
+    sims, has = cos if cos is not None else (None, np.zeros(len(ranked), dtype=bool))
     groups: list[list[int]] = []  # indexes into `ranked`; the first is the group's best
     for i in range(len(ranked)):
-        for g in groups:
-            j = g[0]
-            if sims is not None and sims[i, j] >= 0:  # both have vectors: copies are at least this close
-                same = sims[i, j] >= min_cosine or (
-                    sims[i, j] >= PREFILTER_COSINE and _overlap(shingles[i], shingles[j]) >= min_overlap
-                )
+        leaders = np.fromiter((g[0] for g in groups), dtype=np.intp, count=len(groups))
+        if sims is not None and has[i]:
+            # with both vectors, copies are at least PREFILTER_COSINE close: the others are no candidates
+            open_ = ~has[leaders] | (sims[i, leaders] >= PREFILTER_COSINE)
+        else:
+            open_ = np.ones(len(leaders), dtype=bool)
+        for k in np.flatnonzero(open_):
+            j = int(leaders[k])
+            if sims is not None and has[i] and has[j]:
+                same = bool(sims[i, j] >= min_cosine) or _overlap(shingles(i), shingles(j)) >= min_overlap
             else:
-                same = _overlap(shingles[i], shingles[j]) >= min_overlap
+                same = _overlap(shingles(i), shingles(j)) >= min_overlap
             if same:
-                g.append(i)
+                groups[k].append(i)
                 break
         else:
             groups.append([i])
@@ -115,8 +132,8 @@ def refine(
 
     def versions(i: int, j: int) -> bool:
         """Two versions of one text (a chair, a phone number, a fee changed): close, but not copies."""
-        close = sims is None or sims[i, j] < 0 or sims[i, j] >= version_cosine
-        return close and _overlap(shingles[i], shingles[j]) >= version_overlap
+        close = sims is None or not (has[i] and has[j]) or bool(sims[i, j] >= version_cosine)
+        return close and _overlap(shingles(i), shingles(j)) >= version_overlap
 
     # the newer first: of near-equal neighbours (within `newer_window`), and of two versions of one text a
     # little further apart (copies split a fused ranking's votes between them)

@@ -13,8 +13,10 @@ and fewer than `top_k` hits may come back. Sparse mode ignores it. 0 disables it
 
 from __future__ import annotations
 
-import math
+from collections.abc import Mapping
 from typing import Literal
+
+import numpy as np
 
 from auskunft.index.embeddings import Embedder
 from auskunft.index.sparse import Bm25Encoder
@@ -36,10 +38,18 @@ def chunk_from_payload(point_id: object, payload: dict) -> Chunk:
     return Chunk(chunk_id=str(point_id), **data)
 
 
-def _cosine(a: list[float], b: list[float]) -> float:
-    dot = sum(x * y for x, y in zip(a, b, strict=False))
-    norm = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
-    return dot / norm if norm else 0.0
+def _cosines(query: list[float], vectors: list) -> list[float | None]:
+    """Cosine of the query with each hit's vector (one matrix product); None for a hit without one."""
+    q = np.asarray(query, dtype=np.float32)
+    rows = [i for i, v in enumerate(vectors) if v is not None and len(v) == len(q)]
+    out: list[float | None] = [None] * len(vectors)
+    if rows:
+        m = np.stack([np.asarray(vectors[i], dtype=np.float32) for i in rows])
+        norms = np.linalg.norm(m, axis=1) * float(np.linalg.norm(q))
+        cos = np.divide(m @ q, norms, out=np.zeros(len(rows), dtype=np.float32), where=norms > 0)
+        for i, c in zip(rows, cos.tolist(), strict=True):
+            out[i] = c
+    return out
 
 
 class HybridSearcher:
@@ -126,8 +136,7 @@ class HybridSearcher:
             ),
         )
         out: list[RetrievedChunk] = []
-        for h in hits:
-            cos = _cosine(qvec, h.dense) if h.dense is not None else None
+        for h, cos in zip(hits, _cosines(qvec, [h.dense for h in hits]), strict=True):
             if threshold and (cos is None or cos < threshold):
                 continue
             out.append(
@@ -141,7 +150,7 @@ class HybridSearcher:
         return self._finish(out, {h.id: h.dense for h in hits if h.dense is not None}, top_k)
 
     def _finish(
-        self, hits: list[RetrievedChunk], vectors: dict[str, list[float]], top_k: int
+        self, hits: list[RetrievedChunk], vectors: Mapping[str, np.ndarray], top_k: int
     ) -> list[RetrievedChunk]:
         # equal fused scores come back in any order (the engine's hash maps): the chunk id breaks ties, so the
         # same question over the same index always gets the same sources

@@ -11,6 +11,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import numpy as np
+
 DENSE = "dense"
 SPARSE = "bm25"
 # keyword payload indexes every collection gets (the source filter needs one: 45 ms without, 1 ms with)
@@ -42,13 +44,13 @@ class Hit:
     id: str
     score: float
     payload: dict
-    dense: list[float] | None = None  # the point's dense vector, when the query asked for it
+    dense: np.ndarray | None = None  # the point's dense vector (float32), when the query asked for it
 
     @classmethod
     def of(cls, point_id: object, score: float, payload: dict | None, vector: object) -> Hit:
         """From a scored point of either client (UUID ids become strings, named vectors a dict)."""
         vec = vector.get(DENSE) if isinstance(vector, dict) else None
-        dense = [float(x) for x in vec] if isinstance(vec, list) else None
+        dense = np.asarray(vec, dtype=np.float32) if isinstance(vec, list) else None
         return cls(id=str(point_id), score=float(score), payload=dict(payload or {}), dense=dense)
 
 
