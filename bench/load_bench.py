@@ -1,19 +1,27 @@
-"""Open-loop load on the chat API (extractive mode, so no LLM is measured) against a real service process.
+"""Open-loop load on the chat API (extractive mode, so no LLM is measured) against real service processes,
+optionally an older tree's service beside the current one, row by row in one run.
 
-    .venv/bin/python bench/load_bench.py [--data-dir DIR] [--rates 5,10,20,40] [--duration 20]
-        [--arrivals poisson|fixed] [--visitors 50 --visitor-questions 120] [--json]
-        [--search-workers 2 --search-queue 16]
+    .venv/bin/python bench/load_bench.py [--data-dir DIR] [--rates 10,20,40] [--duration 20]
+        [--arrivals poisson|fixed] [--visitors 50 --visitor-questions 120] [--overload 200 --recovery 10]
+        [--processes N] [--questions FILE.jsonl] [--old-tree DIR --old-data-dir DIR] [--copy] [--json]
+        [--search-workers 1 --search-queue 256 --max-wait 2]
 
 Arrivals are scheduled in advance (Poisson or fixed rate) and sent whether or not earlier requests have
 been answered (open loop: a slow service meets more load, not less, as real visitors do). For each rate:
 p50/p95 latency of answered requests, the share of `busy` answers (503 / `busy` event: admission control)
 and the number of timeout errors (the stream's `error` with code retrieval_timeout, or no answer within
---client-timeout). Then the 50-concurrent-visitors run: --visitor-questions questions, --visitors at a time.
-Every question is unique, so the answer cache never answers.
+--client-timeout). --overload R: R/s for --overload-duration s, then --recovery r/s right after (does the
+service answer `busy` fast and come back?). Then the concurrent-visitors run: --visitor-questions questions,
+--visitors at a time. Every question is unique (a per-run nonce), so the answer cache never answers.
 
-The index: --data-dir (or BENCH_DATA_DIR) points at a DATA_DIR with a live index (it is copied first:
-embedded stores allow one process per directory); without it the demo site is crawled and indexed into a
-temporary directory. Run it once per vector engine on the same data to compare them.
+--questions: a JSONL file of questions ("question" or "text"), e.g. datasets/qa/<site>.jsonl or a
+benchmark's queries.jsonl; default six German association questions.
+
+The index: --data-dir (or BENCH_DATA_DIR) points at a DATA_DIR with a live index, served in place (several
+processes may read the embedded store; --copy serves a copy); without it the demo site is crawled and
+indexed into a temporary directory. --old-tree runs the service of another checkout (e.g. `git worktree add
+/tmp/old c57c429`) with PYTHONPATH at its src on --old-data-dir (bench/legacy_index.py makes one for trees
+from before the qdrant-edge store), and every row runs against old, then new.
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +56,21 @@ QUESTIONS = [
     "Welche Karten gibt es beim Kanupolo?",
     "Wer darf an der Meisterschaft teilnehmen?",
 ]
+NONCE = uuid.uuid4().hex[:6]
+
+
+def load_questions(path: Path | None) -> list[str]:
+    if path is None:
+        return QUESTIONS
+    out = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                d = json.loads(line)
+                text = d.get("question") or d.get("text") or ""
+                if text.strip():
+                    out.append(text.strip()[:500])
+    return out
 
 
 @dataclass
@@ -79,130 +103,187 @@ class Summary:
         }
 
 
-def question(i: int) -> str:
-    return f"{QUESTIONS[i % len(QUESTIONS)]} (Frage {i})"
+class Asker:
+    def __init__(self, questions: list[str]) -> None:
+        self.questions = questions
+
+    def question(self, i: int) -> str:
+        return f"{self.questions[i % len(self.questions)]} ({NONCE}-{i})"
+
+    async def ask(self, c: httpx.AsyncClient, i: int, timeout_s: float) -> Outcome:
+        """One SSE chat request read to its last event."""
+        t0 = time.perf_counter()
+        last, data = "", {}
+        try:
+            async with asyncio.timeout(timeout_s):
+                async with c.stream("POST", "/api/chat", json={"message": self.question(i)}) as resp:
+                    if resp.status_code == 503:
+                        await resp.aread()
+                        return Outcome("busy", (time.perf_counter() - t0) * 1000)
+                    if resp.status_code != 200:
+                        await resp.aread()
+                        return Outcome(f"http {resp.status_code}", (time.perf_counter() - t0) * 1000)
+                    event = ""
+                    async for line in resp.aiter_lines():
+                        if line.startswith("event:"):
+                            event = line[6:].strip()
+                        elif line.startswith("data:") and event in ("done", "busy", "error"):
+                            last, data = event, json.loads(line[5:])
+        except TimeoutError:
+            return Outcome("timeout", (time.perf_counter() - t0) * 1000)
+        except httpx.HTTPError as exc:
+            return Outcome(f"error {type(exc).__name__}", (time.perf_counter() - t0) * 1000)
+        took = (time.perf_counter() - t0) * 1000
+        if last == "error":
+            return Outcome(
+                "timeout" if data.get("code") == "retrieval_timeout" else f"error {data.get('code')}", took
+            )
+        return Outcome(last or "error no-end", took)
 
 
-async def ask(c: httpx.AsyncClient, i: int, timeout_s: float) -> Outcome:
-    """One SSE chat request read to its last event."""
-    t0 = time.perf_counter()
-    last, data = "", {}
-    try:
-        async with asyncio.timeout(timeout_s):
-            async with c.stream("POST", "/api/chat", json={"message": question(i)}) as resp:
-                if resp.status_code == 503:
-                    await resp.aread()
-                    return Outcome("busy", (time.perf_counter() - t0) * 1000)
-                if resp.status_code != 200:
-                    await resp.aread()
-                    return Outcome(f"http {resp.status_code}", (time.perf_counter() - t0) * 1000)
-                event = ""
-                async for line in resp.aiter_lines():
-                    if line.startswith("event:"):
-                        event = line[6:].strip()
-                    elif line.startswith("data:") and event in ("done", "busy", "error"):
-                        last, data = event, json.loads(line[5:])
-    except TimeoutError:
-        return Outcome("timeout", (time.perf_counter() - t0) * 1000)
-    except httpx.HTTPError as exc:
-        return Outcome(f"error {type(exc).__name__}", (time.perf_counter() - t0) * 1000)
-    took = (time.perf_counter() - t0) * 1000
-    if last == "error":
-        return Outcome(
-            "timeout" if data.get("code") == "retrieval_timeout" else f"error {data.get('code')}", took
-        )
-    return Outcome(last or "error no-end", took)
+def arrivals(rate: float, duration_s: float, kind: str, seed: float) -> list[float]:
+    rng = random.Random(seed)
+    times, t = [], 0.0
+    while True:
+        t += rng.expovariate(rate) if kind == "poisson" else 1.0 / rate
+        if t >= duration_s:
+            return times
+        times.append(t)
 
 
 async def open_loop(
-    url: str, rate: float, duration_s: float, arrivals: str, offset: int, timeout_s: float
-) -> Summary:
-    rng = random.Random(rate)
-    times, t = [], 0.0
-    while True:
-        t += rng.expovariate(rate) if arrivals == "poisson" else 1.0 / rate
-        if t >= duration_s:
-            break
-        times.append(t)
-    limits = httpx.Limits(max_connections=2000, max_keepalive_connections=200)
-    summary = Summary(f"{arrivals} {rate:g}/s")
+    asker: Asker, url: str, phases: list[tuple[float, float]], kind: str, offset: int, timeout_s: float
+) -> list[Summary]:
+    """Phases of (rate, seconds) back to back; one summary per phase."""
+    limits = httpx.Limits(max_connections=4000, max_keepalive_connections=200)
+    plan: list[tuple[int, float]] = []  # (phase, when)
+    start_at = 0.0
+    for k, (rate, seconds) in enumerate(phases):
+        plan += [(k, start_at + t) for t in arrivals(rate, seconds, kind, rate * 1000 + k)]
+        start_at += seconds
+    summaries = [Summary(f"{kind} {rate:g}/s") for rate, _ in phases]
     async with httpx.AsyncClient(base_url=url, timeout=None, trust_env=False, limits=limits) as c:
         start = time.perf_counter()
 
         async def at(i: int, when: float) -> Outcome:
             await asyncio.sleep(max(0.0, start + when - time.perf_counter()))
-            return await ask(c, offset + i, timeout_s)
+            return await asker.ask(c, offset + i, timeout_s)
 
-        summary.outcomes = list(await asyncio.gather(*(at(i, w) for i, w in enumerate(times))))
-        summary.wall_s = time.perf_counter() - start
-    return summary
+        outcomes = await asyncio.gather(*(at(i, w) for i, (_, w) in enumerate(plan)))
+    for (k, _), o in zip(plan, outcomes, strict=True):
+        summaries[k].outcomes.append(o)
+    for (_, seconds), summary in zip(phases, summaries, strict=True):
+        summary.wall_s = seconds
+    return summaries
 
 
-async def visitors(url: str, n: int, concurrency: int, offset: int, timeout_s: float) -> Summary:
+async def visitors(
+    asker: Asker, url: str, n: int, concurrency: int, offset: int, timeout_s: float
+) -> Summary:
     sem = asyncio.Semaphore(concurrency)
-    summary = Summary(f"{concurrency} concurrent visitors, {n} questions")
+    summary = Summary(f"{concurrency} visitors at once, {n} questions")
     limits = httpx.Limits(max_connections=concurrency)
     async with httpx.AsyncClient(base_url=url, timeout=None, trust_env=False, limits=limits) as c:
         start = time.perf_counter()
 
         async def one(i: int) -> Outcome:
             async with sem:
-                return await ask(c, offset + i, timeout_s)
+                return await asker.ask(c, offset + i, timeout_s)
 
         summary.outcomes = list(await asyncio.gather(*(one(i) for i in range(n))))
         summary.wall_s = time.perf_counter() - start
     return summary
 
 
-def start(data_dir: Path, work: Path, extra_env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+@dataclass
+class Target:
+    label: str
+    tree: Path
+    data_dir: Path
+    proc: subprocess.Popen | None = None
+    url: str = ""
+
+
+def start(target: Target, work: Path, processes: int, extra_env: dict[str, str]) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("REDIS_", "LLM_", "OPENAI_", "QDRANT_"))}
     env |= {
-        "DATA_DIR": str(data_dir),
+        "PYTHONPATH": f"{target.tree / 'src'}:{target.tree}",
+        "DATA_DIR": str(target.data_dir),
         "SOURCES_FILE": str(work / "sources.yml"),
         "RATE_LIMIT_IP_PER_MIN": "100000000",
         "RATE_LIMIT_SESSION_PER_MIN": "100000000",
         "LOG_LEVEL": "WARNING",
         "DO_NOT_TRACK": "true",
+        "OMP_WAIT_POLICY": "PASSIVE",
         **extra_env,
     }
-    log = open(work / "service.log", "wb")  # noqa: SIM115 - closed with the process
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "service", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        cwd=work,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+    log_path = work / f"service-{target.label}.log"
+    log = open(log_path, "wb")  # noqa: SIM115 - closed with the process
+    args = [sys.executable, "-m", "service", "--host", "127.0.0.1", "--port", str(port)]
+    if processes > 1:
+        args += ["--processes", str(processes)]
+    target.proc = subprocess.Popen(
+        args, env=env, cwd=work, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
     log.close()
-    url = f"http://127.0.0.1:{port}"
-    wait_http(url + "/readyz", proc, 180, log=work / "service.log", interval=0.5)
-    return proc, url
+    target.url = f"http://127.0.0.1:{port}"
+    wait_http(target.url + "/readyz", target.proc, 300, log=log_path, interval=0.5)
+
+
+def print_table(title: str, rows: list[dict]) -> None:
+    print(title)
+    print(
+        f"{'service':<8} {'run':<34} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'busy':>6} {'busy p95':>9} "
+        f"{'timeouts':>8} {'errors':>6} {'done/s':>7}"
+    )
+    for r in rows:
+        print(
+            f"{r['service']:<8} {r['run']:<34} {r['requests']:>5} {r['p50_ms'] or '-':>8} {r['p95_ms'] or '-':>8} "
+            f"{r['busy_share']:>6.1%} {r['busy_p95_ms'] or '-':>9} {r['timeouts']:>8} {r['errors']:>6} "
+            f"{r['throughput_rps'] or '-':>7}"
+        )
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--data-dir", type=Path, default=os.environ.get("BENCH_DATA_DIR") or None)
-    p.add_argument("--rates", default="5,10,20,40", help="arrival rates (requests/s), comma-separated")
+    p.add_argument("--copy", action="store_true", help="serve a copy of --data-dir")
+    p.add_argument("--old-tree", type=Path, default=None, help="another checkout whose service runs too")
+    p.add_argument("--old-data-dir", type=Path, default=None, help="the index the old service serves")
+    p.add_argument("--questions", type=Path, default=None)
+    p.add_argument("--processes", type=int, default=1, help="service processes of the current tree")
+    p.add_argument("--rates", default="10,20,40", help="arrival rates (requests/s), comma-separated")
     p.add_argument("--duration", type=float, default=20.0, help="seconds of arrivals per rate")
     p.add_argument("--arrivals", choices=("poisson", "fixed"), default="poisson")
+    p.add_argument("--overload", type=float, default=0.0, help="overload rate (requests/s); 0: none")
+    p.add_argument("--overload-duration", type=float, default=10.0)
+    p.add_argument("--recovery", type=float, default=10.0, help="rate right after the overload")
+    p.add_argument("--recovery-duration", type=float, default=10.0)
     p.add_argument("--visitors", type=int, default=50)
     p.add_argument("--visitor-questions", type=int, default=120)
     p.add_argument("--client-timeout", type=float, default=30.0)
     p.add_argument("--search-workers", type=int, default=None, help="SEARCH_WORKERS of the service")
     p.add_argument("--search-queue", type=int, default=None, help="SEARCH_QUEUE of the service")
+    p.add_argument("--max-wait", type=float, default=None, help="SEARCH_MAX_WAIT_S of the service")
     p.add_argument("--json", action="store_true", help="print the rows as JSON lines too")
     args = p.parse_args()
     extra = {}
-    if args.search_workers is not None:
-        extra["SEARCH_WORKERS"] = str(args.search_workers)
-    if args.search_queue is not None:
-        extra["SEARCH_QUEUE"] = str(args.search_queue)
+    for flag, key in (
+        (args.search_workers, "SEARCH_WORKERS"),
+        (args.search_queue, "SEARCH_QUEUE"),
+        (args.max_wait, "SEARCH_MAX_WAIT_S"),
+    ):
+        if flag is not None:
+            extra[key] = str(flag)
+    asker = Asker(load_questions(args.questions))
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         data = work / "data"
-        if args.data_dir:
+        if args.data_dir and args.copy:
             shutil.copytree(args.data_dir, data)
+        elif args.data_dir:
+            data = args.data_dir
         else:
             from tests.support.demo_index import build_demo_data
 
@@ -210,34 +291,61 @@ def main() -> None:
             build_demo_data(data)
             print(f"demo index built in {time.perf_counter() - t0:.1f} s")
         (work / "sources.yml").write_text("sources: []\n")
-        proc, url = start(data, work, extra)
+        targets = []
+        if args.old_tree:
+            if not args.old_data_dir:
+                p.error("--old-tree needs --old-data-dir")
+            targets.append(Target("old", args.old_tree.resolve(), args.old_data_dir))
+        targets.append(Target("new", REPO, data))
         rows = []
         try:
-            asyncio.run(visitors(url, 8, 2, 900_000, args.client_timeout))  # warm-up
-            for k, rate in enumerate(float(r) for r in args.rates.split(",") if r.strip()):
-                summary = asyncio.run(
-                    open_loop(url, rate, args.duration, args.arrivals, (k + 1) * 100_000, args.client_timeout)
-                )
-                rows.append(summary.row())
+            for t in targets:
+                start(t, work, args.processes if t.label == "new" else 1, extra)
+                asyncio.run(visitors(asker, t.url, 8, 2, 900_000, args.client_timeout))  # warm-up
+            rates = [float(r) for r in args.rates.split(",") if r.strip()]
+            for k, rate in enumerate(rates):
+                for t in targets:
+                    (s,) = asyncio.run(
+                        open_loop(
+                            asker,
+                            t.url,
+                            [(rate, args.duration)],
+                            args.arrivals,
+                            (k + 1) * 100_000,
+                            args.client_timeout,
+                        )
+                    )
+                    rows.append({"service": t.label, **s.row()})
+            if args.overload:
+                phases = [(args.overload, args.overload_duration), (args.recovery, args.recovery_duration)]
+                for t in targets:
+                    over, rec = asyncio.run(
+                        open_loop(asker, t.url, phases, args.arrivals, 700_000, args.client_timeout)
+                    )
+                    over.label = f"overload {args.overload:g}/s {args.overload_duration:g} s"
+                    rec.label = f"then {args.recovery:g}/s (recovery)"
+                    rows += [{"service": t.label, **over.row()}, {"service": t.label, **rec.row()}]
+                    time.sleep(2)
             if args.visitors:
-                rows.append(
-                    asyncio.run(
-                        visitors(url, args.visitor_questions, args.visitors, 50_000, args.client_timeout)
-                    ).row()
-                )
+                for t in targets:
+                    v = asyncio.run(
+                        visitors(
+                            asker, t.url, args.visitor_questions, args.visitors, 50_000, args.client_timeout
+                        )
+                    )
+                    rows.append({"service": t.label, **v.row()})
         finally:
-            stop(proc, timeout=10, group=False)
+            for t in targets:
+                if t.proc is not None:
+                    stop(t.proc, timeout=10, group=True)
     source = str(args.data_dir) if args.data_dir else "demo site (built now)"
-    print(f"load bench: extractive mode, data {source}, SSE /api/chat, service env {extra or 'defaults'}")
-    print(
-        f"{'run':<38} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'busy':>6} {'busy p95':>9} {'timeouts':>8} {'errors':>6} {'done/s':>7}"
+    trees = ", ".join(f"{t.label}: {t.tree}" for t in targets)
+    print_table(
+        f"load bench: extractive mode, data {source}"
+        + (f" (old: {args.old_data_dir})" if args.old_tree else "")
+        + f", SSE /api/chat, {trees}, new with {args.processes} process(es), env {extra or 'defaults'}",
+        rows,
     )
-    for r in rows:
-        print(
-            f"{r['run']:<38} {r['requests']:>5} {r['p50_ms'] or '-':>8} {r['p95_ms'] or '-':>8} "
-            f"{r['busy_share']:>6.1%} {r['busy_p95_ms'] or '-':>9} {r['timeouts']:>8} {r['errors']:>6} "
-            f"{r['throughput_rps'] or '-':>7}"
-        )
     if args.json:
         for r in rows:
             print(json.dumps(r))
