@@ -150,6 +150,7 @@ def build(site: Site, variant: str, root: Path, rebuild: bool = False) -> Settin
             "max_depth": min(max(int(site.source.get("max_depth", 0)), 20), 50),  # the crawler's own bound
             "rate_limit_per_s": 200,
             "concurrency": 4,
+            "timeout_s": 120.0,  # a loaded evaluation machine must not turn pages into failures
         }
         source.pop("schedule", None)
         sources.parent.mkdir(parents=True, exist_ok=True)
