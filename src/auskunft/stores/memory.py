@@ -14,6 +14,8 @@ from typing import Protocol
 
 import redis.asyncio as aioredis
 
+from auskunft.stores.turns import user_turn as _user_turn
+
 PREFIX = "auskunft:"
 
 
@@ -34,14 +36,6 @@ class AnswerCache(Protocol):
 
 class RateLimiter(Protocol):
     async def hit(self, key: str, limit: int, window_s: int) -> tuple[bool, int]: ...
-
-
-def _user_turn(user: str, query: str | None) -> dict[str, str]:
-    """The visitor's turn; `query` is its standalone form (what retrieval used), kept for later follow-ups."""
-    turn = {"role": "user", "content": user}
-    if query and query != user:
-        turn["query"] = query
-    return turn
 
 
 # ----------------------------------------------------------------------------------------- in-process

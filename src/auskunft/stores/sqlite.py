@@ -19,7 +19,7 @@ import time
 import uuid
 from pathlib import Path
 
-from auskunft.stores.memory import _user_turn
+from auskunft.stores.turns import user_turn as _user_turn
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (session_id TEXT PRIMARY KEY, turns TEXT NOT NULL, expires REAL NOT NULL);
