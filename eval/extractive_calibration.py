@@ -55,7 +55,7 @@ SITES = {
 
 
 def build_site(site: str, data_root: Path, rebuild: bool = False) -> Settings:
-    from auskunft import pipeline
+    from auskunft.ingest import run_direct
 
     folder, public, _, render_js = SITES[site]
     data_dir = data_root / site
@@ -80,7 +80,7 @@ def build_site(site: str, data_root: Path, rebuild: bool = False) -> Settings:
         sources.parent.mkdir(parents=True, exist_ok=True)
         sources.write_text(yaml.safe_dump({"sources": [source]}), encoding="utf-8")
         t0 = time.perf_counter()
-        out = pipeline.run_direct(settings, site)
+        out = run_direct(settings, site)
         print(f"{site}: indexed in {time.perf_counter() - t0:.0f} s: {out.get('counts')} {out.get('index')}")
     marker.write_text("ok", encoding="utf-8")
     return settings

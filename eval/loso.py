@@ -128,7 +128,7 @@ def generated_sites() -> dict[str, Site]:
 
 def build(site: Site, variant: str, root: Path, rebuild: bool = False) -> Settings:
     """Crawl, extract and index the site once per variant (a marker file records a finished build)."""
-    from auskunft import pipeline
+    from auskunft.ingest import run_direct
 
     data_dir = root / variant / site.name
     sources = root / variant / f"{site.name}-sources.yml"
@@ -156,7 +156,7 @@ def build(site: Site, variant: str, root: Path, rebuild: bool = False) -> Settin
         sources.parent.mkdir(parents=True, exist_ok=True)
         sources.write_text(yaml.safe_dump({"sources": [source]}), encoding="utf-8")
         t0 = time.perf_counter()
-        out = pipeline.run_direct(settings, site.name)
+        out = run_direct(settings, site.name)
         print(
             f"{variant}/{site.name}: indexed in {time.perf_counter() - t0:.0f} s: {out.get('counts')}",
             flush=True,

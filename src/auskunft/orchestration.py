@@ -1,19 +1,18 @@
-"""Prefect flows that run the ingestion notebooks with papermill and spread a source over the work pool.
+"""Prefect flows: an ingestion run whose steps are the notebooks (papermill), spread over the work pool.
 
-A run: crawl notebook -> batches (the new/changed documents, extracted and embedded in parallel: as flow
-runs of the `ingest-batches` deployment on the pool's workers when INGEST_BATCH_DEPLOYMENT is set, and
-on this host's cores for whatever is left) -> extract notebook (sums up the batches) -> index notebook
-(writes, deletes, promotes in one process). Every flow run gets a run folder (see auskunft.pipeline)
-holding the executed notebooks, the step outputs, progress events and a summary; an unfinished run of
-the source is resumed. The summary and a live progress bar are published as Prefect artifacts.
+`ingest_source_flow` is `auskunft.ingest.run_source` with the `NotebookRunner`: each step executes its
+notebook (notebooks/<step>.ipynb) into the run folder, as a Prefect task that retries transient failures,
+and the batches (the new/changed documents, extracted and embedded in parallel) run as flow runs of the
+`ingest-batches` deployment on the pool's workers when INGEST_BATCH_DEPLOYMENT is set, and on this host's
+cores for whatever is left. The summary and a live progress bar are published as Prefect artifacts.
 flows/ holds the thin deployment entry points that import these.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -21,16 +20,16 @@ import papermill
 from papermill.exceptions import PapermillExecutionError
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
-from pydantic import BaseModel
 
 from auskunft.config import Settings, get_settings
-from auskunft.pipeline.fanout import fan_out, progress_artifact
-from auskunft.pipeline.runs import SUMMARY, atomic_write_text, source_lock, start_run_dir
+from auskunft.ingest import RunSummary, run_source
+from auskunft.pipeline.fanout import fan_out, progress_artifact, run_batch_group
+from auskunft.pipeline.notebook import get_source
+from auskunft.pipeline.steps import StepOutputs, StepParams, load_outputs
 from auskunft.sources import load_sources
 
 log = logging.getLogger(__name__)
 
-STEPS = ("crawl", "extract", "index")
 TRANSIENT_MARKERS = (
     "Timeout",
     "timed out",
@@ -40,20 +39,6 @@ TRANSIENT_MARKERS = (
     "already accessed by another instance",
     "Temporary failure",
 )
-
-
-class IngestSummary(BaseModel):
-    source: str
-    run_dir: str
-    ok: bool
-    counts: dict[str, int] = {}
-    extract: dict[str, Any] = {}
-    index: dict[str, Any] = {}
-    timings: dict[str, float] = {}
-    throughput: dict[str, float] = {}
-    notebooks: dict[str, str] = {}
-    resumed: bool = False
-    error: str | None = None
 
 
 def _is_transient(task_: object, task_run: object, state: Any) -> bool:
@@ -88,25 +73,60 @@ def run_notebook(
         kernel_name="python3",
         log_output=False,
     )
-    outputs = Path(run_dir) / f"{step}.outputs.json"
-    return json.loads(outputs.read_text(encoding="utf-8"))
+    return load_outputs(Path(run_dir), step).model_dump()
 
 
-def _publish(summary: IngestSummary) -> None:
-    rows = [{"status": k, "count": v} for k, v in summary.counts.items()]
-    rows += [{"status": f"extract {k}", "count": v} for k, v in summary.extract.items() if isinstance(v, int)]
-    rows += [{"status": f"index {k}", "count": v} for k, v in summary.index.items() if isinstance(v, int)]
-    key = "ingest-" + "".join(c if c.isalnum() else "-" for c in summary.source.lower())
-    create_table_artifact(rows, key=key + "-counts", description=f"Ingestion of {summary.source}")
+class NotebookRunner:
+    """Each step executes its notebook (a retried Prefect task); the batches go to the pool's workers."""
+
+    name = "notebooks"
+
+    def __init__(self, notebooks_dir: Path, cwd: Path | None = None) -> None:
+        self.notebooks_dir = notebooks_dir.resolve()
+        self.cwd = (cwd or Path.cwd()).resolve()
+
+    def run(self, step: str, params: StepParams) -> StepOutputs:
+        parameters = params.notebook_parameters(step)
+        if step == "index":
+            parameters["PROMOTE"] = False  # the run promotes after indexing (auskunft.promotion)
+        recorded = run_notebook(
+            step,
+            notebooks_dir=str(self.notebooks_dir),
+            run_dir=str(params.run_dir),
+            parameters=parameters,
+            cwd=str(self.cwd),
+        )
+        outputs = StepOutputs.model_validate(recorded)
+        outputs.notebook = str(params.run_dir / f"{step}.ipynb")
+        return outputs
+
+    def run_batches(self, params: StepParams) -> None:
+        fan_out(params.settings, params.source, params.run_dir)
+
+    def watching(self, params: StepParams) -> AbstractContextManager[object]:
+        return progress_artifact(params.run_dir, params.source.name)
+
+    def publish(self, summary: RunSummary) -> None:
+        rows = [{"status": k, "count": v} for k, v in summary.counts.items()]
+        rows += [{"status": f"extract {k}", "count": v} for k, v in summary.extract.items()]
+        rows += [{"status": f"index {k}", "count": v} for k, v in summary.index.items()]
+        key = "ingest-" + "".join(c if c.isalnum() else "-" for c in summary.source.lower())
+        create_table_artifact(rows, key=key + "-counts", description=f"Ingestion of {summary.source}")
+        create_markdown_artifact(_summary_markdown(summary), key=key + "-summary", description="run summary")
+
+
+def _summary_markdown(summary: RunSummary) -> str:
     lines = [f"# Ingestion of `{summary.source}`", "", f"Result: **{'ok' if summary.ok else 'failed'}**", ""]
     if summary.error:
         lines += [f"Error: `{summary.error}`", ""]
+    if summary.promotion is not None:
+        lines += [f"Promotion of v{summary.promotion.version}: {summary.promotion.reason}", ""]
     lines += ["| step | seconds |", "|---|---|"] + [f"| {k} | {v} |" for k, v in summary.timings.items()]
     lines += ["", "| throughput | value |", "|---|---|"] + [
         f"| {k} | {v} |" for k, v in summary.throughput.items()
     ]
     lines += ["", "Executed notebooks:", ""] + [f"- {k}: `{v}`" for k, v in summary.notebooks.items()]
-    create_markdown_artifact("\n".join(lines), key=key + "-summary", description="run summary")
+    return "\n".join(lines)
 
 
 @flow(name="ingest-source", flow_run_name="ingest-{source_name}", log_prints=True)
@@ -116,79 +136,11 @@ def ingest_source_flow(
     data_dir: str | None = None,
     serve_demo_site: bool = False,
 ) -> dict[str, Any]:
-    """Crawl, extract and index one source by executing the three notebooks with papermill."""
+    """Crawl, extract and index one source by executing the three notebooks with papermill, then promote."""
     settings = _settings(sources_file, data_dir)
-    return run_ingest(settings, source_name, serve_demo_site=serve_demo_site).model_dump()
-
-
-def run_ingest(settings: Settings, source_name: str, *, serve_demo_site: bool = False) -> IngestSummary:
-    sources = {s.name: s for s in load_sources(settings.sources_file)}
-    if source_name not in sources:
-        from auskunft.errors import SourceError
-
-        raise SourceError(
-            f"unknown source {source_name!r} in {settings.sources_file} (known: {sorted(sources)})"
-        )
-    with source_lock(settings.runs_dir.resolve(), source_name):
-        run_dir, resumed = start_run_dir(settings.runs_dir.resolve(), source_name)
-        return _run_in(
-            settings, sources[source_name], run_dir, resumed=resumed, serve_demo_site=serve_demo_site
-        )
-
-
-def _run_in(
-    settings: Settings, source: Any, run_dir: Path, *, resumed: bool, serve_demo_site: bool
-) -> IngestSummary:
-    from auskunft.pipeline.progress import ProgressLog
-
-    cwd = Path.cwd().resolve()
-    params = {
-        "SOURCE": source.name,
-        "SOURCES_FILE": str(settings.sources_file.resolve()),
-        "DATA_DIR": str(settings.data_dir.resolve()),
-        "RUN_DIR": str(run_dir),
-    }
-    summary = IngestSummary(source=source.name, run_dir=str(run_dir), ok=False, resumed=resumed)
-    notebooks_dir = str(settings.notebooks_dir.resolve())
-    events = ProgressLog(run_dir)
-    events.emit("run", resumed=resumed)
-    try:
-        with progress_artifact(run_dir, source.name):
-            for step in STEPS:
-                if step == "extract":  # the batches first, over the pool's workers and this host's cores
-                    t0 = time.perf_counter()
-                    fan_out(settings, source, run_dir)
-                    summary.timings["batches"] = round(time.perf_counter() - t0, 2)
-                p = dict(params, SERVE_DEMO_SITE=serve_demo_site) if step == "crawl" else params
-                t0 = time.perf_counter()
-                out = run_notebook(
-                    step, notebooks_dir=notebooks_dir, run_dir=str(run_dir), parameters=p, cwd=str(cwd)
-                )
-                summary.timings[step] = round(time.perf_counter() - t0, 2)
-                summary.notebooks[step] = str(run_dir / f"{step}.ipynb")
-                if step == "crawl":
-                    events.emit("done", step="crawl")
-                    summary.counts = out.get("counts", {})
-                elif step == "extract":
-                    summary.extract = out.get("counts", {})
-                    summary.throughput = out.get("throughput", {})
-                else:
-                    summary.index = out.get("counts", {})
-        summary.ok = True
-    except Exception as exc:
-        summary.error = f"{type(exc).__name__}: {exc}"[:2000]
-        raise
-    finally:
-        atomic_write_text(run_dir / SUMMARY, summary.model_dump_json(indent=2))
-        if summary.ok:
-            from auskunft.pipeline import finish_run
-
-            finish_run(run_dir)
-        try:
-            _publish(summary)
-        except Exception:  # artifacts are best effort; the summary file is the record
-            log.warning("could not publish Prefect artifacts", exc_info=True)
-    return summary
+    runner = NotebookRunner(settings.notebooks_dir)
+    summary = run_source(settings, get_source(settings, source_name), runner, serve_demo_site=serve_demo_site)
+    return summary.model_dump(mode="json")
 
 
 @flow(name="ingest-batches", flow_run_name="batches-{source_name}", log_prints=True)
@@ -200,18 +152,9 @@ def ingest_batches_flow(
     data_dir: str | None = None,
 ) -> dict[str, Any]:
     """Extract and embed some batches of a run on this worker's cores (started by the ingest flow)."""
-    from auskunft.pipeline import get_source, load_manifest, run_batches
-    from auskunft.pipeline.batches import PLAN as PLAN_FILE
-    from auskunft.pipeline.batches import BatchPlan, batches_dir
-    from auskunft.pipeline.worker import batch_job
-
     settings = _settings(sources_file, data_dir)
-    path = Path(run_dir)
-    plan = BatchPlan.model_validate_json((batches_dir(path) / PLAN_FILE).read_text(encoding="utf-8"))
-    records = {r.url: r for r in load_manifest(path).records}
-    job = batch_job(settings, get_source(settings, source_name), path)
-    reports = run_batches(job, plan, batches, processes=settings.ingest_processes, records=records)
-    return {"batches": [r.index for r in reports], "documents": sum(r.extracted for r in reports)}
+    params = StepParams(settings=settings, source=get_source(settings, source_name), run_dir=Path(run_dir))
+    return run_batch_group(params, batches).model_dump()
 
 
 def _settings(sources_file: str | None, data_dir: str | None) -> Settings:

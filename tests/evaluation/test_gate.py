@@ -11,6 +11,7 @@ from auskunft.errors import GateRefusedError
 from auskunft.evaluation.compare import compare_runs
 from auskunft.evaluation.gate import gate
 from auskunft.evaluation.tracking import find_run
+from auskunft.promotion import promote_step
 from tests.support.demo_index import build_demo_data
 
 pytestmark = [pytest.mark.timeout(1200)]
@@ -45,8 +46,9 @@ def test_worse_version_is_refused_and_equal_one_promoted(tmp_path: Path) -> None
     )
     report = pipeline.index_step(worse, "demo", run_dir=run_dir)
     assert report.new_version and report.version == 2
-    assert not report.promoted, report.gate
-    assert "regressed" in (report.gate or "")
+    promotion = promote_step(worse, run_dir)
+    assert not promotion.promoted, promotion.reason
+    assert "regressed" in promotion.reason
     versions = pipeline.list_versions(target)
     assert [v["version"] for v in versions if v["live"]] == [1]
 
@@ -59,5 +61,6 @@ def test_worse_version_is_refused_and_equal_one_promoted(tmp_path: Path) -> None
 
     equal = settings.model_copy(update={"chunk_max_tokens": 340})
     report = pipeline.index_step(equal, "demo", run_dir=run_dir)
-    assert report.version == 3 and report.promoted, report.gate
+    promotion = promote_step(equal, run_dir)
+    assert report.version == 3 and promotion.promoted, promotion.reason
     assert [v["version"] for v in pipeline.list_versions(target) if v["live"]] == [3]

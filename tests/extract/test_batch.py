@@ -1,4 +1,5 @@
-"""extract_manifest over a crawl manifest: statuses, cache, store, failures that never stop the batch."""
+"""The extract step over a crawl manifest (batches in a worker process, as a run does): statuses, cache,
+store, failures that never stop the batch."""
 
 from __future__ import annotations
 
@@ -6,29 +7,17 @@ import os
 from pathlib import Path
 
 import pymupdf
-import pytest
 
-import auskunft.extract.extractor as extractor
-from auskunft.extract import DocumentStore, ExtractionCache, extract_document, extract_manifest
+from auskunft.crawl import RawStore
+from auskunft.extract import DocumentStore, extract_document
 from auskunft.models import CrawlManifest, CrawlRecord, doc_id_for, sha256_bytes, utcnow
 from tests.conftest import DEMO_SITE
+from tests.support.extraction import extract_run
 
 BASE = "http://localhost:8765"
 
 
-class Raw(dict):
-    """A content-addressed raw store in memory (same get() contract as crawl's RawStore)."""
-
-    def add(self, body: bytes) -> str:
-        sha = sha256_bytes(body)
-        self[sha] = body
-        return sha
-
-    def get_body(self, sha: str) -> bytes:
-        return self[sha]
-
-
-def rec(raw: Raw, path: str, body: bytes, status: str = "new", ctype: str | None = None) -> CrawlRecord:
+def rec(raw: RawStore, path: str, body: bytes, status: str = "new", ctype: str | None = None) -> CrawlRecord:
     if ctype is None:
         ctype = "application/pdf" if path.endswith(".pdf") else "text/html; charset=utf-8"
     return CrawlRecord(
@@ -36,7 +25,7 @@ def rec(raw: Raw, path: str, body: bytes, status: str = "new", ctype: str | None
         source="demo",
         status=status,
         content_type=ctype,  # type: ignore[arg-type]
-        sha256=raw.add(body),
+        sha256=raw.put(body),
         size=len(body),
     )
 
@@ -45,21 +34,16 @@ def demo_bytes(path: str) -> bytes:
     return (DEMO_SITE / path).read_bytes()
 
 
-def run(manifest: CrawlManifest, raw: Raw, tmp: Path):  # noqa: ANN201
-    return extract_manifest(
-        manifest,
-        raw_get=raw.get_body,
-        cache=ExtractionCache(tmp / "cache"),
-        store=DocumentStore(tmp / "docs"),
-    )
+def run(manifest: CrawlManifest, raw: RawStore, tmp: Path):  # noqa: ANN201
+    return extract_run(manifest, tmp)
 
 
 def manifest(*records: CrawlRecord) -> CrawlManifest:
     return CrawlManifest(source="demo", run_id="r", started_at=utcnow(), records=list(records))
 
 
-def test_statuses_store_and_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    raw = Raw()
+def test_statuses_store_and_cache(tmp_path: Path) -> None:
+    raw = RawStore(tmp_path / "raw")
     html = ["index.html", "verband/praesidium.html", "wettkampf/regeln.html"]
     first = manifest(
         *(rec(raw, p, demo_bytes(p)) for p in html),
@@ -73,11 +57,7 @@ def test_statuses_store_and_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert doc.language == "de" and doc.title == "Beitragsordnung 2026"
     assert {d.url for d in store.iter_source("demo")} == {r.url for r in first.records}
 
-    # second run: the same bodies come back as changed/new under other URLs -> all from cache, no extractor call
-    def boom(*a, **kw):  # noqa: ANN002, ANN003, ANN202
-        raise AssertionError("extractor called despite a cache hit")
-
-    monkeypatch.setattr(extractor, "extract_content", boom)
+    # second run: the same bodies come back as changed/new under other URLs -> all from the cache
     second = manifest(
         *(r.model_copy(update={"status": "changed"}) for r in first.records),
         rec(raw, "verband/praesidium-kopie.html", demo_bytes("verband/praesidium.html")),
@@ -110,7 +90,7 @@ def _encrypted() -> bytes:
 
 
 def test_bad_inputs_become_failures_and_the_batch_goes_on(tmp_path: Path) -> None:
-    raw = Raw()
+    raw = RawStore(tmp_path / "raw")
     good_pdf = demo_bytes("dokumente/jugendordnung.pdf")
     huge = b"%PDF-1.4\n" + os.urandom(1024) * (50 * 1024)  # 50 MB, generated here
     bad = {
@@ -140,7 +120,7 @@ def test_bad_inputs_become_failures_and_the_batch_goes_on(tmp_path: Path) -> Non
 
 
 def test_failed_reextraction_removes_stale_document(tmp_path: Path) -> None:
-    raw = Raw()
+    raw = RawStore(tmp_path / "raw")
     good = rec(raw, "kontakt/index.html", demo_bytes("kontakt/index.html"))
     run(manifest(good), raw, tmp_path)
     broken = rec(raw, "kontakt/index.html", b"\x00\x01\x02" * 100, status="changed")

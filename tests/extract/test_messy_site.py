@@ -11,11 +11,13 @@ from urllib.parse import quote, unquote, urlsplit
 import pymupdf
 import pytest
 
+from auskunft.crawl import RawStore
 from auskunft.evaluation.datasets import load_qa
-from auskunft.extract import DocumentStore, ExtractionCache, extract_document, extract_manifest
+from auskunft.extract import DocumentStore, extract_document
 from auskunft.extract.extractor import strip_store_boilerplate
 from auskunft.extract.pdf import pdf_content
 from auskunft.models import CrawlManifest, CrawlRecord, sha256_bytes, utcnow
+from tests.support.extraction import extract_run
 
 SITE = Path(__file__).resolve().parents[2] / "datasets" / "messy-site"
 ORIGIN = "http://localhost:8766"
@@ -42,19 +44,16 @@ def record(rel: str, body: bytes, **kw: object) -> CrawlRecord:
 
 
 def run_manifest(rels: list[str], tmp: Path) -> DocumentStore:
-    raw: dict[str, bytes] = {}
+    raw = RawStore(tmp / "raw")
     recs = []
     for rel in rels:
         body = file_of(url_of(rel)).read_bytes()
-        raw[sha256_bytes(body)] = body
+        raw.put(body)
         recs.append(record(rel, body))
     manifest = CrawlManifest(source="messy", run_id="r", started_at=utcnow(), records=recs)
-    store = DocumentStore(tmp / "docs")
-    report = extract_manifest(
-        manifest, raw_get=raw.__getitem__, cache=ExtractionCache(tmp / "c"), store=store
-    )
+    report = extract_run(manifest, tmp)
     assert not report.failures and report.extracted == len(rels)
-    return store
+    return DocumentStore(tmp / "docs")
 
 
 LETTERS = [

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from auskunft.crawl import RawStore
 from auskunft.errors import ConfigError, ModelNotAvailableError
-from auskunft.extract import DocumentStore, ExtractionCache, extract_document, extract_manifest
+from auskunft.extract import extract_document
 from auskunft.extract.nougat_backend import NougatBackend
 from auskunft.models import CrawlManifest, CrawlRecord, sha256_bytes, utcnow
 from tests.conftest import DEMO_SITE
+from tests.support.extraction import extract_run
 
 SATZUNG = (DEMO_SITE / "dokumente" / "satzung.pdf").read_bytes()
 URL = "http://localhost:8765/dokumente/satzung.pdf"
@@ -37,16 +39,9 @@ def test_missing_weights_say_what_to_set(tmp_path: Path) -> None:
 
 
 def test_missing_weights_become_batch_failures(tmp_path: Path) -> None:
-    raw = {sha256_bytes(SATZUNG): SATZUNG}
+    RawStore(tmp_path / "raw").put(SATZUNG)
     manifest = CrawlManifest(source="demo", run_id="r1", started_at=utcnow(), records=[record(SATZUNG)])
-    report = extract_manifest(
-        manifest,
-        raw_get=raw.__getitem__,
-        cache=ExtractionCache(tmp_path / "c"),
-        store=DocumentStore(tmp_path / "d"),
-        pdf_backend_for=lambda url: "nougat",
-        nougat_model_path=tmp_path / "none",
-    )
+    report = extract_run(manifest, tmp_path, pdf_backend="nougat", nougat_model_path=tmp_path / "none")
     assert report.documents == [] and len(report.failures) == 1
     assert "NOUGAT_MODEL_PATH" in report.failures[0].reason
 
@@ -131,21 +126,16 @@ def test_nougat_errors_are_mapped(tiny_model: Path, tmp_path: Path) -> None:
         NougatBackend(broken).start()
     # a batch with the real model: good PDF extracted, a garbage PDF is a failure, the batch goes on
     garbage = b"%PDF-1.4 garbage"
-    raw = {sha256_bytes(SATZUNG): SATZUNG, sha256_bytes(garbage): garbage}
+    raw = RawStore(tmp_path / "raw")
+    raw.put(SATZUNG)
+    raw.put(garbage)
     manifest = CrawlManifest(
         source="demo",
         run_id="r1",
         started_at=utcnow(),
         records=[record(SATZUNG), record(garbage, url="http://localhost:8765/dokumente/kaputt.pdf")],
     )
-    report = extract_manifest(
-        manifest,
-        raw_get=raw.__getitem__,
-        cache=ExtractionCache(tmp_path / "c"),
-        store=DocumentStore(tmp_path / "d"),
-        pdf_backend_for="nougat",
-        nougat_model_path=tiny_model,
-    )
+    report = extract_run(manifest, tmp_path, pdf_backend="nougat", nougat_model_path=tiny_model)
     assert len(report.documents) == 1 and len(report.failures) == 1
     assert "unreadable PDF" in report.failures[0].reason
 

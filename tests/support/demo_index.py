@@ -7,9 +7,9 @@ from pathlib import Path
 
 import yaml
 
-from auskunft import pipeline
 from auskunft.config import Settings
 from auskunft.devserver import serve_directory
+from auskunft.ingest import run_direct
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO_SITE = REPO / "datasets" / "demo-site"
@@ -43,7 +43,7 @@ def build_demo_data(data_dir: Path, *, render_js: bool = False) -> Settings:
     with serve_directory(DEMO_SITE) as srv:
         write_demo_sources(sources, srv.origin, render_js=render_js)
         settings = Settings(data_dir=data_dir, sources_file=sources)
-        pipeline.run_direct(settings, "demo")
+        run_direct(settings, "demo")
     return settings
 
 

@@ -37,7 +37,7 @@ def ingest(
         for name in names:
             with _live_progress(settings.runs_dir, name, enabled=progress and not as_json):
                 if direct:
-                    from auskunft.pipeline import run_direct
+                    from auskunft.ingest import run_direct
 
                     summary = run_direct(settings, name, serve_demo_site=serve_demo_site)
                 else:
@@ -87,4 +87,6 @@ def _print_summary(summary: dict) -> None:
     for k, v in summary.get("throughput", {}).items():
         table.add_row(f"throughput: {k}", str(v))
     console.print(table)
+    if summary.get("promotion"):
+        console.print(f"promotion of v{summary['promotion']['version']}: {summary['promotion']['reason']}")
     console.print(f"run folder: {summary['run_dir']}")

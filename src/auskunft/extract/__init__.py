@@ -1,7 +1,7 @@
 """Extraction: raw HTML/PDF -> Document (markdown per page)."""
 
 from auskunft.extract.cache import ExtractionCache
-from auskunft.extract.extractor import ExtractReport, extract_document, extract_manifest, extractor_id
+from auskunft.extract.extractor import ExtractReport, extract_document, extractor_id
 from auskunft.extract.store import DocumentStore
 
 __all__ = [
@@ -9,6 +9,5 @@ __all__ = [
     "ExtractReport",
     "ExtractionCache",
     "extract_document",
-    "extract_manifest",
     "extractor_id",
 ]

@@ -1,4 +1,4 @@
-"""Raw document -> Document, and the batch step over a crawl manifest."""
+"""Raw document -> Document (one crawled record at a time; pipeline.worker runs it over a run's batches)."""
 
 from __future__ import annotations
 
@@ -18,11 +18,9 @@ from auskunft.extract.boilerplate import strip_repeated_page_lines, strip_source
 from auskunft.extract.cache import ExtractedContent, ExtractionCache
 from auskunft.extract.dates import choose_date
 from auskunft.extract.limits import DocLimits, run_limited
-from auskunft.extract.links import collect_link_texts
 from auskunft.extract.store import DocumentStore
 from auskunft.extract.titles import choose_title, document_heading, first_line
 from auskunft.models import (
-    CrawlManifest,
     CrawlRecord,
     Document,
     ExtractionFailure,
@@ -289,77 +287,6 @@ class ExtractReport(BaseModel):
     failures: list[ExtractionFailure] = []
     timings: dict[str, float] = Field(default_factory=dict)
     boilerplate_updated: list[str] = []  # doc_ids whose pages lost lines repeated across the source
-
-
-def extract_manifest(
-    manifest: CrawlManifest,
-    *,
-    raw_get: Callable[[str], bytes],
-    cache: ExtractionCache,
-    store: DocumentStore,
-    pdf_backend_for: Callable[[str], str] | str = "pymupdf",
-    ocr: bool = True,
-    ocr_languages: str = "deu+eng",
-    nougat_model_path: Path | None = None,
-    progress: bool = False,
-) -> ExtractReport:
-    report = ExtractReport(source=manifest.source)
-    t0 = time.perf_counter()
-    nougat = None  # one model per batch, loaded on the first PDF that needs it
-    todo = [r for r in manifest.records if r.status in ("new", "changed")]
-    bar = None
-    if progress and todo:
-        from rich.progress import Progress
-
-        bar = Progress(transient=False)
-        bar.start()
-        task = bar.add_task(f"extract {manifest.source}", total=len(todo))
-    links = collect_link_texts(manifest, raw_get) if todo else {}
-    try:
-        for record in manifest.records:
-            if record.status == "unchanged":
-                report.unchanged += 1
-            elif record.status == "gone":
-                doc_id = doc_id_for(record.url)
-                if store.delete(manifest.source, doc_id):
-                    report.removed.append(doc_id)
-        for record in todo:
-            backend = pdf_backend_for(record.url) if callable(pdf_backend_for) else pdf_backend_for
-            outcome: RecordOutcome | None = None
-            if backend == "nougat" and nougat is None:
-                from auskunft.extract.nougat_backend import NougatBackend
-
-                try:
-                    nougat = NougatBackend(nougat_model_path)
-                except AuskunftError as exc:
-                    outcome = failed_record(record, exc.message, store)
-            outcome = outcome or extract_record(
-                record,
-                raw_get=raw_get,
-                cache=cache,
-                store=store,
-                pdf_backend=backend,
-                ocr=ocr,
-                ocr_languages=ocr_languages,
-                nougat_model_path=nougat_model_path,
-                nougat=nougat,
-                link_texts=links.get(record.url),
-            )
-            if outcome.doc is not None:
-                report.documents.append(outcome.doc.doc_id)
-                report.extracted += 1
-                report.cached += outcome.cached
-            elif outcome.failure is not None:
-                report.failures.append(outcome.failure)
-            if bar is not None:
-                bar.advance(task)
-    finally:
-        if bar is not None:
-            bar.stop()
-    if todo:
-        source_boilerplate_pass(report, store, manifest.source)
-    report.timings["total"] = round(time.perf_counter() - t0, 3)
-    return report
 
 
 def source_boilerplate_pass(report: ExtractReport, store: DocumentStore, source: str) -> None:

@@ -1,6 +1,7 @@
-"""The ingestion steps as the notebooks, the flows and the CLI call them: crawl -> extract -> index.
+"""The ingestion steps: fetch (crawl) -> extract and embed (batches) -> index.
 
-Each step reads its input from, and writes its output into, one run folder (see pipeline.runs), so the
+The steps as a run calls them are in pipeline.steps (one StepParams in, one StepOutputs out); the run itself,
+with promotion after indexing, is auskunft.ingest.run_source. Each step reads its input from, and writes its output into, one run folder (see pipeline.runs), so the
 steps can run in separate processes (papermill kernels), a source's documents can be spread over batches
 on several workers and cores (pipeline.batches, pipeline.worker), every run leaves inspectable files behind,
 and an interrupted run is resumed where it stopped.
@@ -8,7 +9,6 @@ and an interrupted run is resumed where it stopped.
 
 from auskunft.pipeline.batches import BatchPlan, BatchReport, BatchTotals, plan_batches, totals
 from auskunft.pipeline.crawl import crawl_step, load_manifest
-from auskunft.pipeline.direct import finish_run, run_direct
 from auskunft.pipeline.extract import (
     batch_table,
     extract_counts,
@@ -25,6 +25,7 @@ from auskunft.pipeline.index import (
     index_counts,
     index_step,
     index_target_from_settings,
+    load_index_report,
     open_index,
 )
 from auskunft.pipeline.notebook import (
@@ -34,7 +35,6 @@ from auskunft.pipeline.notebook import (
     documents_table,
     get_source,
     list_versions,
-    record_outputs,
     sample_search,
     settings_for,
     side_by_side,
@@ -45,12 +45,23 @@ from auskunft.pipeline.runs import (
     INDEX_REPORT,
     MANIFEST,
     StepTimer,
+    finish_run,
     latest_run_dir,
     new_run_dir,
     resolve_run_dir,
     source_lock,
     start_run_dir,
     write_json,
+)
+from auskunft.pipeline.steps import (
+    StepOutputs,
+    StepParams,
+    extract_documents,
+    fetch_documents,
+    index_documents,
+    load_outputs,
+    record_outputs,
+    run_batches_here,
 )
 from auskunft.pipeline.worker import BatchJob, batch_job, run_batches
 
@@ -68,6 +79,8 @@ __all__ = [
     "ProgressLog",
     "ProgressState",
     "SidePair",
+    "StepOutputs",
+    "StepParams",
     "StepTimer",
     "batch_job",
     "batch_table",
@@ -76,16 +89,21 @@ __all__ = [
     "desired_index_config",
     "documents_table",
     "extract_counts",
+    "extract_documents",
     "extract_step",
+    "fetch_documents",
     "finish_run",
     "get_source",
     "index_counts",
+    "index_documents",
     "index_step",
     "index_target_from_settings",
     "latest_run_dir",
     "list_versions",
     "load_extract_report",
+    "load_index_report",
     "load_manifest",
+    "load_outputs",
     "new_run_dir",
     "open_index",
     "plan_batches",
@@ -93,7 +111,7 @@ __all__ = [
     "record_outputs",
     "resolve_run_dir",
     "run_batches",
-    "run_direct",
+    "run_batches_here",
     "run_pending_batches",
     "sample_search",
     "settings_for",

@@ -75,6 +75,10 @@ def plan_batches(run_dir: Path, manifest: CrawlManifest, batch_docs: int) -> Bat
     return plan
 
 
+def load_plan(run_dir: Path) -> BatchPlan:
+    return BatchPlan.model_validate_json((batches_dir(run_dir) / PLAN).read_text(encoding="utf-8"))
+
+
 LINKS = "link_texts.json"
 
 

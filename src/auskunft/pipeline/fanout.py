@@ -17,17 +17,23 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from auskunft.pipeline.batches import pending
+from pydantic import BaseModel
+
+from auskunft.config import Settings
+from auskunft.models import Source
+from auskunft.pipeline.batches import load_plan, pending
+from auskunft.pipeline.crawl import load_manifest
 from auskunft.pipeline.extract import plan_run, run_pending_batches
 from auskunft.pipeline.progress import ProgressState, ProgressWatcher
-from auskunft.pipeline.worker import batch_job
+from auskunft.pipeline.steps import StepParams
+from auskunft.pipeline.worker import batch_job, run_batches
 
 log = logging.getLogger(__name__)
 
 FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 
 
-def fan_out(settings: Any, source: Any, run_dir: Path, *, poll_s: float = 2.0) -> None:
+def fan_out(settings: Settings, source: Source, run_dir: Path, *, poll_s: float = 2.0) -> None:
     """Run every pending batch of the run: on the pool's workers (if configured), then here."""
     plan = plan_run(run_dir, settings.ingest_batch_docs)
     todo = pending(run_dir, plan)
@@ -46,6 +52,24 @@ def fan_out(settings: Any, source: Any, run_dir: Path, *, poll_s: float = 2.0) -
         log.info("%d batches ran on this host", left)
 
 
+class BatchGroupResult(BaseModel):
+    """What a flow run of the `ingest-batches` deployment did."""
+
+    batches: list[int]  # the batches it ran (the others of its group had a report already)
+    documents: int  # documents extracted by them
+
+
+def run_batch_group(params: StepParams, batches: list[int]) -> BatchGroupResult:
+    """Run the given batches of the run on this worker's cores (a group `fan_out` dispatched)."""
+    s = params.settings
+    records = {r.url: r for r in load_manifest(params.run_dir).records}
+    job = batch_job(s, params.source, params.run_dir)
+    reports = run_batches(
+        job, load_plan(params.run_dir), batches, processes=s.ingest_processes, records=records
+    )
+    return BatchGroupResult(batches=[r.index for r in reports], documents=sum(r.extracted for r in reports))
+
+
 def groups_of(indices: list[int], n: int) -> list[list[int]]:
     n = max(1, min(n, len(indices)))
     return [indices[i::n] for i in range(n)]
@@ -59,7 +83,7 @@ def _online_workers(client: Any, deployment: Any) -> int:
     return max(1, sum(1 for w in workers if str(getattr(w, "status", "")).upper().endswith("ONLINE")))
 
 
-def _dispatch(settings: Any, source_name: str, run_dir: Path, todo: list[int], *, poll_s: float) -> None:
+def _dispatch(settings: Settings, source_name: str, run_dir: Path, todo: list[int], *, poll_s: float) -> None:
     from prefect.client.orchestration import get_client
     from prefect.deployments import run_deployment
 

@@ -1,10 +1,11 @@
 """Index step: bring the vector store in line with the document store, in one process.
 
 The batches have already embedded the run's new and changed documents (pipeline.batches); this step
-reads those vectors (CachedEmbedder), embeds only what is missing, writes, deletes and promotes. A new
-version is promoted only here, after every batch is done (and the gate passed), so visitors never see a
-half-built version; an incremental run upserts and deletes in the live version as before. Upserts are
-idempotent (deterministic point ids), so a killed index step is simply run again.
+reads those vectors (CachedEmbedder), embeds only what is missing, writes and deletes. A new version is
+left unpromoted: the run's next step (auskunft.promotion) switches the alias to it, after every batch is
+done (and the gate passed), so visitors never see a half-built version; an incremental run upserts and
+deletes in the live version as before. Upserts are idempotent (deterministic point ids), so a killed index
+step is simply run again.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 
+from auskunft.config import Settings
 from auskunft.models import Document, IndexConfig
 from auskunft.pipeline.progress import ProgressLog
 from auskunft.pipeline.runs import INDEX_REPORT, atomic_write_text, write_json
@@ -26,9 +28,7 @@ class IndexReport(BaseModel):
     source: str
     collection: str
     version: int
-    new_version: bool  # a fresh version was built (first run or index config changed)
-    promoted: bool
-    gate: str | None = None  # why a new version was or was not promoted
+    new_version: bool  # a fresh version was built (first run or index config changed), left for promotion
     docs_indexed: int = 0
     docs_skipped: int = 0
     docs_deleted: int = 0
@@ -60,8 +60,8 @@ class IndexTarget(BaseModel):
     sparse_analyzer: str = "plain"  # auskunft.index.sparse analyzer (part of the index config)
 
 
-def index_target_from_settings(settings) -> IndexTarget:  # noqa: ANN001 - Settings, avoids import cycle
-    def secret(v):  # noqa: ANN001,ANN202
+def index_target_from_settings(settings: Settings) -> IndexTarget:
+    def secret(v: SecretStr | None) -> str | None:
         return v.get_secret_value() if v is not None else None
 
     return IndexTarget(
@@ -130,12 +130,12 @@ def _reporting(docs: Iterable[Document], events: ProgressLog, every: int = 20) -
         events.emit("indexed", n=n % every)
 
 
-def index_step(settings, source: str, *, run_dir: Path, progress: bool = False) -> IndexReport:  # noqa: ANN001
-    """Bring the live index in line with the document store for `source`.
+def index_step(settings: Settings, source: str, *, run_dir: Path, progress: bool = False) -> IndexReport:
+    """Bring the index in line with the document store for `source`.
 
     Same index configuration: incremental sync into the live version (unchanged documents skipped).
     First run, or a changed configuration (chunking, embedding model): a new version is built from every
-    stored document and promoted (through the evaluation gate when EVAL_GATE_DATASET is set).
+    stored document and left for the promotion step (auskunft.promotion) to switch to.
     """
     from auskunft.extract import DocumentStore
     from auskunft.index import CountingEmbedder, Indexer, IndexManager
@@ -176,15 +176,10 @@ def index_step(settings, source: str, *, run_dir: Path, progress: bool = False) 
             collection=target_version.collection,
             version=target_version.version,
             new_version=new_version,
-            promoted=False,
             chunks_from_batches=cached.hits,
             chunks_embedded_here=cached.misses,
             **stats.model_dump(exclude={"embed_seconds", "seconds"}),
         )
-        if new_version:
-            report.promoted, report.gate = _promote_new_version(
-                settings, manager, target_version.version, live
-            )
     finally:
         client.close()
     report.seconds = round(time.perf_counter() - t0, 3)
@@ -220,17 +215,8 @@ def _count_docs(documents_dir: Path, source: str | None = None) -> int:
     return sum(1 for f in folders for _ in f.glob("*.json"))
 
 
-def _promote_new_version(settings, manager, version: int, live) -> tuple[bool, str]:  # noqa: ANN001
-    if live is None:
-        manager.promote(version)
-        return True, "first version: promoted"
-    if not settings.eval_gate_dataset:
-        manager.promote(version)
-        return True, "no EVAL_GATE_DATASET configured: promoted without gate"
-    from auskunft.evaluation.gate import evaluate_and_promote
-
-    decision = evaluate_and_promote(settings, manager, candidate=version, baseline=live.version)
-    return decision.passed, "; ".join(decision.reasons) or "gate passed"
+def load_index_report(run_dir: Path) -> IndexReport:
+    return IndexReport.model_validate_json((run_dir / INDEX_REPORT).read_text(encoding="utf-8"))
 
 
 def index_counts(report: IndexReport) -> dict[str, int]:

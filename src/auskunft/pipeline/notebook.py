@@ -6,20 +6,18 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from auskunft.config import Settings
 from auskunft.models import Source
 from auskunft.pipeline.crawl import load_manifest
 from auskunft.pipeline.index import IndexTarget, open_index
-from auskunft.pipeline.runs import atomic_write_text
 
 
-def settings_for(data_dir: str | Path, sources_file: str | Path):  # -> Settings
+def settings_for(data_dir: str | Path, sources_file: str | Path) -> Settings:
     """Settings for a notebook run: .env/environment, with the notebook's parameters on top."""
-    from auskunft.config import Settings
-
     return Settings(data_dir=Path(data_dir), sources_file=Path(sources_file))
 
 
-def get_source(settings, name: str) -> Source:  # noqa: ANN001
+def get_source(settings: Settings, name: str) -> Source:
     from auskunft.errors import SourceError
     from auskunft.sources import load_sources
 
@@ -27,15 +25,6 @@ def get_source(settings, name: str) -> Source:  # noqa: ANN001
     if name not in sources:
         raise SourceError(f"unknown source {name!r} in {settings.sources_file} (known: {sorted(sources)})")
     return sources[name]
-
-
-def record_outputs(run_dir: Path, step: str, *, counts: dict, seconds: float, **extra: object) -> dict:
-    """The small JSON next to the executed notebook that flows and tests read."""
-    import json
-
-    data = {"step": step, "run_dir": str(run_dir), "counts": counts, "seconds": seconds, **extra}
-    atomic_write_text(run_dir / f"{step}.outputs.json", json.dumps(data, indent=2, default=str))
-    return data
 
 
 DEMO_SITE_DIR = Path(__file__).resolve().parents[3] / "datasets" / "demo-site"
@@ -73,7 +62,7 @@ class SidePair(BaseModel):
     extracted: str
 
 
-def side_by_side(settings, run_dir: Path, *, limit: int = 3, chars: int = 1500) -> list[SidePair]:  # noqa: ANN001
+def side_by_side(settings: Settings, run_dir: Path, *, limit: int = 3, chars: int = 1500) -> list[SidePair]:
     """Raw visible text vs extracted markdown for the first `limit` documents extracted in this run."""
     import pymupdf
     from bs4 import BeautifulSoup
@@ -103,7 +92,7 @@ def side_by_side(settings, run_dir: Path, *, limit: int = 3, chars: int = 1500) 
     return pairs
 
 
-def documents_table(settings, source: str) -> list[dict]:  # noqa: ANN001
+def documents_table(settings: Settings, source: str) -> list[dict]:
     from auskunft.extract import DocumentStore
 
     return [
@@ -142,12 +131,16 @@ def list_versions(target: IndexTarget) -> list[dict]:
         client.close()
 
 
-def sample_search(target: IndexTarget, query: str, *, top_k: int = 5, mode: str = "hybrid") -> list[dict]:
+def sample_search(
+    target: IndexTarget, query: str, *, top_k: int = 5, mode: str = "hybrid", collection: str | None = None
+) -> list[dict]:
+    """The top hits for `query` in the live version, or in `collection` (e.g. a version not promoted yet)."""
     from auskunft.retrieval import HybridSearcher
 
     client, embedder, sparse = open_index(target, read_only=True)
     try:
-        hits = HybridSearcher(client, target.kb, embedder, sparse).search(query, top_k=top_k, mode=mode)  # type: ignore[arg-type]
+        searcher = HybridSearcher(client, target.kb, embedder, sparse)
+        hits = searcher.search(query, top_k=top_k, mode=mode, collection=collection)  # type: ignore[arg-type]
         return [
             {
                 "rank": h.rank,

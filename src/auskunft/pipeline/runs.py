@@ -7,8 +7,10 @@
                                  extract_report.json    (ExtractReport, all batches)
                                  index_report.json      (IndexReport)
                                  progress.jsonl         (progress events, tailed by the CLI)
-                                 summary.json           (IngestSummary, written by the flow)
-                                 *.ipynb                (executed notebooks, written by the flow)
+                                 <step>.outputs.json    (StepOutputs of crawl, extract, index)
+                                 promotion_report.json  (PromotionReport)
+                                 summary.json           (RunSummary, written at the end of the run)
+                                 *.ipynb                (executed notebooks, notebook runner only)
 
 A run that stopped before its summary says `ok` (killed, crashed) is resumed by the next run of the source:
 the crawl is not repeated, finished batches are not redone.
@@ -27,6 +29,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import BaseModel
+
+from auskunft.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +140,18 @@ def source_lock(runs_dir: Path, source: str) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def resolve_run_dir(settings, source: str, run_dir: str | Path = "", *, create: bool = False) -> Path:  # noqa: ANN001
+def finish_run(run_dir: Path) -> None:
+    """After a finished run: its per-document vectors have been written to the index; drop them."""
+    import shutil
+
+    from auskunft.pipeline.embed_cache import EMBEDDINGS_DIR
+
+    shutil.rmtree(run_dir / EMBEDDINGS_DIR, ignore_errors=True)
+
+
+def resolve_run_dir(
+    settings: Settings, source: str, run_dir: str | Path = "", *, create: bool = False
+) -> Path:
     if run_dir:
         path = Path(run_dir)
         path.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,74 @@
+"""Promotion: the step after indexing that lets a freshly built index version go live.
+
+The index step (auskunft.pipeline.index) builds a new version `<kb>__v<N>` when there is none yet or the
+index configuration changed, and leaves it unpromoted; this step switches the alias to it: at once for the
+first version or without EVAL_GATE_DATASET, else only if the evaluation gate passes (no gate metric
+regresses beyond EVAL_GATE_TOLERANCE against the live version). An incremental run wrote into the live
+version and has nothing to promote.
+
+It sits above ingestion (pipeline) and evaluation (which builds the chat engine), so ingestion never depends
+on the chat stack. A run killed between indexing and promotion is resumed: its index step finds the version
+it was building and this step promotes it then.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from auskunft.config import Settings
+from auskunft.pipeline.index import index_target_from_settings, load_index_report
+from auskunft.pipeline.runs import write_json
+
+log = logging.getLogger(__name__)
+
+PROMOTION_REPORT = "promotion_report.json"
+
+
+class PromotionReport(BaseModel):
+    version: int
+    new_version: bool  # the index step built a new version (else it updated the live one in place)
+    promoted: bool  # this step made the version live
+    reason: str  # why it was or was not promoted
+
+
+def promote_step(settings: Settings, run_dir: Path) -> PromotionReport:
+    """Promote the version the run's index step built (its index_report.json), through the gate."""
+    report = load_index_report(run_dir)
+    if report.new_version:
+        promoted, reason = promote_version(settings, report.version)
+    else:
+        promoted, reason = False, "incremental update of the live version: nothing to promote"
+    result = PromotionReport(
+        version=report.version, new_version=report.new_version, promoted=promoted, reason=reason
+    )
+    write_json(run_dir / PROMOTION_REPORT, result)
+    log.info("promote %s v%d: %s", report.source, report.version, reason)
+    return result
+
+
+def promote_version(settings: Settings, version: int) -> tuple[bool, str]:
+    """(promoted, reason) for a built, not yet live version of the knowledge base."""
+    from auskunft.index import IndexManager, open_store
+
+    target = index_target_from_settings(settings)
+    client = open_store(target.qdrant_url, target.qdrant_path, target.qdrant_api_key)
+    try:
+        manager = IndexManager(client, target.kb)
+        live = manager.live()
+        if live is not None and live.version == version:  # promoted by an earlier attempt of the run
+            return True, "already live"
+        if live is None:
+            manager.promote(version)
+            return True, "first version: promoted"
+        if not settings.eval_gate_dataset:
+            manager.promote(version)
+            return True, "no EVAL_GATE_DATASET configured: promoted without gate"
+        from auskunft.evaluation.gate import evaluate_and_promote
+
+        decision = evaluate_and_promote(settings, manager, candidate=version, baseline=live.version)
+        return decision.passed, "; ".join(decision.reasons) or "gate passed"
+    finally:
+        client.close()
