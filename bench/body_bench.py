@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx  # noqa: E402
 
-from tests.support.procs import free_port, stop, wait_http  # noqa: E402
+from auskunft.testing.procs import free_port, stop, wait_http  # noqa: E402
 
 BAD_CHUNK = (
     b"POST /api/chat?stream=false HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
@@ -210,7 +210,7 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=200)
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
-    from tests.support.demo_index import build_demo_data
+    from auskunft.testing.demo_index import build_demo_data
 
     root = Path(tempfile.mkdtemp(prefix="body-bench-"))
     demo = root / "demo" / "data"

@@ -29,10 +29,9 @@ from auskunft.chat.llm import LLMClient  # noqa: E402
 from auskunft.config import Settings  # noqa: E402
 from auskunft.evaluation.metrics import percentile  # noqa: E402
 from auskunft.stores import build_stores  # noqa: E402
-from tests.chat.conftest import KeywordRetriever, make_nodes  # noqa: E402
-from tests.chat.test_qdrant_engine import KB, build_live_index  # noqa: E402
-from tests.support.fake_llm import fake_llm  # noqa: E402
-from tests.support.redis_server import redis_server  # noqa: E402
+from auskunft.testing.chat import KB, KeywordRetriever, build_live_index, make_nodes  # noqa: E402
+from auskunft.testing.fake_llm import fake_llm  # noqa: E402
+from auskunft.testing.redis_server import redis_server  # noqa: E402
 
 QUESTIONS = [
     "Wann endet die Anmeldefrist für den Jugendpokal?",

@@ -47,7 +47,7 @@ def kill_tree(pid: int) -> None:
 # ------------------------------------------------------------------------------------------ in the child
 def case(name: str, arg: str) -> str:
     """Run one case in this process with whatever auskunft is importable; returns the outcome."""
-    from tests.security import crawl_bombs as bombs
+    from auskunft.testing import crawl_bombs as bombs
 
     new = "max_crawl_s" in __import__("auskunft.models", fromlist=["Source"]).Source.model_fields
     if name in ("nested", "pdf-array", "pdf-lines"):
@@ -131,8 +131,8 @@ def _run(impl: str, name: str, arg: str, cap_mb: int, timeout_s: float) -> dict[
 
 
 def run_all(*, cap_mb: int, timeout_s: float, only: str | None, case: str = "") -> None:
-    from tests.crawl.helpers import Reply, Servers, html
-    from tests.security import crawl_bombs as bombs
+    from auskunft.testing import crawl_bombs as bombs
+    from auskunft.testing.sites import Reply, Servers, html
 
     servers = Servers()
     one = gzip.compress(bombs.sitemap_xml(527_000, PUBLIC), 6)

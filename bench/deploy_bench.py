@@ -24,7 +24,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.support.procs import free_port, native_env, spawn, stop, wait_http  # noqa: E402
+from auskunft.testing.procs import free_port, native_env, spawn, stop, wait_http  # noqa: E402
 
 BIN = Path(sys.executable).parent
 POOL = "auskunft-bench"

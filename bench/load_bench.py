@@ -46,7 +46,7 @@ sys.path.insert(0, str(REPO))
 import httpx  # noqa: E402
 
 from auskunft.evaluation.metrics import percentile  # noqa: E402
-from tests.support.procs import free_port, stop, wait_http  # noqa: E402
+from auskunft.testing.procs import free_port, stop, wait_http  # noqa: E402
 
 QUESTIONS = [
     "Wie hoch ist der Jahresbeitrag für ein Einzelmitglied?",
@@ -285,7 +285,7 @@ def main() -> None:
         elif args.data_dir:
             data = args.data_dir
         else:
-            from tests.support.demo_index import build_demo_data
+            from auskunft.testing.demo_index import build_demo_data
 
             t0 = time.perf_counter()
             build_demo_data(data)

