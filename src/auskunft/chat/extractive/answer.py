@@ -99,6 +99,10 @@ class ExtractiveParams:
     # found" for an answerable question costs more than "closest passages" for an unanswerable one
     none_floor: float = 0.78
     min_term_coverage: float = 0.67  # weighted share of the question's key terms the quoted text must hold
+    # where: "union" = the quoted sentences together (the rule as calibrated before); "sentence" = one quoted
+    # sentence (with its passage's title and headings) holds them: the one that answers names what is asked.
+    # A stricter check costs little: a question it fails still gets the closest passages, not "nothing found"
+    coverage_scope: str = "union"
     # words this frequent in German (wordfreq Zipf; 5.0: the ~900 commonest forms) weigh nothing as key terms;
     # a rarer term weighs its Zipf units below this (an IDF-like weight)
     common_zipf: float = COMMON_ZIPF
@@ -165,6 +169,12 @@ class Scored:
             )
             got += self.weight(t, common_zipf) * best
         return got / total
+
+
+def _coverage(scored: Scored, quoted: list[Candidate], p: ExtractiveParams) -> float:
+    if p.coverage_scope == "union":
+        return scored.coverage_of(quoted, p.common_zipf)
+    return max((scored.coverage_of([c], p.common_zipf) for c in quoted), default=0.0)
 
 
 def _rank(c: Candidate, p: ExtractiveParams) -> float:
@@ -302,7 +312,7 @@ class ExtractiveAnswerer:
         confident = best_meaning >= p.threshold and (
             best_meaning >= p.strong_threshold
             or not same_language
-            or scored.coverage_of(best, p.common_zipf) >= p.min_term_coverage
+            or _coverage(scored, best, p) >= p.min_term_coverage
         )
         if confident:
             return _format(best, language, "answer")
@@ -356,7 +366,7 @@ class ExtractiveAnswerer:
         ranked = sorted(matching, key=lambda c: -rank(c))
         top = rank(ranked[0])
         best = [c for c in ranked[: p.max_sentences] if rank(c) >= 0.6 * top]
-        if scored.coverage_of(best, p.common_zipf) >= p.min_term_coverage:
+        if _coverage(scored, best, p) >= p.min_term_coverage:
             return _format(best, language, "answer")
         return _format(self._closest(ranked, rank, p), language, "closest")
 
