@@ -56,6 +56,7 @@ def _quotes(doc: Document) -> list[str]:
     [
         ("dass dies bedeu- tet, dass", "dass dies bedeutet, dass"),
         ("alle Leh-\nrerinnen und Lehrer", "alle Lehrerinnen und Lehrer"),
+        ("in den letzten Monaten ver-\n\nstärkt an", "in den letzten Monaten verstärkt an"),  # column break
         ("Bitte Vor- und Nachname angeben", "Bitte Vor- und Nachname angeben"),
         ("Ein- und Ausgang, Ein- bis zweimal", "Ein- und Ausgang, Ein- bis zweimal"),
         ("Säulen- u. Stützenbau", "Säulen- u. Stützenbau"),
@@ -158,7 +159,8 @@ def test_teaser_links_around_paragraphs_leave_no_link_syntax_in_quotes() -> None
         '<a class="card" href="/stellung.pdf"><h3>Anhörung</h3><p>Der Vorstand hat die Satzung geprüft. '
         "Zur geplanten Änderung des Schulgesetzes nehmen wir ausführlich Stellung.</p></a>"
         '<p>Siehe <a href="/x.pdf">Stellungnahme [PDF]</a> und '
-        '<a href="https://de.wikipedia.org/wiki/Verein_(Recht)">Verein (Recht)</a>.</p></main></body></html>'
+        '<a href="https://de.wikipedia.org/wiki/Verein_(Recht)">Verein (Recht)</a>.</p>'
+        '<video controls><source src="/film.mp4" type="video/mp4"></video></main></body></html>'
     ).encode()
     body = page
     doc = extract_document(_record("/aktuelles/", body), body)

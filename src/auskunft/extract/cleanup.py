@@ -84,7 +84,7 @@ CONJUNCTIONS = frozenset(
     "und oder bzw beziehungsweise sowie bis wie als noch resp respektive statt u o".split()
 )
 _HYPHENS = "-\u00ad\u2010\u2011\u00ac"  # hyphen, soft hyphen, Unicode hyphens, "¬" (OCR)
-_SPLIT = re.compile(rf"(?<!\w)([^\W\d_]\w*)[{_HYPHENS}]([ \t]*\n[ \t]*|[ \t]+)(?=(\S+))")
+_SPLIT = re.compile(rf"(?<!\w)([^\W\d_]\w*)[{_HYPHENS}]([ \t]*\n(?:[ \t]*\n)?[ \t]*|[ \t]+)(?=(\S+))")
 _WORD = re.compile(r"[^\W\d_]+", re.U)
 
 
@@ -203,7 +203,7 @@ def repair_links(md: str) -> str:
 
 def _strip_residue(text: str) -> str:
     text = _RESIDUE.sub("", text)
-    return re.sub(r"(^|\s)\[(?=\S)(?![^\[\]\n]*\])", r"\1", text)  # an opening "[" that never closes
+    return re.sub(r"(^|\s)\[(?![^\[\]\n]*\])", r"\1", text)  # an opening "[" that never closes
 
 
 # --- headings that are file names -----------------------------------------------------------------------

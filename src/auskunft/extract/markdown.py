@@ -34,6 +34,9 @@ class Converter(MarkdownConverter):
         alt = el.get("alt") or ""
         return f"[Bild: {alt}]" if alt else ""
 
+    def convert_video(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
+        return text.strip()  # the fallback text, if any; not "[\n\n](video.mp4)"
+
     def convert_a(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
         if "\n" in text.strip():  # block content inside the link: its text, without link syntax
             return f"\n\n{text.strip()}\n\n"
