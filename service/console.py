@@ -15,10 +15,11 @@ from robyn import Headers, Request, Response, Robyn
 
 from auskunft.config import Settings
 from auskunft.console import auth
+from auskunft.console.app import create_console
 from auskunft.console.curated import CuratedMatcher
 from auskunft.console.db import ConsoleDB
 from auskunft.console.views import LOGIN_ATTEMPTS_PER_IP
-from auskunft.console.web import Console, ConsoleConfig, Hooks, Reply, Req, Route
+from auskunft.console.web import ConsoleConfig, Hooks, Reply, Req, Route
 from auskunft.errors import AuthError
 
 log = logging.getLogger("auskunft.service.console")
@@ -57,7 +58,7 @@ class ConsoleMount:
             retention_days=settings.chat_log_retention_days,
             prefect_ui_url=os.environ.get("PREFECT_UI_URL", "").rstrip("/"),
         )
-        self.console = Console(self.db, config, hooks)
+        self.console = create_console(self.db, config, hooks)
         for route in self.console.routes:
             getattr(app, route.method.lower())(route.path)(self._handler(route))  # Robyn: /console/ too
 

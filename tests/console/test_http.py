@@ -13,8 +13,9 @@ import httpx
 import pytest
 import yaml
 
+from auskunft.console.app import create_console
 from auskunft.console.db import ConsoleDB
-from auskunft.console.web import Console, ConsoleConfig
+from auskunft.console.web import ConsoleConfig
 from auskunft.devserver import SiteServer
 from auskunft.models import doc_id_for
 from tests.console.support import PASSWORD, USERS, ConsoleService, csrf_of, logged_in, login, post_form
@@ -131,7 +132,7 @@ def test_login_rate_limit_per_address(svc: ConsoleService) -> None:
 
 def _all_routes() -> list:
     config = ConsoleConfig(events_dir=None, sources_file=None, runs_dir=None, documents_dir=Path("."))  # type: ignore[arg-type]
-    console = Console(ConsoleDB("sqlite://"), config)
+    console = create_console(ConsoleDB("sqlite://"), config)
     return [r for r in console.routes if r.role is not None]
 
 

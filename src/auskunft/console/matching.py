@@ -72,7 +72,7 @@ def _german() -> object | None:
 
 
 def _light_terms(text: str) -> set[str]:
-    from auskunft.console.curated import key_terms as light
+    from auskunft.console.terms import key_terms as light
 
     return set(light(text))
 

@@ -135,15 +135,7 @@ class Console:
             lstrip_blocks=True,
         )
         self.jinja.filters["berlin"] = i18n.berlin
-        self.jinja.globals["action_text"] = i18n.action_text
-        from auskunft.console import views, views_answers, views_docs, views_ops, views_users
-
-        views.register(self)
-        views_answers.register(self)
-        views_users.register(self)
-        views_ops.register(self)
-        if config.documents_dir is not None:
-            views_docs.register(self)
+        self.jinja.globals["action_text"] = i18n.action_text  # pages: registered by console/app.py
 
     # ------------------------------------------------------------------------------------ routing
     def route(self, method: str, path: str, role: str | None) -> Callable[[Handler], Handler]:
