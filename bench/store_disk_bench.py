@@ -9,7 +9,7 @@ eval/loso.py's builds; SITE_FOLDER: the site's files (served on loopback for the
 source as that build crawled it (its loopback alias is pointed at the new port). For each tree: a copy of
 DATA_DIR, brought up to that tree's code by one re-crawl (a newer extractor or chunk schema re-indexes
 into a new version; not measured), --processes service processes of that tree serving it (one question
-each), then the unchanged re-crawl (crawl -> extract -> index in one process, `pipeline.run_direct`) with
+each), then the unchanged re-crawl (crawl -> extract -> index in one process, `auskunft.ingest.run_direct`) with
 that tree's code, then each process asked again (a new generation, if any, is picked up). Reported: the
 blocks on disk (each file once, however many hard links: what `du` says) of the live collection plus the
 readers' directories, one published generation, their ratio, and the whole store (older index versions
@@ -35,14 +35,14 @@ import yaml  # noqa: E402
 
 from auskunft.devserver import serve_directory  # noqa: E402
 from auskunft.index.vectorstore.edge import disk_bytes  # noqa: E402
-from tests.support.procs import free_port, stop, wait_http  # noqa: E402
+from auskunft.testing.procs import free_port, stop, wait_http  # noqa: E402
 
 RECRAWL = """
 import sys
 from pathlib import Path
-from auskunft import pipeline
 from auskunft.config import Settings
-out = pipeline.run_direct(Settings(data_dir=Path(sys.argv[1]), sources_file=Path(sys.argv[2])), sys.argv[3])
+from auskunft.ingest import run_direct
+out = run_direct(Settings(data_dir=Path(sys.argv[1]), sources_file=Path(sys.argv[2])), sys.argv[3])
 print(out.get("counts") if isinstance(out, dict) else out)
 """
 
