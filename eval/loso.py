@@ -250,11 +250,12 @@ def answer_rows(runtime: Any, items: list[QAItem], cfg: tuple, top_k: int) -> li
 
 
 # answer parameters swept (field -> values, the current default first); fields the answerer lacks are skipped
-ANSWER_SWEEP: dict[str, list[float]] = {
+ANSWER_SWEEP: dict[str, list[Any]] = {
     "threshold": [0.80, 0.78, 0.82, 0.84],
-    "strong_threshold": [0.90, 0.88, 0.92, 1.01],
+    "strong_threshold": [0.90, 0.93, 1.01],
     "none_floor": [0.78, 0.76, 0.80],
-    "min_term_coverage": [0.67, 0.34, 0.5, 0.0],
+    "min_term_coverage": [0.67, 0.5, 0.8],
+    "coverage_scope": ["union", "sentence"],
 }
 
 
