@@ -251,6 +251,10 @@ def main() -> None:
     p.add_argument("--copy", action="store_true", help="serve a copy of --data-dir")
     p.add_argument("--old-tree", type=Path, default=None, help="another checkout whose service runs too")
     p.add_argument("--old-data-dir", type=Path, default=None, help="the index the old service serves")
+    p.add_argument("--old-label", default="old", help="its name in the table (e.g. '1 proc')")
+    p.add_argument("--old-processes", type=int, default=1, help="service processes of --old-tree")
+    p.add_argument("--new-tree", type=Path, default=REPO, help="the current checkout (default: this one)")
+    p.add_argument("--new-label", default="new")
     p.add_argument("--questions", type=Path, default=None)
     p.add_argument("--processes", type=int, default=1, help="service processes of the current tree")
     p.add_argument("--rates", default="10,20,40", help="arrival rates (requests/s), comma-separated")
@@ -295,12 +299,12 @@ def main() -> None:
         if args.old_tree:
             if not args.old_data_dir:
                 p.error("--old-tree needs --old-data-dir")
-            targets.append(Target("old", args.old_tree.resolve(), args.old_data_dir))
-        targets.append(Target("new", REPO, data))
+            targets.append(Target(args.old_label, args.old_tree.resolve(), args.old_data_dir))
+        targets.append(Target(args.new_label, args.new_tree.resolve(), data))
         rows = []
         try:
             for t in targets:
-                start(t, work, args.processes if t.label == "new" else 1, extra)
+                start(t, work, args.processes if t is targets[-1] else args.old_processes, extra)
                 asyncio.run(visitors(asker, t.url, 8, 2, 900_000, args.client_timeout))  # warm-up
             rates = [float(r) for r in args.rates.split(",") if r.strip()]
             for k, rate in enumerate(rates):
@@ -343,7 +347,8 @@ def main() -> None:
     print_table(
         f"load bench: extractive mode, data {source}"
         + (f" (old: {args.old_data_dir})" if args.old_tree else "")
-        + f", SSE /api/chat, {trees}, new with {args.processes} process(es), env {extra or 'defaults'}",
+        + f", SSE /api/chat, {trees}, processes {args.old_processes if args.old_tree else '-'} / "
+        f"{args.processes}, env {extra or 'defaults'}",
         rows,
     )
     if args.json:
