@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     chunk_context: bool = True  # prefix each chunk with title + heading path before embedding
     # BM25 terms: "plain" stems; "german" stems lemmas and adds compound parts (a new index version)
     sparse_analyzer: Literal["plain", "german"] = "plain"
+    # hard limits of one document (extract/limits.py, crawl/browser.py); docs/security.md has the figures
+    extract_memory_mb: int = Field(default=480, ge=64)  # what one extraction may add to its worker's tree
+    extract_time_s: float = Field(default=660.0, gt=0)  # wall time of one extraction, then it is killed
+    render_memory_mb: int = Field(default=384, ge=64)  # what rendering may add to the idle browser's PSS
 
     # --- ingestion: batches over workers and cores ------------------------------------------
     ingest_processes: int = 0  # extraction/OCR processes per worker host; 0: one per core

@@ -4,12 +4,21 @@ The PDF time budget was checked between pages, so one mupdf call ran on: a one-p
 one stream 300,000 times took 4.7 GB and 263 s; 200,000 vector lines ran 112 s on a 10 s budget. Now each
 document is extracted in a forked child with an address-space limit and a deadline after which the child
 is killed (extract/limits.py): the document fails with the reason, the batch goes on.
+
+The bombs run as a pool worker runs them (tests/security/bomb_runs.py, default EXTRACT_MEMORY_MB), and the bound
+of issue 16 (<= 500 MB) is asserted on what the document adds to the worker's process tree (the forked child,
+its copies of the worker's pages, any tesseract), PSS: the idle worker itself (~190 MB, mostly PyMuPDF's
+bindings) is there whatever it extracts; docs/security.md has the figures.
 """
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,16 +32,30 @@ from auskunft.pipeline.runs import MANIFEST, write_json
 from auskunft.pipeline.worker import BatchJob
 from tests.security.crawl_bombs import content_array_pdf, vector_lines_pdf
 
-PEAK_MB = 500
-LIMITS = DocLimits(memory_mb=200, time_s=20)  # above the forking process (pytest: ~300 MB RSS)
+REPO = Path(__file__).resolve().parents[2]
+BOUND_MB = 500  # issue 16: what one hostile document may take
+LIMITS = DocLimits(time_s=20)  # the default memory limit, a short deadline
 PAGE = b"<html><head><title>Satzung</title></head><body><main><h1>Satzung</h1><p>Der Verein hat seinen Sitz in Wetzlar.</p></main></body></html>"
 
 
-def _limited(body: bytes, limits: DocLimits = LIMITS) -> tuple[LimitExceeded, float]:
-    t0 = time.monotonic()
-    with pytest.raises(LimitExceeded) as err:
-        run_limited(extract_body, "pdf", body, limits=limits, time_budget_s=0.9 * limits.time_s)
-    return err.value, time.monotonic() - t0
+def _in_worker(tmp_path: Path, kind: str, body: bytes, limits: DocLimits = LIMITS) -> dict[str, Any]:
+    """Extract `body` in a process set up like a pool worker; what it cost (bomb_runs.extract)."""
+    path = tmp_path / f"bomb.{kind}"
+    path.write_bytes(body)
+    argv = ["extract", kind, str(path), str(limits.memory_mb), str(limits.time_s)]
+    out = subprocess.run(
+        [sys.executable, "-m", "tests.security.bomb_runs", *argv],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=limits.time_s + 120,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    assert not result["ok"] and "limit" in result["reason"], result
+    assert result["seconds"] <= limits.time_s + 5, result
+    assert result["document_mb"] <= BOUND_MB, result
+    return result
 
 
 def test_results_and_errors_come_back_from_the_child() -> None:
@@ -42,35 +65,31 @@ def test_results_and_errors_come_back_from_the_child() -> None:
         run_limited(extract_body, "html", b"  ", limits=LIMITS)
 
 
-@pytest.mark.slow
-def test_content_array_bomb_stops_within_the_limits() -> None:
-    err, seconds = _limited(content_array_pdf(300_000))
-    assert seconds <= LIMITS.time_s + 5, seconds
-    assert err.peak_mb <= PEAK_MB, err.peak_mb
-    assert "limit" in str(err)
+def test_memory_limit_fails_the_document_not_the_process() -> None:
+    with pytest.raises(LimitExceeded, match="memory limit of 64 MB exceeded"):
+        run_limited(bytearray, 512 * 1024 * 1024, limits=DocLimits(memory_mb=64, time_s=20))
 
 
 @pytest.mark.slow
-def test_vector_path_bomb_stops_at_the_deadline() -> None:
-    limits = DocLimits(memory_mb=200, time_s=10)
-    err, seconds = _limited(vector_lines_pdf(200_000), limits)
-    assert seconds <= limits.time_s + 5, seconds
-    assert err.peak_mb <= PEAK_MB, err.peak_mb
+def test_content_array_bomb_stops_within_the_limits(tmp_path: Path) -> None:
+    _in_worker(tmp_path, "pdf", content_array_pdf(300_000))
 
 
 @pytest.mark.slow
-def test_dom_bomb_snapshot_extraction_stops_at_the_memory_limit() -> None:
+def test_vector_path_bomb_stops_at_the_deadline(tmp_path: Path) -> None:
+    result = _in_worker(tmp_path, "pdf", vector_lines_pdf(200_000), DocLimits(time_s=10))
+    assert "time limit of 10 s" in result["reason"] or "memory limit" in result["reason"], result
+
+
+@pytest.mark.slow
+def test_dom_bomb_snapshot_extraction_stops_at_the_memory_limit(tmp_path: Path) -> None:
     """A rendered DOM bomb cut to 25 MB (under the 30 MB file limit) is still a bs4 tree of GBs."""
     body = (
         b"<html><body><main>"
         + b"".join(b"<p>Wort %d</p>" % i for i in range(1_500_000))
         + b"</main></body></html>"
     )
-    t0 = time.monotonic()
-    with pytest.raises(LimitExceeded, match="(memory|time) limit") as err:
-        run_limited(extract_body, "html", body, limits=LIMITS)
-    assert time.monotonic() - t0 <= LIMITS.time_s + 5
-    assert err.value.peak_mb <= PEAK_MB, err.value.peak_mb
+    _in_worker(tmp_path, "html", body)
 
 
 @pytest.mark.slow
@@ -97,7 +116,7 @@ def test_batch_counts_the_bombs_and_keeps_every_other_document(tmp_path: Path) -
     write_json(
         run_dir / MANIFEST, CrawlManifest(source="bombs", run_id="r", started_at=utcnow(), records=records)
     )
-    limits = DocLimits(memory_mb=200, time_s=10)
+    limits = DocLimits(time_s=10)
     job = BatchJob(
         run_dir=run_dir,
         source="bombs",
@@ -127,3 +146,21 @@ def test_batch_counts_the_bombs_and_keeps_every_other_document(tmp_path: Path) -
     assert all("limit" in r for r in reasons.values()), reasons
     # two bombs one after another in one worker, plus the pool's start
     assert elapsed <= 2 * (limits.time_s + 5) + 20, elapsed
+
+
+def test_limits_are_settings_that_reach_the_batch_job(tmp_path: Path) -> None:
+    from auskunft.config import Settings
+    from auskunft.crawl.browser import MAX_BROWSER_MB
+    from auskunft.pipeline.worker import batch_job
+
+    defaults = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert (defaults.extract_memory_mb, defaults.extract_time_s) == (
+        DocLimits().memory_mb,
+        DocLimits().time_s,
+    )
+    assert defaults.render_memory_mb == MAX_BROWSER_MB
+    settings = Settings(_env_file=None, extract_memory_mb=300, extract_time_s=30, data_dir=tmp_path)  # type: ignore[call-arg]
+    job = batch_job(
+        settings, Source(name="s", start_urls=["https://www.example.org/"]), tmp_path, embed=False
+    )
+    assert job.limits == DocLimits(memory_mb=300, time_s=30)

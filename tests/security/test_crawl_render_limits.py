@@ -4,6 +4,10 @@ N10: a rendered page's `fetch('/intern/secret.html')` brought a page that robots
 forbid into the stored DOM (browser requests were checked for their origin only). N11: a 300-byte script
 creating 2 M <p> drove chromium's process tree to 7.5 GB and stored a 36.9 MB snapshot over max_file_bytes.
 Real Debian chromium; the loopback server records every request.
+
+The memory bound (issue 16: <= 500 MB) is on what rendering adds to chromium's process tree, PSS above its
+idle size once started (~375 MB whatever a page does: no render_js crawl fits in 500 MB in all), the figure
+the watchdog kills the browser on (RENDER_MEMORY_MB, default 384); docs/security.md has the figures.
 """
 
 from __future__ import annotations
@@ -12,12 +16,14 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from auskunft.crawl import RawStore
+from auskunft.crawl import CrawlState, RawStore
+from auskunft.crawl.crawler import Crawler, run_sync
 from auskunft.models import Source
 from tests.crawl.helpers import Reply, ScriptedServer, Servers, by_url, run_crawl
 from tests.security.crawl_bombs import dom_bomb_html
@@ -27,8 +33,14 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian chromium (scripts/setup.sh)"),
 ]
 REPO = Path(__file__).resolve().parents[2]
-MAX_BROWSER_MB = 350  # PSS of chromium's tree at which the watchdog kills it (default 1536)
-CRAWLER_MB = 250  # the crawler's own process (crawl4ai, playwright, httpx), not part of the browser
+BOUND_MB = 500  # issue 16: what a hostile page may take (here: chromium's tree above its idle size)
+# an allocation as fast as a page can make one: 128 MB of touched ArrayBuffers (outside V8's heap cap) every 20 ms
+HOG = b"""<html><head><title>Hog</title></head><body><p>Speicherfresser</p><script>
+const keep = [];
+function grow() { for (let i = 0; i < 8; i++) { const b = new Uint8Array(16 << 20); b.fill(7); keep.push(b); }
+  setTimeout(grow, 20); }
+grow();
+</script></body></html>"""
 SECRET = b"<html><body><p>ROBOTS-DISALLOWED-SECRET</p></body></html>"
 PULL = """<html><head><title>Pull</title></head><body><h1>Seite</h1><div id="out"></div><script>
 for (const p of ['/intern/secret.html', '/nur-fuer-mitglieder/liste.html', '/ok/frei.html']) {
@@ -87,18 +99,66 @@ def test_rendered_page_requests_obey_robots_and_exclude(servers: Servers, tmp_pa
 
 @pytest.mark.slow
 def test_dom_bomb_is_stopped_and_its_snapshot_never_stored(servers: Servers) -> None:
+    """With the default RENDER_MEMORY_MB, in a process of its own (the whole tree's PSS is reported too)."""
     site = servers.start({"/bomb.html": Reply(body=dom_bomb_html(2_000_000))})
-    source = _source(site, "/bomb.html", timeout_s=10, respect_robots=False, max_crawl_s=30)
+    source = _source(site, "/bomb.html", timeout_s=10, respect_robots=False, max_crawl_s=60)
     out = subprocess.run(
-        [sys.executable, "-m", "tests.security.crawl_bombs", source.model_dump_json(), str(MAX_BROWSER_MB)],
+        [sys.executable, "-m", "tests.security.bomb_runs", "crawl", source.model_dump_json()],
         capture_output=True,
         text=True,
         cwd=REPO,
-        timeout=180,
+        timeout=240,
     )
     assert out.returncode == 0, out.stderr[-2000:]
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["seconds"] <= source.max_crawl_s + 5, result
-    assert result["tree_peak_pss_mb"] <= 500 + CRAWLER_MB, result  # chromium's tree + the crawler itself
-    for status, rendered, size, error in result["records"].values():  # the DOM never reaches the store
-        assert not rendered and size < 10_000 and "render" in error, (status, rendered, size, error)
+    assert result["browser_peak_mb"] - result["browser_idle_mb"] <= BOUND_MB, result
+    # the DOM never reaches the store: the watchdog or the render deadline kept the HTTP body, or the crawl
+    # deadline came first (on a loaded machine the script builds its 2 M elements slowly) and the page failed
+    for status, rendered, size, error in result["records"].values():
+        assert not rendered and (size or 0) < 10_000, (status, rendered, size, error)
+        assert "render" in error or (status == "failed" and error.startswith("deadline")), error
+
+
+@pytest.mark.slow
+def test_watchdog_kills_a_browser_past_its_memory_and_the_crawl_goes_on(
+    servers: Servers, tmp_path: Path
+) -> None:
+    """A page that allocates as fast as it can, a crawl deadline far away, a low limit: the watchdog (not a
+    deadline) ends the render with the memory reason, the other pages render in a fresh browser."""
+    site = servers.start(
+        {
+            "/a.html": Reply(
+                body=b'<html><body><h1>A</h1><a href="/hog.html">h</a> <a href="/b.html">b</a></body></html>'
+            ),
+            "/hog.html": Reply(body=HOG),
+            "/b.html": Reply(body=b"<html><body><h1>B</h1><p>Satzung</p></body></html>"),
+        }
+    )
+    source = _source(
+        site, "/a.html", max_depth=1, concurrency=1, timeout_s=60, respect_robots=False, max_crawl_s=600
+    )
+    limit_mb = 150
+    crawler = Crawler(
+        source,
+        RawStore(tmp_path / "raw"),
+        CrawlState(tmp_path / "state", source.name),
+        render_memory_mb=limit_mb,
+    )
+    t0 = time.monotonic()
+    manifest = run_sync(crawler.run("hog"))
+    elapsed = time.monotonic() - t0
+    recs = {r.url.rsplit("/", 1)[-1]: r for r in manifest.records}
+    hog = recs["hog.html"]
+    assert (
+        not hog.rendered
+        and "browser memory" in (hog.error or "")
+        and f"limit {limit_mb} MB" in (hog.error or "")
+    )
+    assert hog.size and hog.size < 10_000  # the HTTP body is kept
+    assert recs["a.html"].rendered and recs["b.html"].rendered, manifest.records  # b: in a fresh browser
+    # the render deadline (timeout_s + 20 + 15 s) is 95 s away: only the watchdog can have ended it
+    assert elapsed <= source.max_crawl_s + 5 and elapsed < source.timeout_s + 35, elapsed
+    assert crawler.renderer is not None
+    browser = crawler.renderer.browser
+    assert limit_mb < browser.peak_mb - browser.idle_mb <= BOUND_MB, (browser.peak_mb, browser.idle_mb)

@@ -5,9 +5,12 @@ vector lines, a /Contents array naming one stream 300,000 times, bs4 on a 30 MB 
 budget cannot be checked from Python at all. So the process that runs the extraction enforces both:
 
 - the child gets `RLIMIT_AS` = its address space at the fork + `memory_mb`: an allocation beyond it fails
-  (MemoryError in Python, a failed malloc in mupdf/lxml), or the child dies;
-- the parent waits at most `time_s` for the result and then kills the child's process group (the child and
-  any tesseract it started).
+  at once (MemoryError in Python, a failed malloc in mupdf/lxml), or the child dies;
+- the parent samples what the work adds to its process tree (PSS of itself, the child and any tesseract the
+  child started, minus its own PSS before the fork) every 0.1 s and kills the child's process group past
+  `memory_mb`: the address-space limit does not see the pages the child copies from its parent on write (up
+  to the worker's ~180 MB of Python objects, mostly PyMuPDF's bindings) nor tesseract's own memory;
+- the parent waits at most `time_s` for the result and then kills the child's process group.
 
 Either way the document fails with a reason that says which limit it hit; the process that forked (a pool
 worker, the serial extraction) is untouched, so no other document is lost. The fork is cheap (copy on write
@@ -31,26 +34,55 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from auskunft.errors import ExtractionError
+from auskunft.proctree import descendants, pss_mb
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
 class DocLimits(BaseModel):
-    """Per-document limits of one extraction (memory above the forking process's, wall time)."""
+    """Per-document limits of one extraction (EXTRACT_MEMORY_MB, EXTRACT_TIME_S; docs/security.md).
 
-    memory_mb: int = 1536
+    `memory_mb` is what the extraction may add to the process that forks it (a pool worker: ~190 MB, mostly
+    PyMuPDF's bindings, shared with the child); the largest real PDFs of the corpus add up to ~420 MB."""
+
+    memory_mb: int = 480
     time_s: float = 660.0  # the PDF extractor's own budget (600 s) plus a margin to finish cleanly
 
 
+WATCH_INTERVAL_S = 0.1
+TREE_SCAN_S = 1.0  # the child's own processes (tesseract) are looked up this often (a scan of /proc)
+
+
 class LimitExceeded(ExtractionError):
-    """A document passed its memory or time limit; `peak_mb` is the child's peak RSS."""
+    """A document passed its memory or time limit; `peak_mb` is the child's peak RSS, `grew_mb` the most its
+    work added to the forking process's tree (PSS, sampled)."""
 
     code = "limit_exceeded"
 
-    def __init__(self, message: str, *, peak_mb: float = 0.0) -> None:
+    def __init__(self, message: str, *, peak_mb: float = 0.0, grew_mb: float = 0.0) -> None:
         super().__init__(message)
         self.peak_mb = peak_mb
+        self.grew_mb = grew_mb
+
+
+class _TreeWatch:
+    """What a child's work adds to this process's tree: PSS of this process, the child and the child's own
+    processes, minus this process's PSS before the fork (shared pages count once, wherever they are)."""
+
+    def __init__(self, base_mb: float) -> None:
+        self.base_mb = base_mb
+        self.peak_mb = 0.0
+        self._kids: list[int] = []
+        self._scanned = 0.0
+
+    def grew_mb(self, pid: int) -> float:
+        if time.monotonic() - self._scanned >= TREE_SCAN_S:
+            self._kids, self._scanned = descendants(pid), time.monotonic()
+        procs: list[int | str] = ["self", pid, *self._kids]
+        total = sum(pss_mb(p) for p in procs)
+        self.peak_mb = max(self.peak_mb, total - self.base_mb)
+        return total - self.base_mb
 
 
 def _address_space() -> int:
@@ -91,6 +123,7 @@ def run_limited(
     Raises LimitExceeded when the child passed the deadline (killed), ran out of its memory, or died.
     """
     read, write = os.pipe()
+    watch = _TreeWatch(pss_mb("self"))
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child (coverage does not follow forks)
         code = 0
@@ -104,29 +137,43 @@ def run_limited(
     os.close(write)
     chunks: list[bytes] = []
     deadline = time.monotonic() + limits.time_s
-    timed_out = False
+    timed_out = over = False
     with selectors.DefaultSelector() as sel:
         sel.register(read, selectors.EVENT_READ)
         while True:
             left = deadline - time.monotonic()
-            if left <= 0 or not sel.select(left):
+            if left <= 0:
                 timed_out = True
                 break
+            if watch.grew_mb(pid) > limits.memory_mb:
+                over = True
+                break
+            if not sel.select(min(left, WATCH_INTERVAL_S)):
+                continue
             chunk = os.read(read, 1 << 20)
             if not chunk:
                 break
             chunks.append(chunk)
     os.close(read)
-    if timed_out:
+    if timed_out or over:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGKILL)
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
     _, status, usage = os.wait4(pid, 0)
     peak_mb = usage.ru_maxrss / 1024
+    if over:
+        raise LimitExceeded(
+            f"{what} stopped: memory limit of {limits.memory_mb} MB exceeded "
+            f"(its processes took {watch.peak_mb:.0f} MB; killed)",
+            peak_mb=peak_mb,
+            grew_mb=watch.peak_mb,
+        )
     if timed_out:
         raise LimitExceeded(
-            f"{what} stopped: time limit of {limits.time_s:g} s exceeded (killed)", peak_mb=peak_mb
+            f"{what} stopped: time limit of {limits.time_s:g} s exceeded (killed)",
+            peak_mb=peak_mb,
+            grew_mb=watch.peak_mb,
         )
     data = b"".join(chunks)
     if not data:

@@ -47,10 +47,16 @@ def _commit_pending(run_dir: Path, state_dir: Path, source: str) -> None:
 
 
 def crawl_step(
-    source: Source, *, raw_dir: Path, state_dir: Path, run_dir: Path, progress: bool = False
+    source: Source,
+    *,
+    raw_dir: Path,
+    state_dir: Path,
+    run_dir: Path,
+    progress: bool = False,
+    render_memory_mb: int | None = None,
 ) -> CrawlManifest:
     """Crawl `source` into `run_dir`; a run folder that already holds a manifest (resumed run) is not
-    crawled again."""
+    crawled again. `render_memory_mb`: RENDER_MEMORY_MB (None: the browser watchdog's default)."""
     from auskunft.crawl import RawStore, crawl_source
 
     if (run_dir / MANIFEST).exists():
@@ -60,7 +66,12 @@ def crawl_step(
         return manifest
     state = _DeferredState(state_dir, source.name)
     manifest = crawl_source(
-        source, raw_store=RawStore(raw_dir), state=state, progress=progress, run_id=run_dir.name
+        source,
+        raw_store=RawStore(raw_dir),
+        state=state,
+        progress=progress,
+        run_id=run_dir.name,
+        render_memory_mb=render_memory_mb,
     )
     if state.pending is not None:
         _save_pending(run_dir, state.pending)

@@ -65,6 +65,7 @@ def batch_job(settings, source, run_dir: Path, *, embed: bool = True) -> BatchJo
         ocr_languages=settings.ocr_languages,
         nougat_model_path=settings.nougat_model_path,
         target=index_target_from_settings(settings) if embed else None,
+        limits=DocLimits(memory_mb=settings.extract_memory_mb, time_s=settings.extract_time_s),
     )
 
 
