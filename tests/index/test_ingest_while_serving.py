@@ -4,7 +4,6 @@ failed request meanwhile."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -15,8 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from auskunft.testing.service import running_service, service_env
 from tests.support.demo_index import DEMO_SITE, write_demo_sources
-from tests.support.procs import free_port, spawn, stop, wait_http
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -29,14 +28,9 @@ QUESTION = "Wo findet das Wasserball-Sommerfest statt?"
 
 
 def _env(data: Path, sources: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("REDIS_", "LLM_", "OPENAI_", "QDRANT_"))}
-    return env | {
-        "DATA_DIR": str(data),
-        "SOURCES_FILE": str(sources),
-        "LOG_LEVEL": "INFO",
-        "RATE_LIMIT_IP_PER_MIN": "100000",
-        "RATE_LIMIT_SESSION_PER_MIN": "100000",
-    }
+    return service_env(
+        data, sources, LOG_LEVEL="INFO", RATE_LIMIT_IP_PER_MIN="100000", RATE_LIMIT_SESSION_PER_MIN="100000"
+    )
 
 
 def _ingest(env: dict[str, str], cwd: Path) -> None:
@@ -68,17 +62,8 @@ def test_reingest_while_serving_is_picked_up_without_restart_or_failed_request(t
         env = _env(data, sources)
         _ingest(env, tmp_path)  # the first ingestion builds and promotes version 1
 
-        port = free_port()
-        log = tmp_path / "service.log"
-        proc = spawn(
-            [sys.executable, "-m", "service", "--host", "127.0.0.1", "--port", str(port)],
-            env,
-            log,
-            cwd=tmp_path,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_http(base + "/readyz", proc, 120, log=log)
+        with running_service(data, sources, cwd=tmp_path, env=env, ready_s=120) as svc:
+            base = svc.url
             client = httpx.Client(base_url=base, timeout=30, trust_env=False)
             assert not any("Quakenbrück" in c.get("snippet", "") for c in _ask(client).get("citations", []))
 
@@ -119,5 +104,3 @@ def test_reingest_while_serving_is_picked_up_without_restart_or_failed_request(t
             assert statuses and set(statuses) == {200}, statuses
             assert any(c["url"].endswith("/sommerfest.html") for c in answer["citations"])
             client.close()
-        finally:
-            stop(proc)

@@ -9,10 +9,8 @@ from urllib.parse import quote
 
 from auskunft.crawl import RawStore
 from auskunft.extract import DocumentStore
-from auskunft.models import CrawlManifest, CrawlRecord, Source, utcnow
-from auskunft.pipeline.crawl import load_manifest
-from auskunft.pipeline.extract import extract_step
-from auskunft.pipeline.runs import MANIFEST, write_json
+from auskunft.models import CrawlManifest, CrawlRecord, utcnow
+from tests.support.extraction import extract_run
 
 SITE = Path(__file__).resolve().parents[2] / "datasets" / "messy-site"
 ORIGIN = "http://localhost:8766"
@@ -37,24 +35,9 @@ def test_batches_get_link_texts_and_the_source_wide_letterhead_pass(tmp_path: Pa
         records.append(
             CrawlRecord(url=url, source="messy", status="new", content_type=ctype, sha256=raw.put(body))
         )
-    run_dir = tmp_path / "run"
-    run_dir.mkdir()
-    write_json(
-        run_dir / MANIFEST, CrawlManifest(source="messy", run_id="r1", started_at=utcnow(), records=records)
-    )
-    assert len(load_manifest(run_dir).records) == len(FILES)
-
-    report = extract_step(
-        Source(name="messy", start_urls=[ORIGIN + "/"]),
-        run_dir=run_dir,
-        raw_dir=tmp_path / "raw",
-        cache_dir=tmp_path / "cache",
-        documents_dir=tmp_path / "docs",
-        ocr_languages="deu+eng",
-        nougat_model_path=None,
-        processes=1,
-        batch_docs=2,  # three batches: the letterhead is only seen as repeated across them
-    )
+    manifest = CrawlManifest(source="messy", run_id="r1", started_at=utcnow(), records=records)
+    # batches of two: the letterhead is only seen as repeated across the three batches
+    report = extract_run(manifest, tmp_path, batch_docs=2)
     assert not report.failures and report.extracted == len(FILES)
     docs = {d.url.rsplit("/", 1)[-1]: d for d in DocumentStore(tmp_path / "docs").iter_source("messy")}
     satzung = docs[quote("Satzung-überarbeitet_V002.pdf")]

@@ -4,9 +4,6 @@ and `python -m service` on a free loopback port."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,11 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from auskunft.models import Document, IndexConfig, PageText, doc_id_for
-from tests.support.env import LEAKY_KEYS
+from auskunft.testing.service import running_service as service
 from tests.support.fake_llm import Behaviour, FakeLLM, fake_llm
-from tests.support.procs import free_port, stop, wait_http
 
-REPO = Path(__file__).resolve().parents[2]
 SITE = "https://www.dkpv.example"
 # A tiny knowledge base about the fictional federation: two web pages and a PDF with numbered pages.
 DOCS = [
@@ -55,15 +50,6 @@ DOCS = [
     ),
 ]
 DEFAULT_BEHAVIOUR = Behaviour(token_delay_s=0.05)  # streamed word by word, visibly
-SETTINGS_KEYS = (
-    "DATA_DIR",
-    "SOURCES_FILE",
-    *LEAKY_KEYS,
-    "EMBEDDING_BACKEND",
-    "EMBEDDING_MODEL",
-    "EMBEDDING_DIM",
-    "KB_NAME",
-)
 
 
 def build_index(data_dir: Path, kb: str = "auskunft") -> int:
@@ -175,35 +161,16 @@ def running_service(
     build_index(data_dir)
     with fake_llm() as llm:
         llm.default = DEFAULT_BEHAVIOUR
-        port = free_port()
-        env = {k: v for k, v in os.environ.items() if k not in SETTINGS_KEYS}
-        env.update(
-            {
-                "DATA_DIR": str(data_dir),
-                "SOURCES_FILE": str(work / "sources.yml"),
-                "LLM_MODEL": "fake-model",
-                "OPENAI_BASE_URL": llm.base_url,
-                "OPENAI_API_KEY": "test-key",
-                "RATE_LIMIT_IP_PER_MIN": "10000",
-                "RATE_LIMIT_SESSION_PER_MIN": str(session_per_min),
-                "LOG_LEVEL": "INFO",
-                "PYTHONPATH": str(REPO) + os.pathsep + env.get("PYTHONPATH", ""),
-                "DO_NOT_TRACK": "true",
-                "WEBSITE_HOST": website_origin,
-            }
-        )
-        log_path = work / "service.log"
-        with open(log_path, "wb") as log:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "service", "--host", "127.0.0.1", "--port", str(port)],
-                cwd=work,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
+        env = {
+            "LLM_MODEL": "fake-model",
+            "OPENAI_BASE_URL": llm.base_url,
+            "OPENAI_API_KEY": "test-key",
+            "RATE_LIMIT_IP_PER_MIN": "10000",
+            "RATE_LIMIT_SESSION_PER_MIN": str(session_per_min),
+            "LOG_LEVEL": "INFO",
+            "WEBSITE_HOST": website_origin,
+        }
+        with service(data_dir, work / "sources.yml", cwd=work, env=env) as svc:
+            yield ChatService(
+                base=svc.url, data_dir=data_dir, llm=llm, burst=session_per_min, log_path=work / "service.log"
             )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_http(base + "/readyz", proc, 90.0, log=log_path, interval=0.3)
-            yield ChatService(base=base, data_dir=data_dir, llm=llm, burst=session_per_min, log_path=log_path)
-        finally:
-            stop(proc, timeout=10, group=False)

@@ -1,4 +1,12 @@
-"""The real service (`python -m service`) as a subprocess on a free loopback port over a copy of a data folder."""
+"""The real service (`python -m service`) as a subprocess on a free loopback port, with one rule for its
+environment (`service_env`): nothing inherited that points elsewhere (Redis, LLM, Qdrant, Prefect, MLflow,
+the console, the embedder, the data folder), telemetry off.
+
+    with running_service(data_dir, sources_file, cwd=work, env={"RATE_LIMIT_IP_PER_MIN": "1000"}) as svc:
+        svc.client().get("/readyz")
+
+`start_service`/`stop_service` are the same for fixtures that hold a service over several tests, on a copy of
+a built data folder."""
 
 from __future__ import annotations
 
@@ -8,15 +16,57 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
-from auskunft.testing.procs import NotUp, free_port, stop, wait_http
+from auskunft.testing.procs import REPO, NotUp, free_port, spawn, stop, wait_http
 
 ADMIN_TOKEN = "test-admin-token-123"  # noqa: S105 - the test services' admin token
 ORIGIN = "https://www.kanupolo.example"
+NOT_INHERITED = (
+    "REDIS_",
+    "LLM_",
+    "OPENAI_",
+    "QDRANT_",
+    "PREFECT_",
+    "MLFLOW_",
+    "CONSOLE_",
+    "EMBEDDING_",
+    "EVAL_",
+)
+NOT_INHERITED_KEYS = ("DATA_DIR", "SOURCES_FILE", "KB_NAME", "ADMIN_TOKEN_HASH", "WEBSITE_HOST")
+
+
+def service_env(data_dir: Path, sources_file: Path, **extra: str) -> dict[str, str]:
+    """The environment of a service (or CLI) a test or bench starts: this environment without what points
+    elsewhere, the data folder and sources file, telemetry off, the checkout importable; `extra` on top."""
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(NOT_INHERITED) and k not in NOT_INHERITED_KEYS
+    }
+    return env | {
+        "DATA_DIR": str(data_dir),
+        "SOURCES_FILE": str(sources_file),
+        "LOG_LEVEL": "WARNING",
+        "DO_NOT_TRACK": "true",
+        "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        **extra,
+    }
+
+
+def _start(env: dict[str, str], cwd: Path, log: Path, ready_s: float) -> tuple[str, subprocess.Popen]:
+    port = free_port()
+    proc = spawn([sys.executable, "-m", "service", "--host", "127.0.0.1", "--port", str(port)], env, log, cwd)
+    url = f"http://127.0.0.1:{port}"
+    try:  # 503 is up too: readiness checks may fail on purpose
+        wait_http(url + "/readyz", proc, ready_s, log=log, ok=(200, 503), interval=0.2)
+    except NotUp:
+        stop(proc, timeout=5)
+        raise
+    return url, proc
 
 
 @dataclass
@@ -35,37 +85,36 @@ def start_service(tmp_path: Path, demo_data: Path, **env: str) -> Service:
     shutil.copytree(demo_data, data)  # local Qdrant storage: one process per copy
     sources = demo_data.parent / f"{demo_data.name}-sources.yml"
     shutil.copy(sources, tmp_path / "sources.yml")
-    port = free_port()
-    full_env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("REDIS_", "LLM_", "OPENAI_", "QDRANT_"))
-    }
-    full_env |= {
-        "DATA_DIR": str(data),
-        "SOURCES_FILE": str(tmp_path / "sources.yml"),
-        "WEBSITE_HOST": ORIGIN,
-        "ADMIN_TOKEN_HASH": "sha256:" + hashlib.sha256(ADMIN_TOKEN.encode()).hexdigest(),
-        "LOG_LEVEL": "WARNING",
+    full_env = service_env(
+        data,
+        tmp_path / "sources.yml",
+        WEBSITE_HOST=ORIGIN,
+        ADMIN_TOKEN_HASH="sha256:" + hashlib.sha256(ADMIN_TOKEN.encode()).hexdigest(),
         **env,
-    }
-    log = open(tmp_path / "service.log", "wb")  # noqa: SIM115 - closed with the process
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "service", "--host", "127.0.0.1", "--port", str(port)],
-        env=full_env,
-        cwd=tmp_path,
-        stdout=log,
-        stderr=subprocess.STDOUT,
     )
-    log.close()
-    url = f"http://127.0.0.1:{port}"
-    try:  # 503 is up too: readiness checks may fail on purpose
-        wait_http(url + "/readyz", proc, 60, log=tmp_path / "service.log", ok=(200, 503), interval=0.2)
-    except NotUp:
-        proc.kill()
-        raise
+    url, proc = _start(full_env, tmp_path, tmp_path / "service.log", 60)
     return Service(url=url, proc=proc, data_dir=data, env=full_env)
 
 
 def stop_service(svc: Service) -> float:
     t0 = time.monotonic()
-    stop(svc.proc, timeout=10, group=False)
+    stop(svc.proc, timeout=10, group=False)  # SIGTERM to the service only: it stops its own processes
     return time.monotonic() - t0
+
+
+@contextmanager
+def running_service(
+    data_dir: Path,
+    sources_file: Path,
+    *,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    ready_s: float = 90,
+) -> Iterator[Service]:
+    """`python -m service` over `data_dir` (not copied) until the block ends; its log is cwd/service.log."""
+    full_env = service_env(data_dir, sources_file, **(env or {}))
+    url, proc = _start(full_env, cwd, cwd / "service.log", ready_s)
+    try:
+        yield Service(url=url, proc=proc, data_dir=data_dir, env=full_env)
+    finally:
+        stop(proc, timeout=10, group=False)
