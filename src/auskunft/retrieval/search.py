@@ -13,6 +13,7 @@ and fewer than `top_k` hits may come back. Sparse mode ignores it. 0 disables it
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Literal
 
@@ -31,6 +32,15 @@ Mode = Literal["hybrid", "dense", "sparse"]
 # 20/40/100 within 0.001. k=2 is also Qdrant's own default.
 DEFAULT_RRF_K = 2
 DEFAULT_WEIGHTS = (1.0, 1.0)  # (dense, sparse)
+
+
+_PLACEHOLDER = re.compile(r"\[(?:Bild|Image|Grafik|Foto|Logo)\b[^\]]*\]|\]\([^)]*\)", re.I)
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def content_words(text: str) -> int:
+    """Words of a passage's own text, image placeholders and link targets aside (an address is content)."""
+    return len(_WORD.findall(_PLACEHOLDER.sub(" ", text)))
 
 
 def chunk_from_payload(point_id: object, payload: dict) -> Chunk:
@@ -67,6 +77,7 @@ class HybridSearcher:
         refined: bool = True,
         refine_params: dict[str, float] | None = None,
         max_per_doc: int = 0,
+        min_content_words: int = 0,
     ) -> None:
         self.store = store
         self.collection = collection
@@ -77,6 +88,9 @@ class HybridSearcher:
         self.refined = refined  # fold copies, prefer newer, listings lower (auskunft.retrieval.refine)
         self.refine_params = dict(refine_params or {})  # keyword overrides of refine()'s defaults
         self.max_per_doc = max_per_doc  # at most this many passages of one document (0: no cap)
+        # passages whose own text holds fewer words (image placeholders and link targets aside) are no
+        # answer to anything, yet a near-empty text embeds close to every short question (0: keep them)
+        self.min_content_words = min_content_words
 
     def search(
         self,
@@ -155,6 +169,8 @@ class HybridSearcher:
         # equal fused scores come back in any order (the engine's hash maps): the chunk id breaks ties, so the
         # same question over the same index always gets the same sources
         hits = sorted(hits, key=lambda h: (-h.score, h.chunk.chunk_id))
+        if self.min_content_words > 0:
+            hits = [h for h in hits if content_words(h.chunk.text) >= self.min_content_words]
         for n, h in enumerate(hits, 1):
             h.rank = n
         if self.refined:
