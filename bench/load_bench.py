@@ -12,7 +12,8 @@ p50/p95 latency of answered requests, the share of `busy` answers (503 / `busy` 
 and the number of timeout errors (the stream's `error` with code retrieval_timeout, or no answer within
 --client-timeout). --overload R: R/s for --overload-duration s, then --recovery r/s right after (does the
 service answer `busy` fast and come back?). Then the concurrent-visitors run: --visitor-questions questions,
---visitors at a time. Every question is unique (a per-run nonce), so the answer cache never answers.
+--visitors at a time (--retry-busy 2: each visitor waits out `busy` as the widget does, twice; latency end to
+end). Every question is unique (a per-run nonce), so the answer cache never answers.
 
 --questions: a JSONL file of questions ("question" or "text"), e.g. datasets/qa/<site>.jsonl or a
 benchmark's queries.jsonl; default six German association questions.
@@ -77,6 +78,7 @@ def load_questions(path: Path | None) -> list[str]:
 class Outcome:
     kind: str  # done | busy | timeout | error | http <status>
     latency_ms: float
+    retry_after_s: float = 0.0
 
 
 @dataclass
@@ -104,8 +106,19 @@ class Summary:
 
 
 class Asker:
-    def __init__(self, questions: list[str]) -> None:
+    def __init__(self, questions: list[str], retry_busy: int = 0) -> None:
         self.questions = questions
+        self.retry_busy = retry_busy  # the visitors run: wait out `busy` like the widget, this many times
+
+    async def ask_retrying(self, c: httpx.AsyncClient, i: int, timeout_s: float) -> Outcome:
+        """Like the widget: after `busy`, wait Retry-After (at most 10 s) and ask again; latency end to end."""
+        t0 = time.perf_counter()
+        for attempt in range(self.retry_busy + 1):
+            o = await self.ask(c, i, timeout_s)
+            if o.kind != "busy" or attempt == self.retry_busy:
+                return Outcome(o.kind, (time.perf_counter() - t0) * 1000)
+            await asyncio.sleep(min(10.0, max(1.0, o.retry_after_s)))
+        raise AssertionError("unreachable")
 
     def question(self, i: int) -> str:
         return f"{self.questions[i % len(self.questions)]} ({NONCE}-{i})"
@@ -119,7 +132,8 @@ class Asker:
                 async with c.stream("POST", "/api/chat", json={"message": self.question(i)}) as resp:
                     if resp.status_code == 503:
                         await resp.aread()
-                        return Outcome("busy", (time.perf_counter() - t0) * 1000)
+                        retry = float(resp.headers.get("retry-after") or 5)
+                        return Outcome("busy", (time.perf_counter() - t0) * 1000, retry)
                     if resp.status_code != 200:
                         await resp.aread()
                         return Outcome(f"http {resp.status_code}", (time.perf_counter() - t0) * 1000)
@@ -138,6 +152,8 @@ class Asker:
             return Outcome(
                 "timeout" if data.get("code") == "retrieval_timeout" else f"error {data.get('code')}", took
             )
+        if last == "busy":
+            return Outcome("busy", took, float(data.get("retry_after_s") or 5))
         return Outcome(last or "error no-end", took)
 
 
@@ -181,14 +197,15 @@ async def visitors(
     asker: Asker, url: str, n: int, concurrency: int, offset: int, timeout_s: float
 ) -> Summary:
     sem = asyncio.Semaphore(concurrency)
-    summary = Summary(f"{concurrency} visitors at once, {n} questions")
+    retries = f", busy retried {asker.retry_busy}x" if asker.retry_busy else ""
+    summary = Summary(f"{concurrency} visitors at once, {n} q{retries}")
     limits = httpx.Limits(max_connections=concurrency)
     async with httpx.AsyncClient(base_url=url, timeout=None, trust_env=False, limits=limits) as c:
         start = time.perf_counter()
 
         async def one(i: int) -> Outcome:
             async with sem:
-                return await asker.ask(c, offset + i, timeout_s)
+                return await asker.ask_retrying(c, offset + i, timeout_s)
 
         summary.outcomes = list(await asyncio.gather(*(one(i) for i in range(n))))
         summary.wall_s = time.perf_counter() - start
@@ -266,6 +283,9 @@ def main() -> None:
     p.add_argument("--recovery-duration", type=float, default=10.0)
     p.add_argument("--visitors", type=int, default=50)
     p.add_argument("--visitor-questions", type=int, default=120)
+    p.add_argument(
+        "--retry-busy", type=int, default=0, help="visitors wait out busy like the widget (it retries 2x)"
+    )
     p.add_argument("--client-timeout", type=float, default=30.0)
     p.add_argument("--search-workers", type=int, default=None, help="SEARCH_WORKERS of the service")
     p.add_argument("--search-queue", type=int, default=None, help="SEARCH_QUEUE of the service")
@@ -280,7 +300,7 @@ def main() -> None:
     ):
         if flag is not None:
             extra[key] = str(flag)
-    asker = Asker(load_questions(args.questions))
+    asker = Asker(load_questions(args.questions), args.retry_busy)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         data = work / "data"
