@@ -13,7 +13,7 @@ knows no other offline engine): the old service embeds queries as it did then. P
 fields only.
 """
 
-from __future__ import annotations
+from __future__ import annotations  # noqa: I001 - auskunft.index.store is the old tree's module (c57c429)
 
 import argparse
 import shutil
