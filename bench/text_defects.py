@@ -39,7 +39,10 @@ PATTERNS = {
     "link_residue": re.compile(r"\]\(|\[[^\]]*$|^[^\[]*\]"),
     "md_escapes": re.compile(r"\\[_*\[\]]"),
 }
-FILE_HEADING = re.compile(r"^#+\s+.*(?:_|\.pdf|\.docx?|\bv\d+[a-z]?\b|\bfinal\b)", re.I | re.M)
+# "_" between letters (not markdown's "**_Präambel_**"), an extension, a version tag
+FILE_HEADING = re.compile(
+    r"^#+\s+.*(?:[^\W_]_[^\W_]|\.pdf\b|\.docx?\b|\bv\d+[a-z]?\b|\bfinal\b)", re.I | re.M
+)
 FILE_TITLE = re.compile(r"_|\bv\d+[a-z]?\b|\.pdf$", re.I)
 GENERIC_TITLE = re.compile(r"^(?:datei|pdf|download|hier|mehr)\b", re.I)
 
