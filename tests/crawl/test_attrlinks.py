@@ -51,7 +51,7 @@ def test_parse_html_links_reads_buttons_rows_and_javascript_hrefs() -> None:
 def test_crawl_follows_button_links_within_scope_robots_and_exclude(
     scripted_server: Callable[[dict], ScriptedServer], tmp_path: Path
 ) -> None:
-    start = f"""<html><head><title>Start</title></head><body><h1>Presse</h1>
+    start = """<html><head><title>Start</title></head><body><h1>Presse</h1>
     <button onclick="window.open('/presse/pressemitteilung.pdf','_blank')">PDF-Datei (Original)</button>
     <tr data-href="/termine/mv.html"><td>Termin</td></tr>
     <button onclick="location.href='/intern/geheim.html'">Intern</button>
