@@ -62,7 +62,9 @@ def test_crawl_follows_button_links_within_scope_robots_and_exclude(
         {
             "/robots.txt": Reply(body=b"User-agent: *\nDisallow: /intern/\n", content_type="text/plain"),
             "/": Reply(body=start.encode()),
-            "/presse/pressemitteilung.pdf": Reply(body=_pdf("Pressemitteilung"), content_type="application/pdf"),
+            "/presse/pressemitteilung.pdf": Reply(
+                body=_pdf("Pressemitteilung"), content_type="application/pdf"
+            ),
             "/termine/mv.html": html(title="Mitgliederversammlung"),
             "/intern/geheim.html": html(title="geheim"),
             "/entwurf/alt.html": html(title="alt"),
