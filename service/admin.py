@@ -122,13 +122,13 @@ async def promote(request: Request, settings: Settings, rt: Runtime) -> Response
     if not raw.lstrip("v").isdigit():
         raise ValidationError("version must be a number", code="invalid_version")
     version = await asyncio.to_thread(rt.manager.promote, int(raw.lstrip("v")))
-    rt.engine.index_version = version.collection
+    rt.engine.use_version(version.collection)
     return json_response({"live": version.model_dump(mode="json")})
 
 
 async def rollback(request: Request, settings: Settings, rt: Runtime) -> Response:
     version = await asyncio.to_thread(rt.manager.rollback)
-    rt.engine.index_version = version.collection
+    rt.engine.use_version(version.collection)
     return json_response({"live": version.model_dump(mode="json")})
 
 

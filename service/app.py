@@ -9,7 +9,6 @@ import logging
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from robyn import Headers, Request, Response, Robyn, StreamingResponse
 from robyn.argument_parser import Config
@@ -61,12 +60,6 @@ def _chat_request(data: dict, settings: Settings, ip: str) -> ChatRequest:
         lang=lang,
         client_id=hashlib.sha256(ip.encode()).hexdigest()[:16],
     )
-
-
-def _link_hosts(settings: Settings) -> list[str]:
-    """Hosts links in generated answers may point at: the website's own and ANSWER_LINK_HOSTS."""
-    hosts = [urlsplit(o).netloc for o in settings.allowed_origins]
-    return [h for h in [*hosts, *settings.answer_link_hosts.split(",")] if h.strip()]
 
 
 def _admit() -> None:
@@ -143,15 +136,10 @@ def create_app(processes: int = 1) -> Robyn:
 
     @app.startup_handler
     async def startup() -> None:
-        STATE.runtime = build_runtime(settings)
+        gate = WorkGate(settings.search_workers, settings.search_queue, max_wait_s=settings.search_max_wait_s)
+        STATE.runtime = build_runtime(settings, gate=gate)
         console_mount.attach(STATE.runtime)
-        engine = STATE.runtime.engine
-        engine.gate = WorkGate(
-            settings.search_workers, settings.search_queue, max_wait_s=settings.search_max_wait_s
-        )
-        engine.link_hosts = _link_hosts(settings)
-        engine.feedback_ttl_s = settings.feedback_ttl_s
-        engine.start()
+        STATE.runtime.engine.start()
         log.info(
             "service ready (index %s, mode %s)", STATE.runtime.engine.index_version, STATE.runtime.engine.mode
         )

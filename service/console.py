@@ -46,7 +46,7 @@ class ConsoleMount:
             eval_metrics=self._eval_metrics,
             flow_runs=self._flow_runs if os.environ.get("PREFECT_API_URL") else None,
             matcher=lambda: self.matcher,  # the console's "Frage testen" box and open-question grouping
-            passages=lambda q: self.runtime().engine.retriever.search(q, None),
+            passages=lambda q: self.runtime().engine.search(q),
             index_writer=self._index_writer,  # an excluded document leaves the live index at once
         )
         config = ConsoleConfig(
@@ -70,7 +70,7 @@ class ConsoleMount:
                 "ADMIN_TOKEN_HASH (the shared admin token) is deprecated: create personal API tokens in the "
                 "console (My account) and remove it"
             )
-        embedder = getattr(getattr(runtime.engine.retriever, "searcher", None), "embedder", None)
+        embedder = runtime.engine.retriever.embedder
         if embedder is None:
             log.warning("curated answers off: the retriever has no query embedder")
             return
@@ -79,7 +79,7 @@ class ConsoleMount:
 
     # ------------------------------------------------------------------------------------ hooks
     def _live_changed(self, collection: str) -> None:
-        self.runtime().engine.index_version = collection
+        self.runtime().engine.use_version(collection)
 
     def _curated_changed(self) -> None:
         if self.matcher is not None:

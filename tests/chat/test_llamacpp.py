@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from auskunft.chat.config import ChatConfig
 from auskunft.chat.engine import ChatEngine, ChatRequest
 from auskunft.chat.llm import LLMClient
 from auskunft.stores import build_stores
@@ -37,7 +38,7 @@ async def test_streaming_answer_from_llamacpp(llamacpp: str) -> None:
         timeout_s=120,
         first_token_timeout_s=90,
     )
-    engine = ChatEngine(KeywordRetriever(make_nodes()), llm, memory, cache, index_version="t")
+    engine = ChatEngine(KeywordRetriever(make_nodes()), llm, memory, cache, ChatConfig(index_version="t"))
     try:
         engine.start()
         assert await llm.ping()

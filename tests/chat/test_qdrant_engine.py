@@ -88,7 +88,7 @@ async def test_engine_follows_alias_switch_for_its_cache_key(qdrant) -> None:
     rt = build_runtime(settings_for(data), client=client)
     manager = IndexManager(client, KB)
     try:
-        rt.engine.version_refresh_s = 0.0
+        rt.engine.config.version_refresh_s = 0.0
         live = manager.live()
         assert live is not None
         v2 = manager.create_version(live.config)

@@ -161,7 +161,7 @@ def test_an_index_is_queried_with_the_analyzer_it_was_built_with(tmp_path: Path)
         manager.promote(version.version)
         rt = build_runtime(plain.model_copy(update={"retrieval_mode": "sparse"}), client=client)
         try:
-            searcher = rt.engine.retriever.searcher  # type: ignore[attr-defined]
+            searcher = rt.engine.retriever
             assert searcher.sparse.analyzer == "german"
             hits = searcher.search("Wann tagt die Versammlung der Mitglieder?", top_k=3, mode="sparse")
             assert hits and hits[0].chunk.url == "https://verband.example/versammlung/"

@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 import pytest
 
 from auskunft.chat import ChatRequest
-from auskunft.chat.engine import hit_from_node
 from auskunft.chat.factory import build_runtime
 from auskunft.errors import ConfigError
 from auskunft.models import Chunk, RetrievedChunk
@@ -157,28 +156,17 @@ def test_settings_errors_and_urls() -> None:
         parse_scores({"results": [{"index": True, "relevance_score": 1}]}, 2)
 
 
-class _Candidates:
-    """The inner retriever as the factory builds it: `search(query, sources)` with more candidates."""
-
-    def __init__(self) -> None:
-        self.keyword = KeywordRetriever(make_nodes(), top_k=5)
-        self.searcher = object()
-
-    def search(self, query: str, sources: list[str] | None = None) -> list[RetrievedChunk]:
-        return [hit_from_node(n, i + 1) for i, n in enumerate(self.keyword.retrieve(query))]
-
-
 @pytest.mark.asyncio
 async def test_engine_answers_from_the_reranked_passages(srv: FakeRerank, make_engine) -> None:  # noqa: ANN001, F811
     question = (
         "Bis wann ist der Beitrag für Schüler fällig und wann endet die Anmeldefrist für den Jugendpokal?"
     )
-    inner = _Candidates()
-    plain = [h.chunk.title for h in inner.search(question)]
-    retriever = RerankingRetriever(inner, HttpReranker(srv.base_url, model="m"), top_k=2)
-    engine = make_engine(retriever)
+    inner = KeywordRetriever(make_nodes(), top_k=5)  # the candidates, as the factory's searcher gives more
+    plain = [h.chunk.title for h in inner.search(question, top_k=5)]
+    retriever = RerankingRetriever(inner, HttpReranker(srv.base_url, model="m"), candidates=5)
+    engine = make_engine(retriever, top_k=2)
     answer = await engine.answer(ChatRequest(message=question))
-    reranked = [h.chunk.title for h in retriever.search(question)]
+    reranked = [h.chunk.title for h in retriever.search(question, top_k=2)]
     assert reranked != plain[:2]  # the reranker changed which passages the answer sees
     assert [c.title for c in answer.citations] and {c.title for c in answer.citations} <= set(reranked)
     assert srv.requests and srv.requests[0][1]["query"] == question

@@ -16,14 +16,13 @@ import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
-from llama_index.core.base.base_retriever import BaseRetriever
-from llama_index.core.schema import NodeWithScore
 from pydantic import BaseModel, Field
 
 from auskunft.chat.admission import WorkGate
+from auskunft.chat.config import ChatConfig
 from auskunft.chat.extractive import extractive_answer
 from auskunft.chat.links import LinkFilter, LinkPolicy
 from auskunft.chat.llm import LLMClient
@@ -31,7 +30,8 @@ from auskunft.chat.prompts import LLM_FAILED_NOTICE, NOT_FOUND, build_messages, 
 from auskunft.chat.rewrite import rewrite
 from auskunft.errors import AuskunftError, LLMError, ServiceBusyError, ValidationError
 from auskunft.events import EventLog, clean_text
-from auskunft.models import ChatEvent, Chunk, Citation, RetrievedChunk
+from auskunft.models import ChatEvent, Citation, RetrievedChunk
+from auskunft.retrieval.base import Retriever
 from auskunft.stores import AnswerCache, ConversationStore
 
 log = logging.getLogger(__name__)
@@ -119,81 +119,90 @@ def normalise(question: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", question.lower()).split())
 
 
-def hit_from_node(node: NodeWithScore, rank: int) -> RetrievedChunk:
-    """A LlamaIndex node (metadata as QdrantHybridRetriever writes it) as a RetrievedChunk."""
-    md = node.node.metadata or {}
-    heading = md.get("heading_path") or []
-    chunk = Chunk(
-        chunk_id=node.node.node_id,
-        doc_id=str(md.get("doc_id") or md.get("url") or node.node.node_id),
-        url=str(md.get("url") or ""),
-        title=str(md.get("title") or ""),
-        heading_path=heading.split(" › ") if isinstance(heading, str) else list(heading),
-        page=md.get("page"),
-        source=str(md.get("source") or ""),
-        crawled_at=md.get("crawled_at") or datetime.fromtimestamp(0, UTC),
-        doc_sha256=str(md.get("doc_sha256") or ""),
-        ordinal=int(md.get("ordinal") or 0),
-        text=node.node.get_content(),
-        language=md.get("language"),
-    )
-    return RetrievedChunk(chunk=chunk, score=float(node.score or 0.0), rank=rank)
+@dataclass
+class _Draft:
+    """The answer being written (generated or extracted)."""
+
+    mode: Literal["llm", "extractive", "curated"]
+    answer: str = ""
+    cited: list[int] | None = None
+    found: bool = False
+    outcome: Literal["answer", "closest", "none"] = "none"
+    notice: str | None = None
+
+
+@dataclass
+class _Turn:
+    """One answer as its steps fill it in: the result, the sources shown, when the first text went out."""
+
+    t0: float
+    query: str
+    session_id: str
+    answer_id: str
+    result: ChatAnswer | None = None
+    sources: list[dict] = field(default_factory=list)
+    first_token_ms: float | None = None
+    cached: bool = False
+
+    def elapsed_ms(self) -> float:
+        return (time.perf_counter() - self.t0) * 1000
+
+    def answer(self) -> ChatAnswer:
+        if self.result is None:
+            raise AuskunftError("no answer was produced", code="internal_error")
+        return self.result
 
 
 class ChatEngine:
+    """`retriever`: the search (`auskunft.retrieval.Retriever`); `config`: everything about the answer that
+    settings decide. The live index version and revision change while it runs (`use_version`, the resolver)."""
+
     def __init__(
         self,
-        retriever: BaseRetriever,
+        retriever: Retriever,
         llm: LLMClient | None,
         memory: ConversationStore,
         cache: AnswerCache,
+        config: ChatConfig,
         *,
-        index_version: str,
         events: EventLog | None = None,
-        max_history_turns: int = 6,
-        top_k: int | None = None,
-        retrieval_timeout_s: float = 10.0,
-        store_timeout_s: float = 2.0,
-        store_backoff_s: float = 10.0,
-        rewrite_timeout_s: float = 5.0,
         version_resolver: Callable[[], str | None] | None = None,
-        version_refresh_s: float = 30.0,
         on_close: list[Callable[[], None]] | None = None,
         gate: WorkGate | None = None,
-        link_hosts: list[str] | None = None,
-        feedback_ttl_s: int = 86_400,
+        extractive: Callable[..., tuple[str, list[int], bool]] | None = None,
     ) -> None:
         self.retriever = retriever
         self.llm = llm
         self.memory = memory
         self.cache = cache
-        self.index_version = index_version
+        self.config = config
+        self.index_version = config.index_version
         self.events = events
-        self.max_history_turns = max_history_turns
-        self.top_k = top_k
-        self.retrieval_timeout_s = retrieval_timeout_s
-        self.store_timeout_s = store_timeout_s
-        self.rewrite_timeout_s = rewrite_timeout_s
         self.version_resolver = version_resolver
         self.index_revision = ""  # changes with every incremental update of the live version
-        self.version_refresh_s = version_refresh_s
         self.on_close = list(on_close or [])
-        self.extractive: Callable[..., tuple[str, list[int], bool]] = extractive_answer  # factory: by meaning
-        self.store_backoff_s = store_backoff_s
+        # the answer without an LLM: keyword-only unless the factory passes the answerer by meaning
+        self.extractive: Callable[..., tuple[str, list[int], bool]] = extractive or extractive_answer
         self._stores_down_until = 0.0
         self._version_checked = time.monotonic()
         self._started = False
         self.gate = gate  # created on first use unless the service passes one sized from its settings
-        self.link_hosts = list(link_hosts or [])  # hosts links in generated answers may point at
-        self.feedback_ttl_s = feedback_ttl_s
-        # curated answers (admin console): question -> a reply with .answer and .sources, or None
+        # curated answers (the console installs its matcher): question -> a reply with .answer and .sources
         self.curated: Callable[[str], Any] | None = None
+
+    @property
+    def link_hosts(self) -> list[str]:
+        return self.config.link_hosts
+
+    def use_version(self, collection: str) -> None:
+        """The live index is now `collection` (promotion or rollback in this process)."""
+        self.index_version = collection
 
     # ------------------------------------------------------------------------------------ lifecycle
     def start(self) -> None:
         """Load the query embedder and the extractive answer's language resources (safe to call twice)."""
         if not self._started:
-            embedder = getattr(getattr(self.retriever, "searcher", None), "embedder", None)
+            embedder = self.retriever.embedder
             if embedder is not None:
                 embedder.start()
             start_extractive = getattr(self.extractive, "start", None)
@@ -236,7 +245,7 @@ class ChatEngine:
         ping = getattr(self.memory, "ping", None)
         try:
             out["stores"] = (
-                bool(await asyncio.wait_for(ping(), timeout=self.store_timeout_s)) if ping else True
+                bool(await asyncio.wait_for(ping(), timeout=self.config.store_timeout_s)) if ping else True
             )
         except Exception:  # noqa: BLE001 - health reports, never raises
             out["stores"] = False
@@ -253,12 +262,15 @@ class ChatEngine:
                 awaitable.close()
             return default
         try:
-            return await asyncio.wait_for(awaitable, timeout=self.store_timeout_s)
+            return await asyncio.wait_for(awaitable, timeout=self.config.store_timeout_s)
         except Exception as exc:  # noqa: BLE001 - a store outage degrades the answer, never blocks it
             log.warning(
-                "%s failed (%s); stores skipped for %.0f s", what, type(exc).__name__, self.store_backoff_s
+                "%s failed (%s); stores skipped for %.0f s",
+                what,
+                type(exc).__name__,
+                self.config.store_backoff_s,
             )
-            self._stores_down_until = time.monotonic() + self.store_backoff_s
+            self._stores_down_until = time.monotonic() + self.config.store_backoff_s
             return default
 
     def _cache_key(self, question: str, query: str, sources: list[str] | None) -> str:
@@ -274,37 +286,41 @@ class ChatEngine:
         )
         return hashlib.sha256(raw.encode()).hexdigest()
 
-    def _search(self, query: str, sources: list[str] | None) -> list[RetrievedChunk]:
-        search = getattr(self.retriever, "search", None)
-        if callable(search):  # QdrantHybridRetriever: the source filter runs inside Qdrant
-            hits = list(search(query, sources))
-        else:
-            nodes = self.retriever.retrieve(query)
-            if sources:
-                nodes = [n for n in nodes if (n.node.metadata or {}).get("source") in sources]
-            hits = [hit_from_node(n, i + 1) for i, n in enumerate(nodes)]
-        return hits[: self.top_k] if self.top_k else hits
+    def search(self, query: str, sources: list[str] | None = None) -> list[RetrievedChunk]:
+        """The passages an answer to `query` sees, as configured (blocking: embeds and searches)."""
+        c = self.config
+        return self.retriever.search(
+            query,
+            top_k=c.top_k,
+            mode=c.mode,
+            prefetch_k=c.prefetch_k,
+            score_threshold=c.score_threshold,
+            sources=sources,
+        )
 
     async def _retrieve(self, query: str, sources: list[str] | None) -> list[RetrievedChunk]:
         """Embedding and search off the event loop, through the admission gate (ServiceBusyError when full)."""
-        return await self._offload(self._search, query, sources)
+        return await self._offload(self.search, query, sources)
 
     async def _offload(self, fn: Callable[..., T], *args: Any, admit: bool = True) -> T:
         """CPU-bound work of an answer (search, extractive scoring) in the bounded executor, never on the loop.
         `admit=False` for a later step of an answer already admitted (queued, never refused half-way)."""
         if self.gate is None:
             self.gate = WorkGate()
-        return await self.gate.run(fn, *args, timeout_s=self.retrieval_timeout_s, admit=admit)
+        return await self.gate.run(fn, *args, timeout_s=self.config.retrieval_timeout_s, admit=admit)
 
     async def _refresh_version(self) -> None:
         """Pick up an alias switch or an incremental update made by another process (the cache key includes
         both). The resolver returns "<collection>" or "<collection>#<revision>"."""
-        if self.version_resolver is None or time.monotonic() - self._version_checked < self.version_refresh_s:
+        if (
+            self.version_resolver is None
+            or time.monotonic() - self._version_checked < self.config.version_refresh_s
+        ):
             return
         self._version_checked = time.monotonic()
         try:
             version = await asyncio.wait_for(
-                asyncio.to_thread(self.version_resolver), timeout=self.store_timeout_s
+                asyncio.to_thread(self.version_resolver), timeout=self.config.store_timeout_s
             )
         except Exception as exc:  # noqa: BLE001
             log.warning("index version check failed: %s", type(exc).__name__)
@@ -368,6 +384,7 @@ class ChatEngine:
     async def _answer(
         self, req: ChatRequest, session_id: str, answer_id: str, t0: float, with_contexts: bool
     ) -> AsyncIterator[ChatEvent]:
+        """curated -> cached -> retrieve -> generate (LLM) | fallback (extractive), then memory and the log."""
         self.start()
         timings: dict[str, float] = {}
         language = detect_language(req.message, req.lang if req.lang in ("de", "en") else "de")
@@ -375,126 +392,29 @@ class ChatEngine:
             history = list(req.history)
         else:
             history = await self._bounded(self.memory.history(session_id), [], "history")
-        history = history[-2 * self.max_history_turns :]
+        history = history[-2 * self.config.max_history_turns :]
         t = time.perf_counter()
-        query = await rewrite(req.message, history, self.llm, timeout_s=self.rewrite_timeout_s)
+        query = await rewrite(req.message, history, self.llm, timeout_s=self.config.rewrite_timeout_s)
         timings["rewrite_ms"] = (time.perf_counter() - t) * 1000
         await self._refresh_version()
         standalone = not history or normalise(query) == normalise(req.message)
         cache_key = self._cache_key(req.message, query, req.sources) if standalone else None
-        reply = await self._curated_answer(query, language, session_id, answer_id) if self.curated else None
-        if reply is not None:
-            result, sources = reply
-        cached = (
-            await self._bounded(self.cache.get(cache_key), None, "cache get")
-            if cache_key and reply is None
-            else None
-        )
-        first_token_ms: float | None = None
-        if cached:
-            try:
-                result = ChatAnswer(
-                    answer_id=answer_id,
-                    session_id=session_id,
-                    answer=cached["answer"],
-                    mode=cached["mode"],
-                    citations=[Citation(**c) for c in cached["citations"]],
-                    notice=None,
-                    found=cached["found"],
-                    outcome=cached.get("outcome", "answer" if cached["found"] else "none"),
-                    query=query,
-                )
-                sources = list(cached["sources"])
-            except (KeyError, TypeError, ValueError):
-                log.warning("ignoring unreadable cache entry")
-                cached = None
-        if reply is not None or cached:
-            yield ChatEvent(event="sources", data={"sources": sources})
-            first_token_ms = (time.perf_counter() - t0) * 1000
-            yield ChatEvent(event="token", data={"text": result.answer})
+        turn = _Turn(t0=t0, query=query, session_id=session_id, answer_id=answer_id)
+        ready = await self._curated_answer(query, language, session_id, answer_id) if self.curated else None
+        if ready is None and cache_key:
+            ready = await self._cached(cache_key, turn)
+            turn.cached = ready is not None
+        if ready is not None:
+            turn.result, turn.sources = ready
+            yield ChatEvent(event="sources", data={"sources": turn.sources})
+            turn.first_token_ms = turn.elapsed_ms()
+            yield ChatEvent(event="token", data={"text": turn.result.answer})
         else:
-            t = time.perf_counter()
-            try:
-                hits = await self._retrieve(query, req.sources)
-            except TimeoutError as exc:
-                raise AuskunftError("search timed out", code="retrieval_timeout") from exc
-            timings["retrieve_ms"] = (time.perf_counter() - t) * 1000
-            sources = [
-                c.model_dump(mode="json") for c in citations_for("", hits, list(range(1, len(hits) + 1)))
-            ]
-            yield ChatEvent(event="sources", data={"sources": sources})
-            notice = None
-            answer = ""
-            cited: list[int] | None = None
-            mode = self.mode
-            outcome: Literal["answer", "closest", "none"] = "none"
-            if not hits:
-                answer, found = NOT_FOUND[language], False
-                first_token_ms = (time.perf_counter() - t0) * 1000
-                yield ChatEvent(event="token", data={"text": answer})
-            elif self.llm is not None:
-                policy = self.link_policy(hits)
-                links = LinkFilter(policy)
-                try:
-                    messages = build_messages(req.message, hits, language, history, query=query)
-                    async for delta in self.llm.stream(messages):
-                        if first_token_ms is None:
-                            first_token_ms = (time.perf_counter() - t0) * 1000
-                        answer += delta
-                        shown = links.feed(delta)
-                        if shown:
-                            yield ChatEvent(event="token", data={"text": shown})
-                    rest = links.flush()
-                    if rest:
-                        yield ChatEvent(event="token", data={"text": rest})
-                    answer = policy.apply(strip_invalid_citations(answer.strip(), len(hits)))
-                    if not answer:
-                        raise LLMError("LLM returned an empty answer")
-                    found = not (is_not_found(answer) and not citations_for(answer, hits))
-                    outcome = "answer" if found else "none"
-                except LLMError as exc:
-                    log.warning("LLM failed, falling back to the extractive answer: %s", exc)
-                    notice, mode = LLM_FAILED_NOTICE[language], "extractive"
-                    extracted = await self._offload(self.extractive, query, hits, language, admit=False)
-                    answer, cited, found = extracted
-                    outcome = _outcome(extracted)
-                    answer = policy.apply(answer)
-                    data: dict[str, Any] = {"text": answer, "notice": notice}
-                    if first_token_ms is not None:
-                        data["reset"] = True  # the partial LLM text is replaced
-                    first_token_ms = first_token_ms or (time.perf_counter() - t0) * 1000
-                    yield ChatEvent(event="token", data=data)
-            else:
-                extracted = await self._offload(self.extractive, query, hits, language, admit=False)
-                answer, cited, found = extracted
-                outcome = _outcome(extracted)
-                answer = self.link_policy(hits).apply(answer)
-                first_token_ms = (time.perf_counter() - t0) * 1000
-                yield ChatEvent(event="token", data={"text": answer})
-            result = ChatAnswer(
-                answer_id=answer_id,
-                session_id=session_id,
-                answer=answer,
-                mode=mode,
-                citations=citations_for(answer, hits, cited) if found or outcome == "closest" else [],
-                notice=notice,
-                found=found,
-                outcome=outcome,
-                query=query,
-                contexts=[h.chunk.text for h in hits],
-            )
-            if cache_key and notice is None:
-                entry = {
-                    "answer": answer,
-                    "mode": mode,
-                    "found": found,
-                    "outcome": outcome,
-                    "sources": sources,
-                    "citations": [c.model_dump(mode="json") for c in result.citations],
-                }
-                await self._bounded(self.cache.set(cache_key, entry), None, "cache set")
-        timings["first_token_ms"] = first_token_ms or 0.0
-        timings["total_ms"] = (time.perf_counter() - t0) * 1000
+            async for ev in self._retrieve_and_answer(req, turn, language, history, timings, cache_key):
+                yield ev
+        result = turn.answer()
+        timings["first_token_ms"] = turn.first_token_ms or 0.0
+        timings["total_ms"] = turn.elapsed_ms()
         result.timings = {k: round(v, 1) for k, v in timings.items()}
         if not req.stateless:
             # memory first: a follow-up sent right after `done` must see this turn
@@ -504,7 +424,7 @@ class ChatEngine:
                 "history append",
             )
             await self._bounded(
-                self.memory.issue_answer(answer_id, self.feedback_ttl_s), None, "answer id issue"
+                self.memory.issue_answer(answer_id, self.config.feedback_ttl_s), None, "answer id issue"
             )
         self._log_turn(
             req,
@@ -516,16 +436,147 @@ class ChatEngine:
             outcome=result.outcome,
             citations=[c.url for c in result.citations],
             t0=t0,
-            first_token_ms=first_token_ms,
-            cached=bool(cached),
+            first_token_ms=turn.first_token_ms,
+            cached=turn.cached,
             lang=language,
             notice=result.notice,
             error=None,
-            retrieved=[str(s.get("url")) for s in sources],
+            retrieved=[str(s.get("url")) for s in turn.sources],
             answer=result.answer,
         )
         exclude: set[str] = set() if with_contexts else {"contexts", "query"}
         yield ChatEvent(event="done", data=result.model_dump(exclude=exclude))
+
+    async def _cached(self, key: str, turn: _Turn) -> tuple[ChatAnswer, list[dict]] | None:
+        """The answer given to the same standalone question on the same index version, if still cached."""
+        entry = await self._bounded(self.cache.get(key), None, "cache get")
+        if not entry:
+            return None
+        try:
+            result = ChatAnswer(
+                answer_id=turn.answer_id,
+                session_id=turn.session_id,
+                answer=entry["answer"],
+                mode=entry["mode"],
+                citations=[Citation(**c) for c in entry["citations"]],
+                notice=None,
+                found=entry["found"],
+                outcome=entry.get("outcome", "answer" if entry["found"] else "none"),
+                query=turn.query,
+            )
+            return result, list(entry["sources"])
+        except (KeyError, TypeError, ValueError):
+            log.warning("ignoring unreadable cache entry")
+            return None
+
+    async def _retrieve_and_answer(
+        self,
+        req: ChatRequest,
+        turn: _Turn,
+        language: str,
+        history: list[dict[str, str]],
+        timings: dict[str, float],
+        cache_key: str | None,
+    ) -> AsyncIterator[ChatEvent]:
+        """Retrieve, then the LLM's answer or the extractive one; the result is cached unless it fell back."""
+        t = time.perf_counter()
+        try:
+            hits = await self._retrieve(turn.query, req.sources)
+        except TimeoutError as exc:
+            raise AuskunftError("search timed out", code="retrieval_timeout") from exc
+        timings["retrieve_ms"] = (time.perf_counter() - t) * 1000
+        turn.sources = [
+            c.model_dump(mode="json") for c in citations_for("", hits, list(range(1, len(hits) + 1)))
+        ]
+        yield ChatEvent(event="sources", data={"sources": turn.sources})
+        draft = _Draft(mode=self.mode)
+        if not hits:
+            draft.answer, draft.found = NOT_FOUND[language], False
+            turn.first_token_ms = turn.elapsed_ms()
+            yield ChatEvent(event="token", data={"text": draft.answer})
+        elif self.llm is not None:
+            async for ev in self._generate(self.llm, req, turn, language, history, hits, draft):
+                yield ev
+        else:
+            async for ev in self._fallback(turn, language, hits, draft, notice=None):
+                yield ev
+        found, outcome = draft.found, draft.outcome
+        turn.result = result = ChatAnswer(
+            answer_id=turn.answer_id,
+            session_id=turn.session_id,
+            answer=draft.answer,
+            mode=draft.mode,
+            citations=citations_for(draft.answer, hits, draft.cited) if found or outcome == "closest" else [],
+            notice=draft.notice,
+            found=found,
+            outcome=outcome,
+            query=turn.query,
+            contexts=[h.chunk.text for h in hits],
+        )
+        if cache_key and draft.notice is None:
+            entry = {
+                "answer": draft.answer,
+                "mode": draft.mode,
+                "found": found,
+                "outcome": outcome,
+                "sources": turn.sources,
+                "citations": [c.model_dump(mode="json") for c in result.citations],
+            }
+            await self._bounded(self.cache.set(cache_key, entry), None, "cache set")
+
+    async def _generate(
+        self,
+        llm: LLMClient,
+        req: ChatRequest,
+        turn: _Turn,
+        language: str,
+        history: list[dict[str, str]],
+        hits: list[RetrievedChunk],
+        draft: _Draft,
+    ) -> AsyncIterator[ChatEvent]:
+        """The LLM's answer, streamed through the link filter; on an LLM failure, the extractive fallback."""
+        policy = self.link_policy(hits)
+        links = LinkFilter(policy)
+        answer = ""
+        try:
+            messages = build_messages(req.message, hits, language, history, query=turn.query)
+            async for delta in llm.stream(messages):
+                if turn.first_token_ms is None:
+                    turn.first_token_ms = turn.elapsed_ms()
+                answer += delta
+                shown = links.feed(delta)
+                if shown:
+                    yield ChatEvent(event="token", data={"text": shown})
+            rest = links.flush()
+            if rest:
+                yield ChatEvent(event="token", data={"text": rest})
+            answer = policy.apply(strip_invalid_citations(answer.strip(), len(hits)))
+            if not answer:
+                raise LLMError("LLM returned an empty answer")
+            draft.answer = answer
+            draft.found = not (is_not_found(answer) and not citations_for(answer, hits))
+            draft.outcome = "answer" if draft.found else "none"
+        except LLMError as exc:
+            log.warning("LLM failed, falling back to the extractive answer: %s", exc)
+            async for ev in self._fallback(turn, language, hits, draft, notice=LLM_FAILED_NOTICE[language]):
+                yield ev
+
+    async def _fallback(
+        self, turn: _Turn, language: str, hits: list[RetrievedChunk], draft: _Draft, *, notice: str | None
+    ) -> AsyncIterator[ChatEvent]:
+        """The extractive answer (no LLM, or the LLM failed: `notice` says so, and replaces partial text)."""
+        extracted = await self._offload(self.extractive, turn.query, hits, language, admit=False)
+        answer, draft.cited, draft.found = extracted
+        draft.outcome = _outcome(extracted)
+        draft.answer = self.link_policy(hits).apply(answer)
+        draft.mode, draft.notice = "extractive", notice
+        data: dict[str, Any] = {"text": draft.answer}
+        if notice is not None:
+            data["notice"] = notice
+        if turn.first_token_ms is not None:
+            data["reset"] = True  # the partial LLM text is replaced
+        turn.first_token_ms = turn.first_token_ms or turn.elapsed_ms()
+        yield ChatEvent(event="token", data=data)
 
     async def _curated_answer(
         self, query: str, language: str, session_id: str, answer_id: str

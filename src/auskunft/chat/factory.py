@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from auskunft.chat.admission import WorkGate
+from auskunft.chat.config import ChatConfig
 from auskunft.chat.engine import ChatEngine
 from auskunft.chat.extractive import ExtractiveAnswerer
 from auskunft.chat.llm import LLMClient
 from auskunft.config import Settings
 from auskunft.events import EventLog
 from auskunft.index import Bm25Encoder, IndexManager, VectorStore, build_embedder, open_store
-from auskunft.retrieval import HybridSearcher, QdrantHybridRetriever
+from auskunft.retrieval import HybridSearcher, Retriever
 from auskunft.retrieval.rerank import HttpReranker, RerankingRetriever
 from auskunft.stores import build_stores
 
@@ -75,8 +77,11 @@ def build_runtime(
     collection: str | None = None,
     mode: str | None = None,
     client: VectorStore | None = None,
+    events: bool = True,
+    gate: WorkGate | None = None,
 ) -> Runtime:
-    """`client`: reuse an open vector store; it is not closed."""
+    """`client`: reuse an open vector store; it is not closed. `events=False`: answers are not logged as
+    visitor traffic (evaluation, benches). `gate`: the search admission gate (the service sizes it)."""
     owns = client is None
     if client is None:
         client = open_store(
@@ -112,17 +117,10 @@ def build_runtime(
         if built is not None
         else Bm25Encoder(analyzer=settings.sparse_analyzer)
     )
-    searcher = HybridSearcher(client, target, embedder, sparse)
-    retriever = QdrantHybridRetriever(
-        searcher,
-        top_k=settings.retrieval_top_k,
-        mode=mode or settings.retrieval_mode,  # type: ignore[arg-type]
-        prefetch_k=settings.retrieval_prefetch_k,
-        score_threshold=settings.retrieval_score_threshold,
-    )
+    retriever: Retriever = HybridSearcher(client, target, embedder, sparse)
     reranker = build_reranker(settings)
     if reranker is not None:  # the reranker orders more candidates; the best top_k reach the answer
-        retriever.top_k = max(settings.rerank_candidates, settings.retrieval_top_k)
+        retriever = RerankingRetriever(retriever, reranker, candidates=settings.rerank_candidates)
     memory, cache, limiter, redis = build_stores(
         settings.redis_url,
         session_ttl_s=settings.session_ttl_s,
@@ -141,17 +139,16 @@ def build_runtime(
         return f"{name}#{client.revision(settings.kb_name)}"
 
     engine = ChatEngine(
-        RerankingRetriever(retriever, reranker, top_k=settings.retrieval_top_k) if reranker else retriever,
+        retriever,
         llm,
         memory,
         cache,
-        index_version=version,
-        events=EventLog(settings.events_dir),
-        max_history_turns=settings.max_history_turns,
+        ChatConfig.from_settings(settings, index_version=version, mode=mode),  # type: ignore[arg-type]
+        events=EventLog(settings.events_dir) if events else None,
         version_resolver=live_version if collection is None else None,
-        version_refresh_s=2.0,  # an alias switch or re-crawl reaches the answer cache within seconds
+        gate=gate,
+        extractive=ExtractiveAnswerer(embedder),  # answer sentences chosen by meaning + keywords
     )
-    engine.extractive = ExtractiveAnswerer(embedder)  # answer sentences chosen by meaning + keywords
     if reranker is not None:
         engine.on_close.append(reranker.close)
     return Runtime(

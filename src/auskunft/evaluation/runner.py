@@ -39,15 +39,16 @@ def evaluate(
         collection=None if index in ("", "live") else _collection(settings, index),
         mode=mode,
         client=client,
+        events=False,  # evaluation traffic is not visitor traffic: keep it out of the chat event log
     )
     judge = judge_config(settings)
     try:
         engine = runtime.engine
-        engine.events = None  # evaluation traffic is not visitor traffic: keep it out of the chat event log
-        searcher = engine.retriever.searcher  # type: ignore[attr-defined] # QdrantHybridRetriever
-        version = runtime.manager.live() if searcher.collection == settings.kb_name else None
-        index_name = version.collection if version else searcher.collection
-        embed = searcher.embedder.embed_query if judge is not None else None
+        searched = engine.config.index_version if index not in ("", "live") else settings.kb_name
+        version = runtime.manager.live() if searched == settings.kb_name else None
+        index_name = version.collection if version else searched
+        embedder = engine.retriever.embedder
+        embed = embedder.embed_query if judge is not None and embedder is not None else None
         rows = []
         for n, item in enumerate(items, 1):
             rows.append(_evaluate_item(engine, item, judge, embed))
@@ -108,7 +109,7 @@ def _collection(settings: Settings, ref: str) -> str:
 
 def _evaluate_item(engine, item: QAItem, judge: JudgeConfig | None, embed: EmbedFn | None) -> dict:  # noqa: ANN001
     t0 = time.perf_counter()
-    hits = engine.retriever.search(item.question)
+    hits = engine.search(item.question)
     retrieval_ms = (time.perf_counter() - t0) * 1000
     answer = asyncio.run(engine.answer(ChatRequest(message=item.question, lang=item.language)))
     latency_ms = (time.perf_counter() - t0) * 1000

@@ -1,13 +1,15 @@
-"""The hybrid searcher as a LlamaIndex retriever (used by the chat engine and the evaluation)."""
+"""The hybrid searcher as a LlamaIndex retriever, for llama-index users (the chat engine searches through
+`auskunft.retrieval.Retriever`)."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
-from auskunft.models import RetrievedChunk
+from auskunft.models import Chunk, RetrievedChunk
 from auskunft.retrieval.search import HybridSearcher, Mode
 
 _HIDDEN = ["url", "doc_id", "source", "crawled_at", "doc_sha256", "ordinal", "language", "dense_score"]
@@ -37,6 +39,27 @@ def to_node(hit: RetrievedChunk) -> NodeWithScore:
         excluded_llm_metadata_keys=_HIDDEN,
     )
     return NodeWithScore(node=node, score=hit.score)
+
+
+def hit_from_node(node: NodeWithScore, rank: int) -> RetrievedChunk:
+    """A LlamaIndex node (metadata as `to_node` writes it) as a RetrievedChunk."""
+    md = node.node.metadata or {}
+    heading = md.get("heading_path") or []
+    chunk = Chunk(
+        chunk_id=node.node.node_id,
+        doc_id=str(md.get("doc_id") or md.get("url") or node.node.node_id),
+        url=str(md.get("url") or ""),
+        title=str(md.get("title") or ""),
+        heading_path=heading.split(" › ") if isinstance(heading, str) else list(heading),
+        page=md.get("page"),
+        source=str(md.get("source") or ""),
+        crawled_at=md.get("crawled_at") or datetime.fromtimestamp(0, UTC),
+        doc_sha256=str(md.get("doc_sha256") or ""),
+        ordinal=int(md.get("ordinal") or 0),
+        text=node.node.get_content(),
+        language=md.get("language"),
+    )
+    return RetrievedChunk(chunk=chunk, score=float(node.score or 0.0), rank=rank)
 
 
 class QdrantHybridRetriever(BaseRetriever):

@@ -18,12 +18,12 @@ import threading
 from typing import Any, Literal
 
 import httpx
-from llama_index.core.base.base_retriever import BaseRetriever
-from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from auskunft.errors import ConfigError
+from auskunft.index.embeddings import Embedder
 from auskunft.models import RetrievedChunk
-from auskunft.retrieval.llama import to_node
+from auskunft.retrieval.base import Retriever
+from auskunft.retrieval.search import Mode
 
 log = logging.getLogger(__name__)
 
@@ -138,22 +138,35 @@ class HttpReranker:
         return [hits[i].model_copy(update={"rank": r + 1}) for r, i in enumerate(order[:top_k])]
 
 
-class RerankingRetriever(BaseRetriever):
-    """Wraps a retriever that returns `candidates` hits (`search(query, sources)`) and keeps the reranked
-    `top_k`. Exposes the inner retriever's `searcher` (the engine starts its embedder, evaluation reads it)."""
+class RerankingRetriever:
+    """A `Retriever` over another: asks it for `candidates` hits (at least `top_k`) and keeps the reranked
+    `top_k`. Its `embedder` is the inner retriever's (the engine starts it, curated answers share it)."""
 
-    def __init__(self, inner: Any, reranker: HttpReranker, *, top_k: int) -> None:
-        super().__init__()
+    def __init__(self, inner: Retriever, reranker: HttpReranker, *, candidates: int) -> None:
         self.inner = inner
         self.reranker = reranker
-        self.top_k = top_k
+        self.candidates = candidates
 
     @property
-    def searcher(self) -> Any:
-        return self.inner.searcher
+    def embedder(self) -> Embedder | None:
+        return self.inner.embedder
 
-    def search(self, query: str, sources: list[str] | None = None) -> list[RetrievedChunk]:
-        return self.reranker.rerank(query, list(self.inner.search(query, sources)), self.top_k)
-
-    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        return [to_node(h) for h in self.search(query_bundle.query_str)]
+    def search(
+        self,
+        query: str,
+        *,
+        top_k: int = 6,
+        mode: Mode = "hybrid",
+        prefetch_k: int = 40,
+        score_threshold: float = 0.0,
+        sources: list[str] | None = None,
+    ) -> list[RetrievedChunk]:
+        hits = self.inner.search(
+            query,
+            top_k=max(self.candidates, top_k),
+            mode=mode,
+            prefetch_k=prefetch_k,
+            score_threshold=score_threshold,
+            sources=sources,
+        )
+        return self.reranker.rerank(query, list(hits), top_k)
