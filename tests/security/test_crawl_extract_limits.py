@@ -144,8 +144,8 @@ def test_batch_counts_the_bombs_and_keeps_every_other_document(tmp_path: Path) -
     reasons = {f.url.rsplit("/", 1)[-1]: f.reason for f in report.failures}
     assert set(reasons) == {"content-array.pdf", "lines.pdf"}, reasons
     assert all("limit" in r for r in reasons.values()), reasons
-    # two bombs one after another in one worker, plus the pool's start
-    assert elapsed <= 2 * (limits.time_s + 5) + 20, elapsed
+    # two bombs one after another in one worker, plus the pool's start and a page (~50 s at load 30)
+    assert elapsed <= 2 * (limits.time_s + 5) + 60, elapsed
 
 
 def test_limits_are_settings_that_reach_the_batch_job(tmp_path: Path) -> None:

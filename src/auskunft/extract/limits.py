@@ -6,10 +6,13 @@ budget cannot be checked from Python at all. So the process that runs the extrac
 
 - the child gets `RLIMIT_AS` = its address space at the fork + `memory_mb`: an allocation beyond it fails
   at once (MemoryError in Python, a failed malloc in mupdf/lxml), or the child dies;
-- the parent samples what the work adds to its process tree (PSS of itself, the child and any tesseract the
-  child started, minus its own PSS before the fork) every 0.1 s and kills the child's process group past
-  `memory_mb`: the address-space limit does not see the pages the child copies from its parent on write (up
-  to the worker's ~180 MB of Python objects, mostly PyMuPDF's bindings) nor tesseract's own memory;
+- the parent samples what the work adds to its process tree (the child's private memory: its allocations and
+  the pages it copied on write, plus the PSS of any tesseract the child started) every 0.1 s and kills the
+  child's process group past `memory_mb`: the address-space limit does not see the pages the child copies
+  from its parent on write (up to the worker's ~180 MB of Python objects, mostly PyMuPDF's bindings) nor
+  tesseract's own memory;
+- at each sample the parent lowers the child's soft `RLIMIT_AS` to its address space + what is left of
+  `memory_mb`, so a fast allocation fails at once and does not run on until the next sample;
 - the parent waits at most `time_s` for the result and then kills the child's process group.
 
 Either way the document fails with a reason that says which limit it hit; the process that forked (a pool
@@ -34,7 +37,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from auskunft.errors import ExtractionError
-from auskunft.proctree import descendants, pss_mb
+from auskunft.proctree import descendants, private_mb, pss_mb
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -50,8 +53,8 @@ class DocLimits(BaseModel):
     time_s: float = 660.0  # the PDF extractor's own budget (600 s) plus a margin to finish cleanly
 
 
-WATCH_INTERVAL_S = 0.1
-TREE_SCAN_S = 1.0  # the child's own processes (tesseract) are looked up this often (a scan of /proc)
+WATCH_INTERVAL_S = 0.1  # a read of smaps_rollup costs ~1 ms on Linux, up to 60 ms in a gVisor sandbox
+TREE_SCAN_S = 2.0  # the child's own processes (tesseract) are looked up this often (a scan of /proc)
 
 
 class LimitExceeded(ExtractionError):
@@ -67,11 +70,10 @@ class LimitExceeded(ExtractionError):
 
 
 class _TreeWatch:
-    """What a child's work adds to this process's tree: PSS of this process, the child and the child's own
-    processes, minus this process's PSS before the fork (shared pages count once, wherever they are)."""
+    """What a child's work adds to this process's tree: the child's private memory (pages it still shares with
+    this process count once, here) and the PSS of the child's own processes."""
 
-    def __init__(self, base_mb: float) -> None:
-        self.base_mb = base_mb
+    def __init__(self) -> None:
         self.peak_mb = 0.0
         self._kids: list[int] = []
         self._scanned = 0.0
@@ -79,15 +81,23 @@ class _TreeWatch:
     def grew_mb(self, pid: int) -> float:
         if time.monotonic() - self._scanned >= TREE_SCAN_S:
             self._kids, self._scanned = descendants(pid), time.monotonic()
-        procs: list[int | str] = ["self", pid, *self._kids]
-        total = sum(pss_mb(p) for p in procs)
-        self.peak_mb = max(self.peak_mb, total - self.base_mb)
-        return total - self.base_mb
+        grew = private_mb(pid) + sum(pss_mb(p) for p in self._kids)
+        self.peak_mb = max(self.peak_mb, grew)
+        return grew
+
+    def tighten(self, pid: int, memory_mb: int, grew: float) -> None:
+        """Lower the child's soft RLIMIT_AS to what is left of `memory_mb` now: a fast allocation then fails at
+        once instead of running on until the next sample (the copies and tesseract used part of the limit)."""
+        left = max(0.0, memory_mb - grew) * 1024 * 1024
+        with contextlib.suppress(OSError, ValueError):
+            _, hard = resource.prlimit(pid, resource.RLIMIT_AS)
+            soft = min(hard, _address_space(pid) + int(left))
+            resource.prlimit(pid, resource.RLIMIT_AS, (soft, hard))
 
 
-def _address_space() -> int:
-    """Bytes of address space this process holds now (VmSize)."""
-    with open("/proc/self/status", encoding="ascii") as f:
+def _address_space(pid: int | str = "self") -> int:
+    """Bytes of address space a process holds now (VmSize)."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as f:
         for line in f:
             if line.startswith("VmSize:"):
                 return int(line.split()[1]) * 1024
@@ -123,7 +133,7 @@ def run_limited(
     Raises LimitExceeded when the child passed the deadline (killed), ran out of its memory, or died.
     """
     read, write = os.pipe()
-    watch = _TreeWatch(pss_mb("self"))
+    watch = _TreeWatch()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child (coverage does not follow forks)
         code = 0
@@ -145,9 +155,11 @@ def run_limited(
             if left <= 0:
                 timed_out = True
                 break
-            if watch.grew_mb(pid) > limits.memory_mb:
+            grew = watch.grew_mb(pid)
+            if grew > limits.memory_mb:
                 over = True
                 break
+            watch.tighten(pid, limits.memory_mb, grew)
             if not sel.select(min(left, WATCH_INTERVAL_S)):
                 continue
             chunk = os.read(read, 1 << 20)
