@@ -13,11 +13,12 @@ import uuid
 
 from robyn import Request, Response
 
+from auskunft.catalog import SourceCatalog
 from auskunft.chat.factory import Runtime
 from auskunft.config import Settings
-from auskunft.errors import SourceError, ValidationError
+from auskunft.errors import ValidationError
 from auskunft.models import Source
-from auskunft.sources import check_remote_edit, load_sources, save_sources, source_from_dict
+from auskunft.sources import check_remote_edit, source_from_dict
 from service.http import json_response, parse_json
 
 log = logging.getLogger("auskunft.service.admin")
@@ -36,12 +37,20 @@ def verify_token(token: str, expected_hash: str) -> bool:
     return hmac.compare_digest(hash_token(token), expected_hash.strip())
 
 
-def _sources(settings: Settings) -> list[Source]:
-    return load_sources(settings.sources_file) if settings.sources_file.exists() else []
+def _catalog(settings: Settings) -> SourceCatalog:
+    from service import console  # its database holds the audit log (imported late: console imports admin)
+
+    return SourceCatalog(settings.sources_file, console.record_audit)
+
+
+def _actor(request: Request) -> str:
+    from service import console
+
+    return console.api_actor(request)
 
 
 async def list_sources(request: Request, settings: Settings, rt: Runtime) -> Response:
-    return json_response({"sources": [s.model_dump(mode="json") for s in _sources(settings)]})
+    return json_response({"sources": [s.model_dump(mode="json") for s in _catalog(settings).sources()]})
 
 
 async def _source_from(data: dict, old: Source | None) -> Source:
@@ -53,32 +62,26 @@ async def _source_from(data: dict, old: Source | None) -> Source:
 
 async def add_source(request: Request, settings: Settings, rt: Runtime) -> Response:
     data = parse_json(request, settings.max_body_bytes)
-    sources = _sources(settings)
-    if any(s.name == data.get("name") for s in sources):
+    catalog = _catalog(settings)
+    if catalog.get(str(data.get("name"))) is not None:
         raise ValidationError(f"source {data.get('name')!r} exists: use PUT to update", code="source_exists")
     source = await _source_from(data, None)
-    save_sources(settings.sources_file, [*sources, source])
+    await asyncio.to_thread(catalog.add, source, _actor(request))
     return json_response({"source": source.model_dump(mode="json")}, 201)
 
 
 async def update_source(request: Request, settings: Settings, rt: Runtime) -> Response:
     name = request.path_params["name"]
     data = parse_json(request, settings.max_body_bytes) | {"name": name}
-    sources = _sources(settings)
-    old = next((s for s in sources if s.name == name), None)
-    if old is None:
-        raise SourceError(f"unknown source {name!r}", code="source_not_found")
-    source = await _source_from(data, old)
-    save_sources(settings.sources_file, [source if s.name == name else s for s in sources])
+    catalog = _catalog(settings)
+    source = await _source_from(data, catalog.require(name))
+    await asyncio.to_thread(catalog.update, source, _actor(request))
     return json_response({"source": source.model_dump(mode="json")})
 
 
 async def delete_source(request: Request, settings: Settings, rt: Runtime) -> Response:
     name = request.path_params["name"]
-    sources = _sources(settings)
-    if not any(s.name == name for s in sources):
-        raise SourceError(f"unknown source {name!r}", code="source_not_found")
-    save_sources(settings.sources_file, [s for s in sources if s.name != name])
+    await asyncio.to_thread(_catalog(settings).delete, name, _actor(request))
     return json_response({"deleted": name})
 
 
@@ -107,8 +110,7 @@ async def start_crawl(settings: Settings, name: str, *, log_prefix: str) -> dict
 
 async def trigger_crawl(request: Request, settings: Settings, rt: Runtime) -> Response:
     name = request.path_params["name"]
-    if not any(s.name == name for s in _sources(settings)):
-        raise SourceError(f"unknown source {name!r}", code="source_not_found")
+    _catalog(settings).require(name)
     return json_response(await start_crawl(settings, name, log_prefix="admin"), 202)
 
 

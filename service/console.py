@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, unquote_plus
 from robyn import Headers, Request, Response, Robyn
 
 from auskunft.config import Settings
-from auskunft.console import auth
+from auskunft.console import audit, auth
 from auskunft.console.app import create_console
 from auskunft.console.curated import CuratedMatcher
 from auskunft.console.db import ConsoleDB
@@ -151,6 +151,17 @@ class ConsoleMount:
             raise auth.ForbiddenError("the admin API needs an admin's token")
         return True
 
+    def api_actor(self, request: Request) -> str:
+        """Who an admin API request acts as (for the audit log): the token's user, else the shared token."""
+        header = request.headers.get("authorization") or ""
+        token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+        if token.startswith(auth.TOKEN_PREFIX):
+            with self.db.session() as s:
+                ident = auth.identity_for_token(s, token, max_age_days=self.settings.api_token_days)
+            if ident is not None:
+                return ident.email
+        return "admin-token"
+
 
 def _cookies(header: str) -> dict[str, str]:
     jar: SimpleCookie = SimpleCookie()
@@ -212,6 +223,16 @@ def mount(
 
 def current() -> ConsoleMount | None:
     return _MOUNT
+
+
+def api_actor(request: Request) -> str:
+    return _MOUNT.api_actor(request) if _MOUNT is not None else "admin-token"
+
+
+def record_audit(actor: str, action: str, target: str, detail: dict[str, Any]) -> None:
+    """An admin API change in the console's audit log, beside the console's own."""
+    if _MOUNT is not None:
+        audit.recorder(_MOUNT.db)(actor, action, target, detail)
 
 
 def api_token_ok(request: Request) -> bool:

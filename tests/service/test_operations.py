@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from auskunft.console import audit
+from auskunft.console.db import ConsoleDB
 from tests.service.conftest import ADMIN_TOKEN, Service, client_ip_header, start_service, stop_service
 from tests.support.redis_server import redis_server
 
@@ -70,6 +72,17 @@ def test_admin_api(extractive_service: Service) -> None:
         )
         assert upd.status_code == 200
         assert c.delete("/api/admin/sources/news", headers=AUTH).status_code == 200
+        # the API's changes are in the console's audit log, as the console's own are (one SourceCatalog)
+        db = ConsoleDB(f"sqlite:///{(extractive_service.data_dir / 'console.db').resolve()}")
+        with db.session() as session:
+            logged = [(e.actor, e.action, e.target, e.detail) for e in audit.recent(session)][::-1]
+        db.close()
+        assert [(a, act, t) for a, act, t, _ in logged[-3:]] == [
+            ("admin-token", "source.create", "news"),
+            ("admin-token", "source.update", "news"),
+            ("admin-token", "source.delete", "news"),
+        ]
+        assert logged[-2][3]["start_urls"] == ["https://www.kanupolo.example/aktuell/"]  # what changed
         # the embedded store takes a writer beside the serving process: "crawl now" starts `auskunft ingest`
         crawl = c.post("/api/admin/sources/demo/crawl", headers=AUTH)
         assert crawl.status_code == 202 and crawl.json()["via"] == "subprocess", crawl.text

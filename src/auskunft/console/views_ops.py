@@ -9,6 +9,7 @@ import time
 from typing import Any
 from urllib.parse import quote
 
+from auskunft.catalog import SourceCatalog
 from auskunft.console import audit, runs, source_form
 from auskunft.console.forms import FormErrors
 from auskunft.console.models import Setting
@@ -16,7 +17,6 @@ from auskunft.console.runs import RunInfo
 from auskunft.console.web import PREFIX, Console, HttpError, Reply, Req, redirect
 from auskunft.errors import AuskunftError, ValidationError
 from auskunft.models import Source
-from auskunft.sources import load_sources, save_sources
 
 log = logging.getLogger(__name__)
 CRAWL_STARTING_S = 600  # "wird gestartet" until a run folder appears, at most this long
@@ -31,10 +31,13 @@ def last_runs(c: Console) -> list[tuple[str, RunInfo | None]]:
 
 
 def _sources(c: Console) -> list[Source]:
-    return load_sources(c.config.sources_file) if c.config.sources_file.exists() else []
+    return SourceCatalog(c.config.sources_file).sources()
 
 
 def register(c: Console) -> None:  # noqa: C901
+    # every change to sources.yml is audited, as the admin API's are (auskunft.catalog)
+    catalog = SourceCatalog(c.config.sources_file, audit.recorder(c.db))
+
     # ------------------------------------------------------------------------------------ sources
     @c.route("GET", "/sources", "viewer")
     async def sources(req: Req) -> Reply:
@@ -67,9 +70,7 @@ def register(c: Console) -> None:  # noqa: C901
             source = source_form.source_from_form(form, None, {s.name for s in existing})
         except FormErrors as exc:
             return c.render(req, "source_form.html", status=422, s=None, form=form, errors=exc.errors)
-        save_sources(c.config.sources_file, [*existing, source])
-        with c.db.session() as s:
-            audit.record(s, req.user.email, "source.create", source.name, start_urls=source.start_urls)
+        catalog.add(source, req.user.email)
         return await saved(req, source)
 
     def find(name: str) -> tuple[Source, list[Source]]:
@@ -169,21 +170,14 @@ def register(c: Console) -> None:  # noqa: C901
             new = source_form.source_from_form(form, source, set())
         except FormErrors as exc:
             return await detail_page(req, source, 422, form=form, errors=exc.errors)
-        save_sources(c.config.sources_file, [new if s.name == source.name else s for s in all_])
-        changed = {
-            k: v for k, v in new.model_dump(mode="json").items() if source.model_dump(mode="json").get(k) != v
-        }
-        with c.db.session() as s:
-            audit.record(s, req.user.email, "source.update", source.name, **changed)
+        catalog.update(new, req.user.email)
         return await saved(req, new)
 
     @c.route("POST", "/sources/:name/delete", "admin")
     async def source_delete(req: Req) -> Reply:
         assert req.user is not None
-        source, all_ = find(req.params["name"])
-        save_sources(c.config.sources_file, [s for s in all_ if s.name != source.name])
-        with c.db.session() as s:
-            audit.record(s, req.user.email, "source.delete", source.name)
+        source, _ = find(req.params["name"])
+        catalog.delete(source.name, req.user.email)
         return redirect(f"{PREFIX}/sources", _t(req, "deleted"))
 
     @c.route("POST", "/sources/:name/crawl", "editor")
