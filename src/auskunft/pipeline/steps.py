@@ -102,6 +102,7 @@ def fetch_documents(p: StepParams) -> StepOutputs:
             state_dir=p.settings.state_dir,
             run_dir=p.run_dir,
             progress=p.progress,
+            render_memory_mb=p.settings.render_memory_mb,
         )
     ProgressLog(p.run_dir).emit("done", step="crawl")
     return StepOutputs(step="crawl", run_dir=str(p.run_dir), counts=manifest.counts(), seconds=_since(t0))
