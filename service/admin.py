@@ -88,9 +88,7 @@ async def delete_source(request: Request, settings: Settings, rt: Runtime) -> Re
 async def start_crawl(settings: Settings, name: str, *, log_prefix: str) -> dict:
     """Through the Prefect deployment when a Prefect server is configured, else a background `auskunft ingest`
     (the embedded store takes that writer beside the serving processes)."""
-    import os
-
-    if os.environ.get("PREFECT_API_URL"):
+    if settings.prefect_api_url:
         from prefect.deployments import run_deployment
 
         run = await asyncio.to_thread(run_deployment, f"ingest-source/ingest-{name}", timeout=0)

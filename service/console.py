@@ -5,7 +5,6 @@ personal API tokens of the admin API."""
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
@@ -44,7 +43,7 @@ class ConsoleMount:
             login_limiter=self._login_limit,
             crawl=self._crawl,
             eval_metrics=self._eval_metrics,
-            flow_runs=self._flow_runs if os.environ.get("PREFECT_API_URL") else None,
+            flow_runs=self._flow_runs if settings.prefect_api_url else None,
             matcher=lambda: self.matcher,  # the console's "Frage testen" box and open-question grouping
             passages=lambda q: self.runtime().engine.search(q),
             index_writer=self._index_writer,  # an excluded document leaves the live index at once
@@ -56,7 +55,7 @@ class ConsoleMount:
             documents_dir=settings.documents_dir,
             cookie_secure=settings.console_cookie_secure,
             retention_days=settings.chat_log_retention_days,
-            prefect_ui_url=os.environ.get("PREFECT_UI_URL", "").rstrip("/"),
+            prefect_ui_url=settings.prefect_ui_url.rstrip("/"),
         )
         self.console = create_console(self.db, config, hooks)
         for route in self.console.routes:
@@ -103,7 +102,7 @@ class ConsoleMount:
     def _flow_runs(self, source: str) -> list:
         from auskunft.console.prefect_runs import flow_runs
 
-        return flow_runs(source, os.environ.get("PREFECT_UI_URL", ""))
+        return flow_runs(source, self.settings.prefect_ui_url)
 
     def _eval_metrics(self) -> dict[str, dict[str, float]]:
         """Newest evaluation metrics per index version from MLflow (empty when nothing was evaluated)."""

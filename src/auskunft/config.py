@@ -71,6 +71,8 @@ class Settings(BaseSettings):
         ""  # "<flow>/<deployment>" that runs batches on the work pool; empty: local
     )
     ingest_fanout: int = 0  # batch flow runs per source run; 0: one per online worker of the pool
+    prefect_api_url: str = ""  # a Prefect server: "crawl now" starts the source's deployment; empty: locally
+    prefect_ui_url: str = ""  # the Prefect UI the console links flow runs to
 
     # --- retrieval -------------------------------------------------------------------------
     retrieval_mode: Literal["hybrid", "dense", "sparse"] = "hybrid"
