@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -50,8 +49,12 @@ def test_rate_limit_per_session(extractive_service: Service) -> None:
 def test_not_in_documents(extractive_service: Service) -> None:
     with extractive_service.client(headers=client_ip_header("203.0.113.4")) as c:
         ans = c.post("/api/chat?stream=false", json={"message": "Wie ist das Wetter auf dem Mars?"}).json()
-    assert not ans["found"] and ans["answer"] == "Dazu habe ich in den Dokumenten nichts gefunden."
-    assert ans["citations"] == []
+    # never a confident answer; "nothing found" or the labelled closest passages (issue 20's three outcomes)
+    assert not ans["found"] and ans["outcome"] in ("none", "closest"), ans
+    if ans["outcome"] == "none":
+        assert ans["answer"] == "Dazu habe ich in den Dokumenten nichts gefunden." and ans["citations"] == []
+    else:
+        assert ans["answer"].startswith("Eine sichere Antwort habe ich nicht gefunden") and ans["citations"]
 
 
 def test_admin_api(extractive_service: Service) -> None:
@@ -114,10 +117,3 @@ def test_readyz_reports_redis_outage_and_sigterm_stops(tmp_path: Path, demo_data
         assert resp.status_code == 503 and not resp.json()["checks"]["redis"]["ok"]
     assert stop_service(svc) < 5
     assert svc.proc.returncode is not None
-
-
-def test_processes_need_redis(tmp_path: Path, demo_data: Path) -> None:
-    with pytest.raises(RuntimeError, match="REDIS_URL"):
-        svc = start_service(tmp_path, demo_data, SERVICE_PROCESSES="2")
-        stop_service(svc)
-    time.sleep(0)
