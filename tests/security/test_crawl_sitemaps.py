@@ -46,7 +46,9 @@ def _crawl_child(source_json: str, timeout_s: float) -> dict:
 
 @pytest.mark.slow
 def test_sitemap_index_of_60_full_sitemaps_stays_small(servers: Servers) -> None:
-    one = gzip.compress(sitemap_xml(527_000, PUBLIC), 6)  # 28.9 MB of XML (old code parsed it), served 60 times
+    one = gzip.compress(
+        sitemap_xml(527_000, PUBLIC), 6
+    )  # 28.9 MB of XML (old code parsed it), served 60 times
     paths = [f"/sm{i}.xml.gz" for i in range(60)]
     routes = {p: Reply(body=one, content_type="application/gzip") for p in paths}
     routes["/robots.txt"] = Reply(body=f"Sitemap: {PUBLIC}/index.xml\n".encode(), content_type="text/plain")

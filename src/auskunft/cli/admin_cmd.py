@@ -40,7 +40,8 @@ def _password(password_stdin: bool, env_var: str) -> str:
 def create_user(
     email: Annotated[str, typer.Argument(help="e-mail address (the log-in name)")],
     role: Annotated[
-        str | None, typer.Option(help="admin, editor or viewer (default: admin for the first user, else viewer)")
+        str | None,
+        typer.Option(help="admin, editor or viewer (default: admin for the first user, else viewer)"),
     ] = None,
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="read the password from the first line of stdin")

@@ -112,9 +112,7 @@ def run_beir(
     try:
         client.create_collection(coll, embedder.dim, {})
         sparse = Bm25Encoder(analyzer=sparse_analyzer)
-        stats = Indexer(client, embedder, sparse, max_tokens=chunk_max_tokens).sync(
-            coll, _documents(bench)
-        )
+        stats = Indexer(client, embedder, sparse, max_tokens=chunk_max_tokens).sync(coll, _documents(bench))
         embedder.save()
         out["index_seconds"] = round(time.perf_counter() - t0, 1)
         log.info("%s indexed: %d chunks in %.0f s", bench.name, stats.chunks_upserted, out["index_seconds"])
