@@ -7,9 +7,7 @@ import hashlib
 import hmac
 import logging
 import secrets
-import subprocess
 import sys
-import uuid
 
 from robyn import Request, Response
 
@@ -19,6 +17,7 @@ from auskunft.config import Settings
 from auskunft.errors import ValidationError
 from auskunft.models import Source
 from auskunft.sources import check_remote_edit, source_from_dict
+from service.crawls import start_crawl
 from service.http import json_response, parse_json
 
 log = logging.getLogger("auskunft.service.admin")
@@ -38,7 +37,7 @@ def verify_token(token: str, expected_hash: str) -> bool:
 
 
 def _catalog(settings: Settings) -> SourceCatalog:
-    from service import console  # its database holds the audit log (imported late: console imports admin)
+    from service import console  # its database holds the audit log (imported when used: it opens it)
 
     return SourceCatalog(settings.sources_file, console.record_audit)
 
@@ -83,27 +82,6 @@ async def delete_source(request: Request, settings: Settings, rt: Runtime) -> Re
     name = request.path_params["name"]
     await asyncio.to_thread(_catalog(settings).delete, name, _actor(request))
     return json_response({"deleted": name})
-
-
-async def start_crawl(settings: Settings, name: str, *, log_prefix: str) -> dict:
-    """Through the Prefect deployment when a Prefect server is configured, else a background `auskunft ingest`
-    (the embedded store takes that writer beside the serving processes)."""
-    if settings.prefect_api_url:
-        from prefect.deployments import run_deployment
-
-        run = await asyncio.to_thread(run_deployment, f"ingest-source/ingest-{name}", timeout=0)
-        return {"run_id": str(getattr(run, "id", "")), "via": "prefect"}
-    run_id = uuid.uuid4().hex
-    log_path = settings.runs_dir / f"{log_prefix}-{run_id}.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "wb") as out:
-        subprocess.Popen(
-            [sys.executable, "-m", "auskunft", "ingest", "--source", name],  # noqa: S603
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    return {"run_id": run_id, "via": "subprocess", "log": str(log_path)}
 
 
 async def trigger_crawl(request: Request, settings: Settings, rt: Runtime) -> Response:

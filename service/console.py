@@ -88,7 +88,7 @@ class ConsoleMount:
         return await self.runtime().limiter.hit(f"console-login:{key}", LOGIN_ATTEMPTS_PER_IP, 300)  # type: ignore[no-any-return]
 
     async def _crawl(self, name: str) -> dict:
-        from service.admin import start_crawl
+        from service.crawls import start_crawl
 
         return await start_crawl(self.settings, name, log_prefix="console")
 
