@@ -186,7 +186,7 @@ def test_curated_answer_changes_what_the_widget_answers(browser: Browser, svc: C
     )
     editor.get_by_label("Quellen").fill("https://www.dkpv.example/mitgliedschaft/ Mitgliedschaft")
     editor.get_by_role("button", name="Speichern").click()
-    editor.wait_for_url("**/console/answers?msg=*")
+    editor.wait_for_url("**/console/answers?saved=*")
     assert question in editor.locator("table").inner_text()
 
     after = ask(visitor, "Welche Versicherung brauchen Vereine für Turniere")
