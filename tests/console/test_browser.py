@@ -240,7 +240,9 @@ def test_matomo_opt_in_pushes_chat_events_without_text(browser: Browser, svc: Co
     question = "Wo kann ich ein Kanu ausleihen?"
     ask(page, question)
     events = page.evaluate("window._paq")
-    assert ["trackEvent", "Auskunft", "answer", "not_found"] in events
+    # one answer event with the outcome's label (which outcome depends on the answer thresholds), never the text
+    answer_events = [e for e in events if e[:3] == ["trackEvent", "Auskunft", "answer"]]
+    assert len(answer_events) == 1 and answer_events[0][3] in ("answered", "not_found", "closest"), events
     assert question not in str(events)
     page.context.close()
     plain = _page(browser, svc, 400)  # without the attribute nothing is pushed
