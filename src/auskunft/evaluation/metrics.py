@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -83,13 +84,18 @@ def reference_keywords(item: Mapping[str, Any]) -> list[str]:
     return list(dict.fromkeys(words))
 
 
-def keyword_recall(answer: str, keywords: Sequence[str]) -> float:
-    """Share of `keywords` in `answer`: verbatim (case-folded) or all of the keyword's BM25 stems present."""
+@functools.cache
+def _stemmer() -> Any:  # auskunft.index.sparse.Bm25Encoder, built once (the sweep calls keyword_recall often)
     from auskunft.index.sparse import Bm25Encoder
 
+    return Bm25Encoder()
+
+
+def keyword_recall(answer: str, keywords: Sequence[str]) -> float:
+    """Share of `keywords` in `answer`: verbatim (case-folded) or all of the keyword's BM25 stems present."""
     if not keywords:
         return 0.0
-    enc = Bm25Encoder()
+    enc = _stemmer()
     low = answer.casefold()
     stems = set(enc.tokens(answer))
     found = 0
