@@ -6,6 +6,7 @@ converter recursed once per nesting level: 20,000 nested <div> took 104 s, 100,0
 
 from __future__ import annotations
 
+import gc
 import time
 
 import pytest
@@ -35,17 +36,29 @@ def test_100000_nested_divs_extract_within_5_s() -> None:
     assert content.markdown.count("Ebene") == 100_000
 
 
+def _cpu_seconds(tag: str, depth: int) -> float:
+    """The best of two runs, garbage collection off (its passes scale with the whole test process's heap,
+    not with this document), in CPU seconds (the shared machine's load does not count)."""
+    best = float("inf")
+    for _ in range(2):
+        gc.collect()
+        gc.disable()
+        try:
+            t0 = time.process_time()
+            content = html_content(_nested(tag, depth), "https://www.example.org/")
+            best = min(best, time.process_time() - t0)
+        finally:
+            gc.enable()
+        assert "Kern des Dokuments" in content.markdown
+    return best
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("tag", ["section", "li", "article", "blockquote", "span", "a href='/x'"])
 def test_deep_nesting_of_other_elements_is_linear(tag: str) -> None:
-    """Twice the depth costs about twice the time (quadratic would be four times)."""
-    times = []
-    for depth in (10_000, 20_000):
-        t0 = time.process_time()
-        content = html_content(_nested(tag, depth), "https://www.example.org/")
-        times.append(time.process_time() - t0)
-        assert "Kern des Dokuments" in content.markdown
-    assert times[1] < 3.5 * times[0] + 0.5, times
+    """Four times the depth costs about four times the time (quadratic would be sixteen times)."""
+    small, large = _cpu_seconds(tag, 8_000), _cpu_seconds(tag, 32_000)
+    assert large < 8 * small + 0.5, (small, large)
 
 
 def test_boilerplate_removed_at_any_depth_and_content_kept() -> None:

@@ -11,8 +11,10 @@ the route guard in routing.py does not see), loopback included (`<-loopback>`), 
 `escaped`.
 
 No chromium flag bounds the DOM's memory (a DOM bomb grows by GBs in seconds), so while a page renders a
-watchdog samples the PSS of chromium's whole process tree and kills the tree when it has grown more than
-`max_mb` above its idle size (measured once the browser is up and connected: ~375 MB for Debian's chromium
+watchdog thread samples the PSS of chromium's whole process tree and kills the tree when it has grown more than
+`max_mb` above its idle size, or will have by the next sample at the rate it grew since the last one (a DOM
+bomb adds ~150 MB between two samples; reading /proc is slow in a sandbox such as gVisor, and a thread of its
+own does not wait for the crawler's busy event loop) (measured once the browser is up and connected: ~375 MB for Debian's chromium
 with these flags, whatever a page does; real pages of the corpus add up to ~150 MB at 4 renders at a time).
 """
 
@@ -26,7 +28,9 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -53,7 +57,7 @@ CHROMIUM_FLAGS = [
     "--remote-debugging-port=0",
 ]
 MAX_BROWSER_MB = 384  # what pages may add to the PSS of chromium's idle process tree (RENDER_MEMORY_MB)
-WATCH_INTERVAL_S = 0.2
+WATCH_INTERVAL_S = 0.05  # a sample (a /proc scan and the smaps_rollup of ~6 processes) costs ~2 ms
 
 
 def find_chromium() -> str:
@@ -79,7 +83,7 @@ def network_flags(sink_port: int) -> list[str]:
 
 class Chromium:
     """One chromium process at a time (`await start()` returns its CDP URL; `await close()`; start again
-    after a kill); `watch()` is the memory watchdog of one render."""
+    after a kill); `with watching():` runs the memory watchdog during one render."""
 
     def __init__(self, *, max_mb: int = MAX_BROWSER_MB, start_timeout_s: float = 30.0) -> None:
         self.max_mb = max_mb
@@ -157,19 +161,36 @@ class Chromium:
             self.idle_mb = await asyncio.to_thread(tree_pss_mb, self._proc.pid)
             log.debug("chromium's process tree idle: %.0f MB PSS", self.idle_mb)
 
-    async def watch(self) -> None:
-        """Poll the PSS of chromium's process tree; more than max_mb above its idle size kill it; the reason
-        goes to self.killed."""
-        while self._proc is not None:
-            await asyncio.sleep(WATCH_INTERVAL_S)
-            if self._proc is None:
+    @contextlib.contextmanager
+    def watching(self) -> Iterator[None]:
+        """The memory watchdog (a thread) while the block runs; the reason of a kill goes to self.killed."""
+        stop = threading.Event()
+        thread = threading.Thread(target=self._watch, args=(stop,), name="render-watchdog", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
+
+    def _watch(self, stop: threading.Event) -> None:
+        last_t, last_mb = time.monotonic(), self.idle_mb
+        while not stop.wait(WATCH_INTERVAL_S):
+            proc = self._proc
+            if proc is None:
                 return
-            mb = await asyncio.to_thread(tree_pss_mb, self._proc.pid)
+            t0 = time.monotonic()
+            mb = tree_pss_mb(proc.pid)
+            now = time.monotonic()
             self.peak_mb = max(self.peak_mb, mb)
-            if mb - self.idle_mb > self.max_mb:
+            rate = max(0.0, (mb - last_mb) / max(now - last_t, 1e-3))  # MB/s since the last sample
+            ahead = mb + rate * (WATCH_INTERVAL_S + now - t0)  # the size at the next sample, at this rate
+            last_t, last_mb = now, mb
+            if max(mb, ahead) - self.idle_mb > self.max_mb:
+                course = "" if mb - self.idle_mb > self.max_mb else f", growing {rate:.0f} MB/s"
                 self.killed = (
                     f"render stopped: browser memory {mb:.0f} MB, {mb - self.idle_mb:.0f} MB above its idle "
-                    f"{self.idle_mb:.0f} MB (memory limit {self.max_mb} MB)"
+                    f"{self.idle_mb:.0f} MB{course} (memory limit {self.max_mb} MB)"
                 )
                 self.kill_tree()
                 return

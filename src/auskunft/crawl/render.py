@@ -165,18 +165,17 @@ class BrowserRenderer:
         killed = ""
         self.browser.killed = ""
         limit_s = self.timeout_s + self.max_expand_s + RENDER_GRACE_S
-        watchdog = asyncio.create_task(self.browser.watch())
-        try:
-            async with asyncio.timeout(limit_s):
-                result: Any = await self._crawler.arun(key, config=cfg)
-        except TimeoutError:
-            killed = self.browser.killed or f"render stopped: no result after {limit_s:g} s"
-        except Exception:
-            if not self.browser.killed:  # else the watchdog killed the browser under crawl4ai's feet
-                raise
-        finally:
-            watchdog.cancel()
-            del self.router.documents[key]
+        with self.browser.watching():
+            try:
+                async with asyncio.timeout(limit_s):
+                    result: Any = await self._crawler.arun(key, config=cfg)
+            except TimeoutError:
+                killed = self.browser.killed or f"render stopped: no result after {limit_s:g} s"
+            except Exception:
+                if not self.browser.killed:  # else the watchdog killed the browser under crawl4ai's feet
+                    raise
+            finally:
+                del self.router.documents[key]
         if killed := killed or self.browser.killed:
             await self._kill(killed)
         if doc.refused:
