@@ -62,19 +62,21 @@ class ConsoleMount:
             getattr(app, route.method.lower())(route.path)(self._handler(route))  # Robyn: /console/ too
 
     # ------------------------------------------------------------------------------------ start-up
-    def attach(self, runtime: Any) -> None:
-        """After the runtime is built: curated answers go before retrieval in the chat engine."""
+    def curated_lookup(self, embedder: Any) -> Callable[[str], Any] | None:
+        """The chat engine's curated-answer lookup (`build_runtime(curated=...)`), on the retriever's query
+        embedder: curated answers go before retrieval."""
+        if embedder is None:
+            log.warning("curated answers off: the retriever has no query embedder")
+            return None
+        self.matcher = CuratedMatcher(self.db, embedder, self.settings.curated_min_similarity)
+        return self.matcher.match
+
+    def started(self) -> None:
         if self.settings.admin_token_hash is not None:
             log.warning(
                 "ADMIN_TOKEN_HASH (the shared admin token) is deprecated: create personal API tokens in the "
                 "console (My account) and remove it"
             )
-        embedder = runtime.engine.retriever.embedder
-        if embedder is None:
-            log.warning("curated answers off: the retriever has no query embedder")
-            return
-        self.matcher = CuratedMatcher(self.db, embedder, self.settings.curated_min_similarity)
-        runtime.engine.curated = self.matcher.match
 
     # ------------------------------------------------------------------------------------ hooks
     def _live_changed(self, collection: str) -> None:
@@ -214,7 +216,8 @@ _MOUNT: ConsoleMount | None = None
 def mount(
     app: Robyn, settings: Settings, runtime: Callable[[], Any], ip_of: Callable[[Request], str]
 ) -> ConsoleMount:
-    """Register the console's routes (migrating its database first); call `attach(runtime)` at start-up."""
+    """Register the console's routes (migrating its database first); at start-up the runtime is built with
+    `curated=mount.curated_lookup`, then `started()`."""
     global _MOUNT
     _MOUNT = ConsoleMount(app, settings, runtime, ip_of)
     return _MOUNT

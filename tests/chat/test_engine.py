@@ -217,7 +217,7 @@ async def test_second_identical_question_is_served_from_cache(make_engine, fake:
     assert second["answer_id"] != first["answer_id"]
     other = done(await collect(engine, "Wann endet die Anmeldefrist für den Jugendpokal?", sources=["web"]))
     assert len(fake.answer_requests()) == 2 and other["answer_id"]
-    engine.index_version = "test__v2"  # a new live index invalidates
+    engine.use_version("test__v2")  # a new live index invalidates
     await collect(engine, "Wann endet die Anmeldefrist für den Jugendpokal?")
     assert len(fake.answer_requests()) == 3
 

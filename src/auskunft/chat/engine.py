@@ -36,6 +36,8 @@ from auskunft.stores import AnswerCache, ConversationStore
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# question -> the editors' reply (with .answer and .sources) when one matches closely, else None
+CuratedLookup = Callable[[str], Any]
 _CITE = re.compile(r"\[(\d{1,3})\]")
 CURATED_NOTICE = {"de": "Antwort der Redaktion", "en": "Answer written by the editors"}
 _CITE_LIST = re.compile(r"\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})+)\]")  # "[1, 3]" -> "[1][3]"
@@ -170,6 +172,7 @@ class ChatEngine:
         on_close: list[Callable[[], None]] | None = None,
         gate: WorkGate | None = None,
         extractive: Callable[..., tuple[str, list[int], bool]] | None = None,
+        curated: CuratedLookup | None = None,
     ) -> None:
         self.retriever = retriever
         self.llm = llm
@@ -187,8 +190,8 @@ class ChatEngine:
         self._version_checked = time.monotonic()
         self._started = False
         self.gate = gate  # created on first use unless the service passes one sized from its settings
-        # curated answers (the console installs its matcher): question -> a reply with .answer and .sources
-        self.curated: Callable[[str], Any] | None = None
+        # curated answers (the console's matcher), asked before retrieval
+        self.curated = curated
 
     @property
     def link_hosts(self) -> list[str]:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from auskunft.chat.admission import WorkGate
 from auskunft.chat.config import ChatConfig
-from auskunft.chat.engine import ChatEngine
+from auskunft.chat.engine import ChatEngine, CuratedLookup
 from auskunft.chat.extractive import ExtractiveAnswerer
 from auskunft.chat.llm import LLMClient
 from auskunft.config import Settings
 from auskunft.events import EventLog
-from auskunft.index import Bm25Encoder, IndexManager, VectorStore, build_embedder, open_store
+from auskunft.index import Bm25Encoder, Embedder, IndexManager, VectorStore, build_embedder, open_store
+from auskunft.index.sentence_store import SentenceStores
 from auskunft.retrieval import HybridSearcher, Retriever
 from auskunft.retrieval.rerank import HttpReranker, RerankingRetriever
 from auskunft.stores import build_stores
@@ -71,6 +73,19 @@ def build_reranker(settings: Settings) -> HttpReranker | None:
     )
 
 
+def _extractive(
+    settings: Settings, embedder: Embedder, collection: Callable[[], str | None]
+) -> ExtractiveAnswerer:
+    """Answer sentences chosen by meaning + keywords; their vectors from the searched version's precomputed
+    store (SENTENCE_VECTORS) where it has them."""
+    answerer = ExtractiveAnswerer(embedder)
+    if answerer.vectors is not None and settings.sentence_vectors != "off":
+        answerer.vectors.store = SentenceStores(
+            settings.sentence_vectors_dir, collection, model=embedder.name
+        )
+    return answerer
+
+
 def build_runtime(
     settings: Settings,
     *,
@@ -79,9 +94,11 @@ def build_runtime(
     client: VectorStore | None = None,
     events: bool = True,
     gate: WorkGate | None = None,
+    curated: Callable[[Embedder | None], CuratedLookup | None] | None = None,
 ) -> Runtime:
     """`client`: reuse an open vector store; it is not closed. `events=False`: answers are not logged as
-    visitor traffic (evaluation, benches). `gate`: the search admission gate (the service sizes it)."""
+    visitor traffic (evaluation, benches). `gate`: the search admission gate (the service sizes it).
+    `curated`: given the retriever's query embedder, the curated-answer lookup (the service's console)."""
     owns = client is None
     if client is None:
         client = open_store(
@@ -147,10 +164,10 @@ def build_runtime(
         events=EventLog(settings.events_dir) if events else None,
         version_resolver=live_version if collection is None else None,
         gate=gate,
-        extractive=ExtractiveAnswerer(embedder),  # answer sentences chosen by meaning + keywords
+        extractive=_extractive(settings, embedder, lambda: client.get_alias(target) or target),
+        curated=curated(retriever.embedder) if curated is not None else None,
+        on_close=[reranker.close] if reranker is not None else None,
     )
-    if reranker is not None:
-        engine.on_close.append(reranker.close)
     return Runtime(
         engine=engine, client=client, manager=manager, limiter=limiter, redis=redis, llm=llm, owns_client=owns
     )

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from auskunft.console import audit, auth, i18n, stats
-from auskunft.console.auth import Identity, LockedError
+from auskunft.console.auth import LockedError
 from auskunft.console.models import Setting, User
 from auskunft.console.web import (
     LANG_COOKIE,
@@ -23,21 +23,12 @@ from auskunft.console.web import (
     login_csrf,
     redirect,
     same_token,
+    tr,
+    user_of,
 )
 
 LOGIN_ATTEMPTS_PER_IP = 10  # per 5 minutes, on top of the per-account lock-out
 RETENTION_EVERY_S = 6 * 3600
-
-
-def _user(req: Req) -> Identity:
-    assert req.user is not None
-    return req.user
-
-
-def _int(value: str) -> int:
-    if not value.isdigit():
-        raise HttpError(404, "not_found")
-    return int(value)
 
 
 def register(c: Console) -> None:  # noqa: C901 - one closure per page keeps the handlers beside their routes
@@ -95,7 +86,7 @@ def register(c: Console) -> None:  # noqa: C901 - one closure per page keeps the
         if c.hooks.login_limiter is not None:
             allowed, retry = await c.hooks.login_limiter(hashed_ip(req.ip))
             if not allowed:
-                reply = again(429, _t(req, "rate_limited", s=retry))
+                reply = again(429, tr(req, "rate_limited", s=retry))
                 reply.headers["Retry-After"] = str(retry)
                 return reply
         email, password = req.f("email"), req.f("password")
@@ -106,9 +97,9 @@ def register(c: Console) -> None:  # noqa: C901 - one closure per page keeps the
 
         result = await asyncio.to_thread(attempt)  # argon2 takes tens of milliseconds
         if isinstance(result, LockedError):
-            return again(423, _t(req, "account_locked", until=i18n.berlin(result.until, "%H:%M")))
+            return again(423, tr(req, "account_locked", until=i18n.berlin(result.until, "%H:%M")))
         if isinstance(result, Exception):
-            return again(401, _t(req, "bad_credentials"))
+            return again(401, tr(req, "bad_credentials"))
         token, _ident = result
         reply = redirect(nxt)
         reply.cookies.append(c.session_cookie(token, auth.SESSION_HOURS * 3600))
@@ -145,7 +136,7 @@ def register(c: Console) -> None:  # noqa: C901 - one closure per page keeps the
     async def export(req: Req) -> Reply:
         body = await asyncio.to_thread(stats.questions_csv, c.config.events_dir)
         with c.db.session() as s:
-            audit.record(s, _user(req).email, "export.questions")
+            audit.record(s, user_of(req).email, "export.questions")
         return Reply(
             body=body,
             content_type="text/csv; charset=utf-8",
@@ -160,18 +151,10 @@ def register(c: Console) -> None:  # noqa: C901 - one closure per page keeps the
 
 
 # ------------------------------------------------------------------------------------ helpers
-def _t(req: Req, key: str, **kw: object) -> str:
-    from auskunft.console.i18n import text
-
-    return text(req.lang)(key, **kw)
 
 
 def _next(value: str) -> str:
     return value if value.startswith(PREFIX) and "//" not in value and "\\" not in value else PREFIX
-
-
-def _sources_text(sources: list[dict]) -> str:
-    return "\n".join(f"{s.get('url', '')} {s.get('title', '')}".strip() for s in sources or [])
 
 
 def _retention(c: Console) -> None:

@@ -10,31 +10,13 @@ from typing import Any
 from sqlalchemy import select
 
 from auskunft.console import audit, curated, stats
-from auskunft.console.auth import Identity
 from auskunft.console.forms import FormErrors
 from auskunft.console.matching import same_intent
 from auskunft.console.models import CuratedAnswer, DoneQuestion, QuestionMerge
-from auskunft.console.web import PREFIX, Console, HttpError, Reply, Req, redirect
+from auskunft.console.web import PREFIX, Console, HttpError, Reply, Req, int_param, redirect, tr, user_of
 from auskunft.errors import ValidationError
 
 log = logging.getLogger(__name__)
-
-
-def _user(req: Req) -> Identity:
-    assert req.user is not None
-    return req.user
-
-
-def _int(value: str) -> int:
-    if not value.isdigit():
-        raise HttpError(404, "not_found")
-    return int(value)
-
-
-def _t(req: Req, key: str, **kw: object) -> str:
-    from auskunft.console.i18n import text
-
-    return text(req.lang)(key, **kw)
 
 
 def _sources_text(sources: list[dict]) -> str:
@@ -96,14 +78,14 @@ def register(c: Console) -> None:  # noqa: C901 - one closure per page keeps the
             raise ValidationError("which question?", code="missing_fields")
         with c.db.session() as s:
             if req.f("done", "1") == "1":
-                curated.close_question(s, _user(req).email, key, None)
+                curated.close_question(s, user_of(req).email, key, None)
             else:
                 for k in [key, *[stats.normalise(v) for v in req.form.get("keys", [])]]:
                     row = s.get(DoneQuestion, k)
                     if row is not None:
                         s.delete(row)
-                audit.record(s, _user(req).email, "question.reopen", key)
-        return redirect(PREFIX + "/questions", _t(req, "saved"))
+                audit.record(s, user_of(req).email, "question.reopen", key)
+        return redirect(PREFIX + "/questions", tr(req, "saved"))
 
     @c.route("POST", "/questions/merge", "editor")
     async def merge(req: Req) -> Reply:
@@ -114,11 +96,11 @@ def register(c: Console) -> None:  # noqa: C901 - one closure per page keeps the
             for k in {key, *[stats.normalise(v) for v in req.form.get("keys", [])]} - {into}:
                 row = s.get(QuestionMerge, k)
                 if row is None:
-                    s.add(QuestionMerge(question=k, into=into, merged_by=_user(req).email))
+                    s.add(QuestionMerge(question=k, into=into, merged_by=user_of(req).email))
                 else:
                     row.into = into
-            audit.record(s, _user(req).email, "question.merge", key, into=into)
-        return redirect(PREFIX + "/questions", _t(req, "merged"))
+            audit.record(s, user_of(req).email, "question.merge", key, into=into)
+        return redirect(PREFIX + "/questions", tr(req, "merged"))
 
     # ------------------------------------------------------------------------------------ curated answers
     @c.route("GET", "/answers", "viewer")
@@ -167,7 +149,7 @@ def register(c: Console) -> None:  # noqa: C901 - one closure per page keeps the
     @c.route("GET", "/answers/:id", "editor")
     async def answer_edit(req: Req) -> Reply:
         with c.db.session() as s:
-            row = s.get(CuratedAnswer, _int(req.params["id"]))
+            row = s.get(CuratedAnswer, int_param(req.params["id"]))
         if row is None:
             raise HttpError(404, "not_found")
         return form_page(req, row, _sources_text(row.sources), "\n".join(row.wordings or []))
@@ -178,7 +160,7 @@ def register(c: Console) -> None:  # noqa: C901 - one closure per page keeps the
             with c.db.session() as s:
                 row = curated.save(
                     s,
-                    _user(req).email,
+                    user_of(req).email,
                     id_=id_,
                     question=req.f("question"),
                     answer=req.f("answer"),
@@ -197,7 +179,7 @@ def register(c: Console) -> None:  # noqa: C901 - one closure per page keeps the
             )
         if c.hooks.curated_changed:
             c.hooks.curated_changed()
-        msg = _t(req, "saved_closed") if closes else _t(req, "saved")
+        msg = tr(req, "saved_closed") if closes else tr(req, "saved")
         return redirect(f"{PREFIX}/answers?saved={new_id}", msg)
 
     @c.route("POST", "/answers", "editor")
@@ -206,12 +188,12 @@ def register(c: Console) -> None:  # noqa: C901 - one closure per page keeps the
 
     @c.route("POST", "/answers/:id", "editor")
     async def answer_update(req: Req) -> Reply:
-        return await answer_save(req, _int(req.params["id"]))
+        return await answer_save(req, int_param(req.params["id"]))
 
     @c.route("POST", "/answers/:id/delete", "editor")
     async def answer_delete(req: Req) -> Reply:
         with c.db.session() as s:
-            curated.delete(s, _user(req).email, _int(req.params["id"]))
+            curated.delete(s, user_of(req).email, int_param(req.params["id"]))
         if c.hooks.curated_changed:
             c.hooks.curated_changed()
-        return redirect(PREFIX + "/answers", _t(req, "deleted"))
+        return redirect(PREFIX + "/answers", tr(req, "deleted"))

@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from auskunft.console import audit, index_ops
 from auskunft.console.docsearch import DocumentIndex
-from auskunft.console.web import PREFIX, Console, HttpError, Reply, Req, redirect
+from auskunft.console.web import PREFIX, Console, HttpError, Reply, Req, redirect, tr
 from auskunft.errors import AuskunftError, SourceError
 from auskunft.extract.store import DocumentStore
 from auskunft.sources import load_sources, save_sources, source_from_dict
@@ -133,7 +133,7 @@ def register(c: Console) -> None:  # noqa: C901
             if back.startswith(PREFIX + "/documents/") and "//" not in back
             else f"{PREFIX}/sources/{name}"
         )
-        return redirect(target, _t(req, note, docs=len(doc_ids), points=removed))
+        return redirect(target, tr(req, note, docs=len(doc_ids), points=removed))
 
 
 def _excluding_pattern(c: Console, source: str, url: str) -> str:
@@ -149,9 +149,3 @@ def _excluding_pattern(c: Console, source: str, url: str) -> str:
                 except re.error:
                     continue
     return ""
-
-
-def _t(req: Req, key: str, **kw: object) -> str:
-    from auskunft.console.i18n import text
-
-    return text(req.lang)(key, **kw)

@@ -14,7 +14,7 @@ from auskunft.console import audit, runs, source_form
 from auskunft.console.forms import FormErrors
 from auskunft.console.models import Setting
 from auskunft.console.runs import RunInfo
-from auskunft.console.web import PREFIX, Console, HttpError, Reply, Req, redirect
+from auskunft.console.web import PREFIX, Console, HttpError, Reply, Req, redirect, tr
 from auskunft.errors import AuskunftError, ValidationError
 from auskunft.models import Source
 
@@ -53,11 +53,11 @@ def register(c: Console) -> None:  # noqa: C901
     async def saved(req: Req, source: Source) -> Reply:
         refused = await source_form.start_url_refusal(source)
         if refused is None:
-            return redirect(f"{PREFIX}/sources/{source.name}", _t(req, "saved"))
+            return redirect(f"{PREFIX}/sources/{source.name}", tr(req, "saved"))
         url, why = refused
         reply = redirect(f"{PREFIX}/sources/{source.name}")
         reply.headers["Location"] += "?warn=" + quote(
-            _t(req, "warn_start_refused", url=url, why=runs.german_reason(why))
+            tr(req, "warn_start_refused", url=url, why=runs.german_reason(why))
         )
         return reply
 
@@ -133,16 +133,16 @@ def register(c: Console) -> None:  # noqa: C901
         live = _live(source.name, run_list)
         text = ""
         if live and live["state"] == "running":
-            text = _t(
+            text = tr(
                 req,
                 "progress_text",
-                step=_t(req, "step_" + (live["step"] or "crawl")),
+                step=tr(req, "step_" + (live["step"] or "crawl")),
                 done=live["done"],
                 total=live["total"] or "?",
                 chunks=live["chunks"],
             )
         elif live:
-            text = _t(req, "status_starting") + " …"
+            text = tr(req, "status_starting") + " …"
         last = run_list[0] if run_list else None
         body = {
             "live": bool(live),
@@ -178,7 +178,7 @@ def register(c: Console) -> None:  # noqa: C901
         assert req.user is not None
         source, _ = find(req.params["name"])
         catalog.delete(source.name, req.user.email)
-        return redirect(f"{PREFIX}/sources", _t(req, "deleted"))
+        return redirect(f"{PREFIX}/sources", tr(req, "deleted"))
 
     @c.route("POST", "/sources/:name/crawl", "editor")
     async def source_crawl(req: Req) -> Reply:
@@ -195,7 +195,7 @@ def register(c: Console) -> None:  # noqa: C901
                 s.add(Setting(key=key, value=str(time.time())))
             else:
                 row.value = str(time.time())
-        return redirect(f"{PREFIX}/sources/{source.name}", _t(req, "crawl_started_live"))
+        return redirect(f"{PREFIX}/sources/{source.name}", tr(req, "crawl_started_live"))
 
     # ------------------------------------------------------------------------------------ index versions
     def manager() -> Any:
@@ -224,7 +224,7 @@ def register(c: Console) -> None:  # noqa: C901
         return c.render(
             req,
             "confirm.html",
-            question=_t(req, "promote_q", v=n),
+            question=tr(req, "promote_q", v=n),
             action=f"{PREFIX}/versions/{n}/promote",
             back=f"{PREFIX}/versions",
         )
@@ -241,7 +241,7 @@ def register(c: Console) -> None:  # noqa: C901
         return c.render(
             req,
             "confirm.html",
-            question=_t(req, "rollback_q"),
+            question=tr(req, "rollback_q"),
             action=f"{PREFIX}/versions/rollback",
             back=f"{PREFIX}/versions",
         )
@@ -257,24 +257,18 @@ def register(c: Console) -> None:  # noqa: C901
             c.hooks.on_live_changed(live.collection)
         with c.db.session() as s:
             audit.record(s, req.user.email, action, live.collection)
-        return redirect(f"{PREFIX}/versions", _t(req, "now_live", v=live.collection))
-
-
-def _t(req: Req, key: str, **kw: object) -> str:
-    from auskunft.console.i18n import text
-
-    return text(req.lang)(key, **kw)
+        return redirect(f"{PREFIX}/versions", tr(req, "now_live", v=live.collection))
 
 
 def _schedule_text(req: Req, cron: str | None) -> str:
     f = source_form.schedule_fields(cron)
     if f["frequency"] == "":
-        return _t(req, "sched_manual")
+        return tr(req, "sched_manual")
     if f["frequency"] == "daily":
-        return _t(req, "sched_text_daily", time=f["time"])
+        return tr(req, "sched_text_daily", time=f["time"])
     if f["frequency"] == "weekly":
-        day = _t(req, "weekdays").split(",")[int(f["weekday"])]
-        return _t(req, "sched_text_weekly", day=day, time=f["time"])
+        day = tr(req, "weekdays").split(",")[int(f["weekday"])]
+        return tr(req, "sched_text_weekly", day=day, time=f["time"])
     if f["frequency"] == "monthly":
-        return _t(req, "sched_text_monthly", day=f["day"], time=f["time"])
+        return tr(req, "sched_text_monthly", day=f["day"], time=f["time"])
     return f"cron: {cron}"

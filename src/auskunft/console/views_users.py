@@ -7,36 +7,28 @@ import asyncio
 from typing import Any
 
 from auskunft.console import auth, users
-from auskunft.console.auth import Identity
 from auskunft.console.i18n import error_text
 from auskunft.console.models import ROLES, utcnow
-from auskunft.console.web import PREFIX, SESSION_COOKIE, Console, HttpError, Reply, Req, redirect
+from auskunft.console.web import (
+    PREFIX,
+    SESSION_COOKIE,
+    Console,
+    Reply,
+    Req,
+    int_param,
+    redirect,
+    tr,
+    user_of,
+)
 from auskunft.errors import AuskunftError, ValidationError
-
-
-def _user(req: Req) -> Identity:
-    assert req.user is not None
-    return req.user
-
-
-def _int(value: str) -> int:
-    if not value.isdigit():
-        raise HttpError(404, "not_found")
-    return int(value)
-
-
-def _t(req: Req, key: str, **kw: object) -> str:
-    from auskunft.console.i18n import text
-
-    return text(req.lang)(key, **kw)
 
 
 def register(c: Console) -> None:  # noqa: C901
     # ------------------------------------------------------------------------------------ account
     async def account_page(req: Req, status: int = 200, **extra: Any) -> Reply:
         with c.db.session() as s:
-            tokens = auth.tokens_of(s, _user(req).id)
-            must = users.must_change_password(s, _user(req).id)
+            tokens = auth.tokens_of(s, user_of(req).id)
+            must = users.must_change_password(s, user_of(req).id)
         ctx: dict[str, Any] = {"tokens": tokens, "new_token": "", "error": "", "must_change": must} | extra
         return c.render(req, "account.html", status=status, **ctx)
 
@@ -49,21 +41,21 @@ def register(c: Console) -> None:  # noqa: C901
         def change() -> None:
             with c.db.session() as s:
                 auth.change_password(
-                    s, _user(req), req.f("current"), req.f("new"), req.cookies.get(SESSION_COOKIE, "")
+                    s, user_of(req), req.f("current"), req.f("new"), req.cookies.get(SESSION_COOKIE, "")
                 )
-                users.password_changed(s, _user(req).id)
+                users.password_changed(s, user_of(req).id)
 
         try:
             await asyncio.to_thread(change)
         except (ValidationError, auth.AuthError) as exc:
             return await account_page(req, 422, error=error_text(req.lang, exc))
-        return redirect(PREFIX + "/account", _t(req, "password_changed"))
+        return redirect(PREFIX + "/account", tr(req, "password_changed"))
 
     @c.route("POST", "/account/tokens", "viewer")
     async def token_create(req: Req) -> Reply:
         try:
             with c.db.session() as s:
-                token = auth.create_token(s, _user(req), req.f("name"))
+                token = auth.create_token(s, user_of(req), req.f("name"))
         except ValidationError as exc:
             return await account_page(req, 422, error=error_text(req.lang, exc))
         return await account_page(req, new_token=token)
@@ -71,8 +63,8 @@ def register(c: Console) -> None:  # noqa: C901
     @c.route("POST", "/account/tokens/:id/delete", "viewer")
     async def token_delete(req: Req) -> Reply:
         with c.db.session() as s:
-            auth.revoke_token(s, _user(req), _int(req.params["id"]))
-        return redirect(PREFIX + "/account", _t(req, "deleted"))
+            auth.revoke_token(s, user_of(req), int_param(req.params["id"]))
+        return redirect(PREFIX + "/account", tr(req, "deleted"))
 
     # ------------------------------------------------------------------------------------ users (admins)
     def users_page(req: Req, status: int = 200, **extra: Any) -> Reply:
@@ -89,36 +81,40 @@ def register(c: Console) -> None:  # noqa: C901
     async def user_create(req: Req) -> Reply:
         def create() -> None:
             with c.db.session() as s:
-                auth.create_user(s, req.f("email"), req.f("password"), req.f("role"), _user(req).email)
+                auth.create_user(s, req.f("email"), req.f("password"), req.f("role"), user_of(req).email)
 
         try:
             await asyncio.to_thread(create)
         except ValidationError as exc:
             return users_page(req, 422, error=error_text(req.lang, exc))
-        return redirect(PREFIX + "/users", _t(req, "saved"))
+        return redirect(PREFIX + "/users", tr(req, "saved"))
 
     @c.route("POST", "/users/:id", "admin")
     async def user_update(req: Req) -> Reply:
         try:
             with c.db.session() as s:
                 auth.update_user(
-                    s, _int(req.params["id"]), _user(req), role=req.f("role"), active=req.flag("active")
+                    s,
+                    int_param(req.params["id"]),
+                    user_of(req),
+                    role=req.f("role"),
+                    active=req.flag("active"),
                 )
         except ValidationError as exc:
             return users_page(req, 422, error=error_text(req.lang, exc))
-        return redirect(PREFIX + "/users", _t(req, "saved"))
+        return redirect(PREFIX + "/users", tr(req, "saved"))
 
     @c.route("POST", "/users/:id/unlock", "admin")
     async def user_unlock(req: Req) -> Reply:
         with c.db.session() as s:
-            auth.unlock_user(s, _int(req.params["id"]), _user(req))
-        return redirect(PREFIX + "/users", _t(req, "saved"))
+            auth.unlock_user(s, int_param(req.params["id"]), user_of(req))
+        return redirect(PREFIX + "/users", tr(req, "saved"))
 
     @c.route("POST", "/users/:id/reset", "admin")
     async def user_reset(req: Req) -> Reply:
         def reset() -> tuple[str, str]:
             with c.db.session() as s:
-                return users.reset_password(s, _int(req.params["id"]), _user(req))
+                return users.reset_password(s, int_param(req.params["id"]), user_of(req))
 
         try:
             email, temporary = await asyncio.to_thread(reset)
@@ -130,7 +126,7 @@ def register(c: Console) -> None:  # noqa: C901
     async def user_delete(req: Req) -> Reply:
         try:
             with c.db.session() as s:
-                users.delete_user(s, _int(req.params["id"]), _user(req))
+                users.delete_user(s, int_param(req.params["id"]), user_of(req))
         except ValidationError as exc:
             return users_page(req, 422, error=error_text(req.lang, exc))
-        return redirect(PREFIX + "/users", _t(req, "deleted"))
+        return redirect(PREFIX + "/users", tr(req, "deleted"))

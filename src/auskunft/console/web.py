@@ -243,3 +243,22 @@ def same_token(a: str, b: str) -> bool:
 def hashed_ip(ip: str) -> str:
     """Rate-limit key for a client address; the address itself is stored nowhere."""
     return hashlib.sha256(("console-login|" + ip).encode()).hexdigest()[:24]
+
+
+# ------------------------------------------------------------------------------------ page helpers
+def user_of(req: Req) -> Identity:
+    """The signed-in user of a page that needs one (the route's role check ran before the handler)."""
+    assert req.user is not None
+    return req.user
+
+
+def int_param(value: str) -> int:
+    """A numeric id from the path; anything else is a 404."""
+    if not value.isdigit():
+        raise HttpError(404, "not_found")
+    return int(value)
+
+
+def tr(req: Req, key: str, **kw: object) -> str:
+    """`key` in the request's language."""
+    return i18n.text(req.lang)(key, **kw)
