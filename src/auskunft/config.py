@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     embedding_base_url: str = ""  # empty: OPENAI_BASE_URL
     embedding_api_key: SecretStr | None = None  # empty: OPENAI_API_KEY
     embedding_dim: int = 0  # 0: ask the backend
+    # the extractive answer's sentence vectors computed when a run has indexed (DATA_DIR/sentences, one store
+    # per index version, memory-mapped by the service): an answer then embeds only its question.
+    # auto: on when no LLM is configured (LLM_MODEL empty, the extractive answer is the answer)
+    sentence_vectors: Literal["auto", "on", "off"] = "auto"
 
     # --- extraction / chunking -------------------------------------------------------------
     ocr_languages: str = "deu+eng"
@@ -167,6 +171,15 @@ class Settings(BaseSettings):
     @property
     def qdrant_path(self) -> Path:
         return self.data_dir / "qdrant"
+
+    @property
+    def sentence_vectors_dir(self) -> Path:
+        return self.data_dir / "sentences"
+
+    @property
+    def sentence_vectors_enabled(self) -> bool:
+        """Whether ingestion runs precompute the extractive answer's sentence vectors (SENTENCE_VECTORS)."""
+        return self.sentence_vectors == "on" or (self.sentence_vectors == "auto" and not self.llm_model)
 
     @property
     def events_dir(self) -> Path:

@@ -9,6 +9,10 @@ version and has nothing to promote.
 It sits above ingestion (pipeline) and evaluation (which builds the chat engine), so ingestion never depends
 on the chat stack. A run killed between indexing and promotion is resumed: its index step finds the version
 it was building and this step promotes it then.
+
+Before promoting, the version's sentence vectors for the offline answer are brought up to date
+(SENTENCE_VECTORS; `auskunft.chat.extractive.semantic.precompute_sentences`: they need the answer's sentence
+split, which is chat's), so a version goes live with them; stores of deleted versions are removed.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from auskunft.config import Settings
-from auskunft.pipeline.index import index_target_from_settings, load_index_report
+from auskunft.index.sentence_store import SentenceVectorsReport
+from auskunft.pipeline.index import IndexReport, index_target_from_settings, load_index_report
 from auskunft.pipeline.runs import write_json
 
 log = logging.getLogger(__name__)
@@ -32,17 +37,23 @@ class PromotionReport(BaseModel):
     new_version: bool  # the index step built a new version (else it updated the live one in place)
     promoted: bool  # this step made the version live
     reason: str  # why it was or was not promoted
+    sentence_vectors: SentenceVectorsReport | None = None  # None: SENTENCE_VECTORS off (or auto with an LLM)
 
 
 def promote_step(settings: Settings, run_dir: Path) -> PromotionReport:
     """Promote the version the run's index step built (its index_report.json), through the gate."""
     report = load_index_report(run_dir)
+    sentences = sentence_vectors_step(settings, report) if settings.sentence_vectors_enabled else None
     if report.new_version:
         promoted, reason = promote_version(settings, report.version)
     else:
         promoted, reason = False, "incremental update of the live version: nothing to promote"
     result = PromotionReport(
-        version=report.version, new_version=report.new_version, promoted=promoted, reason=reason
+        version=report.version,
+        new_version=report.new_version,
+        promoted=promoted,
+        reason=reason,
+        sentence_vectors=sentences,
     )
     write_json(run_dir / PROMOTION_REPORT, result)
     log.info("promote %s v%d: %s", report.source, report.version, reason)
@@ -72,3 +83,34 @@ def promote_version(settings: Settings, version: int) -> tuple[bool, str]:
         return decision.passed, "; ".join(decision.reasons) or "gate passed"
     finally:
         client.close()
+
+
+def sentence_vectors_step(settings: Settings, report: IndexReport) -> SentenceVectorsReport:
+    """Precompute the sentence vectors of the version the index step wrote (with the embedder the version was
+    built with; only new sentences after an incremental run) and remove those of versions deleted since."""
+    from auskunft.chat.extractive.semantic import precompute_sentences
+    from auskunft.index import IndexManager, build_embedder, open_store
+    from auskunft.index.sentence_store import prune_stores, read_info
+
+    root = settings.sentence_vectors_dir
+    info = read_info(root / report.collection)
+    if info is not None and not report.new_version and not (report.chunks_upserted or report.chunks_deleted):
+        return SentenceVectorsReport(collection=report.collection, sentences=info.count)  # nothing changed
+    target = index_target_from_settings(settings)
+    client = open_store(target.qdrant_url, target.qdrant_path, target.qdrant_api_key, read_only=True)
+    try:
+        manager = IndexManager(client, target.kb)
+        versions = manager.list_versions()
+        version = next(v for v in versions if v.collection == report.collection)
+        embedder = build_embedder(
+            version.config.embedding_backend,
+            version.config.embedding_model,
+            base_url=target.embedding_base_url,
+            api_key=target.embedding_api_key,
+            dim=target.embedding_dim,
+        )
+        result = precompute_sentences(client, report.collection, embedder, root / report.collection)
+        prune_stores(root, [v.collection for v in versions])
+    finally:
+        client.close()
+    return result

@@ -7,7 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from auskunft.index import IndexManager, open_store
+from auskunft.index.sentence_store import sentence_key, write_store
 from tests.index.test_versions import config
 
 
@@ -30,6 +33,9 @@ def test_list_promote_rollback_delete(tmp_path: Path) -> None:
     manager.promote(manager.create_version(config()).version)
     manager.create_version(config(chunk_max_tokens=200))
     client.close()  # publishes what this process wrote; the CLI opens its own store
+    sentences = tmp_path / "data" / "sentences"  # both versions' precomputed sentence vectors
+    for name in ("auskunft__v1", "auskunft__v2"):
+        write_store(sentences / name, [sentence_key(name)], np.ones((1, 4), np.float32) / 2, model="m")
 
     listed = _cli(tmp_path, "list")
     assert listed.returncode == 0, listed.stdout
@@ -49,4 +55,5 @@ def test_list_promote_rollback_delete(tmp_path: Path) -> None:
 
     client = open_store("", tmp_path / "data" / "qdrant", None, read_only=True)  # what the CLI left
     assert [v.version for v in IndexManager(client, "auskunft").list_versions()] == [1]
+    assert sorted(p.name for p in sentences.iterdir()) == ["auskunft__v1"]  # the store went with its version
     client.close()

@@ -66,7 +66,11 @@ def rollback() -> None:
 
 @index_app.command()
 def delete(version: int) -> None:
-    """Delete a version that is not live."""
+    """Delete a version that is not live (and its precomputed sentence vectors)."""
+    from auskunft.config import get_settings
+    from auskunft.index.sentence_store import remove_store
+
     with _manager() as manager:
         manager.delete_version(version)
+        remove_store(get_settings().sentence_vectors_dir, manager.collection_name(version))
         console.print(f"deleted {manager.collection_name(version)}")

@@ -1,27 +1,42 @@
 """The meaning signal of the extractive answer: sentence and question vectors from the retrieval embedder.
 
 Sentences are embedded as passages (e5: "passage: ") and the question as a query, with the same model the
-index was built with, so a sentence that answers in other words than the question still matches. Vectors
-are cached per sentence text (LRU, thread-safe): a page that is retrieved again costs nothing, and the
-first answer from a page costs about one passage embedding per sentence (measured in the README).
+index was built with, so a sentence that answers in other words than the question still matches.
+
+Where a sentence's vector comes from, first to last:
+- the version's precomputed store (`auskunft.index.sentence_store`, written by `precompute_sentences` when a
+  run has indexed: every sentence of every chunk, split as `score` splits them), memory-mapped and shared by
+  the service processes: an answer then embeds only its question;
+- an in-process LRU of sentences embedded at query time (a page retrieved again costs nothing);
+- the embedder, for sentences neither holds (one passage embedding each: most of an answer's cost without
+  the store; docs/benchmarks.md "Sentence vectors at index time").
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
+import time
 from collections import OrderedDict
+from pathlib import Path
 
 import numpy as np
 
+from auskunft.chat.extractive.sentences import sentences as split_sentences
 from auskunft.index.embeddings import Embedder
+from auskunft.index.sentence_store import (
+    SentenceStore,
+    SentenceStores,
+    SentenceVectorsReport,
+    sentence_key,
+    write_store,
+)
+from auskunft.index.vectorstore import VectorStore
 
 log = logging.getLogger(__name__)
 
 
-def _key(text: str) -> bytes:
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+_key = sentence_key
 
 
 def _unit(vec: list[float]) -> np.ndarray:
@@ -31,17 +46,27 @@ def _unit(vec: list[float]) -> np.ndarray:
 
 
 class SentenceVectors:
-    """Unit vectors of sentences (cached) and questions (a small cache too: a question is often asked again)."""
+    """Unit vectors of sentences (precomputed store, then cached) and questions (a small cache too: a question
+    is often asked again). `store`: the precomputed sentence vectors of the version searched (None: none)."""
 
-    def __init__(self, embedder: Embedder, *, max_sentences: int = 20_000, max_queries: int = 512) -> None:
+    def __init__(
+        self,
+        embedder: Embedder,
+        *,
+        max_sentences: int = 20_000,
+        max_queries: int = 512,
+        store: SentenceStores | None = None,
+    ) -> None:
         self.embedder = embedder
         self.max_sentences = max_sentences
         self.max_queries = max_queries
+        self.store = store
         self._sentences: OrderedDict[bytes, np.ndarray] = OrderedDict()
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
         self.embedded = 0  # sentences embedded so far (cache misses)
         self.hits = 0  # sentences served from the cache
+        self.stored = 0  # sentences served from the precomputed store
 
     def query(self, text: str) -> np.ndarray:
         with self._lock:
@@ -61,8 +86,13 @@ class SentenceVectors:
         keys = [_key(t) for t in texts]
         out: list[np.ndarray | None] = []
         missing: dict[bytes, str] = {}
+        found, rows = self._precomputed(keys)
         with self._lock:
-            for k, t in zip(keys, texts, strict=True):
+            self.stored += int(found.sum())
+            for i, (k, t) in enumerate(zip(keys, texts, strict=True)):
+                if found[i]:
+                    out.append(rows[i])
+                    continue
                 vec = self._sentences.get(k)
                 if vec is None:
                     missing.setdefault(k, t)
@@ -83,3 +113,77 @@ class SentenceVectors:
         if not out:
             return np.zeros((0, max(1, self.embedder.dim)), dtype=np.float32)
         return np.vstack([v for v in out if v is not None])
+
+    def _precomputed(self, keys: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+        store = self.store.current() if self.store is not None else None
+        if store is None or not keys:
+            return np.zeros(len(keys), dtype=bool), np.zeros((len(keys), 0), dtype=np.float32)
+        return store.lookup(keys)
+
+
+# ----------------------------------------------------------------------------------- at index time
+
+
+def candidate_sentences(text: str) -> list[str]:
+    """The sentences of a chunk's text the answerer may embed (`ExtractiveAnswerer.score` splits the same)."""
+    return [s for s, _ in split_sentences(text)]
+
+
+def precompute_sentences(
+    store: VectorStore,
+    collection: str,
+    embedder: Embedder,
+    folder: Path,
+    *,
+    batch: int = 512,
+) -> SentenceVectorsReport:
+    """Embed every candidate sentence of `collection`'s chunks as a passage and publish them under `folder`.
+
+    Vectors of the previous generation are reused (an incremental run embeds only new sentences); sentences
+    of chunks no longer in the version drop out; nothing is written when the set is unchanged."""
+    t0 = time.perf_counter()
+    report = SentenceVectorsReport(collection=collection)
+    texts: dict[bytes, str] = {}
+    for _, payload in store.scroll(collection, None, ["text"]):
+        report.chunks += 1
+        for s in candidate_sentences(str(payload.get("text") or "")):
+            texts.setdefault(_key(s), s)
+    keys = list(texts)
+    report.sentences = len(keys)
+    embedder.start()
+    previous = SentenceStore.open(folder)
+    if previous is not None and previous.info.model != embedder.name:
+        previous = None  # another model's vectors: embed everything again
+    dim = embedder.dim or (previous.info.dim if previous is not None else 0)
+    if previous is not None:
+        found, rows = previous.lookup(keys, np.float16)
+        if found.all() and len(previous) == len(keys):
+            report.reused = len(keys)
+            report.seconds = round(time.perf_counter() - t0, 3)
+            return report
+    else:
+        found, rows = np.zeros(len(keys), dtype=bool), np.zeros((len(keys), dim), dtype=np.float16)
+    report.reused = int(found.sum())
+    todo = sorted(np.flatnonzero(~found).tolist(), key=lambda i: len(texts[keys[i]]))  # like with like
+    t1 = time.perf_counter()
+    for start in range(0, len(todo), batch):
+        part = todo[start : start + batch]
+        vecs = embedder.embed_passages([texts[keys[i]] for i in part])
+        for i, v in zip(part, vecs, strict=True):
+            rows[i] = _unit(v)
+        report.embedded += len(part)
+        log.info("sentence vectors of %s: %d of %d embedded", collection, report.embedded, len(todo))
+    report.embed_seconds = round(time.perf_counter() - t1, 3)
+    info = write_store(folder, keys, rows, model=embedder.name)
+    report.written = True
+    report.bytes = info.count * (16 + 2 * info.dim)
+    report.seconds = round(time.perf_counter() - t0, 3)
+    log.info(
+        "sentence vectors of %s: %d sentences (%d reused, %d embedded) in %.1f s",
+        collection,
+        report.sentences,
+        report.reused,
+        report.embedded,
+        report.seconds,
+    )
+    return report
