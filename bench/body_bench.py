@@ -30,7 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx  # noqa: E402
 
-from auskunft.testing.procs import free_port, stop, wait_http  # noqa: E402
+from auskunft.proctree import tree_rss_mb  # noqa: E402
+from auskunft.testing.service import Service, start_service, stop_service  # noqa: E402
 
 BAD_CHUNK = (
     b"POST /api/chat?stream=false HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
@@ -38,55 +39,17 @@ BAD_CHUNK = (
 )
 
 
-def tree_rss_mb(pid: int) -> float:
-    """RSS of a process and all its descendants (from /proc)."""
-    children: dict[int, list[int]] = {}
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                ppid = int(Path(f"/proc/{d}/stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(d))
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
-        todo += children.get(p, [])
-        try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except OSError:
-            pass
-    return total / 1024
-
-
-def start(root: Path, demo: Path, guard: bool) -> tuple[subprocess.Popen, str]:
+def start(root: Path, demo: Path, guard: bool) -> Service:
     work = root / ("guard" if guard else "robyn")
-    shutil.copytree(demo, work / "data")
-    shutil.copy(demo.parent / f"{demo.name}-sources.yml", work / "sources.yml")
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("REDIS_", "LLM_", "OPENAI_", "QDRANT_"))}
-    env |= {
-        "DATA_DIR": str(work / "data"),
-        "SOURCES_FILE": str(work / "sources.yml"),
-        "WEBSITE_HOST": "https://www.kanupolo.example",
-        "LOG_LEVEL": "WARNING",
-        "RATE_LIMIT_IP_PER_MIN": "1000000",
-        "RATE_LIMIT_SESSION_PER_MIN": "1000000",
-        "SERVICE_GUARD": "true" if guard else "false",
-    }
-    log = (work / "service.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "service", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        cwd=work,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+    work.mkdir()
+    return start_service(
+        work,
+        demo,
+        ready_s=120,
+        RATE_LIMIT_IP_PER_MIN="1000000",
+        RATE_LIMIT_SESSION_PER_MIN="1000000",
+        SERVICE_GUARD="true" if guard else "false",
     )
-    url = f"http://127.0.0.1:{port}"
-    wait_http(url + "/readyz", proc, 120, log=work / "service.log", ok=(200, 503), interval=0.2)
-    return proc, url
 
 
 def send_body(url: str, mb: int, chunked: bool, out: list[str]) -> None:
@@ -220,7 +183,8 @@ def main() -> None:
     try:
         for guard in (False, True):
             name = "guard" if guard else "robyn_alone"
-            proc, url = start(root, demo, guard)
+            svc = start(root, demo, guard)
+            proc, url = svc.proc, svc.url
             try:
                 row = {"latency": latency(url, args.requests)}
                 row["big_bodies_content_length"] = big_bodies(proc, url, args.mb, args.concurrent, False)
@@ -232,7 +196,7 @@ def main() -> None:
                 report[name] = row
                 print(name, json.dumps(row), flush=True)
             finally:
-                stop(proc, timeout=15, group=False)
+                stop_service(svc)
     finally:
         shutil.rmtree(root, ignore_errors=True)
     print(json.dumps(report, indent=2))

@@ -103,10 +103,6 @@ def memory_engine(llm_url: str | None, redis_url: str = "") -> ChatEngine:
     return ChatEngine(KeywordRetriever(make_nodes()), llm, memory, cache, ChatConfig(index_version="bench"))
 
 
-def build_index(data: Path):  # noqa: ANN201
-    return build_live_index(data)
-
-
 async def main(n: int) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="chat-bench-"))
     try:
@@ -121,7 +117,7 @@ async def main(n: int) -> None:
                     await fresh_baseline(fake.base_url, n),
                 )
                 await engine.aclose()
-            client = build_index(tmp)
+            client = build_live_index(tmp)
             for label, rurl in (("in-process", ""), ("redis", redis_url)):
                 settings = Settings(
                     data_dir=tmp,

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.demo_index import build_demo_data
 from tests.support.env import LEAKY_KEYS
+from tests.support.fake_llm import FakeLLM, fake_llm
 from tests.support.redis_server import redis_server
 from tests.support.siteserver import SiteServer, serve_directory
 
@@ -72,6 +74,28 @@ def _german_resources() -> None:
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with redis_server(tmp_path_factory.mktemp("redis")) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def demo_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real index of datasets/demo-site (crawled over loopback, extracted, indexed, promoted), built once per
+    session; the services copy it (`auskunft.testing.service.start_service`)."""
+    data = tmp_path_factory.mktemp("demo") / "data"
+    build_demo_data(data)
+    return data
+
+
+@pytest.fixture(scope="module")
+def llm_server() -> Iterator[FakeLLM]:
+    with fake_llm() as server:
+        yield server
+
+
+@pytest.fixture()
+def llm(llm_server: FakeLLM) -> FakeLLM:
+    """The module's fake LLM with a fresh script and request log for each test."""
+    llm_server.reset()
+    return llm_server
 
 
 @pytest.fixture(scope="session")

@@ -55,3 +55,21 @@ def private_mb(pid: int | str) -> float:
 def tree_pss_mb(pid: int) -> float:
     """Proportional set size of `pid` and its descendants, in MB (shared pages counted once)."""
     return sum(pss_mb(p) for p in [pid, *descendants(pid)])
+
+
+def rss_mb(pid: int | str) -> float:
+    """Resident set size of one process in MB (VmRSS); 0 when it is gone."""
+    with (
+        contextlib.suppress(OSError, ValueError),
+        open(f"/proc/{pid}/status", encoding="utf-8", errors="replace") as f,
+    ):
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident set size of `pid` and its descendants, in MB (shared pages counted in every process that maps
+    them; the service benchmarks and tests report this figure)."""
+    return sum(rss_mb(p) for p in [pid, *descendants(pid)])

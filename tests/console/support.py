@@ -3,7 +3,6 @@ with the real CLI (`auskunft admin create-user`)."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -17,11 +16,9 @@ import yaml
 
 from auskunft.console import auth
 from auskunft.console.db import ConsoleDB, default_url
-from tests.support.env import LEAKY_KEYS
-from tests.support.procs import free_port, spawn, stop, wait_http
-from tests.widget.service_fixture import build_index
+from auskunft.testing.service import running_service, service_env
+from tests.support.dkpv import build_index, documents
 
-REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "richtig-geheim-42"
 USERS = {
     "admin": "admin@verband.example",
@@ -68,15 +65,22 @@ class ConsoleService:
         self._clients.clear()
 
     def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "auskunft", *args],
-            env=self.env,
-            cwd=self.work,
-            input=stdin,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        return run_cli(self.env, self.work, *args, stdin=stdin)
+
+
+def run_cli(
+    env: dict[str, str], cwd: Path, *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess:
+    """`auskunft <args>` with the service's environment (its data folder and sources file)."""
+    return subprocess.run(
+        [sys.executable, "-m", "auskunft", *args],
+        env=env,
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def csrf_of(html: str) -> str:
@@ -124,28 +128,11 @@ def write_sources(path: Path) -> None:
 
 def save_documents(root: Path) -> list[str]:
     """The extracted documents behind the index (what the documents page shows); returns their ids."""
-    from datetime import UTC, datetime
-
     from auskunft.extract.store import DocumentStore
-    from auskunft.models import Document, PageText, doc_id_for
-    from tests.widget.service_fixture import DOCS
 
     store = DocumentStore(root)
     ids = []
-    for i, (url, title, kind, pages) in enumerate(DOCS):
-        doc = Document(
-            doc_id=doc_id_for(url),
-            url=url,
-            source="verband",
-            title=title,
-            kind=kind,
-            sha256=f"{i:064x}",
-            crawled_at=datetime.now(UTC),
-            extractor="test@1",
-            pages=[
-                PageText(number=(n + 1 if kind == "pdf" else None), markdown=t) for n, t in enumerate(pages)
-            ],
-        )
+    for doc in documents(source="verband", language=None):
         store.save(doc)
         ids.append(doc.doc_id)
     return ids
@@ -158,34 +145,30 @@ def console_service(work: Path, **extra_env: str) -> Iterator[ConsoleService]:
     build_index(data)  # v2, live: promote and roll back have somewhere to go
     save_documents(data / "documents")
     write_sources(work / "sources.yml")
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in LEAKY_KEYS and not k.startswith(("PREFECT_", "CONSOLE_"))
-    }
-    env |= {
-        "DATA_DIR": str(data),
-        "SOURCES_FILE": str(work / "sources.yml"),
+    extra = {
         "CONSOLE_COOKIE_SECURE": "false",  # plain HTTP on loopback
         "TRUST_PROXY": "true",
         "RATE_LIMIT_IP_PER_MIN": "1000",
         "RATE_LIMIT_SESSION_PER_MIN": "1000",
         "LOG_LEVEL": "INFO",
-        "DO_NOT_TRACK": "true",
         # "crawl now" runs `auskunft ingest`, a Prefect flow on a temporary server: its own home, patience
         "PREFECT_HOME": str(work / "prefect-home"),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
-        "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
         **extra_env,
     }
-    port = free_port()
-    svc = ConsoleService(
-        base=f"http://127.0.0.1:{port}", work=work, env=env, proc=None, log=work / "service.log"
-    )  # type: ignore[arg-type]
+    env = service_env(data, work / "sources.yml", **extra)
     # the first admin exactly as an operator creates it; the others as the console does
-    r = svc.cli(
-        "admin", "create-user", USERS["admin"], "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n"
+    r = run_cli(
+        env,
+        work,
+        "admin",
+        "create-user",
+        USERS["admin"],
+        "--role",
+        "admin",
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
     )
     assert r.returncode == 0, r.stderr
     db = ConsoleDB(default_url(data))
@@ -195,12 +178,11 @@ def console_service(work: Path, **extra_env: str) -> Iterator[ConsoleService]:
                 auth.create_user(s, USERS[role], PASSWORD, role, actor=USERS["admin"])
     finally:
         db.close()
-    svc.proc = spawn(
-        [sys.executable, "-m", "service", "--host", "127.0.0.1", "--port", str(port)], env, svc.log, cwd=work
-    )
-    try:
-        wait_http(svc.base + "/readyz", svc.proc, 90, log=svc.log, ok=(200, 503), interval=0.2)
-        yield svc
-    finally:
-        svc.close_clients()
-        stop(svc.proc, timeout=10)
+    with running_service(data, work / "sources.yml", cwd=work, env=extra) as running:
+        svc = ConsoleService(
+            base=running.url, work=work, env=running.env, proc=running.proc, log=work / "service.log"
+        )
+        try:
+            yield svc
+        finally:
+            svc.close_clients()

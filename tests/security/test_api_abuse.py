@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - pytest fixtures imported from tests/service/conftest.py
 """Probe sections 3 and 6.02 against the real service: the client IP behind a proxy, IPv6 prefixes,
 feedback only for issued answers, and admission control under a burst."""
 
@@ -13,14 +12,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.service.conftest import Service, demo_data, start_service, stop_service  # noqa: F401 - fixture
-from tests.service.sse import read_events
+from auskunft.testing.service import Service, start_service, stop_service
+from tests.support.sse import read_events
 
 pytestmark = pytest.mark.timeout(600)
 
 
 @pytest.fixture(scope="module")
-def proxied(tmp_path_factory: pytest.TempPathFactory, demo_data: Path) -> Iterator[Service]:  # noqa: F811
+def proxied(tmp_path_factory: pytest.TempPathFactory, demo_data: Path) -> Iterator[Service]:
     """Behind a proxy on loopback (TRUST_PROXY, default TRUSTED_PROXIES), 3 chat requests per client and minute,
     one search worker and one queue place (so a burst meets admission control)."""
     svc = start_service(

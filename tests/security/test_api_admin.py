@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - pytest fixtures imported from tests/service/conftest.py
 """Probe section 2 (admin input) against the real service: the admin API validates sources exactly like
 `auskunft sources check`, cannot widen what the crawler may reach, and keeps the file's comments."""
 
@@ -13,7 +12,7 @@ import yaml
 
 from auskunft.errors import SourceError
 from auskunft.sources import parse_sources
-from tests.service.conftest import ADMIN_TOKEN, Service, demo_data, start_service, stop_service  # noqa: F401
+from auskunft.testing.service import ADMIN_TOKEN, Service, start_service, stop_service
 
 pytestmark = pytest.mark.timeout(600)
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -51,7 +50,7 @@ sources:
 
 
 @pytest.fixture(scope="module")
-def svc(tmp_path_factory: pytest.TempPathFactory, demo_data: Path) -> Iterator[Service]:  # noqa: F811
+def svc(tmp_path_factory: pytest.TempPathFactory, demo_data: Path) -> Iterator[Service]:
     svc = start_service(tmp_path_factory.mktemp("sec-admin"), demo_data)
     yield svc
     stop_service(svc)

@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - pytest fixtures imported from tests/service/conftest.py
 """Probe section 1 (public API input) against the real service: every hostile body gets a 4xx with a stable
 code, never a 500; JSON only; the OpenAI-compatible endpoint keeps nothing after the answer."""
 
@@ -12,8 +11,8 @@ import httpx
 import pytest
 import redis
 
-from tests.service.conftest import Service, demo_data, start_service, stop_service  # noqa: F401 - fixture
-from tests.service.sse import read_events
+from auskunft.testing.service import Service, start_service, stop_service
+from tests.support.sse import read_events
 
 pytestmark = pytest.mark.timeout(600)
 ENDPOINTS = ("/api/chat?stream=false", "/api/feedback", "/v1/chat/completions")
@@ -21,7 +20,7 @@ ANSWER_ID = "0" * 32
 
 
 @pytest.fixture(scope="module")
-def svc(tmp_path_factory: pytest.TempPathFactory, demo_data: Path, redis_url: str) -> Iterator[Service]:  # noqa: F811
+def svc(tmp_path_factory: pytest.TempPathFactory, demo_data: Path, redis_url: str) -> Iterator[Service]:
     """Extractive mode, Redis stores (so what the service keeps can be counted), generous rate limits."""
     redis.Redis.from_url(redis_url).flushdb()
     svc = start_service(

@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - pytest fixtures imported from tests/service/conftest.py
 """Probe sections 5 and 6.05 against the real service with a scripted LLM: links in answers only to the
 answer's sources or allowed hosts, prompt-injection strings defused in what reaches the model, and visitor
 text printed by `auskunft analytics` without terminal control or bidi characters."""
@@ -15,17 +14,9 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from tests.service.conftest import (  # noqa: F401 - fixtures
-    ORIGIN,
-    Service,
-    demo_data,
-    llm,
-    llm_server,
-    start_service,
-    stop_service,
-)
-from tests.service.sse import read_events
+from auskunft.testing.service import ORIGIN, Service, start_service, stop_service
 from tests.support.fake_llm import Behaviour, FakeLLM
+from tests.support.sse import read_events
 
 pytestmark = pytest.mark.timeout(600)
 EVIL = (
@@ -38,7 +29,7 @@ EVIL = (
 
 
 @pytest.fixture(scope="module")
-def svc(tmp_path_factory: pytest.TempPathFactory, demo_data: Path, llm_server: FakeLLM) -> Iterator[Service]:  # noqa: F811
+def svc(tmp_path_factory: pytest.TempPathFactory, demo_data: Path, llm_server: FakeLLM) -> Iterator[Service]:
     svc = start_service(
         tmp_path_factory.mktemp("sec-output"),
         demo_data,
@@ -63,7 +54,7 @@ def _no_foreign_links(text: str) -> None:
     assert not re.search(r"(https?://|www\.)evil", outside_code), outside_code
 
 
-def test_links_only_to_sources_and_allowed_hosts(svc: Service, llm: FakeLLM) -> None:  # noqa: F811
+def test_links_only_to_sources_and_allowed_hosts(svc: Service, llm: FakeLLM) -> None:
     """5.04: JSON, SSE (every token and the final answer) and /v1 get the same clean markdown."""
     llm.script(Behaviour(text=EVIL))
     with svc.client() as c:
@@ -111,7 +102,7 @@ TEMPLATE_TOKENS = (
 
 def test_injection_strings_in_question_and_history_reach_the_model_defused(
     svc: Service, llm: FakeLLM
-) -> None:  # noqa: F811
+) -> None:
     """5.02/5.03: format characters, confusables and chat-template tokens in visitor text (and, through the
     same neutraliser, in crawled text and titles)."""
     messages = [
@@ -137,7 +128,7 @@ def test_injection_strings_in_question_and_history_reach_the_model_defused(
     assert "\u200b" not in everything and "\u00ad" not in everything and "\u2060" not in everything
 
 
-def test_analytics_table_prints_no_terminal_controls(svc: Service, llm: FakeLLM) -> None:  # noqa: F811
+def test_analytics_table_prints_no_terminal_controls(svc: Service, llm: FakeLLM) -> None:
     """6.05: visitor questions and comments are printed without ESC/OSC/bidi characters or Rich markup."""
     hostile = "Beitrag \x1b[31mRED\x1b[0m \x1b]0;owned\x07 \u202eevil\u202c [link=https://evil.example]klick[/link]?"
     with svc.client() as c:
@@ -189,7 +180,7 @@ def _no_foreign_href(text: str) -> None:
     assert "<img" not in html, html
 
 
-def test_links_are_judged_as_browsers_parse_them(svc: Service, llm: FakeLLM) -> None:  # noqa: F811
+def test_links_are_judged_as_browsers_parse_them(svc: Service, llm: FakeLLM) -> None:
     """N24: protocol-relative and backslash/userinfo/tab/escaped destinations and raw HTML tags leave no link or
     image to another host, in JSON, SSE and /v1; an allowed link written in upper case stays."""
     llm.script(Behaviour(text=SMUGGLED))
@@ -241,7 +232,7 @@ INVISIBLE_BYPASSES = (
 
 def test_invisible_characters_and_bracket_look_alikes_reach_the_model_defused(
     svc: Service, llm: FakeLLM
-) -> None:  # noqa: F811
+) -> None:
     """N25: each bypass, in the question, comes out of the prompt without a delimiter a model could read."""
     question = "Wie lange dauert ein Spiel? " + " ".join(INVISIBLE_BYPASSES)
     with svc.client() as c:

@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - pytest fixtures imported from tests/service/conftest.py
 """Probe 2, the HTTP layer (issue 16: N1-N4) against the real service process: no request can stop it,
 bodies are bounded while they stream in, and every refusal is JSON with a stable code. Malformed requests
 are written to raw sockets (no client library would send them)."""
@@ -17,7 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.service.conftest import Service, demo_data, start_service, stop_service  # noqa: F401 - fixture
+from auskunft.proctree import tree_rss_mb
+from auskunft.testing.service import Service, start_service, stop_service
 
 pytestmark = pytest.mark.timeout(600)
 HEAD = b"POST /api/chat?stream=false HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
@@ -60,30 +60,6 @@ def _raw(svc: Service, data: bytes, *, half_close: bool = True) -> tuple[int, di
 def _answers(svc: Service) -> bool:
     with svc.client() as c:
         return c.get("/healthz").status_code == 200
-
-
-def _tree_rss_mb(pid: int) -> float:
-    children: dict[int, list[int]] = {}
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                ppid = int(Path(f"/proc/{d}/stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(d))
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
-        todo += children.get(p, [])
-        try:
-            total += next(
-                int(line.split()[1])
-                for line in Path(f"/proc/{p}/status").read_text().splitlines()
-                if line.startswith("VmRSS:")
-            )
-        except (OSError, StopIteration):
-            pass
-    return total / 1024
 
 
 @pytest.mark.parametrize(
@@ -148,13 +124,13 @@ def _send_big(svc: Service, mb: int, chunked: bool, out: list) -> None:
 def test_four_concurrent_300_mb_bodies_cost_the_service_at_most_100_mb(svc: Service, chunked: bool) -> None:
     """N4: the bodies are refused while they stream in (Content-Length before reading, chunked as counted);
     the service's whole process tree (guard and worker), read from /proc, grows by at most 100 MB."""
-    before = _tree_rss_mb(svc.proc.pid)
+    before = tree_rss_mb(svc.proc.pid)
     peak, answers = before, []
     threads = [threading.Thread(target=_send_big, args=(svc, 300, chunked, answers)) for _ in range(4)]
     for t in threads:
         t.start()
     while any(t.is_alive() for t in threads):
-        peak = max(peak, _tree_rss_mb(svc.proc.pid))
+        peak = max(peak, tree_rss_mb(svc.proc.pid))
         time.sleep(0.02)
     assert peak - before <= 100, (before, peak)
     assert all(a.startswith(b"HTTP/1.1 413") or (chunked and a == b"") for a in answers), answers

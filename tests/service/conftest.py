@@ -1,4 +1,5 @@
-"""The real service as a subprocess on a free loopback port, over a real index of the demo site."""
+"""The real service as a subprocess on a free loopback port, over a real index of the demo site
+(`demo_data`, `llm_server` and `llm` are test-wide fixtures in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -7,31 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from auskunft.testing.service import ADMIN_TOKEN, ORIGIN, Service, start_service, stop_service
-from tests.support.demo_index import build_demo_data
-from tests.support.fake_llm import FakeLLM, fake_llm
-
-__all__ = ["ADMIN_TOKEN", "ORIGIN", "Service", "start_service", "stop_service"]  # used by other test folders
-
-
-@pytest.fixture(scope="session")
-def demo_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = tmp_path_factory.mktemp("demo") / "data"
-    build_demo_data(data)
-    return data
-
-
-@pytest.fixture(scope="module")
-def llm_server() -> Iterator[FakeLLM]:
-    with fake_llm() as server:
-        yield server
-
-
-@pytest.fixture()
-def llm(llm_server: FakeLLM) -> FakeLLM:
-    """The module's fake LLM with a fresh script and request log for each test."""
-    llm_server.reset()
-    return llm_server
+from auskunft.testing.service import Service, start_service, stop_service
+from tests.support.fake_llm import FakeLLM
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +48,3 @@ def extractive_service(tmp_path_factory: pytest.TempPathFactory, demo_data: Path
     )
     yield svc
     stop_service(svc)
-
-
-def client_ip_header(ip: str) -> dict[str, str]:
-    return {"X-Forwarded-For": f"{ip}, 10.0.0.1"}

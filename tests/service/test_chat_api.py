@@ -8,9 +8,9 @@ import httpx
 import openai
 import pytest
 
-from tests.service.conftest import ORIGIN, Service
-from tests.service.sse import read_events
+from auskunft.testing.service import ORIGIN, Service
 from tests.support.fake_llm import Behaviour, FakeLLM
+from tests.support.sse import read_events
 
 pytestmark = pytest.mark.timeout(180)
 

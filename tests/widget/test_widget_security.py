@@ -10,9 +10,9 @@ import re
 import pytest
 from playwright.sync_api import Page, Route, expect
 
+from tests.support.dkpv import SITE
 from tests.widget.browser import ask, open_panel, shot, w
 from tests.widget.conftest import ChatService
-from tests.widget.service_fixture import SITE
 
 pytestmark = pytest.mark.browser
 SOURCE = f"{SITE}/mitgliedschaft/"

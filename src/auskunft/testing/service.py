@@ -80,7 +80,9 @@ class Service:
         return httpx.Client(base_url=self.url, timeout=30, trust_env=False, **kw)  # type: ignore[arg-type]
 
 
-def start_service(tmp_path: Path, demo_data: Path, **env: str) -> Service:
+def start_service(tmp_path: Path, demo_data: Path, *, ready_s: float = 60, **env: str) -> Service:
+    """The service over a copy of `demo_data` (built by `auskunft.testing.demo_index`) in `tmp_path`, with the
+    test origin allowed and the test admin token; `env` on top of `service_env`."""
     data = tmp_path / "svc-data"
     shutil.copytree(demo_data, data)  # local Qdrant storage: one process per copy
     sources = demo_data.parent / f"{demo_data.name}-sources.yml"
@@ -92,7 +94,7 @@ def start_service(tmp_path: Path, demo_data: Path, **env: str) -> Service:
         ADMIN_TOKEN_HASH="sha256:" + hashlib.sha256(ADMIN_TOKEN.encode()).hexdigest(),
         **env,
     )
-    url, proc = _start(full_env, tmp_path, tmp_path / "service.log", 60)
+    url, proc = _start(full_env, tmp_path, tmp_path / "service.log", ready_s)
     return Service(url=url, proc=proc, data_dir=data, env=full_env)
 
 
