@@ -4,15 +4,15 @@ and roll back through the confirmation page. Screenshots go to docs/console/ for
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from auskunft.models import doc_id_for
-from tests.console.support import PASSWORD, USERS, ConsoleService
-from tests.widget.browser import AXE_JS, CHROMIUM, CHROMIUM_ARGS, DIST, ask, chromium_available, open_panel, w
+from tests.console.browser import log_in, page_for
+from tests.console.support import ConsoleService
+from tests.widget.browser import AXE_JS, DIST, ask, open_panel, w
 
 pytestmark = pytest.mark.browser
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "console"
@@ -45,44 +45,6 @@ PAGES = [  # (path, screenshot name or "")
 ]
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not chromium_available():
-        pytest.fail("Debian chromium missing: apt-get install -y chromium (scripts/setup.sh does it)")
-    with sync_playwright() as p:
-        b = _launch(p)
-        yield b
-        b.close()
-
-
-def _launch(p: Playwright) -> Browser:
-    return p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-
-
-def _page(browser: Browser, svc: ConsoleService, width: int = 1280, *, bypass_csp: bool = False) -> Page:
-    """A browser of its own (own address for the per-address log-in limit). bypass_csp: only to inject
-    axe-core (the console's CSP refuses inline scripts, as it should)."""
-    ctx = browser.new_context(
-        viewport={"width": width, "height": 900},
-        locale="de-DE",
-        bypass_csp=bypass_csp,
-        extra_http_headers={"X-Forwarded-For": svc.fresh_ip()},
-    )
-    page = ctx.new_page()
-    page.on("pageerror", lambda e: pytest.fail(f"uncaught error in the page: {e}"))
-    return page
-
-
-def _login(
-    page: Page, svc: ConsoleService, role: str, password: str = PASSWORD, *, goto: bool = True
-) -> None:
-    if goto:
-        page.goto(svc.base + "/console/login")
-    page.get_by_label("E-Mail").fill(USERS.get(role, role))
-    page.get_by_label("Passwort").fill(password)
-    page.get_by_role("button", name="Anmelden").click()
-
-
 def _axe(page: Page) -> list[dict]:
     page.add_script_tag(content=AXE_JS.read_text(encoding="utf-8"))
     result = page.evaluate(
@@ -96,10 +58,10 @@ def _axe(page: Page) -> list[dict]:
 
 
 def test_login_logout(browser: Browser, svc: ConsoleService) -> None:
-    page = _page(browser, svc)
+    page = page_for(browser, svc)
     page.goto(svc.base + "/console/sources")
     assert "/console/login?next=/console/sources" in page.url
-    _login(
+    log_in(
         page, svc, "admin", goto=False
     )  # the admin the CLI created (`auskunft admin create-user … --password-stdin`)
     page.wait_for_url("**/console/sources")
@@ -112,14 +74,14 @@ def test_login_logout(browser: Browser, svc: ConsoleService) -> None:
 
 
 def test_lock_out_and_role_enforcement(browser: Browser, svc: ConsoleService) -> None:
-    page = _page(browser, svc)
+    page = page_for(browser, svc)
     for _ in range(5):
-        _login(page, svc, "editor", "ganz-falsches-passwort")
-    _login(page, svc, "editor")  # locked: the right password is refused too (same message, no hint)
+        log_in(page, svc, "editor", "ganz-falsches-passwort")
+    log_in(page, svc, "editor")  # locked: the right password is refused too (same message, no hint)
     assert "/console/login" in page.url and page.get_by_role("alert").count() == 1
     page.context.close()
-    page = _page(browser, svc)
-    _login(page, svc, "viewer")
+    page = page_for(browser, svc)
+    log_in(page, svc, "viewer")
     page.wait_for_url("**/console")
     nav = page.get_by_role("navigation").inner_text()
     assert "Quellen" in nav and "Benutzer" not in nav and "Protokoll" not in nav
@@ -132,7 +94,7 @@ def test_lock_out_and_role_enforcement(browser: Browser, svc: ConsoleService) ->
 
 @pytest.mark.parametrize("width", [1280, 360])
 def test_every_page_accessible_and_fits(browser: Browser, svc: ConsoleService, width: int) -> None:
-    page = _page(browser, svc, width, bypass_csp=True)
+    page = page_for(browser, svc, width, bypass_csp=True)
     page.goto(svc.base + "/demo")  # one question so the overview and the questions page have content
     if (DIST / "widget.js").exists():
         open_panel(page)
@@ -140,7 +102,7 @@ def test_every_page_accessible_and_fits(browser: Browser, svc: ConsoleService, w
     DOCS.mkdir(parents=True, exist_ok=True)
     for path, name in PAGES:
         if path != "/console/login" and "/console/login" in page.url:
-            _login(page, svc, "admin")
+            log_in(page, svc, "admin")
             page.wait_for_url("**/console")
         page.goto(svc.base + path)
         assert page.locator("main h1").count() == 1, path
@@ -159,7 +121,7 @@ def test_every_page_accessible_and_fits(browser: Browser, svc: ConsoleService, w
                 path=str(DOCS / f"{name}-{'360' if width == 360 else 'desktop'}.png"), full_page=True
             )
         if path == "/console/login":
-            _login(page, svc, "admin")
+            log_in(page, svc, "admin")
             page.wait_for_url("**/console")
     page.context.close()
 
@@ -168,17 +130,18 @@ def test_curated_answer_changes_what_the_widget_answers(browser: Browser, svc: C
     if not (DIST / "widget.js").exists():
         pytest.fail("widget/dist/widget.js missing: run `npm ci && npm run build` in widget/")
     question = "Welche Versicherung brauchen Vereine für Turniere?"
-    visitor = _page(browser, svc, 400)
+    visitor = page_for(browser, svc, 400)
     visitor.goto(svc.base + "/demo")
     open_panel(visitor)
     before = ask(visitor, question)
     assert "Antwort der Redaktion" not in before.inner_text()
 
-    editor = _page(browser, svc)
-    _login(editor, svc, "admin")
+    editor = page_for(browser, svc)
+    log_in(editor, svc, "admin")
     editor.wait_for_url("**/console")
     editor.goto(svc.base + "/console/questions")
-    card = editor.locator("article.gap", has_text=question)
+    # the group headed by the question (another open group names it too, in its "merge into" list)
+    card = editor.locator("article.gap", has=editor.get_by_role("heading", name=question, exact=True))
     card.get_by_role("link", name="Kuratierte Antwort schreiben").click()
     assert editor.get_by_label("Frage").input_value() == question  # taken over from the report
     editor.get_by_label("Antwort", exact=True).fill(
@@ -205,8 +168,8 @@ def test_curated_answer_changes_what_the_widget_answers(browser: Browser, svc: C
 
 
 def test_promote_and_roll_back(browser: Browser, svc: ConsoleService) -> None:
-    page = _page(browser, svc)
-    _login(page, svc, "admin")
+    page = page_for(browser, svc)
+    log_in(page, svc, "admin")
     page.wait_for_url("**/console")
     page.goto(svc.base + "/console/versions")
     live = page.locator("tr.live th").inner_text()
@@ -226,7 +189,7 @@ def test_promote_and_roll_back(browser: Browser, svc: ConsoleService) -> None:
 def test_matomo_opt_in_pushes_chat_events_without_text(browser: Browser, svc: ConsoleService) -> None:
     if not (DIST / "widget.js").exists():
         pytest.fail("widget/dist/widget.js missing: run `npm ci && npm run build` in widget/")
-    page = _page(browser, svc, 400)
+    page = page_for(browser, svc, 400)
     host = (
         "<!doctype html><html lang='de'><head><title>Verein</title><script>window._paq = [];</script></head>"
         f"<body><main><h1>Verein</h1></main><script src='{svc.base}/widget.js' data-matomo='true' defer></script>"
@@ -245,7 +208,7 @@ def test_matomo_opt_in_pushes_chat_events_without_text(browser: Browser, svc: Co
     assert len(answer_events) == 1 and answer_events[0][3] in ("answered", "not_found", "closest"), events
     assert question not in str(events)
     page.context.close()
-    plain = _page(browser, svc, 400)  # without the attribute nothing is pushed
+    plain = page_for(browser, svc, 400)  # without the attribute nothing is pushed
     plain.route(
         svc.base + "/matomo-host.html",
         lambda route: route.fulfill(body=host.replace(" data-matomo='true'", ""), content_type="text/html"),

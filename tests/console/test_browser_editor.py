@@ -7,34 +7,23 @@ it out of the answers without a crawl."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from auskunft.models import doc_id_for
+from tests.console.browser import log_in, page_for
 from tests.console.support import USERS, ConsoleService
-from tests.console.test_browser import _launch, _login, _page
-from tests.widget.browser import DIST, ask, chromium_available, open_panel
+from tests.widget.browser import DIST, ask, open_panel
 
 pytestmark = pytest.mark.browser
 PDF_URL = "https://www.dkpv.example/dokumente/beitragsordnung-2026.pdf"
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not chromium_available():
-        pytest.fail("Debian chromium missing: apt-get install -y chromium (scripts/setup.sh does it)")
-    with sync_playwright() as p:
-        b = _launch(p)
-        yield b
-        b.close()
-
-
 def _editor(browser: Browser, svc: ConsoleService, role: str = "editor") -> Page:
-    page = _page(browser, svc)
-    _login(page, svc, role)
+    page = page_for(browser, svc)
+    log_in(page, svc, role)
     page.wait_for_url("**/console")
     return page
 
@@ -61,7 +50,7 @@ def test_a_visitor_wording_gets_the_curated_answer(browser: Browser, svc: Consol
     text = page.locator("#test-result").inner_text()
     assert "Keine kuratierte Antwort passt" in text and "Mitgliedschaft" in text
     page.context.close()
-    visitor = _page(browser, svc, 400)
+    visitor = page_for(browser, svc, 400)
     visitor.goto(svc.base + "/demo")
     open_panel(visitor)
     answer = ask(visitor, "wann findet das sommerfest statt")
