@@ -33,11 +33,11 @@ import json
 import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,7 +47,7 @@ sys.path.insert(0, str(REPO))
 import httpx  # noqa: E402
 
 from auskunft.evaluation.metrics import percentile  # noqa: E402
-from auskunft.testing.procs import free_port, stop, wait_http  # noqa: E402
+from auskunft.testing.service import running_service  # noqa: E402
 
 QUESTIONS = [
     "Wie hoch ist der Jahresbeitrag für ein Einzelmitglied?",
@@ -217,35 +217,31 @@ class Target:
     label: str
     tree: Path
     data_dir: Path
-    proc: subprocess.Popen | None = None
     url: str = ""
 
 
-def start(target: Target, work: Path, processes: int, extra_env: dict[str, str]) -> None:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("REDIS_", "LLM_", "OPENAI_", "QDRANT_"))}
-    env |= {
+def start(stack: ExitStack, target: Target, work: Path, processes: int, extra_env: dict[str, str]) -> None:
+    """The target's checkout serving its data until `stack` closes (auskunft.testing.running_service)."""
+    env = {
         "PYTHONPATH": f"{target.tree / 'src'}:{target.tree}",
-        "DATA_DIR": str(target.data_dir),
-        "SOURCES_FILE": str(work / "sources.yml"),
         "RATE_LIMIT_IP_PER_MIN": "100000000",
         "RATE_LIMIT_SESSION_PER_MIN": "100000000",
-        "LOG_LEVEL": "WARNING",
-        "DO_NOT_TRACK": "true",
         "OMP_WAIT_POLICY": "PASSIVE",
         **extra_env,
     }
-    log_path = work / f"service-{target.label}.log"
-    log = open(log_path, "wb")  # noqa: SIM115 - closed with the process
-    args = [sys.executable, "-m", "service", "--host", "127.0.0.1", "--port", str(port)]
-    if processes > 1:
-        args += ["--processes", str(processes)]
-    target.proc = subprocess.Popen(
-        args, env=env, cwd=work, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    svc = stack.enter_context(
+        running_service(
+            target.data_dir,
+            work / "sources.yml",
+            cwd=work,
+            env=env,
+            ready_s=300,
+            args=["--processes", str(processes)] if processes > 1 else [],
+            log=work / f"service-{target.label}.log",
+            ready_only=True,
+        )
     )
-    log.close()
-    target.url = f"http://127.0.0.1:{port}"
-    wait_http(target.url + "/readyz", target.proc, 300, log=log_path, interval=0.5)
+    target.url = svc.url
 
 
 def print_table(title: str, rows: list[dict]) -> None:
@@ -322,9 +318,9 @@ def main() -> None:
             targets.append(Target(args.old_label, args.old_tree.resolve(), args.old_data_dir))
         targets.append(Target(args.new_label, args.new_tree.resolve(), data))
         rows = []
-        try:
+        with ExitStack() as services:
             for t in targets:
-                start(t, work, args.processes if t is targets[-1] else args.old_processes, extra)
+                start(services, t, work, args.processes if t is targets[-1] else args.old_processes, extra)
                 asyncio.run(visitors(asker, t.url, 8, 2, 900_000, args.client_timeout))  # warm-up
             rates = [float(r) for r in args.rates.split(",") if r.strip()]
             for k, rate in enumerate(rates):
@@ -358,10 +354,6 @@ def main() -> None:
                         )
                     )
                     rows.append({"service": t.label, **v.row()})
-        finally:
-            for t in targets:
-                if t.proc is not None:
-                    stop(t.proc, timeout=10, group=True)
     source = str(args.data_dir) if args.data_dir else "demo site (built now)"
     trees = ", ".join(f"{t.label}: {t.tree}" for t in targets)
     print_table(

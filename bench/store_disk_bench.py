@@ -19,12 +19,12 @@ are kept for rollback).
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -35,7 +35,7 @@ import yaml  # noqa: E402
 
 from auskunft.devserver import serve_directory  # noqa: E402
 from auskunft.index.vectorstore.edge import disk_bytes  # noqa: E402
-from auskunft.testing.procs import free_port, stop, wait_http  # noqa: E402
+from auskunft.testing.service import running_service, service_env  # noqa: E402
 
 RECRAWL = """
 import sys
@@ -47,13 +47,10 @@ print(out.get("counts") if isinstance(out, dict) else out)
 """
 
 
-def _env(tree: Path, data: Path, work: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("REDIS_", "LLM_", "OPENAI_", "QDRANT_"))}
-    return env | {
+def _env(tree: Path) -> dict[str, str]:
+    """On top of `service_env`: the tree's code, quiet thread pools, no rate limit in the way."""
+    return {
         "PYTHONPATH": f"{tree / 'src'}:{tree}",
-        "DATA_DIR": str(data),
-        "SOURCES_FILE": str(work / "sources.yml"),
-        "LOG_LEVEL": "WARNING",
         "OMP_WAIT_POLICY": "PASSIVE",
         "RATE_LIMIT_IP_PER_MIN": "100000",
     }
@@ -86,52 +83,42 @@ def run_tree(label: str, tree: Path, data_src: Path, site: Path, sources: Path, 
         data = work / "data"
         shutil.copytree(data_src, data, ignore=shutil.ignore_patterns(".readers", "state.db*"))
         (data / "qdrant" / ".readers").mkdir(exist_ok=True)
-        procs, urls = [], []
-        try:
-            with serve_directory(site) as srv:
-                spec = yaml.safe_load(sources.read_text(encoding="utf-8"))
-                for s in spec["sources"]:
-                    s["host_aliases"] = {k: srv.origin for k in s["host_aliases"]}
-                (work / "sources.yml").write_text(yaml.safe_dump(spec), encoding="utf-8")
-                name = spec["sources"][0]["name"]
-                recrawl = [sys.executable, "-c", RECRAWL, str(data), str(work / "sources.yml"), name]
-                env = _env(tree, data, work)
-                subprocess.run(
-                    recrawl, env=env, cwd=work, capture_output=True, text=True, check=True
-                )  # prime
-                before_gen = disk_bytes(_published(data))
-                for i in range(processes):
-                    port = free_port()
-                    log = open(work / f"service-{i}.log", "wb")  # noqa: SIM115 - closed with the process
-                    procs.append(
-                        subprocess.Popen(
-                            [sys.executable, "-m", "service", "--host", "127.0.0.1", "--port", str(port)],
-                            env=_env(tree, data, work),
-                            cwd=work,
-                            stdout=log,
-                            stderr=subprocess.STDOUT,
-                            start_new_session=True,
-                        )
+        with serve_directory(site) as srv, ExitStack() as services:
+            spec = yaml.safe_load(sources.read_text(encoding="utf-8"))
+            for s in spec["sources"]:
+                s["host_aliases"] = {k: srv.origin for k in s["host_aliases"]}
+            (work / "sources.yml").write_text(yaml.safe_dump(spec), encoding="utf-8")
+            name = spec["sources"][0]["name"]
+            recrawl = [sys.executable, "-c", RECRAWL, str(data), str(work / "sources.yml"), name]
+            env = service_env(data, work / "sources.yml", **_env(tree))
+            subprocess.run(recrawl, env=env, cwd=work, capture_output=True, text=True, check=True)  # prime
+            before_gen = disk_bytes(_published(data))
+            urls = []
+            for i in range(processes):
+                svc = services.enter_context(
+                    running_service(
+                        data,
+                        work / "sources.yml",
+                        cwd=work,
+                        env=_env(tree),
+                        ready_s=300,
+                        log=work / f"service-{i}.log",
+                        ready_only=True,
                     )
-                    log.close()
-                    urls.append(f"http://127.0.0.1:{port}")
-                for p, url in zip(procs, urls, strict=True):
-                    wait_http(url + "/readyz", p, 300, log=work / "service-0.log", interval=0.5)
-                    _ask(url, 0)
-                serving = disk_bytes(data / "qdrant")
-                t0 = time.perf_counter()
-                out = subprocess.run(recrawl, env=env, cwd=work, capture_output=True, text=True, check=True)
-                recrawl_s = time.perf_counter() - t0
-                time.sleep(3)  # readers look for a new generation every second
-                for url in urls:
-                    _ask(url, 1)
-                after = _live_store(data)
-                store = disk_bytes(data / "qdrant")
-                gen = disk_bytes(_published(data))
-                gens = sorted(p.name for p in _published(data).parent.iterdir() if p.name.startswith("gen-"))
-        finally:
-            for p in procs:
-                stop(p, timeout=10, group=True)
+                )
+                urls.append(svc.url)
+                _ask(svc.url, 0)
+            serving = disk_bytes(data / "qdrant")
+            t0 = time.perf_counter()
+            out = subprocess.run(recrawl, env=env, cwd=work, capture_output=True, text=True, check=True)
+            recrawl_s = time.perf_counter() - t0
+            time.sleep(3)  # readers look for a new generation every second
+            for url in urls:
+                _ask(url, 1)
+            after = _live_store(data)
+            store = disk_bytes(data / "qdrant")
+            gen = disk_bytes(_published(data))
+            gens = sorted(p.name for p in _published(data).parent.iterdir() if p.name.startswith("gen-"))
     return {
         "tree": label,
         "generation_mb": round(gen / 2**20, 1),

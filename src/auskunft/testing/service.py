@@ -13,11 +13,12 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,12 +58,20 @@ def service_env(data_dir: Path, sources_file: Path, **extra: str) -> dict[str, s
     }
 
 
-def _start(env: dict[str, str], cwd: Path, log: Path, ready_s: float) -> tuple[str, subprocess.Popen]:
+def _start(
+    env: dict[str, str],
+    cwd: Path,
+    log: Path,
+    ready_s: float,
+    args: Sequence[str] = (),
+    ok: tuple[int, ...] = (200, 503),
+) -> tuple[str, subprocess.Popen]:
     port = free_port()
-    proc = spawn([sys.executable, "-m", "service", "--host", "127.0.0.1", "--port", str(port)], env, log, cwd)
+    cmd = [sys.executable, "-m", "service", "--host", "127.0.0.1", "--port", str(port), *args]
+    proc = spawn(cmd, env, log, cwd)
     url = f"http://127.0.0.1:{port}"
     try:  # 503 is up too: readiness checks may fail on purpose
-        wait_http(url + "/readyz", proc, ready_s, log=log, ok=(200, 503), interval=0.2)
+        wait_http(url + "/readyz", proc, ready_s, log=log, ok=ok, interval=0.2)
     except NotUp:
         stop(proc, timeout=5)
         raise
@@ -112,11 +121,20 @@ def running_service(
     cwd: Path,
     env: dict[str, str] | None = None,
     ready_s: float = 90,
+    args: Sequence[str] = (),
+    log: Path | None = None,
+    ready_only: bool = False,
 ) -> Iterator[Service]:
-    """`python -m service` over `data_dir` (not copied) until the block ends; its log is cwd/service.log."""
+    """`python -m service` over `data_dir` (not copied) until the block ends; its log is `log` (default
+    cwd/service.log). `args`: more command-line arguments (`--processes 2`). `ready_only`: wait for /readyz 200
+    (by default a 503 is up too: readiness checks may fail on purpose). Another checkout's service:
+    `env={"PYTHONPATH": f"{tree / 'src'}:{tree}"}`."""
     full_env = service_env(data_dir, sources_file, **(env or {}))
-    url, proc = _start(full_env, cwd, cwd / "service.log", ready_s)
+    ok = (200,) if ready_only else (200, 503)
+    url, proc = _start(full_env, cwd, log or cwd / "service.log", ready_s, args, ok)
     try:
         yield Service(url=url, proc=proc, data_dir=data_dir, env=full_env)
     finally:
-        stop(proc, timeout=10, group=False)
+        stop(proc, timeout=10, group=False)  # SIGTERM to the service only: it stops its own processes
+        with suppress(ProcessLookupError):  # what is left of its process group (a service that hung)
+            os.killpg(proc.pid, signal.SIGKILL)
