@@ -16,6 +16,8 @@ from tests.support.fake_llm import FakeLLM, fake_llm
 from tests.support.redis_server import redis_server
 from tests.support.siteserver import SiteServer, serve_directory
 
+pytest_plugins = ["tests.support.chat_fixtures"]  # fixtures several folders share
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 DEMO_SITE = REPO / "datasets" / "demo-site"

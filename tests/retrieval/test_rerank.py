@@ -15,8 +15,8 @@ from auskunft.chat.factory import build_runtime
 from auskunft.errors import ConfigError
 from auskunft.models import Chunk, RetrievedChunk
 from auskunft.retrieval.rerank import HttpReranker, RerankingRetriever, parse_scores, rerank_url
-from tests.chat.conftest import KeywordRetriever, make_engine, make_nodes  # noqa: F401 - fixture
-from tests.chat.test_qdrant_engine import qdrant, settings_for  # noqa: F401 - fixture
+from auskunft.testing.chat import KeywordRetriever, make_nodes
+from tests.support.chat_fixtures import settings_for
 from tests.support.fake_rerank import FakeRerank, RerankBehaviour, fake_rerank
 
 
@@ -157,7 +157,7 @@ def test_settings_errors_and_urls() -> None:
 
 
 @pytest.mark.asyncio
-async def test_engine_answers_from_the_reranked_passages(srv: FakeRerank, make_engine) -> None:  # noqa: ANN001, F811
+async def test_engine_answers_from_the_reranked_passages(srv: FakeRerank, make_engine) -> None:  # noqa: ANN001
     question = (
         "Bis wann ist der Beitrag für Schüler fällig und wann endet die Anmeldefrist für den Jugendpokal?"
     )
@@ -176,7 +176,7 @@ async def test_engine_answers_from_the_reranked_passages(srv: FakeRerank, make_e
 
 
 @pytest.mark.asyncio
-async def test_factory_wires_the_reranker_from_settings(qdrant, srv: FakeRerank) -> None:  # noqa: ANN001, F811
+async def test_factory_wires_the_reranker_from_settings(qdrant, srv: FakeRerank) -> None:  # noqa: ANN001
     """RERANK_URL set: the service's engine (build_runtime over a real index) asks the reranker to order
     RERANK_CANDIDATES retrieved passages and keeps RETRIEVAL_TOP_K; unset: no reranker at all."""
     client, data = qdrant
