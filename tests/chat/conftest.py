@@ -7,11 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from auskunft.testing.chat import INJECTION, KeywordRetriever, make_nodes
-from auskunft.testing.chat import PASSAGES as DOCS
+from auskunft.testing.chat import KeywordRetriever, make_nodes
 from tests.support.fake_llm import FakeLLM, fake_llm
-
-__all__ = ["DOCS", "INJECTION", "KeywordRetriever", "make_nodes"]  # used by other test modules
 
 
 @pytest.fixture

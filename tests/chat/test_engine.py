@@ -12,7 +12,7 @@ from auskunft.chat.engine import ChatEngine, ChatRequest
 from auskunft.chat.prompts import EXTRACTIVE_LABEL, LLM_FAILED_NOTICE, NOT_FOUND
 from auskunft.errors import ValidationError
 from auskunft.models import ChatEvent
-from tests.chat.conftest import INJECTION, KeywordRetriever, make_nodes
+from auskunft.testing.chat import INJECTION, KeywordRetriever, make_nodes
 from tests.support.fake_llm import Behaviour, FakeLLM
 
 pytestmark = pytest.mark.asyncio

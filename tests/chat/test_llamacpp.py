@@ -15,7 +15,7 @@ from auskunft.chat.config import ChatConfig
 from auskunft.chat.engine import ChatEngine, ChatRequest
 from auskunft.chat.llm import LLMClient
 from auskunft.stores import build_stores
-from tests.chat.conftest import KeywordRetriever, make_nodes
+from auskunft.testing.chat import KeywordRetriever, make_nodes
 from tests.support.llamacpp import MODEL, llamacpp_server
 
 pytestmark = pytest.mark.llm
