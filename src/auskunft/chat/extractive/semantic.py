@@ -136,11 +136,14 @@ def precompute_sentences(
     folder: Path,
     *,
     batch: int = 512,
+    checkpoint_s: float = 300.0,
 ) -> SentenceVectorsReport:
     """Embed every candidate sentence of `collection`'s chunks as a passage and publish them under `folder`.
 
     Vectors of the previous generation are reused (an incremental run embeds only new sentences); sentences
-    of chunks no longer in the version drop out; nothing is written when the set is unchanged."""
+    of chunks no longer in the version drop out; nothing is written when the set is unchanged. A long build
+    (a large first index) publishes what it has every `checkpoint_s`: the service uses it at once, and a run
+    killed half-way resumes from it."""
     t0 = time.perf_counter()
     report = SentenceVectorsReport(collection=collection)
     texts: dict[bytes, str] = {}
@@ -165,14 +168,19 @@ def precompute_sentences(
         found, rows = np.zeros(len(keys), dtype=bool), np.zeros((len(keys), dim), dtype=np.float16)
     report.reused = int(found.sum())
     todo = sorted(np.flatnonzero(~found).tolist(), key=lambda i: len(texts[keys[i]]))  # like with like
-    t1 = time.perf_counter()
+    t1 = checkpoint = time.perf_counter()
     for start in range(0, len(todo), batch):
         part = todo[start : start + batch]
         vecs = embedder.embed_passages([texts[keys[i]] for i in part])
         for i, v in zip(part, vecs, strict=True):
             rows[i] = _unit(v)
+            found[i] = True
         report.embedded += len(part)
         log.info("sentence vectors of %s: %d of %d embedded", collection, report.embedded, len(todo))
+        if report.embedded < len(todo) and time.perf_counter() - checkpoint >= checkpoint_s:
+            done = np.flatnonzero(found)
+            write_store(folder, [keys[i] for i in done.tolist()], rows[done], model=embedder.name)
+            checkpoint = time.perf_counter()
     report.embed_seconds = round(time.perf_counter() - t1, 3)
     info = write_store(folder, keys, rows, model=embedder.name)
     report.written = True
