@@ -110,7 +110,7 @@ def sentence_vectors_step(settings: Settings, report: IndexReport) -> SentenceVe
             dim=target.embedding_dim,
         )
         result = precompute_sentences(client, report.collection, embedder, root / report.collection)
-        prune_stores(root, [v.collection for v in versions])
+        prune_stores(root, target.kb, [v.collection for v in versions])
     finally:
         client.close()
     return result

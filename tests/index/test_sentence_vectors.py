@@ -195,7 +195,9 @@ def test_store_lookup_generations_and_model_guard(tmp_path: Path) -> None:
     assert SentenceStores(tmp_path, lambda: "kb__v1", model="other:2").current() is None  # another model
     assert SentenceStores(tmp_path, lambda: "kb__v9").current() is None  # no store for that version
 
-    assert prune_stores(tmp_path, ["kb__v2"]) == ["kb__v1"] and not folder.exists()
+    write_store(tmp_path / "other__v1", [sentence_key("x")], vecs[:1], model="m:1")  # another kb's
+    assert prune_stores(tmp_path, "kb", ["kb__v2"]) == ["kb__v1"] and not folder.exists()
+    assert (tmp_path / "other__v1" / "CURRENT").exists()
 
 
 class _FailingAfter(CountingEmbedder):

@@ -170,15 +170,17 @@ def remove_store(root: Path, collection: str) -> bool:
     return True
 
 
-def prune_stores(root: Path, keep: Iterable[str]) -> list[str]:
-    """Delete the stores of collections not in `keep` (versions deleted since); the names removed."""
+def prune_stores(root: Path, kb: str, keep: Iterable[str]) -> list[str]:
+    """Delete the stores of `kb`'s versions not in `keep` (deleted since); the names removed. Other
+    knowledge bases' stores under the same root stay."""
     if not root.is_dir():
         return []
     wanted = set(keep)
+    mine = re.compile(rf"^{re.escape(kb)}__v\d+$")
     return [
         p.name
         for p in sorted(root.iterdir())
-        if p.is_dir() and p.name not in wanted and remove_store(root, p.name)
+        if p.is_dir() and mine.match(p.name) and p.name not in wanted and remove_store(root, p.name)
     ]
 
 
