@@ -51,3 +51,12 @@ def test_constraints_rule_out_a_configuration_that_misses_a_bound() -> None:
 def test_needs_two_sites() -> None:
     with pytest.raises(ValueError):
         leave_one_site_out(CONFIGS, {"a": {"default": {"hit": 1.0}, "tuned": {"hit": 1.0}}}, mean_of("hit"))
+
+
+def test_the_shipped_answer_parameters_are_a_point_of_the_sweep() -> None:
+    """eval/loso.py reports "as shipped" beside the held-out figures: the defaults must be in its grid."""
+    from auskunft.chat.extractive import ExtractiveParams
+    from eval.loso import answer_grid, default_index
+
+    grid = answer_grid()
+    assert grid[default_index(grid)] == ExtractiveParams()
