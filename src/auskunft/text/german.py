@@ -13,7 +13,10 @@ how far a passage contains one (its lemma, its compound parts both ways, or an a
 "Gläubiger-ID" / "Gläubiger-Identifikationsnummer", "Mitgl.-Nr." / "Mitgliedsnummer").
 
 The resources load in `start()` (about 2 s, safe to call twice and from several threads); every function
-calls it, so a caller that skips it pays the load on first use. Look-ups are cached per word.
+calls it, so a caller that skips it pays the load on first use. Look-ups are cached per word (lemmas,
+frequencies, HanTa's analyses, a word's look-up keys), a text's tagged content words per text, and a
+sentence's or passage's `TextTerms` in a bounded LRU (`text_terms`): the extractive answer analyses the same
+retrieved sentences for every question (docs/benchmarks.md "Sentence vectors at index time").
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+
+from auskunft.text.cache import Lru
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +61,9 @@ def start() -> None:
 
         simplemma.lemmatize("Mitglieder", lang=_LANG)  # loads the German dictionary
         wordfreq.zipf_frequency("und", _LANG)  # loads the German frequency list
-        _tagger = HanoverTagger.HanoverTagger("morphmodel_ger.pgz")
+        tagger = HanoverTagger.HanoverTagger("morphmodel_ger.pgz")
+        _memoise_forward(tagger)
+        _tagger = tagger
         log.info("German language resources loaded (simplemma, wordfreq, HanTa)")
 
 
@@ -67,6 +74,19 @@ def _hanta() -> Any:
 
 
 _hanta_lock = threading.Lock()  # HanTa keeps a cache dict it writes while analysing
+
+
+def _memoise_forward(tagger: Any) -> None:
+    """HanTa tags a word outside its precomputed vocabulary by running its morphology model forward over the
+    word's letters (~3 ms a word) every time it sees it; that is a pure function of the lower-cased word,
+    so it is remembered per word (a copy of the list each call: HanTa's callers own what they get)."""
+    forward = tagger.analyze_forward
+
+    @lru_cache(maxsize=50_000)
+    def remembered(word: str) -> tuple[Any, ...]:
+        return tuple(forward(word))
+
+    tagger.analyze_forward = lambda word: list(remembered(word))
 
 
 def fold(word: str) -> str:
@@ -157,11 +177,7 @@ class Term:
 
     @property
     def abbreviated(self) -> bool:
-        return any(_looks_abbreviated(p) for p in _pieces(self.text)) or self.text.endswith(".")
-
-
-def _term_weight(word: str, common_zipf: float) -> float:
-    return max(0.0, common_zipf - zipf(word))
+        return _abbreviated_word(self.text) or self.text.endswith(".")
 
 
 @lru_cache(maxsize=4096)
@@ -170,35 +186,53 @@ def key_terms(text: str, common_zipf: float = COMMON_ZIPF) -> tuple[Term, ...]:
     in the sentence's context, so a question typed in lower case finds its nouns too), each once, with its
     lemma, compound parts and a weight by rarity. Verbs, adverbs, question words and everyday words
     (Zipf >= `common_zipf`: "Programm", "Jahr") are no key terms, whatever a passage says."""
+    out: list[Term] = []
+    seen: set[str] = set()
+    for word, pos, bare, lemma, frequency in _content_words(text):
+        weight = max(0.0, common_zipf - frequency)
+        if weight <= 0:
+            continue
+        if fold(lemma) in seen:
+            continue
+        seen.add(fold(lemma))
+        out.append(Term(word, lemma, split_compound(bare), pos, frequency, weight))
+    return tuple(out)
+
+
+@lru_cache(maxsize=4096)
+def _content_words(text: str) -> tuple[tuple[str, str, str, str, float], ...]:
+    """(word, part of speech, bare form, lemma, Zipf) of each content word of `text`, in order: what
+    `key_terms` weighs by its `common_zipf`, tagged once per text whichever cut a caller asks for."""
     words = WORD.findall(text)
     if not words:
         return ()
     tagger = _hanta()
-    with _hanta_lock:
-        tagged = tagger.tag_sent([w.rstrip(".") or w for w in words], taglevel=1)
-    out: list[Term] = []
-    seen: set[str] = set()
-    for word, (_w, _lemma, pos) in zip(words, tagged, strict=True):
-        pos = str(pos)
+    with _hanta_lock:  # tags only (the lemmas HanTa would add per word are not used)
+        tags = tagger.tag_sent([w.rstrip(".") or w for w in words], taglevel=0)
+    out = []
+    for word, tag in zip(words, tags, strict=True):
+        pos = str(tag)
         if word[:1].islower() and pos.startswith("ADJ"):  # a lower-case noun read as an adjective
             capital_pos, _m = _analyse(word[:1].upper() + word[1:])
             pos = capital_pos if capital_pos == "NN" else pos
-        abbreviation = word.endswith(".") or any(_looks_abbreviated(p) for p in _pieces(word))
+        abbreviation = word.endswith(".") or _abbreviated_word(word)
         if not (pos.startswith(_CONTENT_POS) or abbreviation):
             continue
         bare = word.rstrip(".") if word.count(".") == 1 else word
-        weight = _term_weight(bare, common_zipf)
-        if weight <= 0 or len(bare) < 2:
+        if len(bare) < 2:
             continue
         lemma = "-".join(normalise(p) for p in bare.split("-") if p) or bare.lower()
-        if fold(lemma) in seen:
-            continue
-        seen.add(fold(lemma))
-        out.append(Term(word, lemma, split_compound(bare), pos, zipf(bare), weight))
+        out.append((word, pos, bare, lemma, zipf(bare)))
     return tuple(out)
 
 
 # ------------------------------------------------------------------------------- abbreviations
+@lru_cache(maxsize=200_000)
+def _abbreviated_word(word: str) -> bool:
+    """A piece of the word (split at hyphens and full stops) looks abbreviated."""
+    return any(_looks_abbreviated(p) for p in _pieces(word))
+
+
 def _looks_abbreviated(piece: str) -> bool:
     """An acronym (ID, MV, JHV) or a short piece with no vowel or 4 letters at most ("Nr", "Mitgl" is caught
     by its full stop instead)."""
@@ -272,27 +306,61 @@ def _align(
 
 
 # ------------------------------------------------------------------------------- look-ups in a text
+SENTENCE_CACHE = 8192  # TextTerms kept by `text_terms` (a few kB each); 0 caches none
+
+
+@lru_cache(maxsize=200_000)
+def _word_keys(word: str) -> tuple[frozenset[str], tuple[str, ...], bool]:
+    """What `TextTerms` keeps of one word: its folded surface forms and lemmas (the word and its hyphen
+    pieces), those long enough to hold a compound part at start or end, and whether it looks abbreviated."""
+    keys: set[str] = set()
+    long: set[str] = set()
+    for piece in {word, *_pieces(word)}:
+        bare = piece.strip(".")
+        if not bare:
+            continue
+        key, lemma = fold(bare), fold(normalise(bare))
+        keys.update((key, lemma))
+        long.update(k for k in (key, lemma) if len(k) > _MIN_AFFIX_MATCH)
+    return frozenset(keys), tuple(sorted(long)), "." in word or _abbreviated_word(word)
+
+
+@lru_cache(maxsize=200_000)
+def _lookup_keys(word: str) -> tuple[str, str]:
+    """A looked-up word's folded form and folded lemma."""
+    return fold(word), fold(normalise(word))
+
+
+@lru_cache(maxsize=200_000)
+def _initial(word: str) -> str:
+    return fold(word)[:1]
+
+
 class TextTerms:
-    """The words of a passage, for term look-ups: `coverage(term)` in 0..1."""
+    """The words of a passage, for term look-ups: `coverage(term)` in 0..1. Immutable once built: one
+    instance may serve many threads (`text_terms` shares them)."""
 
     def __init__(self, text: str) -> None:
         self.words = {w for w in WORD.findall(text)}
         self.keys: set[str] = set()  # folded surface forms and lemmas of words and hyphen pieces
-        self.long: list[str] = []  # folded words long enough to hold a compound part at start or end
+        long: set[str] = set()  # folded words long enough to hold a compound part at start or end
+        self._abbrevs: list[str] = []
+        self._by_initial: dict[str, list[str]] = {}  # folded first letter -> words
+        self._abbrevs_by_initial: dict[str, list[str]] = {}
         for w in self.words:
-            for piece in {w, *_pieces(w)}:
-                bare = piece.strip(".")
-                if not bare:
-                    continue
-                key, lemma = fold(bare), fold(normalise(bare))
-                self.keys.update((key, lemma))
-                self.long.extend(k for k in {key, lemma} if len(k) > _MIN_AFFIX_MATCH)
-        self._abbrevs = [w for w in self.words if "." in w or any(_looks_abbreviated(p) for p in _pieces(w))]
+            keys, longer, abbreviated = _word_keys(w)
+            self.keys |= keys
+            long.update(longer)
+            self._by_initial.setdefault(_initial(w), []).append(w)
+            if abbreviated:
+                self._abbrevs.append(w)
+                self._abbrevs_by_initial.setdefault(_initial(w), []).append(w)
+        self.long = sorted(long)
 
     def has(self, word: str) -> bool:
         """The word (or its lemma) is in the text, alone or as the first or last part of a compound
         ("Beitrag" in "Mitgliedsbeitrag", "Mitglied" in "Mitgliedsausweis")."""
-        key, lemma = fold(word), fold(normalise(word))
+        key, lemma = _lookup_keys(word)
         if key in self.keys or lemma in self.keys:
             return True
         if len(lemma) < _MIN_AFFIX_MATCH:
@@ -306,11 +374,11 @@ class TextTerms:
         bare = term.text.strip(".") if term.text.count(".") == 1 else term.text
         if self.has(bare) or self.has(term.lemma):
             return 1.0
-        first = fold(bare)[:1]
+        first = _initial(bare)
         if term.abbreviated:
-            if any(fold(w)[:1] == first and abbreviation_matches(bare, w) for w in self.words):
+            if any(abbreviation_matches(bare, w) for w in self._by_initial.get(first, ())):
                 return 1.0
-        elif any(fold(w)[:1] == first and abbreviation_matches(w, bare) for w in self._abbrevs):
+        elif any(abbreviation_matches(w, bare) for w in self._abbrevs_by_initial.get(first, ())):
             return 1.0
         if len(term.parts) < 2:
             return 0.0
@@ -318,7 +386,27 @@ class TextTerms:
         for part in term.parts:
             if self.has(part) or (
                 _looks_abbreviated(part)
-                and any(fold(w)[:1] == part[:1] and abbreviation_matches(part, w) for w in self.words)
+                and any(abbreviation_matches(part, w) for w in self._by_initial.get(part[:1], ()))
             ):
                 found += 1
         return found / len(term.parts)
+
+
+_TEXT_TERMS: Lru[str, TextTerms] = Lru(SENTENCE_CACHE)
+
+
+def text_terms(text: str) -> TextTerms:
+    """`TextTerms(text)`, shared from a bounded LRU (the same retrieved sentences and passages come back
+    question after question)."""
+    return _TEXT_TERMS.get(text, TextTerms)
+
+
+def cache_clear() -> None:
+    """Forget every cached analysis (tests: a cold process)."""
+    _TEXT_TERMS.clear()
+    _content_words.cache_clear()
+    key_terms.cache_clear()
+    for fn in (zipf, normalise, _analyse, split_compound, abbreviation_matches, _abbreviated_word):
+        fn.cache_clear()
+    for fn2 in (_word_keys, _lookup_keys, _initial):
+        fn2.cache_clear()

