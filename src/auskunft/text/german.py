@@ -233,6 +233,7 @@ def _abbreviated_word(word: str) -> bool:
     return any(_looks_abbreviated(p) for p in _pieces(word))
 
 
+@lru_cache(maxsize=200_000)
 def _looks_abbreviated(piece: str) -> bool:
     """An acronym (ID, MV, JHV) or a short piece with no vowel or 4 letters at most ("Nr", "Mitgl" is caught
     by its full stop instead)."""
@@ -406,7 +407,13 @@ def cache_clear() -> None:
     _TEXT_TERMS.clear()
     _content_words.cache_clear()
     key_terms.cache_clear()
-    for fn in (zipf, normalise, _analyse, split_compound, abbreviation_matches, _abbreviated_word):
-        fn.cache_clear()
-    for fn2 in (_word_keys, _lookup_keys, _initial):
-        fn2.cache_clear()
+    zipf.cache_clear()
+    normalise.cache_clear()
+    _analyse.cache_clear()
+    split_compound.cache_clear()
+    abbreviation_matches.cache_clear()
+    _abbreviated_word.cache_clear()
+    _looks_abbreviated.cache_clear()
+    _word_keys.cache_clear()
+    _lookup_keys.cache_clear()
+    _initial.cache_clear()
