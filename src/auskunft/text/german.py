@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 import threading
 import unicodedata
 from dataclasses import dataclass
@@ -307,7 +308,7 @@ def _align(
 
 
 # ------------------------------------------------------------------------------- look-ups in a text
-SENTENCE_CACHE = 8192  # TextTerms kept by `text_terms` (a few kB each); 0 caches none
+SENTENCE_CACHE = 4096  # TextTerms kept by `text_terms` (~2.5 kB each); 0 caches none
 
 
 @lru_cache(maxsize=200_000)
@@ -342,21 +343,21 @@ class TextTerms:
     instance may serve many threads (`text_terms` shares them)."""
 
     def __init__(self, text: str) -> None:
-        self.words = {w for w in WORD.findall(text)}
-        self.keys: set[str] = set()  # folded surface forms and lemmas of words and hyphen pieces
+        words = {sys.intern(w) for w in WORD.findall(text)}  # one copy of a word in every cached text
+        keys: set[str] = set()  # folded surface forms and lemmas of words and hyphen pieces
         long: set[str] = set()  # folded words long enough to hold a compound part at start or end
-        self._abbrevs: list[str] = []
-        self._by_initial: dict[str, list[str]] = {}  # folded first letter -> words
-        self._abbrevs_by_initial: dict[str, list[str]] = {}
-        for w in self.words:
-            keys, longer, abbreviated = _word_keys(w)
-            self.keys |= keys
-            long.update(longer)
-            self._by_initial.setdefault(_initial(w), []).append(w)
+        abbrevs = []
+        for w in words:
+            word_keys, longer, abbreviated = _word_keys(w)
+            keys |= word_keys
+            long |= set(longer)
             if abbreviated:
-                self._abbrevs.append(w)
-                self._abbrevs_by_initial.setdefault(_initial(w), []).append(w)
-        self.long = sorted(long)
+                abbrevs.append(w)
+        # frozen and compact: a cached instance is shared by threads and kept in an LRU
+        self.words = frozenset(words)
+        self.keys = frozenset(keys)
+        self.long = tuple(sorted(long))
+        self._abbrevs = tuple(abbrevs)
 
     def has(self, word: str) -> bool:
         """The word (or its lemma) is in the text, alone or as the first or last part of a compound
@@ -377,9 +378,9 @@ class TextTerms:
             return 1.0
         first = _initial(bare)
         if term.abbreviated:
-            if any(abbreviation_matches(bare, w) for w in self._by_initial.get(first, ())):
+            if any(_initial(w) == first and abbreviation_matches(bare, w) for w in self.words):
                 return 1.0
-        elif any(abbreviation_matches(w, bare) for w in self._abbrevs_by_initial.get(first, ())):
+        elif any(_initial(w) == first and abbreviation_matches(w, bare) for w in self._abbrevs):
             return 1.0
         if len(term.parts) < 2:
             return 0.0
@@ -387,7 +388,7 @@ class TextTerms:
         for part in term.parts:
             if self.has(part) or (
                 _looks_abbreviated(part)
-                and any(abbreviation_matches(part, w) for w in self._by_initial.get(part[:1], ()))
+                and any(_initial(w) == part[:1] and abbreviation_matches(part, w) for w in self.words)
             ):
                 found += 1
         return found / len(term.parts)

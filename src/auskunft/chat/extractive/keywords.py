@@ -10,6 +10,7 @@ after question, and their analysis was most of an offline answer's cost once the
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 
 from auskunft.index.sparse import Bm25Encoder
@@ -19,7 +20,7 @@ from auskunft.text.cache import Lru
 from auskunft.text.german import COMMON_ZIPF, Term, TextTerms, text_terms
 
 _ENCODER: Bm25Encoder | None = None
-SENTENCE_CACHE = 8192  # sentences whose stems `sentence_stems` keeps; 0 keeps none
+SENTENCE_CACHE = 4096  # sentences whose stems `sentence_stems` keeps (~3 kB each); 0 keeps none
 _MIN_TAIL = 5  # shares_head: one word ends with the other, this long at least
 _SAME_TAIL = 7  # shares_head: both end in this many letters
 
@@ -137,8 +138,9 @@ class SentenceStems:
         toks = frozenset(encoder.tokens(sentence))
         return cls(
             toks,
-            frozenset(s[i:] for s in toks for i in range(len(s) - _MIN_TAIL + 1)),
-            frozenset(s[-_SAME_TAIL:] for s in toks if len(s) >= _SAME_TAIL),
+            # interned: the same endings recur in every cached sentence
+            frozenset(sys.intern(s[i:]) for s in toks for i in range(len(s) - _MIN_TAIL + 1)),
+            frozenset(sys.intern(s[-_SAME_TAIL:]) for s in toks if len(s) >= _SAME_TAIL),
             len(sentence.split()),
         )
 
