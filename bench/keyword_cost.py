@@ -4,7 +4,9 @@ extractive`: key terms, keyword scores, coverage, sentence vectors, the question
 hits three times, each question made unique (so the question's own caches never answer). Pass 1 meets the
 sentences and words for the first time in this process; passes 2-3 are a service that has seen those pages.
 
-    PYTHONPATH=<tree>/src .venv/bin/python bench/keyword_cost.py DATA_DIR QUESTIONS.jsonl [--memory]
+    PYTHONPATH=<tree>/src .venv/bin/python bench/keyword_cost.py DATA_DIR QUESTIONS.jsonl [--memory] [--profile]
+
+--profile: pass 1 under cProfile (the 30 functions with the most time of their own).
 
 --memory: also what the per-text caches hold after the passes (tracemalloc of filling them again; only
 trees that have them: auskunft.text.german.text_terms, auskunft.chat.extractive.keywords.sentence_stems).
@@ -12,8 +14,10 @@ trees that have them: auskunft.text.german.text_terms, auskunft.chat.extractive.
 
 from __future__ import annotations
 
+import cProfile
 import json
 import os
+import pstats
 import sys
 import time
 from pathlib import Path
@@ -37,10 +41,16 @@ def main() -> None:
             answerer(f"{q} warm", h, "de")
         passes = []
         for p in range(3):
+            profile = cProfile.Profile() if p == 0 and "--profile" in sys.argv else None
+            if profile is not None:
+                profile.enable()
             t0 = time.perf_counter()
             for i, (q, h) in enumerate(zip(questions, hits, strict=True)):
                 answerer(f"{q} ({p}-{i})", h, "de")
             passes.append((time.perf_counter() - t0) / len(questions) * 1000)
+            if profile is not None:
+                profile.disable()
+                pstats.Stats(profile).sort_stats("tottime").print_stats(30)
         print(
             f"answerer per answer, passes 1-3: {' / '.join(f'{x:.1f}' for x in passes)} ms "
             f"({len(questions)} questions, {sum(len(h) for h in hits)} hits)"
