@@ -45,7 +45,7 @@ from auskunft.chat.prompts import EXTRACTIVE_LABEL, NOT_FOUND, OTHER_LANGUAGE_HI
 from auskunft.index.embeddings import Embedder
 from auskunft.index.sparse import Bm25Encoder
 from auskunft.models import RetrievedChunk
-from auskunft.text.german import COMMON_ZIPF, TextTerms
+from auskunft.text.german import COMMON_ZIPF, text_terms
 
 log = logging.getLogger(__name__)
 
@@ -256,7 +256,8 @@ class ExtractiveAnswerer:
         terms = question_terms(question, 99.0)
         candidates: list[Candidate] = []
         seen: set[str] = set()
-        passages = [TextTerms(passage_text(h)) for h in hits]
+        # from the shared, bounded LRU: a passage asked about again is not analysed again
+        passages = [text_terms(passage_text(h)) for h in hits]
         for n, hit in enumerate(hits, start=1):
             context = "\n".join([hit.chunk.title, *hit.chunk.heading_path])
             for pos, (text, row) in enumerate(sentences(hit.chunk.text)):
