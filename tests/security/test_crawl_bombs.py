@@ -11,7 +11,6 @@ import asyncio
 import gzip
 import tracemalloc
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import brotli
@@ -50,13 +49,6 @@ def bombs() -> dict[str, tuple[bytes, str]]:
         "zstd": (_stream(zs.compress, zs.flush), "zstd"),
         "br": (_stream(br.process, br.finish), "br"),
     }
-
-
-@pytest.fixture
-def servers() -> Iterator[Servers]:
-    pool = Servers()
-    yield pool
-    pool.close()
 
 
 async def _fetch(url: str, max_bytes: int = BUDGET) -> bytes:

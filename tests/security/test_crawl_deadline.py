@@ -8,22 +8,12 @@ never requested and get none, and the crawl counts as truncated (nothing is mark
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from auskunft.crawl import CrawlState
 from tests.crawl.helpers import Reply, Servers, by_url, html, run_crawl, source_for
 
 PUBLIC = "https://www.example.org"
-
-
-@pytest.fixture
-def servers() -> Iterator[Servers]:
-    pool = Servers()
-    yield pool
-    pool.close()
 
 
 def test_page_in_flight_at_the_deadline_fails_with_the_reason(servers: Servers, tmp_path: Path) -> None:

@@ -7,7 +7,6 @@ resolver hook, so rebinding and names of metadata endpoints can be simulated wit
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,13 +19,6 @@ from auskunft.models import Source
 from tests.crawl.helpers import Reply, Servers, by_url, html, run_crawl
 
 SECRET = Reply(body=b"<html><title>INTERNAL SECRET</title><p>TOPSECRET api_key=sk-internal-123</p></html>")
-
-
-@pytest.fixture
-def servers() -> Iterator[Servers]:
-    pool = Servers()
-    yield pool
-    pool.close()
 
 
 def fetcher(**kw: object) -> Fetcher:

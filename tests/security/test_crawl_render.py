@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,13 +23,6 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian chromium (scripts/setup.sh)"),
 ]
 SECRET = b"<html><head><title>INTERNAL SECRET</title></head><body>TOPSECRET-B api_key=sk-internal-123</body></html>"
-
-
-@pytest.fixture
-def servers() -> Iterator[Servers]:
-    pool = Servers()
-    yield pool
-    pool.close()
 
 
 def internal(servers: Servers, host: str = "127.0.0.2") -> ScriptedServer:

@@ -17,7 +17,6 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -49,13 +48,6 @@ for (const p of ['/intern/secret.html', '/nur-fuer-mitglieder/liste.html', '/ok/
     'beforeend', '<p>refused ' + p + '</p>'));
 }
 </script></body></html>"""
-
-
-@pytest.fixture
-def servers() -> Iterator[Servers]:
-    pool = Servers()
-    yield pool
-    pool.close()
 
 
 def _source(site: ScriptedServer, path: str, **kw: object) -> Source:

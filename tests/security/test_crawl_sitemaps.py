@@ -13,7 +13,6 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,13 +22,6 @@ from tests.security.crawl_bombs import sitemap_index, sitemap_xml
 
 REPO = Path(__file__).resolve().parents[2]
 PUBLIC = "https://www.example.org"
-
-
-@pytest.fixture
-def servers() -> Iterator[Servers]:
-    pool = Servers()
-    yield pool
-    pool.close()
 
 
 def _crawl_child(source_json: str, timeout_s: float) -> dict:
