@@ -32,6 +32,7 @@ from auskunft.index.sentence_store import (
     write_store,
 )
 from auskunft.index.vectorstore import VectorStore
+from auskunft.text.cache import Lru
 
 log = logging.getLogger(__name__)
 
@@ -59,27 +60,16 @@ class SentenceVectors:
     ) -> None:
         self.embedder = embedder
         self.max_sentences = max_sentences
-        self.max_queries = max_queries
         self.store = store
         self._sentences: OrderedDict[bytes, np.ndarray] = OrderedDict()
-        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._queries: Lru[str, np.ndarray] = Lru(max_queries)
         self._lock = threading.Lock()
         self.embedded = 0  # sentences embedded so far (cache misses)
         self.hits = 0  # sentences served from the cache
         self.stored = 0  # sentences served from the precomputed store
 
     def query(self, text: str) -> np.ndarray:
-        with self._lock:
-            vec = self._queries.get(text)
-            if vec is not None:
-                self._queries.move_to_end(text)
-                return vec
-        vec = _unit(self.embedder.embed_query(text))
-        with self._lock:
-            self._queries[text] = vec
-            while len(self._queries) > self.max_queries:
-                self._queries.popitem(last=False)
-        return vec
+        return self._queries.get(text, lambda t: _unit(self.embedder.embed_query(t)))
 
     def sentences(self, texts: list[str]) -> np.ndarray:
         """One unit vector per text (rows), embedding only those not cached, in one batch."""
