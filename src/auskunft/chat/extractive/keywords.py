@@ -13,6 +13,7 @@ import os
 import sys
 from dataclasses import dataclass
 
+from auskunft.chat.extractive.sentences import SPLITS
 from auskunft.index.sparse import Bm25Encoder
 from auskunft.models import RetrievedChunk
 from auskunft.text import german
@@ -167,4 +168,5 @@ def sentence_stems(sentence: str, encoder: Bm25Encoder) -> SentenceStems:
 def cache_clear() -> None:
     """Forget every cached analysis of sentences and words (tests: a cold process)."""
     _STEMS.clear()
+    SPLITS.clear()
     german.cache_clear()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from auskunft.text.cache import Lru
+
 _SENT = re.compile(r"(?<=[^\d\s§][.!?])\s+|\n+")  # not after ordinals like "31. März"
 # abbreviations after which a full stop does not end the sentence ("Dr. Hanna Vogt", "z. B. der")
 _ABBREV = re.compile(
@@ -48,9 +50,18 @@ def _is_separator(cells: list[str]) -> bool:
     return all(c and set(c) <= set("-: ") for c in cells)
 
 
+PASSAGE_CACHE = 4096  # passages whose split `sentences` keeps (a few kB each); 0 keeps none
+SPLITS: Lru[str, tuple[tuple[str, bool], ...]] = Lru(PASSAGE_CACHE)
+
+
 def sentences(text: str) -> list[tuple[str, bool]]:
     """(sentence, is a table row) in reading order; instruction-like sentences and questions are left out,
-    runs of short lines are merged (`_merge_fragments`)."""
+    runs of short lines are merged (`_merge_fragments`). A pure function of `text`, kept in a bounded LRU
+    (the same passages are retrieved question after question); a new list each call."""
+    return list(SPLITS.get(text, _split))
+
+
+def _split(text: str) -> tuple[tuple[str, bool], ...]:
     items: list[tuple[str, bool]] = []
     text = _SOFT_BREAK.sub(" ", _LINK.sub(r"\1", text))
     pieces: list[str] = []
@@ -81,7 +92,9 @@ def sentences(text: str) -> list[tuple[str, bool]]:
             )
         if s and not looks_like_instruction(s):
             items.append((s, row is not None))
-    return [(s, row) for s, row in _merge_fragments(items) if 15 <= len(s) <= 600 and not s.endswith("?")]
+    return tuple(
+        (s, row) for s, row in _merge_fragments(items) if 15 <= len(s) <= 600 and not s.endswith("?")
+    )
 
 
 def _is_fragment(s: str) -> bool:

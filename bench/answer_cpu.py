@@ -1,0 +1,187 @@
+"""CPU time per answer of a running service, per process (the guard, each Robyn worker) and of the client,
+for one or more checkouts in alternating rounds on the same index.
+
+    .venv/bin/python bench/answer_cpu.py --data-dir DIR --questions FILE.jsonl \
+        [--tree old=/tmp/old --tree new=.] [-n 200] [--concurrency 4] [--rounds 2] [--warm 60] \
+        [--processes 1] [--stream|--json-api]
+
+Each round starts each tree's service (`python -m service`, PYTHONPATH at the tree, extractive mode, the
+same environment as bench/load_bench.py) on the same DATA_DIR, asks --warm questions (caches fill as in a
+service that has run a while; 0: measure a cold process), then -n unique questions, --concurrency at a time
+(closed loop: the service is never idle and never over-queued), reading each SSE stream to its end. The CPU
+seconds each process of the service spent during those -n answers (user + system, from /proc via psutil)
+divided by -n is what one answer costs that process; a process can answer at most 1000 / that many answers
+per second per core. CPU time does not depend on how busy the machine is the way wall-clock latency does,
+so a loaded machine gives comparable figures (the wall-clock answers/s are printed too, for reference).
+Every question is unique (a per-run nonce), so the answer cache never answers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import ExitStack
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import httpx  # noqa: E402
+import psutil  # noqa: E402
+
+from auskunft.testing.service import running_service  # noqa: E402
+
+NONCE = uuid.uuid4().hex[:6]
+
+
+def load_questions(path: Path) -> list[str]:
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            d = json.loads(line)
+            out.append(d.get("question") or d.get("text"))
+    return [q for q in out if q]
+
+
+def cpu_by_role(pid: int) -> dict[str, float]:
+    """CPU seconds (user + system) of the service's processes: 'guard' (the root) and 'workers'."""
+    root = psutil.Process(pid)
+    out = {"guard": 0.0, "workers": 0.0}
+    for p in [root, *root.children(recursive=True)]:
+        try:
+            t = p.cpu_times()
+            role = "guard" if p.pid == pid else "workers"
+            out[role] += t.user + t.system
+        except psutil.NoSuchProcess:
+            continue
+    return out
+
+
+def client_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+async def ask(c: httpx.AsyncClient, question: str, stream: bool) -> str:
+    if not stream:
+        r = await c.post("/api/chat", params={"stream": "false"}, json={"message": question})
+        return "done" if r.status_code == 200 else f"http {r.status_code}"
+    last = ""
+    async with c.stream("POST", "/api/chat", json={"message": question}) as resp:
+        if resp.status_code != 200:
+            await resp.aread()
+            return f"http {resp.status_code}"
+        async for line in resp.aiter_lines():
+            if line.startswith("event:"):
+                last = line[6:].strip()
+    return last or "no end"
+
+
+async def closed_loop(url: str, questions: list[str], concurrency: int, stream: bool) -> list[str]:
+    queue = list(reversed(questions))
+    kinds: list[str] = []
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=url, timeout=60, trust_env=False, limits=limits) as c:
+
+        async def worker() -> None:
+            while queue:
+                kinds.append(await ask(c, queue.pop(), stream))
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return kinds
+
+
+def measure(url: str, pid: int, questions: list[str], concurrency: int, stream: bool) -> dict:
+    before, c0, t0 = cpu_by_role(pid), client_cpu(), time.perf_counter()
+    kinds = asyncio.run(closed_loop(url, questions, concurrency, stream))
+    wall = time.perf_counter() - t0
+    after, c1 = cpu_by_role(pid), client_cpu()
+    n = len(questions)
+    row = {k: (after[k] - before[k]) * 1000 / n for k in before}
+    row["client"] = (c1 - c0) * 1000 / n
+    row["answers_per_s"] = n / wall
+    row["not_done"] = sum(k != "done" for k in kinds)
+    return row
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--data-dir", type=Path, required=True)
+    p.add_argument("--questions", type=Path, required=True)
+    p.add_argument("--tree", action="append", default=[], help="LABEL=PATH (default new=this checkout)")
+    p.add_argument("-n", type=int, default=200)
+    p.add_argument("--concurrency", type=int, default=4)
+    p.add_argument("--rounds", type=int, default=2)
+    p.add_argument("--warm", type=int, default=60, help="questions asked before measuring (0: cold)")
+    p.add_argument("--processes", type=int, default=1)
+    p.add_argument("--json-api", action="store_true", help="?stream=false (JSON) instead of SSE")
+    args = p.parse_args()
+    trees = [t.split("=", 1) for t in args.tree] or [["new", str(REPO)]]
+    base = load_questions(args.questions)
+    results: dict[str, list[dict]] = {label: [] for label, _ in trees}
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        (work / "sources.yml").write_text("sources: []\n")
+        for r in range(args.rounds):
+            for label, path in trees if r % 2 == 0 else list(reversed(trees)):
+                tree = Path(path).resolve()
+                env = {
+                    "PYTHONPATH": f"{tree / 'src'}:{tree}",
+                    "RATE_LIMIT_IP_PER_MIN": "100000000",
+                    "RATE_LIMIT_SESSION_PER_MIN": "100000000",
+                    "OMP_WAIT_POLICY": "PASSIVE",
+                }
+                with ExitStack() as stack:
+                    svc = stack.enter_context(
+                        running_service(
+                            args.data_dir,
+                            work / "sources.yml",
+                            cwd=work,
+                            env=env,
+                            ready_s=300,
+                            args=["--processes", str(args.processes)] if args.processes > 1 else [],
+                            log=work / f"service-{label}-{r}.log",
+                            ready_only=True,
+                        )
+                    )
+                    tag = f"{NONCE}{r}{label}"
+                    warm = [f"{base[i % len(base)]} ({tag}w{i})" for i in range(args.warm)]
+                    qs = [f"{base[i % len(base)]} ({tag}-{i})" for i in range(args.n)]
+                    if warm:
+                        asyncio.run(closed_loop(svc.url, warm, args.concurrency, not args.json_api))
+                    row = measure(svc.url, svc.proc.pid, qs, args.concurrency, not args.json_api)
+                results[label].append(row)
+                print(
+                    f"round {r + 1} {label}: "
+                    + ", ".join(f"{k} {v:.1f}" for k, v in row.items() if k != "not_done")
+                    + f", not done {row['not_done']}",
+                    flush=True,
+                )
+    load = os.getloadavg()
+    print(
+        f"CPU ms per answer ({args.n} unique questions from {args.questions.name}, {args.warm} warm-up, "
+        f"concurrency {args.concurrency}, {args.processes} process(es), "
+        f"{'JSON' if args.json_api else 'SSE'}; median of {args.rounds} rounds; load {load[0]:.1f})"
+    )
+    print(f"{'tree':<8} {'guard':>7} {'workers':>8} {'service':>8} {'client':>7} {'answers/s':>10}")
+    for label, rows in results.items():
+
+        def med(key: str, rows: list[dict] = rows) -> float:
+            return statistics.median(r[key] for r in rows)
+
+        print(
+            f"{label:<8} {med('guard'):>7.1f} {med('workers'):>8.1f} {med('guard') + med('workers'):>8.1f} "
+            f"{med('client'):>7.1f} {med('answers_per_s'):>10.1f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
