@@ -54,8 +54,16 @@ VARIANTS: dict[str, dict[str, Any]] = {
 
 # retrieval configurations, the current default first (ties keep it)
 RETRIEVAL_GRID: list[tuple[tuple[str, Any], ...]] = [
-    (("weights", w), ("rrf_k", k), ("listing_factor", lf), ("max_per_doc", pd), ("min_content_words", mw))
-    for w, k, lf, pd, mw in itertools.product(
+    (
+        ("weights", w),
+        ("rrf_k", k),
+        ("listing_factor", lf),
+        ("max_per_doc", pd),
+        ("min_content_words", mw),
+        ("votes", v),
+    )
+    for v, w, k, lf, pd, mw in itertools.product(
+        [True, False],  # the candidates' votes (auskunft.retrieval.votes)
         [(1.0, 1.0), (1.5, 1.0), (2.0, 1.0), (1.0, 1.5)],
         [2, 10],
         [0.5, 1.0],
@@ -210,6 +218,9 @@ def _apply(searcher: Any, cfg: tuple[tuple[str, Any], ...]) -> None:
     searcher.rrf_k = params.pop("rrf_k")
     searcher.max_per_doc = params.pop("max_per_doc", 0)
     searcher.min_content_words = params.pop("min_content_words", 0)
+    if not hasattr(searcher, "_loso_votes"):
+        searcher._loso_votes = searcher.votes  # what the factory built (None with RANK_VOTES off)
+    searcher.votes = searcher._loso_votes if params.pop("votes", True) else None
     searcher.refine_params = params
 
 

@@ -49,10 +49,14 @@ class Settings(BaseSettings):
     embedding_base_url: str = ""  # empty: OPENAI_BASE_URL
     embedding_api_key: SecretStr | None = None  # empty: OPENAI_API_KEY
     embedding_dim: int = 0  # 0: ask the backend
-    # the extractive answer's sentence vectors computed when a run has indexed (DATA_DIR/sentences, one store
-    # per index version, memory-mapped by the service): an answer then embeds only its question.
-    # auto: on when no LLM is configured (LLM_MODEL empty, the extractive answer is the answer)
+    # sentence vectors and each chunk's hubness computed when a run has indexed (DATA_DIR/sentences, one store
+    # per index version, memory-mapped by the service): the votes on the candidates' order (RANK_VOTES) and
+    # the extractive answer read them (an answer then embeds only its question).
+    # auto: on when no LLM is configured or RANK_VOTES is on; off: neither votes nor precomputed sentences
     sentence_vectors: Literal["auto", "on", "off"] = "auto"
+    # reorder the fused candidates by their best sentence, their hubness-corrected cosine and a year the
+    # question names (auskunft.retrieval.votes; chosen leave-one-site-out, docs/quality.md)
+    rank_votes: bool = True
 
     # --- extraction / chunking -------------------------------------------------------------
     ocr_languages: str = "deu+eng"
@@ -178,8 +182,10 @@ class Settings(BaseSettings):
 
     @property
     def sentence_vectors_enabled(self) -> bool:
-        """Whether ingestion runs precompute the extractive answer's sentence vectors (SENTENCE_VECTORS)."""
-        return self.sentence_vectors == "on" or (self.sentence_vectors == "auto" and not self.llm_model)
+        """Whether ingestion runs precompute the sentence vectors and hubness (SENTENCE_VECTORS)."""
+        if self.sentence_vectors == "auto":
+            return self.rank_votes or not self.llm_model
+        return self.sentence_vectors == "on"
 
     @property
     def events_dir(self) -> Path:

@@ -94,7 +94,8 @@ def sentence_vectors_step(settings: Settings, report: IndexReport) -> SentenceVe
 
     root = settings.sentence_vectors_dir
     info = read_info(root / report.collection)
-    if info is not None and not report.new_version and not (report.chunks_upserted or report.chunks_deleted):
+    unchanged = not report.new_version and not (report.chunks_upserted or report.chunks_deleted)
+    if info is not None and info.priors and unchanged:  # (a store without hubness gets it once)
         return SentenceVectorsReport(collection=report.collection, sentences=info.count)  # nothing changed
     target = index_target_from_settings(settings)
     client = open_store(target.qdrant_url, target.qdrant_path, target.qdrant_api_key, read_only=True)

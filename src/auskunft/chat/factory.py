@@ -10,6 +10,7 @@ from auskunft.chat.admission import WorkGate
 from auskunft.chat.config import ChatConfig
 from auskunft.chat.engine import ChatEngine, CuratedLookup
 from auskunft.chat.extractive import ExtractiveAnswerer
+from auskunft.chat.extractive.semantic import candidate_sentences
 from auskunft.chat.llm import LLMClient
 from auskunft.config import Settings
 from auskunft.events import EventLog
@@ -17,6 +18,7 @@ from auskunft.index import Bm25Encoder, Embedder, IndexManager, VectorStore, bui
 from auskunft.index.sentence_store import SentenceStores
 from auskunft.retrieval import HybridSearcher, Retriever
 from auskunft.retrieval.rerank import HttpReranker, RerankingRetriever
+from auskunft.retrieval.votes import CandidateVotes
 from auskunft.stores import build_stores
 
 log = logging.getLogger(__name__)
@@ -73,16 +75,12 @@ def build_reranker(settings: Settings) -> HttpReranker | None:
     )
 
 
-def _extractive(
-    settings: Settings, embedder: Embedder, collection: Callable[[], str | None]
-) -> ExtractiveAnswerer:
+def _extractive(embedder: Embedder, stores: SentenceStores | None) -> ExtractiveAnswerer:
     """Answer sentences chosen by meaning + keywords; their vectors from the searched version's precomputed
     store (SENTENCE_VECTORS) where it has them."""
     answerer = ExtractiveAnswerer(embedder)
-    if answerer.vectors is not None and settings.sentence_vectors != "off":
-        answerer.vectors.store = SentenceStores(
-            settings.sentence_vectors_dir, collection, model=embedder.name
-        )
+    if answerer.vectors is not None:
+        answerer.vectors.store = stores
     return answerer
 
 
@@ -134,7 +132,21 @@ def build_runtime(
         if built is not None
         else Bm25Encoder(analyzer=settings.sparse_analyzer)
     )
-    retriever: Retriever = HybridSearcher(client, target, embedder, sparse)
+    # the searched version's sentence vectors and hubness (SENTENCE_VECTORS): the votes on the candidates'
+    # order and the offline answer read them
+    stores = (
+        SentenceStores(
+            settings.sentence_vectors_dir, lambda: client.get_alias(target) or target, model=embedder.name
+        )
+        if settings.sentence_vectors != "off"
+        else None
+    )
+    votes = (
+        CandidateVotes(stores.current, candidate_sentences)
+        if stores is not None and settings.rank_votes
+        else None
+    )
+    retriever: Retriever = HybridSearcher(client, target, embedder, sparse, votes=votes)
     reranker = build_reranker(settings)
     if reranker is not None:  # the reranker orders more candidates; the best top_k reach the answer
         retriever = RerankingRetriever(retriever, reranker, candidates=settings.rerank_candidates)
@@ -164,7 +176,7 @@ def build_runtime(
         events=EventLog(settings.events_dir) if events else None,
         version_resolver=live_version if collection is None else None,
         gate=gate,
-        extractive=_extractive(settings, embedder, lambda: client.get_alias(target) or target),
+        extractive=_extractive(embedder, stores),
         curated=curated(retriever.embedder) if curated is not None else None,
         on_close=[reranker.close] if reranker is not None else None,
     )

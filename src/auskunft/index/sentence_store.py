@@ -8,6 +8,8 @@ ingestion runs use `DATA_DIR/sentences`):
     <root>/<collection>/CURRENT           {"generation": "gen-000002", "model": ..., "dim": 384, "count": N}
     <root>/<collection>/gen-000002.keys   N sorted 16-byte keys (blake2b of the sentence text), raw bytes
     <root>/<collection>/gen-000002.vecs   N x dim float16 unit vectors, raw, row i belongs to key i
+    <root>/<collection>/gen-000002.prior  M (16-byte chunk key, float32) records sorted by key: each chunk's
+                                          hubness (`auskunft.index.hubness`), read by the retrieval's votes
 
 A generation is written once and published by replacing CURRENT (os.replace); the one it replaces is deleted
 at once (a reader that has it mapped keeps its blocks until it switches). Readers map the files read-only, so
@@ -40,12 +42,18 @@ log = logging.getLogger(__name__)
 
 KEY_BYTES = 16
 CURRENT = "CURRENT"
-_GEN = re.compile(r"^gen-(\d{6,})\.(keys|vecs)$")
+_GEN = re.compile(r"^gen-(\d{6,})\.(keys|vecs|prior)$")
+PRIOR_DTYPE = np.dtype([("key", f"S{KEY_BYTES}"), ("value", "<f4")])
 
 
 def sentence_key(text: str) -> bytes:
     """The store's key of a sentence: blake2b-128 of its UTF-8 text."""
     return hashlib.blake2b(text.encode("utf-8"), digest_size=KEY_BYTES).digest()
+
+
+def chunk_key(chunk_id: str) -> bytes:
+    """The key of a chunk's per-chunk values (its hubness): never equal to a sentence's key."""
+    return sentence_key("\x00chunk\x00" + chunk_id)
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,7 @@ class StoreInfo:
     model: str  # the embedder's name, "<backend>:<model>"
     dim: int
     count: int
+    priors: int = 0  # chunks with a hubness value (0: a store written before they were computed)
 
 
 class SentenceVectorsReport(BaseModel):
@@ -73,7 +82,13 @@ class SentenceVectorsReport(BaseModel):
 def read_info(folder: Path) -> StoreInfo | None:
     try:
         data = json.loads((folder / CURRENT).read_text(encoding="utf-8"))
-        return StoreInfo(str(data["generation"]), str(data["model"]), int(data["dim"]), int(data["count"]))
+        return StoreInfo(
+            str(data["generation"]),
+            str(data["model"]),
+            int(data["dim"]),
+            int(data["count"]),
+            int(data.get("priors", 0)),
+        )
     except (OSError, ValueError, KeyError):
         return None
 
@@ -97,6 +112,11 @@ class SentenceStore:
         else:
             self._keys = np.zeros(0, dtype=f"S{KEY_BYTES}")
             self._vecs = np.zeros((0, dim), dtype=np.float16)
+        self._priors: np.ndarray = (
+            np.memmap(folder / f"{info.generation}.prior", dtype=PRIOR_DTYPE, mode="r", shape=(info.priors,))
+            if info.priors
+            else np.zeros(0, dtype=PRIOR_DTYPE)
+        )
 
     @classmethod
     def open(cls, folder: Path) -> SentenceStore | None:
@@ -128,9 +148,31 @@ class SentenceStore:
             rows[found] = self._vecs[pos[found]].astype(dtype)
         return found, rows
 
+    def priors(self, keys: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+        """(found: bool per chunk key, float32 values, 0 where not found)."""
+        values = np.zeros(len(keys), dtype=np.float32)
+        if not keys or not len(self._priors):
+            return np.zeros(len(keys), dtype=bool), values
+        wanted = np.asarray(keys, dtype=f"S{KEY_BYTES}")
+        pos = np.minimum(np.searchsorted(self._priors["key"], wanted), len(self._priors) - 1)
+        found = self._priors["key"][pos] == wanted
+        values[found] = self._priors["value"][pos[found]]
+        return found, values
 
-def write_store(folder: Path, keys: list[bytes], vectors: np.ndarray, *, model: str) -> StoreInfo:
-    """Publish a new generation holding `keys` (unique) with their unit `vectors` (rows); older ones go."""
+    def prior_map(self) -> dict[bytes, float]:
+        return {bytes(k): float(v) for k, v in zip(self._priors["key"], self._priors["value"], strict=True)}
+
+
+def write_store(
+    folder: Path,
+    keys: list[bytes],
+    vectors: np.ndarray,
+    *,
+    model: str,
+    priors: dict[bytes, float] | None = None,
+) -> StoreInfo:
+    """Publish a new generation holding `keys` (unique) with their unit `vectors` (rows) and the chunks'
+    `priors` (chunk key -> hubness); older generations go."""
     folder.mkdir(parents=True, exist_ok=True)
     dim = int(vectors.shape[1]) if vectors.ndim == 2 and vectors.shape[1] else 0
     arr = np.asarray(keys, dtype=f"S{KEY_BYTES}") if keys else np.zeros(0, dtype=f"S{KEY_BYTES}")
@@ -138,8 +180,10 @@ def write_store(folder: Path, keys: list[bytes], vectors: np.ndarray, *, model: 
     arr, vecs = arr[order], np.asarray(vectors, dtype=np.float16)[order] if len(keys) else vectors
     if len(arr) > 1 and bool((arr[1:] == arr[:-1]).any()):
         raise ValueError("sentence store keys must be unique")
-    info = StoreInfo(_next_generation(folder), model, dim, len(arr))
-    for suffix, data in (("keys", arr), ("vecs", np.ascontiguousarray(vecs, dtype=np.float16))):
+    records = np.array(sorted((priors or {}).items()), dtype=PRIOR_DTYPE)
+    info = StoreInfo(_next_generation(folder), model, dim, len(arr), len(records))
+    files = [("keys", arr), ("vecs", np.ascontiguousarray(vecs, dtype=np.float16))]
+    for suffix, data in [*files, *([("prior", records)] if len(records) else [])]:
         path = folder / f"{info.generation}.{suffix}"
         with open(path, "wb") as f:
             f.write(data.tobytes())

@@ -24,6 +24,7 @@ from auskunft.index.sparse import Bm25Encoder
 from auskunft.index.vectorstore import VectorQuery, VectorStore, Where
 from auskunft.models import Chunk, RetrievedChunk
 from auskunft.retrieval.refine import refine
+from auskunft.retrieval.votes import CandidateVotes
 
 Mode = Literal["hybrid", "dense", "sparse"]
 
@@ -78,6 +79,7 @@ class HybridSearcher:
         refine_params: dict[str, float] | None = None,
         max_per_doc: int = 0,
         min_content_words: int = 0,
+        votes: CandidateVotes | None = None,
     ) -> None:
         self.store = store
         self.collection = collection
@@ -91,6 +93,8 @@ class HybridSearcher:
         # passages whose own text holds fewer words (image placeholders and link targets aside) are no
         # answer to anything, yet a near-empty text embeds close to every short question (0: keep them)
         self.min_content_words = min_content_words
+        # a second look at the fused candidates (best sentence, hubness, year; auskunft.retrieval.votes)
+        self.votes = votes
 
     def search(
         self,
@@ -108,7 +112,9 @@ class HybridSearcher:
         if mode not in ("hybrid", "dense", "sparse"):
             raise ValueError(f"unknown retrieval mode {mode!r} (hybrid, dense or sparse)")
         where = Where(any_of={"source": list(sources)}) if sources else None
-        limit = 2 * top_k + 4 if self.refined else top_k  # headroom: folded copies leave room for others
+        votes = self.votes if mode != "sparse" else None
+        pool = max(top_k, votes.params.candidates) if votes is not None else top_k
+        limit = 2 * pool + 4 if self.refined else pool  # headroom: folded copies leave room for others
         target = collection or self.collection
         threshold = score_threshold or None
         if mode == "sparse":
@@ -120,7 +126,7 @@ class HybridSearcher:
                 RetrievedChunk(chunk=chunk_from_payload(h.id, h.payload), score=h.score, rank=i + 1)
                 for i, h in enumerate(hits)
             ]
-            return self._finish(found, {}, top_k)
+            return self._finish(found, {}, pool)
         qvec = self.embedder.embed_query(query)
         if mode == "dense":
             q = VectorQuery(
@@ -133,7 +139,8 @@ class HybridSearcher:
                 )
                 for i, h in enumerate(hits)
             ]
-            return self._finish(found, {h.id: h.dense for h in hits if h.dense is not None}, top_k)
+            found = self._finish(found, {h.id: h.dense for h in hits if h.dense is not None}, pool)
+            return self._vote(query, qvec, found, top_k)
         hits = self.store.query(
             target,
             VectorQuery(
@@ -161,11 +168,24 @@ class HybridSearcher:
                     dense_score=cos,
                 )
             )
-        return self._finish(out, {h.id: h.dense for h in hits if h.dense is not None}, top_k)
+        out = self._finish(out, {h.id: h.dense for h in hits if h.dense is not None}, pool)
+        return self._vote(query, qvec, out, top_k)
+
+    def _vote(
+        self, query: str, qvec: list[float], hits: list[RetrievedChunk], top_k: int
+    ) -> list[RetrievedChunk]:
+        if self.votes is None:
+            return hits
+        hits = self.votes.reorder(query, qvec, hits)[:top_k]
+        for n, h in enumerate(hits, 1):
+            h.rank = n
+        return hits
 
     def _finish(
-        self, hits: list[RetrievedChunk], vectors: Mapping[str, np.ndarray], top_k: int
+        self, hits: list[RetrievedChunk], vectors: Mapping[str, np.ndarray], pool: int
     ) -> list[RetrievedChunk]:
+        """Sorted, refined, capped per document: the first `pool` (the votes may reorder more than `top_k`;
+        without votes `pool` is `top_k`)."""
         # equal fused scores come back in any order (the engine's hash maps): the chunk id breaks ties, so the
         # same question over the same index always gets the same sources
         hits = sorted(hits, key=lambda h: (-h.score, h.chunk.chunk_id))
@@ -183,7 +203,7 @@ class HybridSearcher:
                 if per_doc[h.chunk.url] <= self.max_per_doc:
                     capped.append(h)
             hits = capped
-        hits = hits[:top_k]
+        hits = hits[:pool]
         for n, h in enumerate(hits, 1):
             h.rank = n
         return hits

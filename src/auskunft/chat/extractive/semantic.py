@@ -24,10 +24,13 @@ import numpy as np
 
 from auskunft.chat.extractive.sentences import sentences as split_sentences
 from auskunft.index.embeddings import Embedder
+from auskunft.index.hubness import hubness
 from auskunft.index.sentence_store import (
+    PRIOR_DTYPE,
     SentenceStore,
     SentenceStores,
     SentenceVectorsReport,
+    chunk_key,
     sentence_key,
     write_store,
 )
@@ -133,14 +136,23 @@ def precompute_sentences(
     Vectors of the previous generation are reused (an incremental run embeds only new sentences); sentences
     of chunks no longer in the version drop out; nothing is written when the set is unchanged. A long build
     (a large first index) publishes what it has every `checkpoint_s`: the service uses it at once, and a run
-    killed half-way resumes from it."""
+    killed half-way resumes from it. The chunks' hubness (the retrieval's votes read it) is stored with them
+    and recomputed whenever the chunks change."""
     t0 = time.perf_counter()
     report = SentenceVectorsReport(collection=collection)
     texts: dict[bytes, str] = {}
-    for _, payload in store.scroll(collection, None, ["text"]):
+    chunk_ids: list[str] = []
+    chunk_vecs: list[np.ndarray] = []
+    chunk_docs: list[str] = []
+    for point_id, payload, dense in store.scroll_dense(collection, ["text", "doc_id", "url"]):
         report.chunks += 1
         for s in candidate_sentences(str(payload.get("text") or "")):
             texts.setdefault(_key(s), s)
+        if dense is not None:
+            chunk_ids.append(point_id)
+            chunk_vecs.append(dense)
+            chunk_docs.append(str(payload.get("doc_id") or payload.get("url") or point_id))
+    priors = _priors(chunk_ids, chunk_vecs, chunk_docs)
     keys = list(texts)
     report.sentences = len(keys)
     embedder.start()
@@ -150,7 +162,7 @@ def precompute_sentences(
     dim = embedder.dim or (previous.info.dim if previous is not None else 0)
     if previous is not None:
         found, rows = previous.lookup(keys, np.float16)
-        if found.all() and len(previous) == len(keys):
+        if found.all() and len(previous) == len(keys) and _same_priors(previous.prior_map(), priors):
             report.reused = len(keys)
             report.seconds = round(time.perf_counter() - t0, 3)
             return report
@@ -169,12 +181,14 @@ def precompute_sentences(
         log.info("sentence vectors of %s: %d of %d embedded", collection, report.embedded, len(todo))
         if report.embedded < len(todo) and time.perf_counter() - checkpoint >= checkpoint_s:
             done = np.flatnonzero(found)
-            write_store(folder, [keys[i] for i in done.tolist()], rows[done], model=embedder.name)
+            write_store(
+                folder, [keys[i] for i in done.tolist()], rows[done], model=embedder.name, priors=priors
+            )
             checkpoint = time.perf_counter()
     report.embed_seconds = round(time.perf_counter() - t1, 3)
-    info = write_store(folder, keys, rows, model=embedder.name)
+    info = write_store(folder, keys, rows, model=embedder.name, priors=priors)
     report.written = True
-    report.bytes = info.count * (16 + 2 * info.dim)
+    report.bytes = info.count * (16 + 2 * info.dim) + info.priors * PRIOR_DTYPE.itemsize
     report.seconds = round(time.perf_counter() - t0, 3)
     log.info(
         "sentence vectors of %s: %d sentences (%d reused, %d embedded) in %.1f s",
@@ -185,3 +199,15 @@ def precompute_sentences(
         report.seconds,
     )
     return report
+
+
+def _priors(ids: list[str], vectors: list[np.ndarray], docs: list[str]) -> dict[bytes, float]:
+    """Each chunk's hubness (`auskunft.index.hubness`) under its chunk key."""
+    if not ids:
+        return {}
+    values = hubness(np.stack(vectors), docs)
+    return {chunk_key(i): float(v) for i, v in zip(ids, values.tolist(), strict=True)}
+
+
+def _same_priors(old: dict[bytes, float], new: dict[bytes, float]) -> bool:
+    return old.keys() == new.keys() and all(abs(old[k] - v) < 1e-4 for k, v in new.items())

@@ -110,6 +110,12 @@ class VectorStore(Protocol):
         """(point id, payload restricted to `fields`) of every matching point."""
         ...
 
+    def scroll_dense(
+        self, collection: str, fields: Sequence[str]
+    ) -> Iterator[tuple[str, dict, np.ndarray | None]]:
+        """(point id, payload restricted to `fields`, dense vector as float32) of every point."""
+        ...
+
     def query(self, collection: str, q: VectorQuery) -> list[Hit]: ...
 
     def commit(self) -> None:

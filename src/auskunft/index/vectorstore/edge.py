@@ -43,6 +43,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import qdrant_edge as qe
 
 from auskunft.errors import IndexError_, IndexNotFoundError
@@ -347,6 +348,21 @@ class EdgeStore:
             )
             for r in records:
                 yield str(r.id), dict(r.payload or {})
+            if offset is None:
+                return
+
+    def scroll_dense(
+        self, collection: str, fields: Sequence[str]
+    ) -> Iterator[tuple[str, dict, np.ndarray | None]]:
+        shard = self._shard(self._resolve(collection))
+        offset = None
+        while True:
+            records, offset = shard.scroll(
+                qe.ScrollRequest(offset=offset, limit=1024, with_payload=list(fields), with_vector=[DENSE])
+            )
+            for r in records:
+                hit = Hit.of(r.id, 0.0, r.payload, r.vector)
+                yield hit.id, hit.payload, hit.dense
             if offset is None:
                 return
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
+import numpy as np
 from qdrant_client import QdrantClient, models
 
 from auskunft.index.vectorstore.base import (
@@ -129,6 +130,20 @@ class QdrantStore:
             )
             for p in points:
                 yield str(p.id), dict(p.payload or {})
+            if offset is None:
+                return
+
+    def scroll_dense(
+        self, collection: str, fields: Sequence[str]
+    ) -> Iterator[tuple[str, dict, np.ndarray | None]]:
+        offset = None
+        while True:
+            points, offset = self.client.scroll(
+                collection, limit=1024, offset=offset, with_payload=list(fields), with_vectors=[DENSE]
+            )
+            for p in points:
+                hit = Hit.of(p.id, 0.0, p.payload, p.vector)
+                yield hit.id, hit.payload, hit.dense
             if offset is None:
                 return
 
