@@ -155,3 +155,29 @@ def test_key_terms_tag_a_text_once_for_every_cut() -> None:
         german.Term("Alumni", "alumnus", ("alumnus",), "NE", 2.87, 5.0 - 2.87),
     )
     assert [t.text for t in every] == ["hoch", "Mitgliedsbeitrag", "Alumni", "Jahr"]
+
+
+def test_text_terms_find_word_parts_as_the_loop_over_words_did() -> None:
+    """`TextTerms.has` finds a word at the start or end of the passage's long words by two substring
+    searches; the same as the loop over the words it replaced, for the recorded questions' and passages'
+    words against the recorded passages."""
+    texts = list(dict.fromkeys(h.chunk.text for hits in HITS[:15] for h in hits))
+    words = {w for c in CASES for w in german.WORD.findall(c["question"])}
+    words |= {w for t in texts[::7] for w in german.WORD.findall(t)}
+    words |= {"Beitrag", "Mitglied", "Versammlung", "Satzung", "Vorstand"}
+    found = checked = 0
+    for text in texts:
+        terms = german.TextTerms(text)
+        long = sorted({k for w in terms.words for k in german._word_keys(w)[1]})
+        assert [w for w in terms.long.split("\n") if w] == long
+        for word in words:
+            key, lemma = german._lookup_keys(word)
+            loop = (
+                key in terms.keys
+                or lemma in terms.keys
+                or (len(lemma) >= 4 and any(w.endswith(lemma) or w.startswith(lemma) for w in long))
+            )
+            assert terms.has(word) == loop, (word, text[:60])
+            found += loop
+            checked += 1
+    assert checked > 20_000 and 0 < found < checked

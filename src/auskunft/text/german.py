@@ -356,7 +356,9 @@ class TextTerms:
         # frozen and compact: a cached instance is shared by threads and kept in an LRU
         self.words = frozenset(words)
         self.keys = frozenset(keys)
-        self.long = tuple(sorted(long))
+        # the long words one after another, each closed by "\n" on both sides: "a word starts (ends) with
+        # x" is one substring search for "\nx" ("x\n") instead of a Python loop over the words
+        self.long = "\n" + "\n".join(sorted(long)) + "\n" if long else ""
         self._abbrevs = tuple(abbrevs)
 
     def has(self, word: str) -> bool:
@@ -367,7 +369,9 @@ class TextTerms:
             return True
         if len(lemma) < _MIN_AFFIX_MATCH:
             return False
-        return any(w.endswith(lemma) or w.startswith(lemma) for w in self.long)
+        if "\n" in lemma:  # never from `_lookup_keys`; kept exact all the same
+            return any(w.endswith(lemma) or w.startswith(lemma) for w in self.long.split("\n") if w)
+        return f"\n{lemma}" in self.long or f"{lemma}\n" in self.long
 
     def coverage(self, term: Term) -> float:
         """1.0 when the text has the term (lemma, a compound containing it, the term's head alone, or an
