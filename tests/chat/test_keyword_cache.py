@@ -181,3 +181,50 @@ def test_text_terms_find_word_parts_as_the_loop_over_words_did() -> None:
             found += loop
             checked += 1
     assert checked > 20_000 and 0 < found < checked
+
+
+def _coverage_by_loops(terms: german.TextTerms, term: german.Term) -> float:
+    """`TextTerms.coverage` as written before the words were grouped by initial (the reference)."""
+    initial, matches = german._initial, german.abbreviation_matches
+    bare = term.text.strip(".") if term.text.count(".") == 1 else term.text
+    if terms.has(bare) or terms.has(term.lemma):
+        return 1.0
+    first = initial(bare)
+    if term.abbreviated:
+        if any(initial(w) == first and matches(bare, w) for w in terms.words):
+            return 1.0
+    elif any(initial(w) == first and matches(w, bare) for w in terms._abbrevs):
+        return 1.0
+    if len(term.parts) < 2:
+        return 0.0
+    found = 0
+    for part in term.parts:
+        if terms.has(part) or (
+            german._looks_abbreviated(part)
+            and any(initial(w) == part[:1] and matches(part, w) for w in terms.words)
+        ):
+            found += 1
+    return found / len(term.parts)
+
+
+def test_coverage_compares_abbreviations_only_with_words_of_their_initial() -> None:
+    """Same coverage as the loops over every word, for the recorded questions' terms (and abbreviated
+    ones, and a load bench's unique suffix) against the recorded passages and their sentences."""
+    questions = [c["question"] for c in CASES] + [
+        "Wann ist die JHV?",
+        "Wie lautet die Gläubiger-ID?",
+        "Wo steht die Mitgl.-Nr.?",
+        "Was beschließt die MV zum Beitrag? (3fa9c1-17)",
+    ]
+    terms = [t for q in questions for t in german.key_terms(q, 99.0)]
+    assert any(t.abbreviated for t in terms) and any(len(t.parts) > 1 for t in terms)
+    texts = list(dict.fromkeys(h.chunk.text for hits in HITS[:12] for h in hits))
+    texts += [s for t in texts[:10] for s, _ in sentences(t)]
+    covered = 0
+    for text in texts:
+        found = german.TextTerms(text)
+        for term in terms:
+            got = found.coverage(term)
+            assert got == _coverage_by_loops(found, term), (term.text, text[:60])
+            covered += got > 0
+    assert covered > 100

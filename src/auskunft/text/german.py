@@ -26,6 +26,7 @@ import re
 import sys
 import threading
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -360,6 +361,10 @@ class TextTerms:
         # x" is one substring search for "\nx" ("x\n") instead of a Python loop over the words
         self.long = "\n" + "\n".join(sorted(long)) + "\n" if long else ""
         self._abbrevs = tuple(abbrevs)
+        # the words and the abbreviated ones by their folded initial: an abbreviation is only compared with
+        # the words it can stand for (every comparison needs the same initial)
+        self._initials = _by_initial(self.words)
+        self._abbrev_initials = _by_initial(abbrevs)
 
     def has(self, word: str) -> bool:
         """The word (or its lemma) is in the text, alone or as the first or last part of a compound
@@ -382,9 +387,9 @@ class TextTerms:
             return 1.0
         first = _initial(bare)
         if term.abbreviated:
-            if any(_initial(w) == first and abbreviation_matches(bare, w) for w in self.words):
+            if any(abbreviation_matches(bare, w) for w in self._initials.get(first, ())):
                 return 1.0
-        elif any(_initial(w) == first and abbreviation_matches(w, bare) for w in self._abbrevs):
+        elif any(abbreviation_matches(w, bare) for w in self._abbrev_initials.get(first, ())):
             return 1.0
         if len(term.parts) < 2:
             return 0.0
@@ -392,10 +397,18 @@ class TextTerms:
         for part in term.parts:
             if self.has(part) or (
                 _looks_abbreviated(part)
-                and any(_initial(w) == part[:1] and abbreviation_matches(part, w) for w in self.words)
+                and any(abbreviation_matches(part, w) for w in self._initials.get(part[:1], ()))
             ):
                 found += 1
         return found / len(term.parts)
+
+
+def _by_initial(words: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Words grouped by `_initial` (each group in a fixed order)."""
+    groups: dict[str, list[str]] = {}
+    for w in sorted(words):
+        groups.setdefault(_initial(w), []).append(w)
+    return {k: tuple(v) for k, v in groups.items()}
 
 
 _TEXT_TERMS: Lru[str, TextTerms] = Lru(SENTENCE_CACHE)
