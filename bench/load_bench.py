@@ -11,9 +11,10 @@ been answered (open loop: a slow service meets more load, not less, as real visi
 p50/p95 latency of answered requests, the share of `busy` answers (503 / `busy` event: admission control)
 and the number of timeout errors (the stream's `error` with code retrieval_timeout, or no answer within
 --client-timeout). --overload R: R/s for --overload-duration s, then --recovery r/s right after (does the
-service answer `busy` fast and come back?). Then the concurrent-visitors run: --visitor-questions questions,
+service answer `busy` fast, "busy p95", and come back? the last request of the recovery phase answered `busy`
+is printed after the table). Then the concurrent-visitors run: --visitor-questions questions,
 --visitors at a time (--retry-busy 2: each visitor waits out `busy` as the widget does, twice; latency end to
-end). Every question is unique (a per-run nonce), so the answer cache never answers.
+end). Each service first answers --warm-up questions (not counted). Every question is unique (a per-run nonce), so the answer cache never answers.
 
 --questions: a JSONL file of questions ("question" or "text"), e.g. datasets/qa/<site>.jsonl or a
 benchmark's queries.jsonl; default six German association questions.
@@ -79,6 +80,7 @@ class Outcome:
     kind: str  # done | busy | timeout | error | http <status>
     latency_ms: float
     retry_after_s: float = 0.0
+    sent_s: float = 0.0  # open loop: when it was sent, seconds after its phase began
 
 
 @dataclass
@@ -102,6 +104,10 @@ class Summary:
             "timeouts": sum(o.kind == "timeout" for o in self.outcomes),
             "errors": sum(o.kind not in ("done", "busy", "timeout") for o in self.outcomes),
             "throughput_rps": round(len(done) / self.wall_s, 1) if self.wall_s else None,
+            # the last request of the phase answered `busy` (s after the phase began): when it recovered
+            "last_busy_s": round(max(o.sent_s for o in self.outcomes if o.kind == "busy"), 1)
+            if busy
+            else None,
         }
 
 
@@ -173,9 +179,11 @@ async def open_loop(
     """Phases of (rate, seconds) back to back; one summary per phase."""
     limits = httpx.Limits(max_connections=4000, max_keepalive_connections=200)
     plan: list[tuple[int, float]] = []  # (phase, when)
+    starts: list[float] = []
     start_at = 0.0
     for k, (rate, seconds) in enumerate(phases):
         plan += [(k, start_at + t) for t in arrivals(rate, seconds, kind, rate * 1000 + k)]
+        starts.append(start_at)
         start_at += seconds
     summaries = [Summary(f"{kind} {rate:g}/s") for rate, _ in phases]
     async with httpx.AsyncClient(base_url=url, timeout=None, trust_env=False, limits=limits) as c:
@@ -186,7 +194,8 @@ async def open_loop(
             return await asker.ask(c, offset + i, timeout_s)
 
         outcomes = await asyncio.gather(*(at(i, w) for i, (_, w) in enumerate(plan)))
-    for (k, _), o in zip(plan, outcomes, strict=True):
+    for (k, when), o in zip(plan, outcomes, strict=True):
+        o.sent_s = when - starts[k]
         summaries[k].outcomes.append(o)
     for (_, seconds), summary in zip(phases, summaries, strict=True):
         summary.wall_s = seconds
@@ -283,6 +292,12 @@ def main() -> None:
         "--retry-busy", type=int, default=0, help="visitors wait out busy like the widget (it retries 2x)"
     )
     p.add_argument("--client-timeout", type=float, default=30.0)
+    p.add_argument(
+        "--warm-up",
+        type=int,
+        default=40,
+        help="questions each service answers first (4 at a time), not counted",
+    )
     p.add_argument("--search-workers", type=int, default=None, help="SEARCH_WORKERS of the service")
     p.add_argument("--search-queue", type=int, default=None, help="SEARCH_QUEUE of the service")
     p.add_argument("--max-wait", type=float, default=None, help="SEARCH_MAX_WAIT_S of the service")
@@ -321,7 +336,7 @@ def main() -> None:
         with ExitStack() as services:
             for t in targets:
                 start(services, t, work, args.processes if t is targets[-1] else args.old_processes, extra)
-                asyncio.run(visitors(asker, t.url, 8, 2, 900_000, args.client_timeout))  # warm-up
+                asyncio.run(visitors(asker, t.url, args.warm_up, 4, 900_000, args.client_timeout))  # warm-up
             rates = [float(r) for r in args.rates.split(",") if r.strip()]
             for k, rate in enumerate(rates):
                 for t in targets:
@@ -363,6 +378,11 @@ def main() -> None:
         f"{args.processes}, env {extra or 'defaults'}",
         rows,
     )
+    for r in rows:
+        if r["run"].startswith("then") and r["last_busy_s"] is not None:
+            print(
+                f"{r['service']}: last `busy` of the recovery phase sent {r['last_busy_s']} s after the overload"
+            )
     if args.json:
         for r in rows:
             print(json.dumps(r))

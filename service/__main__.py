@@ -27,12 +27,25 @@ def main() -> None:
     sys.argv = sys.argv[:1]  # Robyn's own parser must not see our flags
     if settings.service_guard and not args.worker:
         from service.guard import GuardLimits
+        from service.guard_admission import AdmissionLimits
         from service.supervisor import run
 
         limits = GuardLimits(
             max_body_bytes=settings.guard_max_request_bytes, worker_wait_s=settings.guard_worker_wait_s
         )
-        run(args.host, args.port, args.processes, limits)
+        admission = AdmissionLimits(
+            max_wait_s=settings.search_max_wait_s,
+            queue=settings.search_queue,
+            allowed_origins=tuple(settings.allowed_origins),
+        )
+        # extractive answers are work in the worker; with an LLM they are mostly waiting (guard_admission.py)
+        run(
+            args.host,
+            args.port,
+            args.processes,
+            limits,
+            admission=None if settings.llm_enabled else admission,
+        )
         return
     processes = 1 if args.worker else args.processes
 

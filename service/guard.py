@@ -15,7 +15,9 @@ this layer first:
 - the worker gets a clean request with a `Content-Length` (never chunked), plus the client's address,
   signed with a secret that only this process and its workers know (the worker's own peer is loopback);
 - the response is relayed as it comes (server-sent events keep streaming);
-- while a worker restarts, requests wait for it (`worker_wait_s`) instead of being refused.
+- while a worker restarts, requests wait for it (`worker_wait_s`) instead of being refused;
+- answer requests are admitted by expected wait here, before any worker (service/guard_admission.py): beyond
+  the bound the guard itself answers `busy` at once, however busy the workers' CPUs are.
 
 Errors use the service's JSON shape `{"error": {"code", "message", "request_id"}}` with stable codes.
 """
@@ -32,6 +34,8 @@ from dataclasses import dataclass
 from http import HTTPStatus
 
 import h11
+
+from service.guard_admission import AnswerAdmission, Ticket, is_answer
 
 log = logging.getLogger("auskunft.service.guard")
 
@@ -118,9 +122,16 @@ class Guard:
     """One asyncio server; each client connection is served request by request (keep-alive, pipelining
     in order), each request relayed over a kept connection to a live worker."""
 
-    def __init__(self, connect: Connector, secret: str, limits: GuardLimits | None = None) -> None:
+    def __init__(
+        self,
+        connect: Connector,
+        secret: str,
+        limits: GuardLimits | None = None,
+        admission: AnswerAdmission | None = None,
+    ) -> None:
         self.connect, self.secret = connect, secret.encode()
         self.limits = limits or GuardLimits()
+        self.admission = admission
         self.budget = _Budget(self.limits.buffer_budget_bytes)
         self.connections = 0
 
@@ -194,7 +205,18 @@ class Guard:
             sent_rid = _header(headers, b"x-request-id").decode("latin-1")
             rid = sent_rid if _RID.fullmatch(sent_rid) else rid
             body, held = await self._body(conn, reader, writer, event, headers)
-            backend = await self._relay(event, headers, body, ip, rid, conn, writer, backend)
+            adm = self.admission
+            ticket: Ticket | None = None
+            if adm is not None and is_answer(event.method, event.target):
+                ticket = adm.enter()
+                if ticket is None:
+                    await self._busy(adm, conn, writer, headers, rid)
+                    return True, backend
+            try:
+                backend = await self._relay(event, headers, body, ip, rid, conn, writer, backend, ticket)
+            finally:
+                if adm is not None and ticket is not None:
+                    adm.leave(ticket)  # also when the client or the worker went away
             return True, backend
         except h11.RemoteProtocolError as exc:
             status, code = _error_status(exc)
@@ -264,6 +286,7 @@ class Guard:
         conn: h11.Connection,
         writer: asyncio.StreamWriter,
         backend: _Backend | None,
+        ticket: Ticket | None = None,
     ) -> _Backend | None:
         fwd = [(n, v) for n, v in headers if n not in _HOP]
         if not any(n == b"host" for n, _ in fwd):
@@ -297,6 +320,8 @@ class Guard:
                 retries += 1
                 await asyncio.sleep(0.05)
         assert backend is not None
+        if ticket is not None:
+            ticket.head(first.status_code)
         resp_headers = [(n, v) for n, v in first.headers if n not in _RESPONSE_HOP]
         writer.write(
             conn.send(h11.Response(status_code=first.status_code, headers=resp_headers, reason=first.reason))
@@ -304,6 +329,8 @@ class Guard:
         await writer.drain()
         try:
             async for data in backend.body():
+                if ticket is not None:
+                    ticket.piece(data)
                 writer.write(conn.send(h11.Data(data=data)))
                 await writer.drain()
         except (ConnectionError, OSError, h11.RemoteProtocolError, asyncio.IncompleteReadError):
@@ -315,6 +342,37 @@ class Guard:
             backend.close()
             return None
         return backend
+
+    async def _busy(
+        self,
+        adm: AnswerAdmission,
+        conn: h11.Connection,
+        writer: asyncio.StreamWriter,
+        headers: list[tuple[bytes, bytes]],
+        rid: str,
+    ) -> None:
+        """The service's own `busy` answer (as the worker's gate gives it: 503, JSON, Retry-After, CORS for an
+        allowed origin so that the widget can read it and retry); the connection stays open."""
+        message = "the service is busy right now, please retry shortly"
+        body = json.dumps({"error": {"code": "busy", "message": message, "request_id": rid}}).encode()
+        out = [
+            *_SECURITY,
+            (b"referrer-policy", b"strict-origin-when-cross-origin"),
+            (b"content-length", str(len(body)).encode()),
+            (b"x-request-id", rid.encode()),
+            (b"retry-after", str(adm.retry_after_s()).encode()),
+        ]
+        origin = _header(headers, b"origin").decode("latin-1")
+        if origin and origin.rstrip("/") in adm.limits.allowed_origins:
+            out += [
+                (b"access-control-allow-origin", origin.encode("latin-1")),
+                (b"vary", b"Origin"),
+                (b"access-control-expose-headers", b"Retry-After, X-Request-ID"),
+            ]
+        writer.write(conn.send(h11.Response(status_code=503, headers=out, reason=b"Service Unavailable")))
+        writer.write(conn.send(h11.Data(data=body)))
+        writer.write(conn.send(h11.EndOfMessage()))
+        await writer.drain()
 
     async def _refuse(
         self,
