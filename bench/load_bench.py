@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -45,7 +46,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-import httpx  # noqa: E402
 
 from auskunft.evaluation.metrics import percentile  # noqa: E402
 from auskunft.testing.service import running_service  # noqa: E402
@@ -116,11 +116,11 @@ class Asker:
         self.questions = questions
         self.retry_busy = retry_busy  # the visitors run: wait out `busy` like the widget, this many times
 
-    async def ask_retrying(self, c: httpx.AsyncClient, i: int, timeout_s: float) -> Outcome:
+    async def ask_retrying(self, url: str, i: int, timeout_s: float) -> Outcome:
         """Like the widget: after `busy`, wait Retry-After (at most 10 s) and ask again; latency end to end."""
         t0 = time.perf_counter()
         for attempt in range(self.retry_busy + 1):
-            o = await self.ask(c, i, timeout_s)
+            o = await self.ask(url, i, timeout_s)
             if o.kind != "busy" or attempt == self.retry_busy:
                 return Outcome(o.kind, (time.perf_counter() - t0) * 1000)
             await asyncio.sleep(min(10.0, max(1.0, o.retry_after_s)))
@@ -129,31 +129,45 @@ class Asker:
     def question(self, i: int) -> str:
         return f"{self.questions[i % len(self.questions)]} ({NONCE}-{i})"
 
-    async def ask(self, c: httpx.AsyncClient, i: int, timeout_s: float) -> Outcome:
-        """One SSE chat request read to its last event."""
+    async def ask(self, url: str, i: int, timeout_s: float) -> Outcome:
+        """One SSE chat request read to its last event, on a connection of its own (as distinct visitors
+        come), written and read on the bare socket: an HTTP client library costs the bench process ~1-2 ms of
+        CPU per request, which at 200/s on a loaded 2-core machine made the client itself the bottleneck."""
         t0 = time.perf_counter()
-        last, data = "", {}
+        host, port = url.removeprefix("http://").rsplit(":", 1)
+        body = json.dumps({"message": self.question(i)}).encode()
+        req = (
+            b"POST /api/chat HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
+            b"Connection: close\r\n\r\n%s" % (host.encode(), len(body), body)
+        )
+        writer = None
         try:
             async with asyncio.timeout(timeout_s):
-                async with c.stream("POST", "/api/chat", json={"message": self.question(i)}) as resp:
-                    if resp.status_code == 503:
-                        await resp.aread()
-                        retry = float(resp.headers.get("retry-after") or 5)
-                        return Outcome("busy", (time.perf_counter() - t0) * 1000, retry)
-                    if resp.status_code != 200:
-                        await resp.aread()
-                        return Outcome(f"http {resp.status_code}", (time.perf_counter() - t0) * 1000)
-                    event = ""
-                    async for line in resp.aiter_lines():
-                        if line.startswith("event:"):
-                            event = line[6:].strip()
-                        elif line.startswith("data:") and event in ("done", "busy", "error"):
-                            last, data = event, json.loads(line[5:])
+                reader, writer = await asyncio.open_connection(host, int(port))
+                writer.write(req)
+                head = await reader.readuntil(b"\r\n\r\n")
+                raw = await reader.read()  # to the end: the guard closes after the answer (Connection: close)
         except TimeoutError:
             return Outcome("timeout", (time.perf_counter() - t0) * 1000)
-        except httpx.HTTPError as exc:
+        except (OSError, asyncio.IncompleteReadError) as exc:
             return Outcome(f"error {type(exc).__name__}", (time.perf_counter() - t0) * 1000)
+        finally:
+            if writer is not None:
+                writer.close()
         took = (time.perf_counter() - t0) * 1000
+        status, headers = _head(head)
+        if status == 503:
+            return Outcome("busy", took, float(headers.get(b"retry-after") or 5))
+        if status != 200:
+            return Outcome(f"http {status}", took)
+        text = _dechunk(raw) if headers.get(b"transfer-encoding", b"").lower() == b"chunked" else raw
+        last, data = "", {}
+        event = ""
+        for line in text.decode("utf-8", "replace").splitlines():
+            if line.startswith("event:"):
+                event = line[6:].strip()
+            elif line.startswith("data:") and event in ("done", "busy", "error"):
+                last, data = event, json.loads(line[5:])
         if last == "error":
             return Outcome(
                 "timeout" if data.get("code") == "retrieval_timeout" else f"error {data.get('code')}", took
@@ -161,6 +175,27 @@ class Asker:
         if last == "busy":
             return Outcome("busy", took, float(data.get("retry_after_s") or 5))
         return Outcome(last or "error no-end", took)
+
+
+def _head(head: bytes) -> tuple[int, dict[bytes, bytes]]:
+    lines = head.split(b"\r\n")
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(b":")
+        headers[name.strip().lower()] = value.strip()
+    return int(lines[0].split(b" ", 2)[1]), headers
+
+
+def _dechunk(raw: bytes) -> bytes:
+    out, pos = [], 0
+    while pos < len(raw):
+        end = raw.index(b"\r\n", pos)
+        size = int(raw[pos:end].split(b";", 1)[0], 16)
+        if size == 0:
+            break
+        out.append(raw[end + 2 : end + 2 + size])
+        pos = end + 2 + size + 2
+    return b"".join(out)
 
 
 def arrivals(rate: float, duration_s: float, kind: str, seed: float) -> list[float]:
@@ -177,7 +212,6 @@ async def open_loop(
     asker: Asker, url: str, phases: list[tuple[float, float]], kind: str, offset: int, timeout_s: float
 ) -> list[Summary]:
     """Phases of (rate, seconds) back to back; one summary per phase."""
-    limits = httpx.Limits(max_connections=4000, max_keepalive_connections=200)
     plan: list[tuple[int, float]] = []  # (phase, when)
     starts: list[float] = []
     start_at = 0.0
@@ -186,14 +220,13 @@ async def open_loop(
         starts.append(start_at)
         start_at += seconds
     summaries = [Summary(f"{kind} {rate:g}/s") for rate, _ in phases]
-    async with httpx.AsyncClient(base_url=url, timeout=None, trust_env=False, limits=limits) as c:
-        start = time.perf_counter()
+    start = time.perf_counter()
 
-        async def at(i: int, when: float) -> Outcome:
-            await asyncio.sleep(max(0.0, start + when - time.perf_counter()))
-            return await asker.ask(c, offset + i, timeout_s)
+    async def at(i: int, when: float) -> Outcome:
+        await asyncio.sleep(max(0.0, start + when - time.perf_counter()))
+        return await asker.ask(url, offset + i, timeout_s)
 
-        outcomes = await asyncio.gather(*(at(i, w) for i, (_, w) in enumerate(plan)))
+    outcomes = await asyncio.gather(*(at(i, w) for i, (_, w) in enumerate(plan)))
     for (k, when), o in zip(plan, outcomes, strict=True):
         o.sent_s = when - starts[k]
         summaries[k].outcomes.append(o)
@@ -208,16 +241,14 @@ async def visitors(
     sem = asyncio.Semaphore(concurrency)
     retries = f", busy retried {asker.retry_busy}x" if asker.retry_busy else ""
     summary = Summary(f"{concurrency} visitors at once, {n} q{retries}")
-    limits = httpx.Limits(max_connections=concurrency)
-    async with httpx.AsyncClient(base_url=url, timeout=None, trust_env=False, limits=limits) as c:
-        start = time.perf_counter()
+    start = time.perf_counter()
 
-        async def one(i: int) -> Outcome:
-            async with sem:
-                return await asker.ask_retrying(c, offset + i, timeout_s)
+    async def one(i: int) -> Outcome:
+        async with sem:
+            return await asker.ask_retrying(url, offset + i, timeout_s)
 
-        summary.outcomes = list(await asyncio.gather(*(one(i) for i in range(n))))
-        summary.wall_s = time.perf_counter() - start
+    summary.outcomes = list(await asyncio.gather(*(one(i) for i in range(n))))
+    summary.wall_s = time.perf_counter() - start
     return summary
 
 
@@ -303,6 +334,10 @@ def main() -> None:
     p.add_argument("--max-wait", type=float, default=None, help="SEARCH_MAX_WAIT_S of the service")
     p.add_argument("--json", action="store_true", help="print the rows as JSON lines too")
     args = p.parse_args()
+    with contextlib.suppress(ImportError):  # the cheaper event loop for the client too (Robyn brings it)
+        import uvloop
+
+        uvloop.install()
     extra = {}
     for flag, key in (
         (args.search_workers, "SEARCH_WORKERS"),
