@@ -26,7 +26,7 @@ from auskunft.extract.listing import is_listing_page, pagination_signal
 from auskunft.extract.markdown import to_markdown
 
 NAME = "html-bs4md"
-VERSION = "5"
+VERSION = "6"
 
 DROP_TAGS = [
     "script",
@@ -211,7 +211,7 @@ def html_content(body: bytes, base_url: str = "") -> HtmlContent:
     paginated = pagination_signal(soup)
     articles = _prune(soup)
     main = _main_element(soup, articles)
-    listing = is_listing_page(main, paginated=paginated)
+    listing = is_listing_page(main, paginated=paginated, url=base_url)
     h1 = main.find("h1")
     heading = " ".join(h1.get_text(" ").split()) if isinstance(h1, Tag) else ""
     meta_date = _meta_date(soup, main, listing)

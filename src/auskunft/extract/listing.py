@@ -9,6 +9,7 @@ Beiträge", rel="next", /page/2) and has teasers or linked headings.
 from __future__ import annotations
 
 import re
+from urllib.parse import urldefrag, urljoin
 
 from bs4 import BeautifulSoup, Tag
 
@@ -61,41 +62,68 @@ def pagination_signal(soup: BeautifulSoup | Tag) -> bool:
     )
 
 
-def _links_away(el: Tag) -> bool:
-    """A teaser's heading is a link, or it ends in a "Weiterlesen"-style link."""
-    for h in el.find_all(["h1", "h2", "h3", "h4", "h5"]):
-        if h.find("a", href=True) is not None:
-            return True
-    last = el.find_all("a", href=True)
+NOT_A_PAGE = re.compile(r"^\s*(?:mailto:|tel:|javascript:|#|$)", re.I)
+
+
+def _same_page(href: str, url: str) -> bool:
+    if not url:
+        return False
+    here = urldefrag(url)[0].rstrip("/")
+    there = urldefrag(urljoin(url, href))[0].rstrip("/")
+    return there == here
+
+
+def _away(href: str, url: str) -> bool:
+    """A link to another page: an e-mail address, a phone number, an anchor or the page itself is none."""
+    return not NOT_A_PAGE.match(href) and not _same_page(href, url)
+
+
+def _page_links(el: Tag, url: str) -> list[Tag]:
+    return [a for a in el.find_all("a", href=True) if _away(_attr(a, "href"), url)]
+
+
+def _linked_heading(h: Tag, url: str) -> bool:
+    """A heading that links to another page: a link inside it, or the heading inside a link
+    (`<a href="/post.html"><h2>…</h2></a>`, common in card layouts)."""
+    if _page_links(h, url):
+        return True
+    parent = h.parent
+    return isinstance(parent, Tag) and parent.name == "a" and _away(_attr(parent, "href"), url)
+
+
+def _links_away(el: Tag, url: str) -> bool:
+    """A teaser's heading links to another page, or it ends in a "Weiterlesen"-style link."""
+    if any(_linked_heading(h, url) for h in el.find_all(["h1", "h2", "h3", "h4", "h5"])):
+        return True
+    last = _page_links(el, url)
     return bool(last) and bool(READ_MORE.search(" ".join(last[-1].get_text(" ").split())))
 
 
-def _teasers(main: Tag) -> list[Tag]:
+def _teasers(main: Tag, url: str) -> list[Tag]:
     """Short blocks that link away: <article>s or teaser-like classes with a linked heading or "mehr" link."""
     out: list[Tag] = []
     for el in main.find_all(True):
         if any(el in o.parents for o in out) or el.name in ("a", "main", "body"):
             continue
         teaserish = el.name == "article" or bool(TEASER_CLASS.search(_attr(el, "class")))
-        if teaserish and _text_len(el) <= TEASER_MAX_CHARS and _links_away(el):
+        if teaserish and _text_len(el) <= TEASER_MAX_CHARS and _links_away(el, url):
             out.append(el)
     return out
 
 
-def is_listing_page(main: Tag | BeautifulSoup, *, paginated: bool = False) -> bool:
+def is_listing_page(main: Tag | BeautifulSoup, *, paginated: bool = False, url: str = "") -> bool:
+    """`url`: the page's own address (a link to the page itself, e.g. a post's linked title, links nowhere)."""
     total = _text_len(main)
     if not total:
         return False
     links = main.find_all("a", href=True)
     link_chars = sum(_text_len(a) for a in links)
-    teasers = _teasers(main)
+    teasers = _teasers(main, url)
     teaser_chars = sum(_text_len(t) for t in teasers)
     heading_chars = sum(
         _text_len(h) for h in main.find_all(["h1", "h2"]) if not any(h in t.descendants for t in teasers)
     )
-    linked_headings = sum(
-        1 for h in main.find_all(["h1", "h2", "h3", "h4"]) if h.find("a", href=True) is not None
-    )
+    linked_headings = sum(1 for h in main.find_all(["h1", "h2", "h3", "h4"]) if _linked_heading(h, url))
     link_items = sum(
         1
         for li in main.find_all("li")

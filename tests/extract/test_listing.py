@@ -1,0 +1,71 @@
+"""Listing pages as real sites build them (auskunft.extract.listing): card layouts whose headings sit inside
+the link, contact links in section headings, a post's title linking to the post itself. The markup below is
+the structure of pages of the real-site corpus (pep-dortmund's Jekyll theme: /archive/pageN/,
+/ueber_uns/gremien.html, /jobboerse/<date>/<post>.html), reduced to what decides the flag."""
+
+from __future__ import annotations
+
+from auskunft.extract.html import html_content
+
+ORIGIN = "https://verein.example"
+
+
+def page(main: str, *, pager: str = "") -> bytes:
+    return (
+        "<html lang='de'><head><title>Verein</title></head><body><nav><a href='/'>Start</a></nav>"
+        f"<main>{main}</main>{pager}<footer>Impressum</footer></body></html>"
+    ).encode()
+
+
+def card(href: str, title: str, text: str) -> str:
+    return (
+        f"<div class='card'><div class='card-body'><a href='{href}'><h2 class='card-title'>{title}</h2></a>"
+        f"<p>{text}</p></div></div>"
+    )
+
+
+POSTS = [
+    ("/jobboerse/2020/04/30/allianz.html", "Karriereangebote bei der Allianz", "Stellen in München."),
+    ("/jobboerse/2020/04/03/bfv.html", "Stellenangebote beim Bundesamt", "Passende Stellen für Physiker."),
+    ("/veranstaltungen/2020/03/16/physikon.html", "PhysiKon 2020 fällt aus", "Die Messe entfällt."),
+    ("/veranstaltungen/2020/02/22/together.html", "PeP Together", "Gemeinsames Essen am 28.02."),
+]
+
+
+def test_an_archive_page_of_cards_with_linked_headings_is_a_listing() -> None:
+    body = page(
+        "".join(card(h, t, x) for h, t, x in POSTS),
+        pager="<a href='/archive/page28/'>Neuere</a> <a href='/archive/page30/'>Ältere</a>",
+    )
+    assert html_content(body, f"{ORIGIN}/archive/page29/").is_listing
+
+
+def test_a_post_whose_title_links_to_itself_is_no_listing() -> None:
+    href, title, _ = POSTS[1]
+    text = "Das Bundesamt sucht Physikerinnen und Physiker für die Auswertung technischer Daten. " * 2
+    body = page(card(href, title, text), pager="<a href='/jobboerse/2020/04/30/allianz.html'>Nächster</a>")
+    assert not html_content(body, ORIGIN + href).is_listing
+    # the same card linking to another page is a teaser: a tag page with one entry is a listing
+    assert html_content(body, f"{ORIGIN}/tag/stellen/").is_listing
+
+
+def test_contact_links_in_headings_do_not_make_a_board_page_a_listing() -> None:
+    sections = "".join(
+        f"<div class='card'><div class='card-body'><h3 class='card-title'>{role} "
+        f"<a href='mailto:{role.lower()}@verein.example'><span class='fa fa-envelope'></span></a></h3>"
+        f"<div class='name'>{name}</div></div></div>"
+        for role, name in (
+            ("Vorstand", "Christian Arauner"),
+            ("Sommerakademie", "Joschija Oelkrug"),
+            ("Workshops", "Anna Mendel"),
+            ("Lehramt", "Ngoc Le"),
+        )
+    )
+    chronicle = (
+        "<ul>" + "".join(f"<li>{y}: Erster Vorsitzender: Name {y}</li>" for y in range(2005, 2025)) + "</ul>"
+    )
+    body = page(sections + f"<div class='card'><h3>Chronik der Vorstände</h3>{chronicle}</div>")
+    assert not html_content(body, f"{ORIGIN}/ueber_uns/gremien.html").is_listing
+    # the same cards whose headings link to pages of their own are teasers
+    linked = sections.replace("mailto:", "/team/").replace("@verein.example", ".html")
+    assert html_content(page(linked), f"{ORIGIN}/ueber_uns/gremien.html").is_listing
