@@ -3,7 +3,7 @@ for one or more checkouts in alternating rounds on the same index.
 
     .venv/bin/python bench/answer_cpu.py --data-dir DIR --questions FILE.jsonl \
         [--tree old=/tmp/old --tree new=.] [-n 200] [--concurrency 4] [--rounds 2] [--warm 60] \
-        [--processes 1] [--stream|--json-api]
+        [--processes 1] [--json-api] [--suffix digits|hex]
 
 Each round starts each tree's service (`python -m service`, PYTHONPATH at the tree, extractive mode, the
 same environment as bench/load_bench.py) on the same DATA_DIR, asks --warm questions (caches fill as in a
@@ -13,7 +13,10 @@ seconds each process of the service spent during those -n answers (user + system
 divided by -n is what one answer costs that process; a process can answer at most 1000 / that many answers
 per second per core. CPU time does not depend on how busy the machine is the way wall-clock latency does,
 so a loaded machine gives comparable figures (the wall-clock answers/s are printed too, for reference).
-Every question is unique (a per-run nonce), so the answer cache never answers.
+Every question is unique, so the answer cache never answers: a suffix "(NNNNNNN-i)" of digits only
+(`--suffix digits`, the default: no new word, so the question's analysis is what a site's own vocabulary
+costs) or "(3fa9c1-i)" as bench/load_bench.py writes it (`--suffix hex`: a new word in every question, which
+becomes a key term of its own and costs a German word analysis per answer).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import resource
 import statistics
 import sys
@@ -38,8 +42,6 @@ import httpx  # noqa: E402
 import psutil  # noqa: E402
 
 from auskunft.testing.service import running_service  # noqa: E402
-
-NONCE = uuid.uuid4().hex[:6]
 
 
 def load_questions(path: Path) -> list[str]:
@@ -123,6 +125,9 @@ def main() -> None:
     p.add_argument("--warm", type=int, default=60, help="questions asked before measuring (0: cold)")
     p.add_argument("--processes", type=int, default=1)
     p.add_argument("--json-api", action="store_true", help="?stream=false (JSON) instead of SSE")
+    p.add_argument(
+        "--suffix", choices=("digits", "hex"), default="digits", help="what makes questions unique"
+    )
     args = p.parse_args()
     trees = [t.split("=", 1) for t in args.tree] or [["new", str(REPO)]]
     base = load_questions(args.questions)
@@ -152,8 +157,11 @@ def main() -> None:
                             ready_only=True,
                         )
                     )
-                    tag = f"{NONCE}{r}{label}"
-                    warm = [f"{base[i % len(base)]} ({tag}w{i})" for i in range(args.warm)]
+                    if args.suffix == "hex":
+                        tag = uuid.uuid4().hex[:6]
+                    else:
+                        tag = str(random.randrange(10**6, 10**7))
+                    warm = [f"{base[i % len(base)]} ({tag}-{900_000 + i})" for i in range(args.warm)]
                     qs = [f"{base[i % len(base)]} ({tag}-{i})" for i in range(args.n)]
                     if warm:
                         asyncio.run(closed_loop(svc.url, warm, args.concurrency, not args.json_api))
@@ -167,7 +175,8 @@ def main() -> None:
                 )
     load = os.getloadavg()
     print(
-        f"CPU ms per answer ({args.n} unique questions from {args.questions.name}, {args.warm} warm-up, "
+        f"CPU ms per answer ({args.n} unique questions from {args.questions.name}, {args.suffix} suffix, "
+        f"{args.warm} warm-up, "
         f"concurrency {args.concurrency}, {args.processes} process(es), "
         f"{'JSON' if args.json_api else 'SSE'}; median of {args.rounds} rounds; load {load[0]:.1f})"
     )
