@@ -61,3 +61,31 @@ def test_a_run_killed_before_promotion_promotes_on_the_next_run(
         assert again.promotion is not None and not again.promotion.new_version
         assert not again.promotion.promoted and again.index["docs_indexed"] == 0
         assert [v["version"] for v in pipeline.list_versions(target)] == [1]
+
+
+def test_an_extractor_upgrade_extracts_unchanged_pages_again(tmp_path: Path) -> None:
+    """A re-crawl finds every page unchanged, but the HTML extractor is newer than the one that made the
+    stored documents: those (and only those) are extracted again, so the upgrade reaches the index."""
+    from auskunft.extract import DocumentStore
+
+    with serve_directory(DEMO_SITE) as srv:
+        sources = write_demo_sources(tmp_path / "sources.yml", srv.origin)
+        settings = Settings(data_dir=tmp_path / "data", sources_file=sources)
+        first = RunSummary.model_validate(run_direct(settings, "demo", processes=1))
+        docs = list(DocumentStore(settings.documents_dir).iter_source("demo"))
+        html = [d for d in docs if d.kind == "html"]
+        assert first.ok and html and len(html) < len(docs)  # the demo site links PDFs too
+
+        # the stored HTML documents as an older extractor made them (what an upgrade of auskunft finds)
+        store = DocumentStore(settings.documents_dir)
+        current = html[0].extractor
+        for d in html:
+            store.save(d.model_copy(update={"extractor": "html-bs4md@1"}))
+        upgraded = RunSummary.model_validate(run_direct(settings, "demo", processes=1))
+        assert upgraded.ok and upgraded.counts["unchanged"] == first.counts["new"]
+        assert upgraded.extract["extracted"] == len(html)  # the HTML pages (from the cache), not the PDFs
+        after = {d.doc_id: d.extractor for d in store.iter_source("demo")}
+        assert {after[d.doc_id] for d in html} == {current}
+
+        again = RunSummary.model_validate(run_direct(settings, "demo", processes=1))
+        assert again.ok and again.extract["extracted"] == 0

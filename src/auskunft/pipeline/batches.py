@@ -9,11 +9,12 @@ are written atomically after the batch's documents are extracted and embedded, a
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import BaseModel
 
-from auskunft.models import CrawlManifest, ExtractionFailure
+from auskunft.models import CrawlManifest, CrawlRecord, ExtractionFailure
 from auskunft.pipeline.runs import atomic_write_text, write_json
 
 BATCHES_DIR = "batches"
@@ -59,12 +60,26 @@ def report_path(run_dir: Path, index: int) -> Path:
     return batches_dir(run_dir) / f"{index:05d}.json"
 
 
-def plan_batches(run_dir: Path, manifest: CrawlManifest, batch_docs: int) -> BatchPlan:
-    """The run's plan: the existing one (resumed run), else the new/changed records in batches."""
+def plan_batches(
+    run_dir: Path,
+    manifest: CrawlManifest,
+    batch_docs: int,
+    outdated: Callable[[CrawlRecord], bool] | None = None,
+) -> BatchPlan:
+    """The run's plan: the existing one (resumed run), else the new/changed records in batches, and the
+    unchanged ones whose document `outdated` says an older extractor made (an upgrade re-extracts them)."""
     path = batches_dir(run_dir) / PLAN
     if path.exists():
         return BatchPlan.model_validate_json(path.read_text(encoding="utf-8"))
-    todo = [r.url for r in manifest.records if r.status in ("new", "changed") and r.sha256]
+    todo = [
+        r.url
+        for r in manifest.records
+        if r.sha256
+        and (
+            r.status in ("new", "changed")
+            or (r.status == "unchanged" and outdated is not None and outdated(r))
+        )
+    ]
     size = max(1, batch_docs)
     plan = BatchPlan(
         source=manifest.source,

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from auskunft.models import Source
+from auskunft.models import CrawlRecord, Source
 from auskunft.pipeline.batches import BatchPlan, BatchTotals, ensure_link_texts, pending, plan_batches, totals
 from auskunft.pipeline.crawl import load_manifest
 from auskunft.pipeline.progress import ProgressLog
@@ -24,8 +25,30 @@ log = logging.getLogger(__name__)
 DEFAULT_BATCH_DOCS = 25
 
 
-def plan_run(run_dir: Path, batch_docs: int = DEFAULT_BATCH_DOCS) -> BatchPlan:
-    plan = plan_batches(run_dir, load_manifest(run_dir), batch_docs)
+def outdated_documents(job: BatchJob) -> Callable[[CrawlRecord], bool]:
+    """Whether an unchanged record's stored document was made by another extractor than this run's (an
+    upgrade of the HTML or PDF extractor, another PDF backend or OCR setting): then it is extracted again."""
+    from auskunft.extract import DocumentStore
+    from auskunft.extract.extractor import extractor_id
+    from auskunft.models import doc_id_for
+
+    store = DocumentStore(job.documents_dir)
+    current = {
+        kind: extractor_id(kind, job.pdf_backend, job.ocr, job.ocr_languages) for kind in ("html", "pdf")
+    }
+
+    def outdated(record: CrawlRecord) -> bool:
+        doc = store.load(job.source, doc_id_for(record.url))
+        return doc is not None and doc.extractor != current.get(doc.kind, doc.extractor)
+
+    return outdated
+
+
+def plan_run(run_dir: Path, batch_docs: int = DEFAULT_BATCH_DOCS, job: BatchJob | None = None) -> BatchPlan:
+    """The run's batches (the plan written by the run's first call; `job`: unchanged records whose documents
+    an older extractor made are planned too)."""
+    outdated = outdated_documents(job) if job is not None else None
+    plan = plan_batches(run_dir, load_manifest(run_dir), batch_docs, outdated)
     done = sum(len(b.urls) for b in plan.batches if b.index not in set(pending(run_dir, plan)))
     ProgressLog(run_dir).emit("plan", docs=plan.documents, done_docs=done, batches=len(plan.batches))
     return plan
@@ -75,7 +98,7 @@ def extract_step(
         ocr_languages=ocr_languages,
         nougat_model_path=nougat_model_path,
     )
-    plan = plan_run(run_dir, batch_docs)
+    plan = plan_run(run_dir, batch_docs, job)
     if progress:
         from auskunft.pipeline.progress import ProgressWatcher, RichBars
 

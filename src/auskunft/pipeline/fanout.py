@@ -35,7 +35,7 @@ FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 
 def fan_out(settings: Settings, source: Source, run_dir: Path, *, poll_s: float = 2.0) -> None:
     """Run every pending batch of the run: on the pool's workers (if configured), then here."""
-    plan = plan_run(run_dir, settings.ingest_batch_docs)
+    plan = plan_run(run_dir, settings.ingest_batch_docs, batch_job(settings, source, run_dir))
     todo = pending(run_dir, plan)
     if todo and settings.ingest_batch_deployment:
         try:

@@ -111,8 +111,8 @@ def fetch_documents(p: StepParams) -> StepOutputs:
 def run_batches_here(p: StepParams) -> int:
     """Extract and embed the run's pending batches on this host's cores; returns how many ran."""
     s = p.settings
-    plan = plan_run(p.run_dir, s.ingest_batch_docs or DEFAULT_BATCH_DOCS)
     job = batch_job(s, p.source, p.run_dir)
+    plan = plan_run(p.run_dir, s.ingest_batch_docs or DEFAULT_BATCH_DOCS, job)
     if not p.progress:
         return run_pending_batches(job, plan, processes=s.ingest_processes)
     from auskunft.pipeline.progress import PROGRESS_FILE, ProgressWatcher, RichBars
