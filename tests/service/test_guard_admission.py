@@ -211,6 +211,41 @@ async def test_the_busy_answer_keeps_the_connection_and_carries_no_cors_for_othe
 
 
 @pytest.mark.asyncio
+async def test_the_guards_busy_is_the_workers_busy() -> None:
+    """The widget must not tell them apart: the same status, JSON body and headers (CORS for an allowed
+    origin with Retry-After exposed, security headers, the request id) as the worker's own refusal
+    (service.http.error_response of a ServiceBusyError)."""
+    from auskunft.errors import ServiceBusyError
+    from service.http import cors_headers, error_response
+
+    worker = Worker(gate=asyncio.Event())
+    async with guarded(worker, max_wait_s=0.0) as (_, adm, url), client(url) as c:
+        held = asyncio.create_task(c.post("/api/chat", json={"message": "hält den Worker"}))
+        await until(lambda: adm.inflight == 1)
+        r = await c.post(
+            "/api/chat", json={"message": "x"}, headers={"Origin": ORIGIN, "X-Request-ID": "rid-7"}
+        )
+        assert worker.gate is not None
+        worker.gate.set()
+        await held
+
+    class _Req:  # what cors_headers reads of a Robyn request
+        headers = {"origin": ORIGIN}
+
+    cors = cors_headers(_Req(), [ORIGIN])  # type: ignore[arg-type]
+    expected = error_response(
+        ServiceBusyError("m", retry_after_s=int(r.headers["retry-after"])), "rid-7", cors
+    )
+    want = {k: v[0] for k, v in expected.headers.get_headers().items()}
+    got = {k: v for k, v in r.headers.items() if k in want}
+    assert r.status_code == expected.status_code == 503
+    assert got == want
+    body, ref = r.json(), json.loads(expected.description)
+    assert body["error"].keys() == ref["error"].keys()
+    assert body["error"]["code"] == "busy" and body["error"]["request_id"] == "rid-7"
+
+
+@pytest.mark.asyncio
 async def test_other_routes_are_never_refused() -> None:
     """With the answers' bound reached (the worker blocked), health, static files, the console, feedback,
     models, preflights and GETs on the answer paths still reach the worker."""
