@@ -269,6 +269,7 @@ ANSWER_SWEEP: dict[str, list[Any]] = {
     "none_floor": [0.78, 0.76],
     "min_term_coverage": [0.67, 0.8, 1.0],
     "coverage_scope": ["union", "sentence"],
+    "rank_weight": [0.01, 0.03],  # how much a higher-ranked passage's sentence is preferred
 }
 
 
