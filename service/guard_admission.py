@@ -15,7 +15,9 @@ from the guard, without touching a worker. The worker's gate stays as the second
 
 Slots cannot stick: a request's slot is given back whenever the guard stops relaying it (the answer ended,
 the client went away mid-answer, the worker died or restarted), and a slot older than `stale_s` no longer
-counts (a worker that hangs without dying). Only in extractive mode: with an LLM an answer is mostly
+counts (a worker that hangs without dying). A client that leaves before its answer begins is noticed when
+the answer comes (before writing, a closed connection looks like a half-closed one, whose client still
+waits for the answer); until then its slot stands for the work the worker is still doing for it. Only in extractive mode: with an LLM an answer is mostly
 waiting for the LLM, not work in the worker, and the per-answer time would refuse visitors the worker could
 serve side by side (then the worker's gate, which times only the CPU-bound steps, decides alone).
 """

@@ -8,18 +8,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import h11
 import httpx
 import pytest
 
+from auskunft.testing.service import ORIGIN as TEST_ORIGIN
+from auskunft.testing.service import start_service, stop_service
 from service.guard import Guard, GuardLimits
 from service.guard_admission import AdmissionLimits, AnswerAdmission, Ticket, is_answer
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = pytest.mark.timeout(60)  # the real service's test below: 300
 ORIGIN = "https://www.verein.example"
 
 
@@ -414,3 +418,50 @@ def test_the_estimate_is_back_to_normal_seconds_after_slow_answers() -> None:
     assert adm.service_s == pytest.approx(0.05, rel=0.01)
     burst = [adm.enter() for _ in range(50)]
     assert all(t is not None for t in burst)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_the_real_service_refuses_a_burst_in_the_guard(tmp_path: Path, demo_data: Path) -> None:
+    """`python -m service` wires the admission into its guard (extractive mode): with SEARCH_MAX_WAIT_S=0 and
+    one worker one answer runs at a time, the rest of a burst is refused by the guard (its log counts them
+    as refused here, none by the worker), with the widget's CORS; health passes meanwhile."""
+    svc = start_service(
+        tmp_path,
+        demo_data,
+        ready_s=180,
+        SEARCH_MAX_WAIT_S="0",
+        LOG_LEVEL="INFO",
+        RATE_LIMIT_IP_PER_MIN="100000",
+        RATE_LIMIT_SESSION_PER_MIN="100000",
+    )
+    try:
+
+        async def burst() -> tuple[list[httpx.Response], int]:
+            async with client(svc.url) as c:
+                asks = [
+                    c.post(
+                        "/api/chat",
+                        json={"message": f"Was kostet das Jugendcamp? {i}"},
+                        headers={"Origin": TEST_ORIGIN},
+                    )
+                    for i in range(20)
+                ]
+                rs = await asyncio.gather(*asks, c.get("/healthz"))
+                await asyncio.sleep(5.5)  # the guard logs its counts at most every 5 s, with an answer ending
+                last = await c.post("/api/chat", json={"message": "Wann ist das Training?"})
+                return list(rs[:-1]), rs[-1].status_code + last.status_code
+
+        answers, health_and_last = asyncio.run(burst())
+        assert health_and_last == 400  # 200 + 200
+        busy = [r for r in answers if r.status_code == 503]
+        assert len(busy) >= 10 and all(r.status_code in (200, 503) for r in answers)
+        for r in busy:
+            assert r.json()["error"]["code"] == "busy" and int(r.headers["retry-after"]) >= 1
+            assert r.headers["access-control-allow-origin"] == TEST_ORIGIN
+        counts = re.findall(
+            r"(\d+) refused here, (\d+) by the workers", (tmp_path / "service.log").read_text()
+        )
+        assert sum(int(here) for here, _ in counts) == len(busy) and all(w == "0" for _, w in counts), counts
+    finally:
+        stop_service(svc)
