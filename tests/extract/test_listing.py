@@ -69,3 +69,36 @@ def test_contact_links_in_headings_do_not_make_a_board_page_a_listing() -> None:
     # the same cards whose headings link to pages of their own are teasers
     linked = sections.replace("mailto:", "/team/").replace("@verein.example", ".html")
     assert html_content(page(linked), f"{ORIGIN}/ueber_uns/gremien.html").is_listing
+
+
+def docusaurus_post(href: str, title: str, body: str) -> str:
+    return (
+        "<article itemprop='blogPost'><header><h2 class='blogPostTitle' itemprop='headline'>"
+        f"<a itemprop='url' href='{href}'>{title}</a></h2><div><time datetime='2022-01-28'>January 28, 2022</time>"
+        f"</div></header><div class='markdown'><p>{body}</p></div></article>"
+    )
+
+
+LONG = (
+    "Genau 3 Tage nach der ersten Trainingseinheit konnten wir bereits unsere Kontakte spielen lassen. " * 8
+)
+
+
+def test_a_tag_page_of_whole_posts_is_a_listing_and_keeps_their_titles() -> None:
+    """dckirrberg (Docusaurus): /blog/tags/<tag>/ shows one or two whole posts, each titled with a link to the
+    post's own page inside the article's <header>."""
+    tag = page(
+        "<header><h1>One post tagged with &quot;Trainingsstätte&quot;</h1></header>"
+        + docusaurus_post("/blog/newboards", "Wir starten durch!", LONG)
+    )
+    content = html_content(tag, f"{ORIGIN}/blog/tags/trainingsstatte/")
+    assert content.is_listing
+    # an article's <header> is its title and date, not the site's banner: kept in the text
+    assert "Wir starten durch!" in content.markdown and "January 28, 2022" in content.markdown
+    post = page(docusaurus_post("/blog/newboards", "Wir starten durch!", LONG))
+    assert not html_content(post, f"{ORIGIN}/blog/newboards").is_listing  # the post itself
+    # the site's own banner outside the content still goes
+    banner = page(docusaurus_post("/blog/newboards", "Wir starten durch!", LONG)).replace(
+        b"<body>", b"<body><header><a href='/'>DC Kirrberg</a> Startseite Verein</header>"
+    )
+    assert "Startseite Verein" not in html_content(banner, f"{ORIGIN}/blog/newboards").markdown

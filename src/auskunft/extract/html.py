@@ -26,7 +26,7 @@ from auskunft.extract.listing import is_listing_page, pagination_signal
 from auskunft.extract.markdown import to_markdown
 
 NAME = "html-bs4md"
-VERSION = "6"
+VERSION = "7"
 
 DROP_TAGS = [
     "script",
@@ -93,6 +93,11 @@ def _main_element(soup: BeautifulSoup, articles: list[Tag]) -> Tag | BeautifulSo
     return soup.body or soup
 
 
+# inside <main>/<article> these belong to the content: an <aside> is a fact box, not a sidebar; a <header> is
+# the article's own title and date (a blog's list of posts puts each post's linked title in one), not the
+# site's banner
+IN_CONTENT_TAGS = ("aside", "header")
+
 MAX_DEPTH = 100  # elements nested deeper are reduced to their text (no real page nests content this deep)
 
 
@@ -115,8 +120,8 @@ def _prune(soup: BeautifulSoup) -> list[Tag]:
         for i, child in enumerate(el.contents):
             if not isinstance(child, Tag):
                 continue
-            if child.name in DROP_TAGS and not (child.name == "aside" and in_content):
-                drop.append(i)  # an <aside> inside the content is a fact box, not a sidebar
+            if child.name in DROP_TAGS and not (child.name in IN_CONTENT_TAGS and in_content):
+                drop.append(i)
             elif _is_boilerplate(child):
                 drop.append(i)
             else:

@@ -3,7 +3,9 @@
 They repeat the teasers or titles of many pages and, ranked like articles, push the article itself down.
 A page is a listing when its main content is mostly teasers (at least MIN_TEASERS short blocks that each
 link somewhere, holding most of the text), or mostly a list of links, or when it is paginated ("Ältere
-Beiträge", rel="next", /page/2) and has teasers or linked headings.
+Beiträge", rel="next", /page/2) and has teasers or linked headings, or when every post on it is titled with
+a link to the post's own page (a tag page showing whole posts). A link links somewhere when it points at
+another page: not an e-mail address, a phone number, an anchor or the page itself.
 """
 
 from __future__ import annotations
@@ -111,6 +113,19 @@ def _teasers(main: Tag, url: str) -> list[Tag]:
     return out
 
 
+def _posts_owned_elsewhere(main: Tag, url: str) -> bool:
+    """Every post (<article>) on the page is titled with a link to another page: a blog's tag or archive page
+    showing whole posts (Docusaurus, Hugo), however long or few they are."""
+    posts = [a for a in main.find_all("article") if a.find_parent("article") is None]
+    if not posts:
+        return False
+    for post in posts:
+        title = post.find(["h1", "h2", "h3", "h4"])
+        if not isinstance(title, Tag) or not _linked_heading(title, url):
+            return False
+    return True
+
+
 def is_listing_page(main: Tag | BeautifulSoup, *, paginated: bool = False, url: str = "") -> bool:
     """`url`: the page's own address (a link to the page itself, e.g. a post's linked title, links nowhere)."""
     total = _text_len(main)
@@ -136,5 +151,7 @@ def is_listing_page(main: Tag | BeautifulSoup, *, paginated: bool = False, url: 
     if link_items >= MIN_LINK_ITEMS and link_chars >= LINK_LIST_DENSITY * total:
         return True
     if paginated and (len(teasers) >= 2 or linked_headings >= 2):
+        return True
+    if _posts_owned_elsewhere(main, url):
         return True
     return linked_headings >= 4 and link_chars >= 0.25 * total
