@@ -28,18 +28,32 @@ import numpy as np
 
 from auskunft.index.chunking import BOILERPLATE_HEADING
 from auskunft.models import RetrievedChunk
+from auskunft.text.cache import Lru
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 # texts that share most word 3-grams embed far closer than this (e5: unrelated German passages ~0.75-0.85)
 PREFILTER_COSINE = 0.85
 
 
-def _shingles(text: str) -> set[tuple[str, ...]]:
-    words = [w.lower() for w in _WORD.findall(text)]
-    return {tuple(words[i : i + 3]) for i in range(max(len(words) - 2, 1))}
+# a passage's word 3-grams, by its text: the same passages come back search after search (~16 kB each)
+SHINGLE_CACHE = 2048
+_SHINGLES: Lru[str, frozenset[tuple[str, ...]]] = Lru(SHINGLE_CACHE)
 
 
-def _overlap(a: set[tuple[str, ...]], b: set[tuple[str, ...]]) -> float:
+def _shingles(text: str) -> frozenset[tuple[str, ...]]:
+    return _SHINGLES.get(text, _make_shingles)
+
+
+def _make_shingles(text: str) -> frozenset[tuple[str, ...]]:
+    found = _WORD.findall(text)
+    # lower-casing the words joined by spaces is lower-casing each (no lower case form holds a space)
+    words = " ".join(found).lower().split(" ") if found else []
+    if len(words) < 3:
+        return frozenset({tuple(words)})
+    return frozenset(zip(words, words[1:], words[2:], strict=False))
+
+
+def _overlap(a: frozenset[tuple[str, ...]], b: frozenset[tuple[str, ...]]) -> float:
     """Share of the smaller text's word 3-grams that occur in the other; 0 when one text is less than half
     the other (a contact block inside a page is not a copy of the page)."""
     if not a or not b or 2 * min(len(a), len(b)) < max(len(a), len(b)):
@@ -91,9 +105,9 @@ def refine(
         return h.score * (listing_factor if h.chunk.is_listing else 1.0)
 
     ranked = sorted(hits, key=adjusted, reverse=True)
-    grams: dict[int, set[tuple[str, ...]]] = {}
+    grams: dict[int, frozenset[tuple[str, ...]]] = {}
 
-    def shingles(i: int) -> set[tuple[str, ...]]:
+    def shingles(i: int) -> frozenset[tuple[str, ...]]:
         if i not in grams:
             grams[i] = _shingles(ranked[i].chunk.text)
         return grams[i]
