@@ -14,7 +14,7 @@ and the number of timeout errors (the stream's `error` with code retrieval_timeo
 service answer `busy` fast, "busy p95", and come back? the last request of the recovery phase answered `busy`
 is printed after the table). Then the concurrent-visitors run: --visitor-questions questions,
 --visitors at a time (--retry-busy 2: each visitor waits out `busy` as the widget does, twice; latency end to
-end). Each service first answers --warm-up questions (not counted). Every question is unique (a per-run nonce), so the answer cache never answers.
+end). Each service first answers --warm-up questions (not counted). Every question is unique (a nonce of digits per service: two services on one DATA_DIR share its answer cache), so the answer cache never answers.
 
 --questions: a JSONL file of questions ("question" or "text"), e.g. datasets/qa/<site>.jsonl or a
 benchmark's queries.jsonl; default six German association questions.
@@ -58,7 +58,8 @@ QUESTIONS = [
     "Welche Karten gibt es beim Kanupolo?",
     "Wer darf an der Meisterschaft teilnehmen?",
 ]
-NONCE = uuid.uuid4().hex[:6]
+# digits only: a hex nonce ("3fa9c1") is a word the key-term check looks for and no passage holds
+NONCE = str(uuid.uuid4().int % 10**6)
 
 
 def load_questions(path: Path | None) -> list[str]:
@@ -115,6 +116,9 @@ class Asker:
     def __init__(self, questions: list[str], retry_busy: int = 0) -> None:
         self.questions = questions
         self.retry_busy = retry_busy  # the visitors run: wait out `busy` like the widget, this many times
+        # per asker: two services on one DATA_DIR share the answer cache, so old and new must not ask the
+        # same strings (the second would answer the first's questions from the cache)
+        self.nonce = f"{NONCE}{uuid.uuid4().int % 10**4:04d}"
 
     async def ask_retrying(self, url: str, i: int, timeout_s: float) -> Outcome:
         """Like the widget: after `busy`, wait Retry-After (at most 10 s) and ask again; latency end to end."""
@@ -127,7 +131,7 @@ class Asker:
         raise AssertionError("unreachable")
 
     def question(self, i: int) -> str:
-        return f"{self.questions[i % len(self.questions)]} ({NONCE}-{i})"
+        return f"{self.questions[i % len(self.questions)]} ({self.nonce}-{i})"
 
     async def ask(self, url: str, i: int, timeout_s: float) -> Outcome:
         """One SSE chat request read to its last event, on a connection of its own (as distinct visitors
@@ -346,7 +350,7 @@ def main() -> None:
     ):
         if flag is not None:
             extra[key] = str(flag)
-    asker = Asker(load_questions(args.questions), args.retry_busy)
+    questions = load_questions(args.questions)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         data = work / "data"
@@ -367,17 +371,20 @@ def main() -> None:
                 p.error("--old-tree needs --old-data-dir")
             targets.append(Target(args.old_label, args.old_tree.resolve(), args.old_data_dir))
         targets.append(Target(args.new_label, args.new_tree.resolve(), data))
+        askers = {t.label: Asker(questions, args.retry_busy) for t in targets}  # distinct strings per target
         rows = []
         with ExitStack() as services:
             for t in targets:
                 start(services, t, work, args.processes if t is targets[-1] else args.old_processes, extra)
-                asyncio.run(visitors(asker, t.url, args.warm_up, 4, 900_000, args.client_timeout))  # warm-up
+                asyncio.run(
+                    visitors(askers[t.label], t.url, args.warm_up, 4, 900_000, args.client_timeout)
+                )  # warm-up
             rates = [float(r) for r in args.rates.split(",") if r.strip()]
             for k, rate in enumerate(rates):
                 for t in targets:
                     (s,) = asyncio.run(
                         open_loop(
-                            asker,
+                            askers[t.label],
                             t.url,
                             [(rate, args.duration)],
                             args.arrivals,
@@ -390,7 +397,7 @@ def main() -> None:
                 phases = [(args.overload, args.overload_duration), (args.recovery, args.recovery_duration)]
                 for t in targets:
                     over, rec = asyncio.run(
-                        open_loop(asker, t.url, phases, args.arrivals, 700_000, args.client_timeout)
+                        open_loop(askers[t.label], t.url, phases, args.arrivals, 700_000, args.client_timeout)
                     )
                     over.label = f"overload {args.overload:g}/s {args.overload_duration:g} s"
                     rec.label = f"then {args.recovery:g}/s (recovery)"
@@ -400,7 +407,12 @@ def main() -> None:
                 for t in targets:
                     v = asyncio.run(
                         visitors(
-                            asker, t.url, args.visitor_questions, args.visitors, 50_000, args.client_timeout
+                            askers[t.label],
+                            t.url,
+                            args.visitor_questions,
+                            args.visitors,
+                            50_000,
+                            args.client_timeout,
                         )
                     )
                     rows.append({"service": t.label, **v.row()})
