@@ -49,7 +49,7 @@ def table(res: dict) -> str:
         f"indexing {res['index_seconds']} s, total {res['wall_seconds']} s",
         f"  {'mode':<16}{'nDCG@10':>9}{'R@10':>8}{'MRR':>8}{'seconds':>9}",
     ]
-    for mode in ("sparse", "dense", "hybrid", "hybrid-raw"):
+    for mode in ("sparse", "dense", "hybrid", "hybrid-raw", "hybrid-votes"):
         if mode in res:
             r = res[mode]
             lines.append(

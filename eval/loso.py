@@ -64,8 +64,8 @@ RETRIEVAL_GRID: list[tuple[tuple[str, Any], ...]] = [
     )
     for v, w, k, lf, pd, mw in itertools.product(
         [True, False],  # the candidates' votes (auskunft.retrieval.votes)
-        [(1.0, 1.0), (1.5, 1.0), (2.0, 1.0), (1.0, 1.5)],
-        [2, 10],
+        [(1.5, 1.0), (1.0, 1.0), (2.0, 1.0), (1.0, 1.5)],
+        [10, 2],
         [0.5, 1.0],
         [0, 2],
         [0, 3],

@@ -60,3 +60,22 @@ def test_the_shipped_answer_parameters_are_a_point_of_the_sweep() -> None:
 
     grid = answer_grid()
     assert grid[default_index(grid)] == ExtractiveParams()
+
+
+def test_the_retrieval_grid_starts_with_the_shipped_searcher() -> None:
+    """eval/loso.py's first retrieval configuration is the "as shipped" column (and wins ties): it must be what
+    the service's searcher does by default."""
+    import inspect
+
+    from auskunft.config import Settings
+    from auskunft.retrieval.refine import refine
+    from auskunft.retrieval.search import HybridSearcher
+    from eval.loso import RETRIEVAL_GRID
+
+    first = dict(RETRIEVAL_GRID[0])
+    init = inspect.signature(HybridSearcher.__init__).parameters
+    assert first["weights"] == init["weights"].default and first["rrf_k"] == init["rrf_k"].default
+    assert first["max_per_doc"] == init["max_per_doc"].default == 0
+    assert first["min_content_words"] == init["min_content_words"].default == 0
+    assert first["listing_factor"] == inspect.signature(refine).parameters["listing_factor"].default
+    assert first["votes"] is Settings.model_fields["rank_votes"].default is True

@@ -15,6 +15,7 @@ from auskunft.evaluation.bm25_reference import PlainBM25
 from auskunft.evaluation.datasets import BeirSet
 from auskunft.index import Bm25Encoder, Indexer, build_embedder, open_store
 from auskunft.index.embeddings import Embedder
+from auskunft.index.vectorstore import VectorStore
 from auskunft.models import Document, PageText
 from auskunft.retrieval import HybridSearcher
 
@@ -86,11 +87,28 @@ def _documents(bench: BeirSet) -> list[Document]:
     ]
 
 
+def _with_votes(
+    client: VectorStore, coll: str, embedder: Embedder, sparse: Bm25Encoder, root: Path
+) -> HybridSearcher:
+    """A searcher with the candidates' votes, reading the sentence vectors and hubness the index step would
+    store for this collection (computed here, the sentence embeddings cached like the passages')."""
+    from auskunft.chat.extractive.semantic import candidate_sentences, precompute_sentences
+    from auskunft.index.sentence_store import SentenceStore
+    from auskunft.retrieval.votes import CandidateVotes
+
+    folder = root / coll
+    precompute_sentences(client, coll, embedder, folder)
+    store = SentenceStore.open(folder)
+    return HybridSearcher(
+        client, coll, embedder, sparse, votes=CandidateVotes(lambda: store, candidate_sentences)
+    )
+
+
 def run_beir(
     bench: BeirSet,
     *,
     work_dir: Path,
-    modes: tuple[str, ...] = ("sparse", "dense", "hybrid", "hybrid-raw"),
+    modes: tuple[str, ...] = ("sparse", "dense", "hybrid", "hybrid-raw", "hybrid-votes"),
     max_queries: int | None = None,
     prefetch_k: int = 40,
     chunk_max_tokens: int = 350,
@@ -120,17 +138,21 @@ def run_beir(
         searcher = HybridSearcher(client, coll, embedder, sparse)
         # "hybrid-raw": the fused ranking without auskunft.retrieval.refine (copies folded, newer first, ...)
         raw = HybridSearcher(client, coll, embedder, sparse, refined=False)
+        searchers = {"hybrid-raw": raw}
+        if "hybrid-votes" in modes:  # the service's default: the candidates' votes on the version's store
+            searchers["hybrid-votes"] = _with_votes(client, coll, embedder, sparse, work_dir / "sentences")
+            out["sentence_seconds"] = round(time.perf_counter() - t0 - out["index_seconds"], 1)
         qids = list(bench.queries)[:max_queries] if max_queries else list(bench.queries)
         out["queries"] = len(qids)
         for mode in modes:
             t1 = time.perf_counter()
             rows = []
             for n, qid in enumerate(qids, 1):
-                s = raw if mode == "hybrid-raw" else searcher
+                s = searchers.get(mode, searcher)
                 hits = s.search(
                     bench.queries[qid],
                     top_k=30,
-                    mode=mode.removesuffix("-raw"),  # type: ignore[arg-type]
+                    mode=mode.removesuffix("-raw").removesuffix("-votes"),  # type: ignore[arg-type]
                     prefetch_k=prefetch_k,
                 )
                 ranked = M.dedupe([h.chunk.url.rsplit("/", 1)[1] for h in hits])
