@@ -16,7 +16,7 @@ The resources load in `start()` (about 2 s, safe to call twice and from several 
 calls it, so a caller that skips it pays the load on first use. Look-ups are cached per word (lemmas,
 frequencies, HanTa's analyses, a word's look-up keys), a text's tagged content words per text, and a
 sentence's or passage's `TextTerms` in a bounded LRU (`text_terms`): the extractive answer analyses the same
-retrieved sentences for every question (docs/benchmarks.md "Sentence vectors at index time").
+retrieved sentences for every question (docs/benchmarks-serving.md "Sentence vectors at index time").
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ weighted term overlap of a sentence with the question (stems from the BM25 token
 What is analysed of a retrieved sentence or passage (its `TextTerms`, its stems) depends on its text alone
 and is kept in bounded LRUs (`german.text_terms`, `sentence_stems`): the same sentences come back question
 after question, and their analysis was most of an offline answer's cost once their vectors were precomputed
-(docs/benchmarks.md "Sentence vectors at index time")."""
+(docs/benchmarks-serving.md "Sentence vectors at index time")."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ Where a sentence's vector comes from, first to last:
   the service processes: an answer then embeds only its question;
 - an in-process LRU of sentences embedded at query time (a page retrieved again costs nothing);
 - the embedder, for sentences neither holds (one passage embedding each: most of an answer's cost without
-  the store; docs/benchmarks.md "Sentence vectors at index time").
+  the store; docs/benchmarks-serving.md "Sentence vectors at index time").
 """
 
 from __future__ import annotations
