@@ -270,6 +270,7 @@ ANSWER_SWEEP: dict[str, list[Any]] = {
     "min_term_coverage": [0.67, 0.8, 1.0],
     "coverage_scope": ["union", "sentence"],
     "rank_weight": [0.01, 0.03],  # how much a higher-ranked passage's sentence is preferred
+    "answer_type": [True, False],  # a quantity/time question needs a number/date in the quote
 }
 
 

@@ -32,6 +32,7 @@ from datetime import date as Date
 
 import numpy as np
 
+from auskunft.chat.extractive.answer_type import AnswerType, carries, expected_type
 from auskunft.chat.extractive.keywords import (
     KeywordScorer,
     coverage,
@@ -118,6 +119,9 @@ class ExtractiveParams:
     # `newest_window` of the best and shares `same_overlap` of its words (numbers aside): the same statement
     newest_window: float = 0.08
     same_overlap: float = 0.6
+    # a quantity or time question ("Wie hoch ist …", "Wann …") is answered only by quoted text with a number or
+    # a date in it (answer_type.py); else its sentences are shown as the closest passages
+    answer_type: bool = True
 
 
 @dataclass
@@ -146,6 +150,9 @@ class Scored:
     zipfs: dict[str, float] = field(
         default_factory=dict
     )  # key term -> wordfreq Zipf (weights by common_zipf)
+    expects: AnswerType | None = (
+        None  # the fact the question asks for, if its surface shows one (answer_type)
+    )
 
     @property
     def best_meaning(self) -> float | None:
@@ -176,6 +183,12 @@ def _coverage(scored: Scored, quoted: list[Candidate], p: ExtractiveParams) -> f
     if p.coverage_scope == "union":
         return scored.coverage_of(quoted, p.common_zipf)
     return max((scored.coverage_of([c], p.common_zipf) for c in quoted), default=0.0)
+
+
+def _of_the_type(scored: Scored, quoted: list[Candidate], p: ExtractiveParams) -> bool:
+    if not p.answer_type or scored.expects is None:
+        return True
+    return any(carries(c.text, scored.expects) for c in quoted)
 
 
 def _rank(c: Candidate, p: ExtractiveParams) -> float:
@@ -285,6 +298,7 @@ class ExtractiveAnswerer:
             weights={t.text: max(0.0, p.common_zipf - t.zipf) for t in terms},
             zipfs={t.text: t.zipf for t in terms},
             best_retrieval=max(dense) if dense else None,
+            expects=expected_type(question),
         )
         if self.vectors is not None and candidates:
             # the cold-cache cost is one passage embedding per sentence: embed the likeliest first
@@ -311,10 +325,14 @@ class ExtractiveAnswerer:
         best = self._newest(best, ranked, top, p)
         # key terms are words of the documents' language: asked in another language they cannot match
         same_language = not scored.doc_languages or language in scored.doc_languages
-        confident = best_meaning >= p.threshold and (
-            best_meaning >= p.strong_threshold
-            or not same_language
-            or _coverage(scored, best, p) >= p.min_term_coverage
+        confident = (
+            best_meaning >= p.threshold
+            and (
+                best_meaning >= p.strong_threshold
+                or not same_language
+                or _coverage(scored, best, p) >= p.min_term_coverage
+            )
+            and _of_the_type(scored, best, p)
         )
         if confident:
             return _format(best, language, "answer")

@@ -1,0 +1,95 @@
+"""A quantity or time question is answered only by a quote with a number or a date (answer_type.py); the
+sentences are real ones the offline answer quoted confidently for unanswerable questions of the real-site
+corpus (dtfb, ff-heitzenhofen), beside sentences that do answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from auskunft.chat.extractive import ExtractiveAnswerer, ExtractiveParams
+from auskunft.chat.extractive.answer import Candidate, Scored
+from auskunft.chat.extractive.answer_type import carries, expected_type
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("wie hoch ist die protestgebühr", "quantity"),
+        ("was kostet eine spielerlizenz im jahr", "quantity"),
+        ("wie viele vereine sind im dtfb organisiert", "quantity"),
+        ("wieviele zahlende mitglieder hat pep", "quantity"),
+        ("Wie lange dauert die Ausbildung?", "quantity"),
+        ("How much is the membership fee?", "quantity"),
+        ("wann ist die nächste übung, welcher wochentag", "time"),
+        ("bis wann muss die bewerbung fürs stipendium da sein", "time"),
+        ("An welchem Datum ist die Jahreshauptversammlung?", "time"),
+        ("wer ist präsident vom dtfb", None),
+        ("Wo ist das Vereinsheim?", None),
+        ("Gibt es ein Damentraining?", None),
+        ("Was steht in der Satzung über den Austritt?", None),
+    ],
+)
+def test_the_fact_a_question_asks_for(question: str, kind: str | None) -> None:
+    assert expected_type(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "holds"),
+    [
+        ("Ohne Protestgebühr gilt der Antrag als nicht gestellt.", "quantity", False),
+        ("Die Höhe der Beiträge ist im Finanzstatus geregelt.", "quantity", False),
+        (
+            "Von den Mitgliedern wird ein Jahresbeitrag erhoben, dessen Höhe die Versammlung festsetzt.",
+            "quantity",
+            False,
+        ),
+        ("Die Protestgebühr beträgt 50 €.", "quantity", True),
+        # numbers that are no quantity: numbering, references, dates, years, times of day
+        (
+            "4. Der Protest eines Vereins wird nur wirksam, wenn die Gebühr in voller Höhe lt.",
+            "quantity",
+            False,
+        ),
+        ("3.1.2. Die Lizenz gilt für die jeweilige Saison.", "quantity", False),
+        ("Jeder Verein hat bis zum 31. Dezember 2024 den Antrag einzureichen.", "quantity", False),
+        ("Die Gebühr regelt § 9 Abs. 2 der Finanzordnung.", "quantity", False),
+        ("Es gibt 84 zahlende Mitglieder.", "quantity", True),
+        ("Der Zuschuss beträgt 2000 Euro.", "quantity", True),
+        ("Für Studierende ist die Mitgliedschaft kostenlos.", "quantity", True),
+        ("Der Verein hat zwölf Mannschaften im Ligabetrieb.", "quantity", True),
+        ("Die Übungen finden nach Ankündigung statt.", "time", False),
+        ("Geübt wird jeden ersten Freitag im Monat.", "time", True),
+        ("Die Bewerbungsfrist endet am 18. September 2019.", "time", True),
+    ],
+)
+def test_whether_a_sentence_carries_it(text: str, kind: str, holds: bool) -> None:
+    assert carries(text, kind) is holds  # type: ignore[arg-type]
+
+
+def scored(question: str, *sentences: tuple[str, float]) -> Scored:
+    return Scored(
+        candidates=[
+            Candidate(text, False, n, 0, 0.5, meaning=meaning)
+            for n, (text, meaning) in enumerate(sentences, 1)
+        ],
+        expects=expected_type(question),
+    )
+
+
+def test_a_quote_without_the_asked_fact_is_shown_as_closest_not_as_the_answer() -> None:
+    answerer = ExtractiveAnswerer()
+    topic_only = scored(
+        "wie hoch ist die protestgebühr",
+        ("Ohne Protestgebühr gilt der Antrag als nicht gestellt.", 0.90),
+        ("Proteste resultieren aus den Pflichtspielen der Bundesligen.", 0.86),
+    )
+    assert answerer.compose(topic_only, "de").outcome == "closest"
+    assert answerer.compose(topic_only, "de", ExtractiveParams(answer_type=False)).outcome == "answer"
+    answered = scored(
+        "wie hoch ist die protestgebühr",
+        ("Die Protestgebühr beträgt 50 € und ist mit dem Protest zu überweisen.", 0.90),
+    )
+    assert answerer.compose(answered, "de").outcome == "answer"
+    # a question of no surface type is not checked
+    who = scored("wer ist präsident vom dtfb", ("Präsident des DTFB ist Max Beispiel.", 0.90))
+    assert answerer.compose(who, "de").outcome == "answer"
