@@ -32,7 +32,6 @@ import sys
 import tempfile
 import time
 import uuid
-from contextlib import ExitStack
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -41,7 +40,7 @@ sys.path.insert(0, str(REPO))
 import httpx  # noqa: E402
 import psutil  # noqa: E402
 
-from auskunft.testing.service import running_service  # noqa: E402
+from auskunft.testing.service import checkout_service  # noqa: E402
 
 
 def load_questions(path: Path) -> list[str]:
@@ -137,26 +136,9 @@ def main() -> None:
         (work / "sources.yml").write_text("sources: []\n")
         for r in range(args.rounds):
             for label, path in trees if r % 2 == 0 else list(reversed(trees)):
-                tree = Path(path).resolve()
-                env = {
-                    "PYTHONPATH": f"{tree / 'src'}:{tree}",
-                    "RATE_LIMIT_IP_PER_MIN": "100000000",
-                    "RATE_LIMIT_SESSION_PER_MIN": "100000000",
-                    "OMP_WAIT_POLICY": "PASSIVE",
-                }
-                with ExitStack() as stack:
-                    svc = stack.enter_context(
-                        running_service(
-                            args.data_dir,
-                            work / "sources.yml",
-                            cwd=work,
-                            env=env,
-                            ready_s=300,
-                            args=["--processes", str(args.processes)] if args.processes > 1 else [],
-                            log=work / f"service-{label}-{r}.log",
-                            ready_only=True,
-                        )
-                    )
+                with checkout_service(
+                    Path(path).resolve(), args.data_dir, work, label=f"{label}-{r}", processes=args.processes
+                ) as svc:
                     if args.suffix == "hex":
                         tag = uuid.uuid4().hex[:6]
                     else:

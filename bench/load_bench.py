@@ -48,7 +48,7 @@ sys.path.insert(0, str(REPO))
 
 
 from auskunft.evaluation.metrics import percentile  # noqa: E402
-from auskunft.testing.service import running_service  # noqa: E402
+from auskunft.testing.service import checkout_service  # noqa: E402
 
 QUESTIONS = [
     "Wie hoch ist der Jahresbeitrag für ein Einzelmitglied?",
@@ -265,24 +265,10 @@ class Target:
 
 
 def start(stack: ExitStack, target: Target, work: Path, processes: int, extra_env: dict[str, str]) -> None:
-    """The target's checkout serving its data until `stack` closes (auskunft.testing.running_service)."""
-    env = {
-        "PYTHONPATH": f"{target.tree / 'src'}:{target.tree}",
-        "RATE_LIMIT_IP_PER_MIN": "100000000",
-        "RATE_LIMIT_SESSION_PER_MIN": "100000000",
-        "OMP_WAIT_POLICY": "PASSIVE",
-        **extra_env,
-    }
+    """The target's checkout serving its data until `stack` closes (auskunft.testing.checkout_service)."""
     svc = stack.enter_context(
-        running_service(
-            target.data_dir,
-            work / "sources.yml",
-            cwd=work,
-            env=env,
-            ready_s=300,
-            args=["--processes", str(processes)] if processes > 1 else [],
-            log=work / f"service-{target.label}.log",
-            ready_only=True,
+        checkout_service(
+            target.tree, target.data_dir, work, label=target.label, processes=processes, env=extra_env
         )
     )
     target.url = svc.url

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -138,3 +138,33 @@ def running_service(
         stop(proc, timeout=10, group=False)  # SIGTERM to the service only: it stops its own processes
         with suppress(ProcessLookupError):  # what is left of its process group (a service that hung)
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def checkout_service(
+    tree: Path,
+    data_dir: Path,
+    work: Path,
+    *,
+    label: str,
+    processes: int = 1,
+    env: dict[str, str] | None = None,
+) -> AbstractContextManager[Service]:
+    """A checkout's (`tree`) service over `data_dir` as the benches measure it: that checkout's code first on
+    PYTHONPATH, the rate limits out of the way, OpenMP threads waiting passively; ready when /readyz says 200;
+    its log in work/service-<label>.log; `env` on top."""
+    return running_service(
+        data_dir,
+        work / "sources.yml",
+        cwd=work,
+        env={
+            "PYTHONPATH": f"{tree / 'src'}:{tree}",
+            "RATE_LIMIT_IP_PER_MIN": "100000000",
+            "RATE_LIMIT_SESSION_PER_MIN": "100000000",
+            "OMP_WAIT_POLICY": "PASSIVE",
+            **(env or {}),
+        },
+        ready_s=300,
+        args=["--processes", str(processes)] if processes > 1 else [],
+        log=work / f"service-{label}.log",
+        ready_only=True,
+    )
