@@ -138,12 +138,7 @@ class SentenceStore:
     def lookup(self, keys: list[bytes], dtype: type = np.float32) -> tuple[np.ndarray, np.ndarray]:
         """(found: bool per key, rows: len(keys) x dim of `dtype`, zero where not found)."""
         rows: np.ndarray = np.zeros((len(keys), self.info.dim), dtype=dtype)
-        if not keys or not self.info.count:
-            return np.zeros(len(keys), dtype=bool), rows
-        wanted = np.asarray(keys, dtype=f"S{KEY_BYTES}")
-        pos = np.searchsorted(self._keys, wanted)
-        pos = np.minimum(pos, self.info.count - 1)
-        found = self._keys[pos] == wanted
+        found, pos = _find(self._keys, keys)
         if found.any():
             rows[found] = self._vecs[pos[found]].astype(dtype)
         return found, rows
@@ -151,16 +146,18 @@ class SentenceStore:
     def priors(self, keys: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
         """(found: bool per chunk key, float32 values, 0 where not found)."""
         values = np.zeros(len(keys), dtype=np.float32)
-        if not keys or not len(self._priors):
-            return np.zeros(len(keys), dtype=bool), values
-        wanted = np.asarray(keys, dtype=f"S{KEY_BYTES}")
-        pos = np.minimum(np.searchsorted(self._priors["key"], wanted), len(self._priors) - 1)
-        found = self._priors["key"][pos] == wanted
+        found, pos = _find(self._priors["key"], keys)
         values[found] = self._priors["value"][pos[found]]
         return found, values
 
-    def prior_map(self) -> dict[bytes, float]:
-        return {bytes(k): float(v) for k, v in zip(self._priors["key"], self._priors["value"], strict=True)}
+
+def _find(sorted_keys: np.ndarray, keys: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """(found: bool per key, its position in `sorted_keys` where found) by binary search."""
+    if not keys or not len(sorted_keys):
+        return np.zeros(len(keys), dtype=bool), np.zeros(len(keys), dtype=np.intp)
+    wanted = np.asarray(keys, dtype=f"S{KEY_BYTES}")
+    pos = np.minimum(np.searchsorted(sorted_keys, wanted), len(sorted_keys) - 1)
+    return sorted_keys[pos] == wanted, pos
 
 
 def write_store(

@@ -162,7 +162,7 @@ def precompute_sentences(
     dim = embedder.dim or (previous.info.dim if previous is not None else 0)
     if previous is not None:
         found, rows = previous.lookup(keys, np.float16)
-        if found.all() and len(previous) == len(keys) and _same_priors(previous.prior_map(), priors):
+        if found.all() and len(previous) == len(keys) and _same_priors(previous, priors):
             report.reused = len(keys)
             report.seconds = round(time.perf_counter() - t0, 3)
             return report
@@ -209,5 +209,9 @@ def _priors(ids: list[str], vectors: list[np.ndarray], docs: list[str]) -> dict[
     return {chunk_key(i): float(v) for i, v in zip(ids, values.tolist(), strict=True)}
 
 
-def _same_priors(old: dict[bytes, float], new: dict[bytes, float]) -> bool:
-    return old.keys() == new.keys() and all(abs(old[k] - v) < 1e-4 for k, v in new.items())
+def _same_priors(store: SentenceStore, new: dict[bytes, float]) -> bool:
+    """The store holds exactly these chunks' hubness (within 1e-4)."""
+    if store.info.priors != len(new):
+        return False
+    found, values = store.priors(list(new))
+    return bool(found.all()) and bool((np.abs(values - np.asarray(list(new.values()))) < 1e-4).all())
