@@ -35,7 +35,8 @@ FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 
 def fan_out(settings: Settings, source: Source, run_dir: Path, *, poll_s: float = 2.0) -> None:
     """Run every pending batch of the run: on the pool's workers (if configured), then here."""
-    plan = plan_run(run_dir, settings.ingest_batch_docs, batch_job(settings, source, run_dir))
+    job = batch_job(settings, source, run_dir)
+    plan = plan_run(run_dir, settings.ingest_batch_docs, job)
     todo = pending(run_dir, plan)
     if todo and settings.ingest_batch_deployment:
         try:
@@ -46,7 +47,6 @@ def fan_out(settings: Settings, source: Source, run_dir: Path, *, poll_s: float 
                 settings.ingest_batch_deployment,
                 exc_info=True,
             )
-    job = batch_job(settings, source, run_dir)
     left = run_pending_batches(job, plan, processes=settings.ingest_processes)
     if left:
         log.info("%d batches ran on this host", left)

@@ -176,10 +176,7 @@ class HybridSearcher:
     ) -> list[RetrievedChunk]:
         if self.votes is None:
             return hits
-        hits = self.votes.reorder(query, qvec, hits)[:top_k]
-        for n, h in enumerate(hits, 1):
-            h.rank = n
-        return hits
+        return self.votes.reorder(query, qvec, hits)[:top_k]  # ranked 1.. by reorder (or by _finish)
 
     def _finish(
         self, hits: list[RetrievedChunk], vectors: Mapping[str, np.ndarray], pool: int

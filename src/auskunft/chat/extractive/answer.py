@@ -150,9 +150,8 @@ class Scored:
     zipfs: dict[str, float] = field(
         default_factory=dict
     )  # key term -> wordfreq Zipf (weights by common_zipf)
-    expects: AnswerType | None = (
-        None  # the fact the question asks for, if its surface shows one (answer_type)
-    )
+    # the fact the question asks for, if its surface shows one (answer_type)
+    expects: AnswerType | None = None
 
     @property
     def best_meaning(self) -> float | None:

@@ -38,21 +38,19 @@ _QUANTITY_A = re.compile(
     r"umsonst|frei|free|unentgeltlich)\b",
     re.I,
 )
+_MONTHS = (
+    r"januar|jänner|februar|märz|april|mai|juni|juli|august|september|oktober|november|dezember|"
+    r"january|february|march|june|july|october|december"
+)
 _TIME_A = re.compile(
-    r"\d|\b(?:januar|jänner|februar|märz|april|mai|juni|juli|august|september|oktober|november|dezember|"
+    rf"\d|\b(?:{_MONTHS}|"
     r"jan|feb|mär|apr|jun|jul|aug|sep|sept|okt|nov|dez|montag|dienstag|mittwoch|donnerstag|freitag|samstag|"
     r"sonntag|montags|dienstags|mittwochs|donnerstags|freitags|samstags|sonntags|wochenende|werktags?|täglich|"
     r"wöchentlich|monatlich|jährlich|jeden|jede|jedes|uhr|frühjahr|frühling|sommer|herbst|winter|ostern|pfingsten|"
     r"weihnachten|silvester|heute|morgen|sofort|jederzeit|ganzjährig|saison|quartal|halbjahr|"
-    r"january|february|march|june|july|october|december|monday|tuesday|wednesday|thursday|friday|saturday|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|"
     r"sunday|daily|weekly|monthly|yearly|annually)\b",
     re.I,
-)
-
-
-_MONTHS = (
-    r"januar|jänner|februar|märz|april|mai|juni|juli|august|september|oktober|november|dezember|"
-    r"january|february|march|june|july|october|december"
 )
 # numbers that are no quantity: a list's or an outline's numbering ("3.1.1.", "4. Der Protest …"), a reference
 # (§ 9, Abs. 2, Nr. 3, Seite 5), a date (18.09.2019, 31. Dezember), a year, a time of day
