@@ -35,6 +35,7 @@ from http import HTTPStatus
 
 import h11
 
+from auskunft.errors import ServiceBusyError
 from service.guard_admission import AnswerAdmission, Ticket, is_answer
 
 log = logging.getLogger("auskunft.service.guard")
@@ -353,7 +354,7 @@ class Guard:
     ) -> None:
         """The service's own `busy` answer (as the worker's gate gives it: 503, JSON, Retry-After, CORS for an
         allowed origin so that the widget can read it and retry); the connection stays open."""
-        message = "the service is busy right now, please retry shortly"
+        message = ServiceBusyError.MESSAGE
         body = json.dumps({"error": {"code": "busy", "message": message, "request_id": rid}}).encode()
         out = [
             *_SECURITY,

@@ -126,6 +126,7 @@ class ServiceBusyError(AuskunftError):
 
     code = "busy"
     http_status = 503
+    MESSAGE = "the service is busy right now, please retry shortly"  # also the guard's own busy answer
 
     def __init__(self, message: str, *, retry_after_s: int) -> None:
         super().__init__(message)

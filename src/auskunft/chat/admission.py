@@ -127,9 +127,7 @@ class WorkGate:
 
     def _refuse(self) -> None:
         self.refused += 1
-        raise ServiceBusyError(
-            "the service is busy right now, please retry shortly", retry_after_s=self.retry_after_s()
-        )
+        raise ServiceBusyError(ServiceBusyError.MESSAGE, retry_after_s=self.retry_after_s())
 
     async def run(self, fn: Callable[..., T], *args: object, timeout_s: float, admit: bool = True) -> T:
         """Run `fn(*args)` in the pool. `admit=False`: a later step of an answer admitted before (queued,
