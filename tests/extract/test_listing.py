@@ -102,3 +102,18 @@ def test_a_tag_page_of_whole_posts_is_a_listing_and_keeps_their_titles() -> None
         b"<body>", b"<body><header><a href='/'>DC Kirrberg</a> Startseite Verein</header>"
     )
     assert "Startseite Verein" not in html_content(banner, f"{ORIGIN}/blog/newboards").markdown
+
+
+def test_an_address_no_parser_reads_does_not_fail_the_page() -> None:
+    """A hostile or broken page may link "http://[x/" (an unclosed IPv6 bracket: urljoin raises). The page is
+    extracted with its other links resolved, the listing check reads that link as no page, and the link texts
+    collected for titles skip it."""
+    from auskunft.extract.links import link_texts_in
+
+    bad = "<a href='http://[broken/'><h2 class='card-title'>Kaputt</h2></a>"
+    body = page(bad + card(*POSTS[0]) + card(*POSTS[1]) + "<p><a href='/satzung.pdf'>Satzung (PDF)</a></p>")
+    content = html_content(body, f"{ORIGIN}/archiv/")
+    assert "Kaputt" in content.markdown and f"{ORIGIN}/satzung.pdf" in content.markdown
+    texts = dict(link_texts_in(body, f"{ORIGIN}/archiv/"))
+    assert texts[f"{ORIGIN}/satzung.pdf"] == "Satzung (PDF)"
+    assert not any("[broken" in url for url in texts)

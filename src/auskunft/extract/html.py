@@ -17,11 +17,11 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
-from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup, Tag
 
 from auskunft.errors import ExtractionError
+from auskunft.extract.links import join_url
 from auskunft.extract.listing import is_listing_page, pagination_signal
 from auskunft.extract.markdown import to_markdown
 
@@ -222,7 +222,7 @@ def html_content(body: bytes, base_url: str = "") -> HtmlContent:
     meta_date = _meta_date(soup, main, listing)
     if base_url:
         for a in main.find_all("a", href=True):
-            a["href"] = urljoin(base_url, _attr(a, "href"))
+            a["href"] = join_url(base_url, _attr(a, "href")) or _attr(a, "href")
     md = to_markdown(soup, main)  # links, label/value rows and text defects (markdown.py, cleanup.py)
     if not md:
         raise ExtractionError("no text content after removing boilerplate")

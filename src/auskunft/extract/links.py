@@ -32,6 +32,15 @@ MAX_CHARS = 200  # per link text
 SHARED_TARGETS = 3  # a link text pointing at this many distinct documents of a source is generic
 
 
+def join_url(base: str, href: str) -> str | None:
+    """`href` resolved against `base`; None for an address no URL parser reads (an unclosed IPv6 bracket:
+    "http://[x/"), which a hostile or broken page may hold and which must not fail the page."""
+    try:
+        return urljoin(base, href)
+    except ValueError:
+        return None
+
+
 def url_key(url: str) -> str:
     parts = urlsplit(url)
     path = unicodedata.normalize("NFC", unquote(parts.path or "/"))
@@ -63,12 +72,13 @@ def link_texts_in(body: bytes, base_url: str) -> list[tuple[str, str]]:
         if not text:
             alts = [img.get("alt") or "" for img in a.iter("img")]
             text = " ".join((a.get("title") or " ".join(alts)).split())
-        if text:
-            out.append((url_key(urljoin(base_url, href)), text[:MAX_CHARS]))
+        if text and (target := join_url(base_url, href)) is not None:
+            out.append((url_key(target), text[:MAX_CHARS]))
     for el in doc.xpath(XPATH):  # buttons that open a document by script
         text = " ".join((el.text_content() or el.get("title") or el.get("aria-label") or "").split())
         for raw in attribute_urls(el) if text else ():
-            out.append((url_key(urljoin(base_url, raw)), text[:MAX_CHARS]))
+            if (target := join_url(base_url, raw)) is not None:
+                out.append((url_key(target), text[:MAX_CHARS]))
     return out
 
 

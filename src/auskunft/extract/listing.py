@@ -11,9 +11,11 @@ another page: not an e-mail address, a phone number, an anchor or the page itsel
 from __future__ import annotations
 
 import re
-from urllib.parse import urldefrag, urljoin
+from urllib.parse import urldefrag
 
 from bs4 import BeautifulSoup, Tag
+
+from auskunft.extract.links import join_url
 
 MIN_TEASERS = 3
 TEASER_MAX_CHARS = 400
@@ -67,17 +69,15 @@ def pagination_signal(soup: BeautifulSoup | Tag) -> bool:
 NOT_A_PAGE = re.compile(r"^\s*(?:mailto:|tel:|javascript:|#|$)", re.I)
 
 
-def _same_page(href: str, url: str) -> bool:
-    if not url:
-        return False
-    here = urldefrag(url)[0].rstrip("/")
-    there = urldefrag(urljoin(url, href))[0].rstrip("/")
-    return there == here
-
-
 def _away(href: str, url: str) -> bool:
-    """A link to another page: an e-mail address, a phone number, an anchor or the page itself is none."""
-    return not NOT_A_PAGE.match(href) and not _same_page(href, url)
+    """A link to another page: an e-mail address, a phone number, an anchor, the page itself or an address no
+    parser reads is none."""
+    if NOT_A_PAGE.match(href):
+        return False
+    if not url:
+        return True
+    there = join_url(url, href)
+    return there is not None and urldefrag(there)[0].rstrip("/") != urldefrag(url)[0].rstrip("/")
 
 
 def _page_links(el: Tag, url: str) -> list[Tag]:
