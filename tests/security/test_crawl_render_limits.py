@@ -153,4 +153,7 @@ def test_watchdog_kills_a_browser_past_its_memory_and_the_crawl_goes_on(
     assert elapsed <= source.max_crawl_s + 5 and elapsed < source.timeout_s + 35, elapsed
     assert crawler.renderer is not None
     browser = crawler.renderer.browser
-    assert limit_mb < browser.peak_mb - browser.idle_mb <= BOUND_MB, (browser.peak_mb, browser.idle_mb)
+    grew = browser.peak_mb - browser.idle_mb
+    assert grew <= BOUND_MB, (browser.peak_mb, browser.idle_mb)
+    # past the limit, or on course past it before the next sample (the watchdog extrapolates the growth rate)
+    assert grew > limit_mb or ", growing " in (hog.error or ""), (grew, hog.error)
