@@ -7,6 +7,7 @@ SERVICE_GUARD=false runs Robyn on --host/--port directly (then something in fron
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import sys
@@ -14,8 +15,26 @@ import sys
 from auskunft.config import get_settings
 from auskunft.logging_setup import configure_logging
 
+# numpy's OpenBLAS starts a thread per core at import, and after every call it hands work to them those threads
+# spin for ~0.1 s waiting for more: in a worker answering every ~20 ms that is a core kept busy for nothing
+# (18 -> 36-42 ms of CPU per answer measured; docs/benchmarks-answer-cost.md). An answer's matrices are far
+# too small to gain from threads, and several worker processes share the cores anyway.
+BLAS_THREADS = {"OPENBLAS_NUM_THREADS": "1"}
+
+
+def one_blas_thread() -> None:
+    """Single-threaded BLAS in this process and the workers it starts, unless the operator set it. Only
+    before numpy is imported (OpenBLAS reads it when it loads), hence first thing in `main`."""
+    for key, value in BLAS_THREADS.items():
+        os.environ.setdefault(key, value)
+    if "numpy" in sys.modules:
+        logging.getLogger("auskunft.service").warning(
+            "numpy was imported before the BLAS thread setting: OpenBLAS keeps its threads"
+        )
+
 
 def main() -> None:
+    one_blas_thread()
     settings = get_settings()
     parser = argparse.ArgumentParser(prog="python -m service", description="auskunft chat service (Robyn)")
     parser.add_argument("--host", default=settings.service_host)
