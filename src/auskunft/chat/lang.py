@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 
@@ -27,8 +28,13 @@ does did have has had also only please thanks thank get need needs cost costs ap
 
 _lock = threading.Lock()
 _seeded = False
+# langdetect takes ~1-15 ms a question (random trials over 55 language profiles in Python) and runs before the
+# answer cache is asked: a question asked again is decided from here. Seeded, its result depends on the text
+# only, so a remembered one is what it would say again.
+GUESS_CACHE = 4096
 
 
+@functools.lru_cache(maxsize=GUESS_CACHE)
 def _langdetect(text: str) -> str | None:
     global _seeded
     try:
