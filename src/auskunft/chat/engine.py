@@ -9,6 +9,7 @@ an `error` event. Event order: meta -> sources -> token* -> done | error. A `tok
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import inspect
 import logging
@@ -71,8 +72,12 @@ class ChatAnswer(BaseModel):
     timings: dict[str, float] = Field(default_factory=dict)
 
 
+_MARKUP = re.compile(r"[#*_`>|]+")
+
+
+@functools.lru_cache(maxsize=2048)  # every answer shows its passages' snippets: the same passages come back
 def snippet(text: str, limit: int = 240) -> str:
-    flat = " ".join(re.sub(r"[#*_`>|]+", " ", text).split())
+    flat = " ".join(_MARKUP.sub(" ", text).split())
     return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 

@@ -18,6 +18,7 @@ pages); `https://evil.example\\@www.example.org/` is a link to evil.example, wha
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Iterable
@@ -76,14 +77,29 @@ def _href_of(raw: str) -> str:
     return raw.split(None, 1)[0] if raw else ""
 
 
+# every answer's policy names its sources' URLs: the same few thousand of an index, answer after answer
+SOURCE_KEYS = 8192
+
+
+@functools.lru_cache(maxsize=SOURCE_KEYS)
+def _source_key(url: str) -> str | None:
+    """The key a source URL is allowed under (None: not an absolute http(s) URL); a pure function of `url`."""
+    parsed = _whatwg(url)
+    return _key(parsed) if parsed is not None else None
+
+
+@functools.lru_cache(maxsize=256)
+def _host_names(host: str) -> tuple[str, ...]:
+    parsed = _whatwg("https://" + host + "/")
+    return (parsed.hostname, parsed.host) if parsed is not None else ()
+
+
 class LinkPolicy:
     def __init__(self, source_urls: Iterable[str] = (), hosts: Iterable[str] = ()) -> None:
-        self.urls = {_key(p) for p in map(_whatwg, (u for u in source_urls if u)) if p is not None}
+        self.urls = {k for k in map(_source_key, (u for u in source_urls if u)) if k is not None}
         self.hosts: set[str] = set()
         for h in (h.strip() for h in hosts if h.strip()):
-            parsed = _whatwg("https://" + h + "/")
-            if parsed is not None:
-                self.hosts |= {parsed.hostname, parsed.host}
+            self.hosts.update(_host_names(h))
 
     def allowed(self, url: str) -> bool:
         """True when every reading of the destination (as written, and as CommonMark hands it to the

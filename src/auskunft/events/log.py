@@ -66,7 +66,11 @@ class EventLog:
         now = datetime.now(UTC)
         line = json.dumps({"ts": now.isoformat(), "kind": kind, **fields}, ensure_ascii=False, default=str)
         with self._lock:
-            self.dir.mkdir(parents=True, exist_ok=True)
-            with open(self._path(now), "a", encoding="utf-8") as fh:
+            try:
+                fh = open(self._path(now), "a", encoding="utf-8")  # noqa: SIM115 - closed below
+            except FileNotFoundError:  # the first line, or the directory was removed meanwhile
+                self.dir.mkdir(parents=True, exist_ok=True)
+                fh = open(self._path(now), "a", encoding="utf-8")  # noqa: SIM115
+            with fh:
                 fh.write(line + "\n")
                 fh.flush()
