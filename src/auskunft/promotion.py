@@ -89,13 +89,16 @@ def sentence_vectors_step(settings: Settings, report: IndexReport) -> SentenceVe
     """Precompute the sentence vectors of the version the index step wrote (with the embedder the version was
     built with; only new sentences after an incremental run) and remove those of versions deleted since."""
     from auskunft.chat.extractive.semantic import precompute_sentences
+    from auskunft.chat.extractive.sentences import SPLIT_VERSION
     from auskunft.index import IndexManager, build_embedder, open_store
     from auskunft.index.sentence_store import prune_stores, read_info
 
     root = settings.sentence_vectors_dir
     info = read_info(root / report.collection)
     unchanged = not report.new_version and not (report.chunks_upserted or report.chunks_deleted)
-    if info is not None and info.priors and unchanged:  # (a store without hubness gets it once)
+    # a store without hubness gets it once; one made by an older sentence split (or a part a killed run left)
+    # is brought up to date, reusing the vectors of the sentences that stayed
+    if info is not None and info.priors and info.split == SPLIT_VERSION and unchanged:
         return SentenceVectorsReport(collection=report.collection, sentences=info.count)  # nothing changed
     target = index_target_from_settings(settings)
     client = open_store(target.qdrant_url, target.qdrant_path, target.qdrant_api_key, read_only=True)

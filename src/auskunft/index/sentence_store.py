@@ -63,6 +63,7 @@ class StoreInfo:
     dim: int
     count: int
     priors: int = 0  # chunks with a hubness value (0: a store written before they were computed)
+    split: int = 0  # the sentence split's version the keys were made by (0: before it was recorded)
 
 
 class SentenceVectorsReport(BaseModel):
@@ -88,6 +89,7 @@ def read_info(folder: Path) -> StoreInfo | None:
             int(data["dim"]),
             int(data["count"]),
             int(data.get("priors", 0)),
+            int(data.get("split", 0)),
         )
     except (OSError, ValueError, KeyError):
         return None
@@ -167,9 +169,10 @@ def write_store(
     *,
     model: str,
     priors: dict[bytes, float] | None = None,
+    split: int = 0,
 ) -> StoreInfo:
     """Publish a new generation holding `keys` (unique) with their unit `vectors` (rows) and the chunks'
-    `priors` (chunk key -> hubness); older generations go."""
+    `priors` (chunk key -> hubness), made by version `split` of the sentence split; older generations go."""
     folder.mkdir(parents=True, exist_ok=True)
     dim = int(vectors.shape[1]) if vectors.ndim == 2 and vectors.shape[1] else 0
     arr = np.asarray(keys, dtype=f"S{KEY_BYTES}") if keys else np.zeros(0, dtype=f"S{KEY_BYTES}")
@@ -178,7 +181,7 @@ def write_store(
     if len(arr) > 1 and bool((arr[1:] == arr[:-1]).any()):
         raise ValueError("sentence store keys must be unique")
     records = np.array(sorted((priors or {}).items()), dtype=PRIOR_DTYPE)
-    info = StoreInfo(_next_generation(folder), model, dim, len(arr), len(records))
+    info = StoreInfo(_next_generation(folder), model, dim, len(arr), len(records), split)
     files = [("keys", arr), ("vecs", np.ascontiguousarray(vecs, dtype=np.float16))]
     for suffix, data in [*files, *([("prior", records)] if len(records) else [])]:
         path = folder / f"{info.generation}.{suffix}"

@@ -55,7 +55,7 @@ _TIME_A = re.compile(
 # numbers that are no quantity: a list's or an outline's numbering ("3.1.1.", "4. Der Protest …"), a reference
 # (§ 9, Abs. 2, Nr. 3, Seite 5), a date (18.09.2019, 31. Dezember), a year, a time of day
 _NOT_A_QUANTITY = re.compile(
-    r"(?m)^\s*(?:\(?\d+[.)]|[a-z]\))(?=\s)"
+    r"(?m)(?:^|[;:]\s)\s*(?:\(?\d+[.)]|[a-z]\))(?=\s)"  # also a list's items joined in one candidate
     r"|\b\d+(?:\.\d+)+\.?"
     r"|(?:§+|\babs\.|\babsatz|\bart\.|\bartikel|\bnr\.|\bziffer|\bziff\.|\bpunkt|\bkapitel|\bseite|\bs\.)\s*\d+\w*"
     rf"|\b\d{{1,2}}\.\s*(?:{_MONTHS})\b"

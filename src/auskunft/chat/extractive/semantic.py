@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from auskunft.chat.extractive.sentences import SPLIT_VERSION
 from auskunft.chat.extractive.sentences import sentences as split_sentences
 from auskunft.index.embeddings import Embedder
 from auskunft.index.hubness import hubness
@@ -162,7 +163,12 @@ def precompute_sentences(
     dim = embedder.dim or (previous.info.dim if previous is not None else 0)
     if previous is not None:
         found, rows = previous.lookup(keys, np.float16)
-        if found.all() and len(previous) == len(keys) and _same_priors(previous, priors):
+        if (
+            found.all()
+            and len(previous) == len(keys)
+            and previous.info.split == SPLIT_VERSION
+            and _same_priors(previous, priors)
+        ):
             report.reused = len(keys)
             report.seconds = round(time.perf_counter() - t0, 3)
             return report
@@ -181,12 +187,13 @@ def precompute_sentences(
         log.info("sentence vectors of %s: %d of %d embedded", collection, report.embedded, len(todo))
         if report.embedded < len(todo) and time.perf_counter() - checkpoint >= checkpoint_s:
             done = np.flatnonzero(found)
+            # a part: recorded without the split's version, so that the next run completes it
             write_store(
                 folder, [keys[i] for i in done.tolist()], rows[done], model=embedder.name, priors=priors
             )
             checkpoint = time.perf_counter()
     report.embed_seconds = round(time.perf_counter() - t1, 3)
-    info = write_store(folder, keys, rows, model=embedder.name, priors=priors)
+    info = write_store(folder, keys, rows, model=embedder.name, priors=priors, split=SPLIT_VERSION)
     report.written = True
     report.bytes = info.count * (16 + 2 * info.dim) + info.priors * PRIOR_DTYPE.itemsize
     report.seconds = round(time.perf_counter() - t0, 3)

@@ -17,7 +17,15 @@ _MD = re.compile(r"^[#>\-*|\s]+|[*_`]+")
 
 
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_SOFT_BREAK = re.compile(r"(?<![.!?:|\s])\s*\n\s*(?=[a-zäöüß0-9(])")  # OCR/PDF line wraps inside sentences
+_BULLET = re.compile(r"\s*[-*•+]\s")  # a markdown list item
+_NUMBERED = re.compile(r"\s*(\d{1,3})[.)]\s")  # "1. Spielordnung", "2) ..." (or a wrapped "24. bis 26. Mai")
+_BLOCK = re.compile(r"\s*[#|>]")  # a heading, a table row, a quote
+_CONTINUES = re.compile(r"\s*[a-zäöüß0-9(]")  # a line that can only go on a sentence
+_WRAP_CHARS = 50  # a line this long that stops mid-sentence was wrapped (shorter: a heading or a name)
+
+# The split of a passage into candidate sentences changes with this number: a store of precomputed sentence
+# vectors (auskunft.chat.extractive.semantic) made by another split is brought up to date by the next run.
+SPLIT_VERSION = 2
 
 
 # Text addressed to an AI model rather than to readers (prompt injection planted in a page): never quoted
@@ -32,6 +40,7 @@ _INSTRUCTION = re.compile(
 
 _FRAGMENT_CHARS = 60  # shorter lines without final punctuation are list items, names or headings
 _MERGED_CHARS = 400
+_QUOTE_CHARS = 600  # longer candidates are not quoted
 
 
 def looks_like_instruction(sentence: str) -> bool:
@@ -61,9 +70,63 @@ def sentences(text: str) -> list[tuple[str, bool]]:
     return list(SPLITS.get(text, _split))
 
 
+def _starts_item(line: str, previous: str) -> bool:
+    """`line` begins a list item: a bullet, or a number after a numbered line or a short one (a heading: "Protest
+    und Einspruch\n1. Proteste ..."); a number after a long line is a wrapped ordinal ("... vom\n24. bis zum
+    26. November")."""
+    if _BULLET.match(line):
+        return True
+    return bool(_NUMBERED.match(line) and (_NUMBERED.match(previous) or len(previous.strip()) < _WRAP_CHARS))
+
+
+def _number(piece: str) -> int | None:
+    m = _NUMBERED.match(piece)
+    return int(m.group(1)) if m else None
+
+
+def _in_numbered_list(pieces: list[str], i: int, reach: int = 8) -> bool:
+    """Piece `i` is an item of a numbered list: a piece near it carries the number before or after its own
+    (one numbered line alone may be a wrapped ordinal; sub-items may stand between two numbers)."""
+    n = _number(pieces[i])
+    if n is None:
+        return False
+    near = pieces[max(0, i - reach) : i] + pieces[i + 1 : i + 1 + reach]
+    return any(_number(p) in (n - 1, n + 1) for p in near)
+
+
+def _wrapped(previous: str, line: str) -> bool:
+    """The line break between `previous` and `line` wraps one sentence (a PDF's or a hard-wrapped page's
+    line end), not one block ending and another beginning."""
+    last = previous.rstrip()
+    if not last or not line.strip() or last.endswith((".", "!", "?", ":", "|")) or _BLOCK.match(previous):
+        return False
+    if _BLOCK.match(line) or _starts_item(line, previous):
+        return False
+    if _CONTINUES.match(line):  # "... zu den\nkommunalen ...", "... vom\n24. Mai"
+        return True
+    # before a capital (German nouns): after a comma, or after a long line that stops mid-sentence ("Die DTFL
+    # behält sich vor,\nMannschaftsnamen ...", "... Veranstaltungen der\nAbteilung ..."); a short line without
+    # final punctuation is a heading, a name or a list line and stays apart
+    return last.endswith(",") or (len(last) >= _WRAP_CHARS and last[-1].isalpha() and last[-1].islower())
+
+
+def unwrap(text: str) -> str:
+    """Single line breaks that wrap a sentence become spaces; paragraphs, list items, headings and table
+    rows keep their own lines."""
+    lines = text.split("\n")
+    out = lines[:1]
+    for line in lines[1:]:
+        if _wrapped(out[-1], line):
+            out[-1] = out[-1].rstrip() + " " + line.strip()
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
 def _split(text: str) -> tuple[tuple[str, bool], ...]:
-    items: list[tuple[str, bool]] = []
-    text = _SOFT_BREAK.sub(" ", _LINK.sub(r"\1", text))
+    # (text, kind): "text", "heading", "row" (a table row), "bullet" or "number" (a bulleted or numbered item)
+    items: list[tuple[str, str]] = []
+    text = unwrap(_LINK.sub(r"\1", text))
     pieces: list[str] = []
     for piece in _SENT.split(text):
         if pieces and _ABBREV.search(pieces[-1]):
@@ -73,8 +136,15 @@ def _split(text: str) -> tuple[tuple[str, bool], ...]:
     header: list[str] = []
     for i, piece in enumerate(pieces):
         row = _cells(piece)
+        kind = "row" if row is not None else "text"
         if row is None:
             header = []
+            if piece.lstrip().startswith("#"):
+                kind = "heading"
+            elif _BULLET.match(piece):
+                kind = "bullet"
+            elif _in_numbered_list(pieces, i):
+                kind = "number"
             s = _MD.sub("", piece).strip()
         elif _is_separator(row):
             continue
@@ -91,9 +161,9 @@ def _split(text: str) -> tuple[tuple[str, bool], ...]:
                 f"{h}: {c}" if h and j else c for j, (h, c) in enumerate(zip(named, cells, strict=True)) if c
             )
         if s and not looks_like_instruction(s):
-            items.append((s, row is not None))
+            items.append((s, kind))
     return tuple(
-        (s, row) for s, row in _merge_fragments(items) if 15 <= len(s) <= 600 and not s.endswith("?")
+        (s, row) for s, row in _merge_fragments(items) if 15 <= len(s) <= _QUOTE_CHARS and not s.endswith("?")
     )
 
 
@@ -102,30 +172,54 @@ def _is_fragment(s: str) -> bool:
     return len(s) < _FRAGMENT_CHARS and not s.endswith((".", "!", "?", ":"))
 
 
-def _merge_fragments(items: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+def _joined(parts: list[str]) -> str:
+    """List lines as one text: "; " between them, a space after one that ends its own sentence."""
+    return "".join(p + (" " if p.endswith((".", "!", "?", ";")) else "; ") for p in parts[:-1]) + parts[-1]
+
+
+def _merge_fragments(items: list[tuple[str, str]]) -> list[tuple[str, bool]]:
     """Runs of short lines (a list of names, opening hours, loan conditions) become one candidate, led by
     the line that introduces them when it ends in ":" or "?" ("Welche Konditionen gelten ...? Kreditbetrag:
-    ab 500 EUR; Zinsen: keine; ..."), so that the answer quotes the list with what it is about. A question
-    in the text is never a candidate by itself (it asks, it does not answer)."""
+    ab 500 EUR; Zinsen: keine; ..."), so that the answer quotes the list with what it is about; after such a
+    lead every item of the list that follows belongs to it, long ones too ("Die Ordnungen des DTFB sind: 1.
+    Spielordnung (SPO); 2. ..."). A question in the text is never a candidate by itself (it asks, it does not
+    answer)."""
     out: list[tuple[str, bool]] = []
     i = 0
     while i < len(items):
-        text, row = items[i]
+        text, kind = items[i]
+        row = kind == "row"
         lead = text if not row and text.endswith((":", "?")) else None
+        # a lead that is itself a list item ("1. Ein Mitglied ist ausgeschlossen, wenn:") takes the items of
+        # its sub-list, not its siblings ("2. ...")
+        belongs = {"bullet", "number"} - {kind} if lead is not None else set()
+        siblings = kind if lead is not None and kind in ("bullet", "number") else None
         start = i + 1 if lead is not None else i
         j = start
-        while j < len(items) and not items[j][1] and _is_fragment(items[j][0]):
+        ends = {"row", "heading", siblings} if lead is not None else {"row"}  # a heading ends a lead's list
+        while j < len(items) and items[j][1] not in ends:
+            if items[j][1] not in belongs and not _is_fragment(items[j][0]):
+                break
             j += 1
+        if (
+            lead is not None
+            and j == start
+            and j < len(items)
+            and items[j][1] not in ("row", "heading")
+            and not items[j][0].endswith((".", "!", "?"))  # (a sentence after it stands on its own)
+            and len(lead) + len(items[j][0]) < _QUOTE_CHARS
+        ):
+            j += 1  # a lead is quoted with what it introduces, a long line too ("Du findest uns: Anna P2-01-423, ...")
         run = [t for t, _ in items[start:j]]
         if len(run) >= 2 or (lead is not None and run):
             prefix = f"{lead} " if lead is not None else ""
             parts: list[str] = []
             for t in run:  # long lists: several candidates of at most _MERGED_CHARS, each with the lead
-                if parts and len(prefix) + len("; ".join([*parts, t])) > _MERGED_CHARS:
-                    out.append((prefix + "; ".join(parts), False))
+                if parts and len(prefix) + len(_joined([*parts, t])) > _MERGED_CHARS:
+                    out.append((prefix + _joined(parts), False))
                     parts = []
                 parts.append(t)
-            out.append((prefix + "; ".join(parts), False))
+            out.append((prefix + _joined(parts), False))
             i = j
         else:
             out.append((text, row))
