@@ -2,13 +2,16 @@
 on the same index, in alternating rounds so a noisy machine weighs on all of them alike.
 
     .venv/bin/python bench/search_latency.py DATA_DIR --questions FILE.jsonl \
-        [--tree before=/tmp/before --tree new=.] [-n 100] [--rounds 3] [--top-k 6]
+        [--tree before=/tmp/before --tree new=.] [-n 100] [--rounds 3] [--top-k 6] [--served]
 
 Each round starts one process per tree (PYTHONPATH at the tree's src), which opens the live index read-only,
 warms up on 10 questions, then times -n questions three ways, taking turns question by question: the
 whole search with refinement, the same without it, and the query embedding alone (a tree whose embedder
-remembers query vectors has them forgotten before every call: each search embeds its question). Reported per
-tree: the median over rounds of each round's mean and p95 (ms).
+remembers query vectors has them forgotten before every call: each search embeds its question). With
+--served, a fourth way: the search as the service configures it (`build_runtime`: the rank votes over more
+candidates; it opens DATA_DIR/state.db, so give it a copy). BLAS runs on one thread as in the service
+(OPENBLAS_NUM_THREADS=1 unless set). Reported per tree: the median over rounds of each round's mean and p95
+(ms).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from auskunft.config import Settings
 from auskunft.pipeline.index import index_target_from_settings, open_index
 from auskunft.retrieval import HybridSearcher
 data, qfile, n, top_k = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+served = sys.argv[5] == "1"
 qs = []
 for line in qfile.read_text(encoding="utf-8").splitlines():
     if line.strip():
@@ -49,13 +53,23 @@ modes = {
     "unrefined": lambda q: raw.search(q, top_k=top_k),
     "embed": emb.embed_query,
 }
+embedders = [emb]
+if served:  # the search as the service configures it (votes over more candidates, caps), embedding included
+    from auskunft.chat.factory import build_runtime
+    engine = build_runtime(settings, client=store, events=False).engine
+    engine.start()
+    for q in qs[:10]:
+        engine.search(q)
+    modes["served"] = engine.search
+    embedders.append(engine.retriever.embedder)
 times = {k: [] for k in modes}
-remembered = getattr(emb, "query_cache", None)  # trees that remember query vectors: every call embeds
+# trees whose embedders remember query vectors: every call embeds
+remembered = [c for c in (getattr(e, "query_cache", None) for e in embedders) if c is not None]
 for i, q in enumerate(items):  # the modes take turns question by question (load spikes hit all alike)
-    names = list(modes)[i % 3:] + list(modes)[:i % 3]
+    names = list(modes)[i % len(modes):] + list(modes)[:i % len(modes)]
     for k in names:
-        if remembered is not None:
-            remembered.clear()
+        for cache in remembered:
+            cache.clear()
         t0 = time.perf_counter(); modes[k](q); times[k].append((time.perf_counter() - t0) * 1000)
 for k, ts in times.items():
     ts.sort()
@@ -74,13 +88,24 @@ def main() -> None:
     p.add_argument("-n", type=int, default=100)
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--top-k", type=int, default=6)
+    p.add_argument(
+        "--served",
+        action="store_true",
+        help="also time the search as the service configures it (build_runtime: votes, caps; opens state.db)",
+    )
     args = p.parse_args()
     trees = [t.split("=", 1) for t in args.tree] or [["new", str(REPO)]]
     results: dict[str, list[dict]] = {label: [] for label, _ in trees}
     for _ in range(args.rounds):
         for label, path in trees:
             tree = Path(path).resolve()
-            env = os.environ | {"PYTHONPATH": f"{tree / 'src'}:{tree}", "OMP_WAIT_POLICY": "PASSIVE"}
+            env = os.environ | {
+                "PYTHONPATH": f"{tree / 'src'}:{tree}",
+                "OMP_WAIT_POLICY": "PASSIVE",
+                # BLAS on one thread, as the service runs it (service/__main__.py): OpenBLAS's own threads
+                # make numpy's small products wait for them (~1.7 ms of a refinement, session 13)
+                "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS", "1"),
+            }
             out = subprocess.run(
                 [
                     sys.executable,
@@ -90,6 +115,7 @@ def main() -> None:
                     str(args.questions),
                     str(args.n),
                     str(args.top_k),
+                    "1" if args.served else "0",
                 ],
                 env=env,
                 capture_output=True,
@@ -102,15 +128,19 @@ def main() -> None:
         f"search latency in process: {args.data_dir} ({points} points), {args.n} questions from "
         f"{args.questions.name}, top_k {args.top_k}, median of {args.rounds} alternating rounds (ms)"
     )
-    print(f"{'tree':<8} {'refined mean':>13} {'refined p95':>12} {'unrefined mean':>15} {'embed mean':>11}")
+    served = f" {'served mean':>12} {'served p95':>11}" if args.served else ""
+    print(
+        f"{'tree':<8} {'refined mean':>13} {'refined p95':>12} {'unrefined mean':>15} {'embed mean':>11}{served}"
+    )
     for label, rows in results.items():
 
         def med(kind: str, stat: str, rows: list[dict] = rows) -> float:
             return round(statistics.median(r[kind][stat] for r in rows), 2)
 
+        tail = f" {med('served', 'mean'):>12} {med('served', 'p95'):>11}" if args.served else ""
         print(
             f"{label:<8} {med('refined', 'mean'):>13} {med('refined', 'p95'):>12} "
-            f"{med('unrefined', 'mean'):>15} {med('embed', 'mean'):>11}"
+            f"{med('unrefined', 'mean'):>15} {med('embed', 'mean'):>11}{tail}"
         )
 
 
