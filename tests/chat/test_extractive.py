@@ -119,10 +119,16 @@ def test_wrapped_lines_are_one_sentence_and_a_lead_keeps_its_whole_list() -> Non
         "1. Proteste richten sich an die Liga.",
     ]
     # a lead takes what it introduces though that is one long line (the names run on after commas)
-    office = "Du findest uns im Physik-Gebäude:\n\nChristian Arauner P2-01-423,\nTom Groß P2-01-423,\nLuca Di Bella P2-01-422"
+    office = "Du findest uns im Physik-Gebäude:\n\nChristian Arauner P2-01-423, \nTom Groß P2-01-423, \nLuca Di Bella P2-01-422."
     assert [s for s, _ in sentences(office)] == [
-        "Du findest uns im Physik-Gebäude: Christian Arauner P2-01-423, Tom Groß P2-01-423, Luca Di Bella P2-01-422"
+        "Du findest uns im Physik-Gebäude: Christian Arauner P2-01-423, Tom Groß P2-01-423, Luca Di Bella P2-01-422."
     ]
+    # a long sentence ending in ":" stands on its own, so does the sentence after it
+    prose = (
+        "Die auf die Landwirtschaft angepasste Organisation hat gegenüber dem MHS eine modifizierte Struktur:\n\n"
+        "Ein zentraler Unterschied ist, dass das Hofeigentum bei lokalen Vereinen liegt."
+    )
+    assert len([s for s, _ in sentences(prose)]) == 2
     # a PDF line that wraps before an ordinal goes on the sentence; a short line stays a heading of its own
     pdf = (
         "Genau zu diesem Thema bieten wir einen Wochenend-Workshop vom\n24. bis zum 26. November an.\n"

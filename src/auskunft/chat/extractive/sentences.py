@@ -206,7 +206,8 @@ def _merge_fragments(items: list[tuple[str, str]]) -> list[tuple[str, bool]]:
             and j == start
             and j < len(items)
             and items[j][1] not in ("row", "heading")
-            and not items[j][0].endswith((".", "!", "?"))  # (a sentence after it stands on its own)
+            # a sentence after a long lead stands on its own; a short lead is a label that needs its content
+            and (len(lead) < _WRAP_CHARS or not items[j][0].endswith((".", "!", "?")))
             and len(lead) + len(items[j][0]) < _QUOTE_CHARS
         ):
             j += 1  # a lead is quoted with what it introduces, a long line too ("Du findest uns: Anna P2-01-423, ...")
