@@ -37,23 +37,26 @@ PREFILTER_COSINE = 0.85
 
 # a passage's word 3-grams, by its text: the same passages come back search after search (~16 kB each)
 SHINGLE_CACHE = 2048
-_SHINGLES: Lru[str, frozenset[tuple[str, ...]]] = Lru(SHINGLE_CACHE)
+_SHINGLES: Lru[str, frozenset[str]] = Lru(SHINGLE_CACHE)
 
 
-def _shingles(text: str) -> frozenset[tuple[str, ...]]:
+def _shingles(text: str) -> frozenset[str]:
     return _SHINGLES.get(text, _make_shingles)
 
 
-def _make_shingles(text: str) -> frozenset[tuple[str, ...]]:
+def _make_shingles(text: str) -> frozenset[str]:
+    """The word 3-grams as strings "w1 w2 w3" (a word holds no space, so two 3-grams are equal as strings
+    exactly when they are equal as word triples; a string keeps its hash, a tuple computes it at every
+    lookup); a text of fewer than three words is one gram of its words."""
     found = _WORD.findall(text)
     # lower-casing the words joined by spaces is lower-casing each (no lower case form holds a space)
     words = " ".join(found).lower().split(" ") if found else []
     if len(words) < 3:
-        return frozenset({tuple(words)})
-    return frozenset(zip(words, words[1:], words[2:], strict=False))
+        return frozenset({" ".join(words)})
+    return frozenset(map(" ".join, zip(words, words[1:], words[2:], strict=False)))
 
 
-def _overlap(a: frozenset[tuple[str, ...]], b: frozenset[tuple[str, ...]]) -> float:
+def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
     """Share of the smaller text's word 3-grams that occur in the other; 0 when one text is less than half
     the other (a contact block inside a page is not a copy of the page)."""
     if not a or not b or 2 * min(len(a), len(b)) < max(len(a), len(b)):
@@ -105,31 +108,35 @@ def refine(
         return h.score * (listing_factor if h.chunk.is_listing else 1.0)
 
     ranked = sorted(hits, key=adjusted, reverse=True)
-    grams: dict[int, frozenset[tuple[str, ...]]] = {}
+    grams: dict[int, frozenset[str]] = {}
 
-    def shingles(i: int) -> frozenset[tuple[str, ...]]:
+    def shingles(i: int) -> frozenset[str]:
         if i not in grams:
             grams[i] = _shingles(ranked[i].chunk.text)
         return grams[i]
 
     cos = _cosines([vectors.get(h.chunk.chunk_id) for h in ranked])
-    sims, has = cos if cos is not None else (None, np.zeros(len(ranked), dtype=bool))
+    sims, has_ = cos if cos is not None else (None, np.zeros(len(ranked), dtype=bool))
+    # the thresholds compared once for all pairs (numpy, as before), then read as Python lists: a hit meets at
+    # most a few dozen groups, where numpy's per-call cost outweighed the comparisons themselves
+    has: list[bool] = has_.tolist()
+    near: list[list[bool]] = [] if sims is None else (sims >= PREFILTER_COSINE).tolist()
+    copy: list[list[bool]] = [] if sims is None else (sims >= min_cosine).tolist()
+    close: list[list[bool]] = [] if sims is None else (sims >= version_cosine).tolist()
     groups: list[list[int]] = []  # indexes into `ranked`; the first is the group's best
     for i in range(len(ranked)):
-        leaders = np.fromiter((g[0] for g in groups), dtype=np.intp, count=len(groups))
-        if sims is not None and has[i]:
+        vec_i = sims is not None and has[i]
+        for g in groups:
+            j = g[0]
             # with both vectors, copies are at least PREFILTER_COSINE close: the others are no candidates
-            open_ = ~has[leaders] | (sims[i, leaders] >= PREFILTER_COSINE)
-        else:
-            open_ = np.ones(len(leaders), dtype=bool)
-        for k in np.flatnonzero(open_):
-            j = int(leaders[k])
-            if sims is not None and has[i] and has[j]:
-                same = bool(sims[i, j] >= min_cosine) or _overlap(shingles(i), shingles(j)) >= min_overlap
+            if vec_i and has[j] and not near[i][j]:
+                continue
+            if vec_i and has[j]:
+                same = copy[i][j] or _overlap(shingles(i), shingles(j)) >= min_overlap
             else:
                 same = _overlap(shingles(i), shingles(j)) >= min_overlap
             if same:
-                groups[k].append(i)
+                g.append(i)
                 break
         else:
             groups.append([i])
@@ -146,8 +153,8 @@ def refine(
 
     def versions(i: int, j: int) -> bool:
         """Two versions of one text (a chair, a phone number, a fee changed): close, but not copies."""
-        close = sims is None or not (has[i] and has[j]) or bool(sims[i, j] >= version_cosine)
-        return close and _overlap(shingles(i), shingles(j)) >= version_overlap
+        similar = sims is None or not (has[i] and has[j]) or close[i][j]
+        return similar and _overlap(shingles(i), shingles(j)) >= version_overlap
 
     # the newer first: of near-equal neighbours (within `newer_window`), and of two versions of one text a
     # little further apart (copies split a fused ranking's votes between them)
