@@ -45,7 +45,7 @@ corpus:          ## rebuild the real-site corpus (datasets/sites) into data/site
 	@for s in datasets/sites/*/rebuild.sh; do d=$$(basename $$(dirname $$s)); [ -d data/sites/$$d/site ] || bash $$s; done
 
 quality: corpus  ## answer quality on the real-site corpus, leave-one-site-out (docs/quality.md; ~1 h on 2 cores)
-	OMP_WAIT_POLICY=PASSIVE $(PY) eval/loso.py --variants default german
+	OMP_WAIT_POLICY=PASSIVE OPENBLAS_NUM_THREADS=1 $(PY) eval/loso.py --variants default german
 
 clean:
 	rm -rf data .pytest_cache

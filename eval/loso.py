@@ -271,6 +271,7 @@ ANSWER_SWEEP: dict[str, list[Any]] = {
     "coverage_scope": ["union", "sentence"],
     "rank_weight": [0.01, 0.03],  # how much a higher-ranked passage's sentence is preferred
     "answer_type": [True, False],  # a quantity/time question needs a number/date in the quote
+    "year_agreement": [True, False],  # a question naming a year is not answered by quotes of other years only
 }
 
 

@@ -9,6 +9,7 @@ import pytest
 from auskunft.chat.extractive import ExtractiveAnswerer, ExtractiveParams
 from auskunft.chat.extractive.answer import Candidate, Scored
 from auskunft.chat.extractive.answer_type import carries, expected_type
+from auskunft.retrieval.votes import question_years
 
 
 @pytest.mark.parametrize(
@@ -76,6 +77,7 @@ def scored(question: str, *sentences: tuple[str, float]) -> Scored:
             for n, (text, meaning) in enumerate(sentences, 1)
         ],
         expects=expected_type(question),
+        years=question_years(question),
     )
 
 
@@ -96,3 +98,23 @@ def test_a_quote_without_the_asked_fact_is_shown_as_closest_not_as_the_answer() 
     # a question of no surface type is not checked
     who = scored("wer ist präsident vom dtfb", ("Präsident des DTFB ist Max Beispiel.", 0.90))
     assert answerer.compose(who, "de").outcome == "answer"
+
+
+def test_a_question_naming_a_year_is_not_answered_by_another_years_sentence() -> None:
+    """ff-heitzenhofen's unanswerable "wie viele Einsätze hattet ihr 2024" got a confident answer from the
+    2026 count: a quote naming only other years is about them."""
+    answerer = ExtractiveAnswerer()
+    other_year = scored(
+        "wie viele einsätze hattet ihr 2024", ("Im Jahr 2026 rückten wir zu 4 Einsätzen aus.", 0.90)
+    )
+    assert answerer.compose(other_year, "de").outcome == "closest"
+    assert answerer.compose(other_year, "de", ExtractiveParams(year_agreement=False)).outcome == "answer"
+    for text in ("Im Jahr 2024 rückten wir zu 12 Einsätzen aus.", "Wir rückten zu 12 Einsätzen aus."):
+        # the asked year, or no year at all: answered
+        assert (
+            answerer.compose(scored("wie viele einsätze hattet ihr 2024", (text, 0.90)), "de").outcome
+            == "answer"
+        )
+    # an amount is no year ("2000 Euro")
+    amount = scored("wie hoch war der zuschuss 2024", ("Der Zuschuss betrug 2000 Euro.", 0.90))
+    assert answerer.compose(amount, "de").outcome == "answer"

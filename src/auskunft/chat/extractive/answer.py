@@ -46,6 +46,7 @@ from auskunft.chat.prompts import EXTRACTIVE_LABEL, NOT_FOUND, OTHER_LANGUAGE_HI
 from auskunft.index.embeddings import Embedder
 from auskunft.index.sparse import Bm25Encoder
 from auskunft.models import RetrievedChunk
+from auskunft.retrieval.votes import question_years
 from auskunft.text.german import COMMON_ZIPF, text_terms
 
 log = logging.getLogger(__name__)
@@ -122,6 +123,8 @@ class ExtractiveParams:
     # a quantity or time question ("Wie hoch ist …", "Wann …") is answered only by quoted text with a number or
     # a date in it (answer_type.py); else its sentences are shown as the closest passages
     answer_type: bool = True
+    # a question naming a year is answered only by quotes that name it or no year (never only other years)
+    year_agreement: bool = True
 
 
 @dataclass
@@ -152,6 +155,7 @@ class Scored:
     )  # key term -> wordfreq Zipf (weights by common_zipf)
     # the fact the question asks for, if its surface shows one (answer_type)
     expects: AnswerType | None = None
+    years: set[str] = field(default_factory=set)  # the years the question names (year_agreement)
 
     @property
     def best_meaning(self) -> float | None:
@@ -185,9 +189,25 @@ def _coverage(scored: Scored, quoted: list[Candidate], p: ExtractiveParams) -> f
 
 
 def _of_the_type(scored: Scored, quoted: list[Candidate], p: ExtractiveParams) -> bool:
+    """The quotes hold the asked fact (answer_type) in a sentence that is about the asked year, if the question
+    names one: "wie viele Einsätze 2024?" is not answered by "Im Jahr 2026 rückten wir zu 4 Einsätzen aus."."""
+    if p.year_agreement and scored.years:
+        quoted = [c for c in quoted if _about_the_years(c.text, scored.years)]
+        if not quoted:
+            return False
     if not p.answer_type or scored.expects is None:
         return True
     return any(carries(c.text, scored.expects) for c in quoted)
+
+
+# a year in a sentence (not an amount: "2000 Euro")
+_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?![\d.,]\d)(?!\s*(?:€|euro\b|eur\b))", re.IGNORECASE)
+
+
+def _about_the_years(text: str, years: set[str]) -> bool:
+    """`text` names one of `years`, or no year at all (it may be about any)."""
+    named = set(_YEAR.findall(text))
+    return not named or bool(named & years)
 
 
 def _rank(c: Candidate, p: ExtractiveParams) -> float:
@@ -298,6 +318,7 @@ class ExtractiveAnswerer:
             zipfs={t.text: t.zipf for t in terms},
             best_retrieval=max(dense) if dense else None,
             expects=expected_type(question),
+            years=question_years(question),
         )
         if self.vectors is not None and candidates:
             # the cold-cache cost is one passage embedding per sentence: embed the likeliest first
