@@ -120,7 +120,7 @@ def refine(
     # the thresholds compared once for all pairs (numpy, as before), then read as Python lists: a hit meets at
     # most a few dozen groups, where numpy's per-call cost outweighed the comparisons themselves
     has: list[bool] = has_.tolist()
-    near: list[list[bool]] = [] if sims is None else (sims >= PREFILTER_COSINE).tolist()
+    candidate: list[list[bool]] = [] if sims is None else (sims >= PREFILTER_COSINE).tolist()
     copy: list[list[bool]] = [] if sims is None else (sims >= min_cosine).tolist()
     close: list[list[bool]] = [] if sims is None else (sims >= version_cosine).tolist()
     groups: list[list[int]] = []  # indexes into `ranked`; the first is the group's best
@@ -129,7 +129,7 @@ def refine(
         for g in groups:
             j = g[0]
             # with both vectors, copies are at least PREFILTER_COSINE close: the others are no candidates
-            if vec_i and has[j] and not near[i][j]:
+            if vec_i and has[j] and not candidate[i][j]:
                 continue
             if vec_i and has[j]:
                 same = copy[i][j] or _overlap(shingles(i), shingles(j)) >= min_overlap
