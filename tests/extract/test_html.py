@@ -91,3 +91,16 @@ def test_cp1252_body_decoded() -> None:
 def test_bad_html_refused_with_reason(body: bytes, reason: str) -> None:
     with pytest.raises(ExtractionError, match=reason):
         html_to_markdown(body)
+
+
+def test_an_alt_text_that_describes_nothing_is_no_image_caption() -> None:
+    """ff-heitzenhofen's news teasers (rendered by a script) carry alt="undefined": "[Bild: undefined]" was
+    indexed and quoted in every list of the start page; a file name or a placeholder word says no more."""
+    body = (
+        '<main><h1>Aktuelles</h1><p><img src="a.jpg" alt="undefined"> Monatsübung: 06.03.2025</p>'
+        '<p><img src="b.jpg" alt="IMG_2041.JPG"> <img src="c.jpg" alt=" Bild "> <img src="d.png" alt="null"></p>'
+        '<p><img src="e.jpg" alt="Josef Graf"> Kommandant</p></main>'
+    ).encode()
+    _, md, _ = html_to_markdown(body)
+    assert "[Bild: Josef Graf]" in md
+    assert "undefined" not in md and "IMG_2041" not in md and "null" not in md and "[Bild: Bild]" not in md

@@ -29,10 +29,17 @@ VALUE_CHARS = 120
 _BLOCKS = ["p", "div", "ul", "ol", "table", "h1", "h2", "h3", "h4", "h5", "h6", "dl", "section", "article"]
 
 
+# an alt text that describes nothing: a script's unset value, a placeholder word, the image's file name
+_EMPTY_ALT = re.compile(
+    r"(?i)\s*(?:undefined|null|none|nan|false|image|img|bild|foto|photo|picture|grafik|icon|platzhalter|placeholder"
+    r"|[\w\-. ]+\.(?:jpe?g|png|gif|webp|svg|bmp|tiff?|avif)|(?:img|dsc|dscn|pxl|image)[_\- ]?\d+)\s*"
+)
+
+
 class Converter(MarkdownConverter):
     def convert_img(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
-        alt = el.get("alt") or ""
-        return f"[Bild: {alt}]" if alt else ""
+        alt = " ".join(str(el.get("alt") or "").split())
+        return f"[Bild: {alt}]" if alt and not _EMPTY_ALT.fullmatch(alt) else ""
 
     def convert_video(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
         return text.strip()  # the fallback text, if any; not "[\n\n](video.mp4)"
