@@ -406,7 +406,7 @@ class ExtractiveAnswerer:
         ranked = sorted(matching, key=lambda c: -rank(c))
         top = rank(ranked[0])
         best = [c for c in ranked[: p.max_sentences] if rank(c) >= 0.6 * top]
-        if _coverage(scored, best, p) >= p.min_term_coverage:
+        if _coverage(scored, best, p) >= p.min_term_coverage and _of_the_type(scored, best, p):
             return _format(best, language, "answer")
         return _format(self._closest(ranked, rank, p), language, "closest")
 
