@@ -84,14 +84,15 @@ def _number(piece: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _in_numbered_list(pieces: list[str], i: int, reach: int = 8) -> bool:
-    """Piece `i` is an item of a numbered list: a piece near it carries the number before or after its own
-    (one numbered line alone may be a wrapped ordinal; sub-items may stand between two numbers)."""
-    n = _number(pieces[i])
+def _in_numbered_list(numbers: list[int | None], i: int, reach: int = 8) -> bool:
+    """Piece `i` (its number `numbers[i]`) is an item of a numbered list: a piece near it carries the number
+    before or after its own (one numbered line alone may be a wrapped ordinal; sub-items may stand between two
+    numbers)."""
+    n = numbers[i]
     if n is None:
         return False
-    near = pieces[max(0, i - reach) : i] + pieces[i + 1 : i + 1 + reach]
-    return any(_number(p) in (n - 1, n + 1) for p in near)
+    near = numbers[max(0, i - reach) : i] + numbers[i + 1 : i + 1 + reach]
+    return n - 1 in near or n + 1 in near
 
 
 def _wrapped(previous: str, line: str) -> bool:
@@ -133,6 +134,7 @@ def _split(text: str) -> tuple[tuple[str, bool], ...]:
             pieces[-1] += " " + piece
         else:
             pieces.append(piece)
+    numbers = [_number(p) for p in pieces]
     header: list[str] = []
     for i, piece in enumerate(pieces):
         row = _cells(piece)
@@ -143,7 +145,7 @@ def _split(text: str) -> tuple[tuple[str, bool], ...]:
                 kind = "heading"
             elif _BULLET.match(piece):
                 kind = "bullet"
-            elif _in_numbered_list(pieces, i):
+            elif _in_numbered_list(numbers, i):
                 kind = "number"
             s = _MD.sub("", piece).strip()
         elif _is_separator(row):
@@ -172,6 +174,9 @@ def _is_fragment(s: str) -> bool:
     return len(s) < _FRAGMENT_CHARS and not s.endswith((".", "!", "?", ":"))
 
 
+_LIST_KINDS = frozenset({"bullet", "number"})
+
+
 def _joined(parts: list[str]) -> str:
     """List lines as one text: "; " between them, a space after one that ends its own sentence."""
     return "".join(p + (" " if p.endswith((".", "!", "?", ";")) else "; ") for p in parts[:-1]) + parts[-1]
@@ -190,13 +195,19 @@ def _merge_fragments(items: list[tuple[str, str]]) -> list[tuple[str, bool]]:
         text, kind = items[i]
         row = kind == "row"
         lead = text if not row and text.endswith((":", "?")) else None
-        # a lead that is itself a list item ("1. Ein Mitglied ist ausgeschlossen, wenn:") takes the items of
-        # its sub-list, not its siblings ("2. ...")
-        belongs = {"bullet", "number"} - {kind} if lead is not None else set()
-        siblings = kind if lead is not None and kind in ("bullet", "number") else None
-        start = i + 1 if lead is not None else i
+        belongs: frozenset[str]
+        ends: frozenset[str]
+        if lead is None:  # a run of short lines
+            start, belongs, ends = i, frozenset(), frozenset({"row"})
+        else:
+            # the list's items, long ones too, up to a heading; a lead that is itself a list item ("1. Ein
+            # Mitglied ist ausgeschlossen, wenn:") takes the items of its sub-list, not its siblings ("2. ...")
+            start, belongs, ends = (
+                i + 1,
+                _LIST_KINDS - {kind},
+                frozenset({"row", "heading"}) | ({kind} & _LIST_KINDS),
+            )
         j = start
-        ends = {"row", "heading", siblings} if lead is not None else {"row"}  # a heading ends a lead's list
         while j < len(items) and items[j][1] not in ends:
             if items[j][1] not in belongs and not _is_fragment(items[j][0]):
                 break
