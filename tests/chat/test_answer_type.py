@@ -4,15 +4,13 @@ corpus (dtfb, ff-heitzenhofen), beside sentences that do answer."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 from auskunft.chat.extractive import ExtractiveAnswerer, ExtractiveParams
 from auskunft.chat.extractive.answer import Candidate, Scored
 from auskunft.chat.extractive.answer_type import carries, expected_type
-from auskunft.models import Chunk, RetrievedChunk
 from auskunft.retrieval.votes import question_years
+from tests.chat.test_extractive import hit
 
 
 @pytest.mark.parametrize(
@@ -126,12 +124,12 @@ def test_a_question_naming_a_year_is_not_answered_by_another_years_sentence() ->
 def test_the_keyword_only_answer_checks_the_fact_and_the_year_too() -> None:
     """Without an embedder (keywords alone rank the sentences) the same two checks decide the outcome."""
     answerer = ExtractiveAnswerer()  # no embedder
-    hits = [_hit("Im Jahr 2026 rückten wir zu 4 Einsätzen aus.")]
+    hits = [hit("Im Jahr 2026 rückten wir zu 4 Einsätzen aus.")]
     assert answerer("Wie viele Einsätze hattet ihr 2026?", hits, "de").outcome == "answer"
     assert answerer("Wie viele Einsätze hattet ihr 2024?", hits, "de").outcome == "closest"
     lenient = ExtractiveAnswerer(params=ExtractiveParams(year_agreement=False))
     assert lenient("Wie viele Einsätze hattet ihr 2024?", hits, "de").outcome == "answer"
-    topic = [_hit("Ohne Protestgebühr gilt der Protest als nicht eingelegt.")]
+    topic = [hit("Ohne Protestgebühr gilt der Protest als nicht eingelegt.")]
     assert answerer("Wie hoch ist die Protestgebühr?", topic, "de").outcome == "closest"
     assert (
         ExtractiveAnswerer(params=ExtractiveParams(answer_type=False))(
@@ -139,19 +137,3 @@ def test_the_keyword_only_answer_checks_the_fact_and_the_year_too() -> None:
         ).outcome
         == "answer"
     )
-
-
-def _hit(text: str) -> RetrievedChunk:
-    chunk = Chunk(
-        chunk_id="c1",
-        doc_id="d1",
-        url="https://verein.example/1",
-        title="Seite",
-        source="web",
-        crawled_at=datetime(2026, 1, 1, tzinfo=UTC),
-        doc_sha256="0",
-        ordinal=0,
-        text=text,
-        language="de",
-    )
-    return RetrievedChunk(chunk=chunk, score=1.0, rank=1)

@@ -32,7 +32,7 @@ from datetime import date as Date
 
 import numpy as np
 
-from auskunft.chat.extractive.answer_type import AnswerType, carries, expected_type
+from auskunft.chat.extractive.answer_type import AnswerType, about_the_years, carries, expected_type
 from auskunft.chat.extractive.keywords import (
     KeywordScorer,
     coverage,
@@ -192,22 +192,12 @@ def _of_the_type(scored: Scored, quoted: list[Candidate], p: ExtractiveParams) -
     """The quotes hold the asked fact (answer_type) in a sentence that is about the asked year, if the question
     names one: "wie viele Einsätze 2024?" is not answered by "Im Jahr 2026 rückten wir zu 4 Einsätzen aus."."""
     if p.year_agreement and scored.years:
-        quoted = [c for c in quoted if _about_the_years(c.text, scored.years)]
+        quoted = [c for c in quoted if about_the_years(c.text, scored.years)]
         if not quoted:
             return False
     if not p.answer_type or scored.expects is None:
         return True
     return any(carries(c.text, scored.expects) for c in quoted)
-
-
-# a year in a sentence (not an amount: "2000 Euro")
-_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?![\d.,]\d)(?!\s*(?:€|euro\b|eur\b))", re.IGNORECASE)
-
-
-def _about_the_years(text: str, years: set[str]) -> bool:
-    """`text` names one of `years`, or no year at all (it may be about any)."""
-    named = set(_YEAR.findall(text))
-    return not named or bool(named & years)
 
 
 def _rank(c: Candidate, p: ExtractiveParams) -> float:

@@ -8,6 +8,9 @@ only names the topic ("Ohne Protestgebühr gilt der Antrag als nicht gestellt.",
 Finanzstatus geregelt.") is on the question's subject but does not answer it: the extractive answer then shows
 it as one of the closest passages, not as the answer. Other questions (who, what, where, yes/no) have no
 surface type here and are not checked.
+
+A question that names a year is about that year: a quote that names only other years ("Im Jahr 2026 rückten
+wir zu 4 Einsätzen aus." for "… 2024?") does not answer it (`about_the_years`).
 """
 
 from __future__ import annotations
@@ -81,3 +84,13 @@ def carries(text: str, kind: AnswerType) -> bool:
     if kind == "quantity":
         return bool(_QUANTITY_A.search(_NOT_A_QUANTITY.sub(" ", text)))
     return bool(_TIME_A.search(text))
+
+
+# a year in a sentence (not an amount: "2000 Euro")
+_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?![\d.,]\d)(?!\s*(?:€|euro\b|eur\b))", re.IGNORECASE)
+
+
+def about_the_years(text: str, years: set[str]) -> bool:
+    """`text` names one of `years`, or no year at all (it may be about any)."""
+    named = set(_YEAR.findall(text))
+    return not named or bool(named & years)
