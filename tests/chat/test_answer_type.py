@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from auskunft.chat.extractive import ExtractiveAnswerer, ExtractiveParams
-from auskunft.chat.extractive.answer import Candidate, Scored
 from auskunft.chat.extractive.answer_type import carries, expected_type
+from auskunft.chat.extractive.scoring import Candidate, Scored
 from auskunft.retrieval.votes import question_years
 from tests.chat.test_extractive import hit
 

@@ -4,13 +4,11 @@ from auskunft.chat.extractive.answer import (
     CLOSEST_LABEL,
     OUTCOMES,
     Answer,
-    Candidate,
     ExtractiveAnswerer,
-    ExtractiveParams,
-    Scored,
     extractive_answer,
 )
 from auskunft.chat.extractive.keywords import KeywordScorer, key_terms, missing_key_terms, shares_head
+from auskunft.chat.extractive.scoring import Candidate, ExtractiveParams, Scored
 from auskunft.chat.extractive.semantic import SentenceVectors
 from auskunft.chat.extractive.sentences import looks_like_instruction, sentences
 
