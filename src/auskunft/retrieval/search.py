@@ -21,7 +21,7 @@ import numpy as np
 
 from auskunft.index.embeddings import Embedder
 from auskunft.index.sparse import Bm25Encoder
-from auskunft.index.vectorstore import VectorQuery, VectorStore, Where
+from auskunft.index.vectorstore import Hit, VectorQuery, VectorStore, Where
 from auskunft.models import Chunk, RetrievedChunk
 from auskunft.retrieval.refine import refine
 from auskunft.retrieval.votes import CandidateVotes
@@ -47,6 +47,17 @@ def content_words(text: str) -> int:
 def chunk_from_payload(point_id: object, payload: dict) -> Chunk:
     data = {k: v for k, v in payload.items() if k != "cite_url"}
     return Chunk(chunk_id=str(point_id), **data)
+
+
+def _chunk(hit: Hit) -> Chunk:
+    """The hit's Chunk, made once per point where the store shares points between queries (`Hit.memo`: a
+    published generation never changes; nothing downstream changes a Chunk's fields)."""
+    if hit.memo is None:
+        return chunk_from_payload(hit.id, hit.payload)
+    chunk = hit.memo.get("chunk")
+    if chunk is None:
+        chunk = hit.memo["chunk"] = chunk_from_payload(hit.id, hit.payload)
+    return chunk
 
 
 def _cosines(query: list[float], vectors: list) -> list[float | None]:
@@ -122,10 +133,7 @@ class HybridSearcher:
             if not idx:
                 return []
             hits = self.store.query(target, VectorQuery(limit=limit, sparse=(idx, vals), where=where))
-            found = [
-                RetrievedChunk(chunk=chunk_from_payload(h.id, h.payload), score=h.score, rank=i + 1)
-                for i, h in enumerate(hits)
-            ]
+            found = [RetrievedChunk(chunk=_chunk(h), score=h.score, rank=i + 1) for i, h in enumerate(hits)]
             return self._finish(found, {}, pool)
         qvec = self.embedder.embed_query(query)
         if mode == "dense":
@@ -134,9 +142,7 @@ class HybridSearcher:
             )
             hits = self.store.query(target, q)
             found = [
-                RetrievedChunk(
-                    chunk=chunk_from_payload(h.id, h.payload), score=h.score, rank=i + 1, dense_score=h.score
-                )
+                RetrievedChunk(chunk=_chunk(h), score=h.score, rank=i + 1, dense_score=h.score)
                 for i, h in enumerate(hits)
             ]
             found = self._finish(found, {h.id: h.dense for h in hits if h.dense is not None}, pool)
@@ -162,7 +168,7 @@ class HybridSearcher:
                 continue
             out.append(
                 RetrievedChunk(
-                    chunk=chunk_from_payload(h.id, h.payload),
+                    chunk=_chunk(h),
                     score=h.score,
                     rank=len(out) + 1,
                     dense_score=cos,

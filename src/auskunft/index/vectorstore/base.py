@@ -45,6 +45,10 @@ class Hit:
     score: float
     payload: dict
     dense: np.ndarray | None = None  # the point's dense vector (float32), when the query asked for it
+    # what a caller derives from this point's payload (the searcher's Chunk), shared by every hit of the point
+    # in one generation of a read-only store (EdgeStore's readers: a published generation never changes);
+    # None where hits are not shared (a writer's shard, a Qdrant server)
+    memo: dict | None = None
 
     @classmethod
     def of(cls, point_id: object, score: float, payload: dict | None, vector: object) -> Hit:

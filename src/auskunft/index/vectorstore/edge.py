@@ -40,7 +40,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -56,6 +56,7 @@ from auskunft.index.vectorstore.base import (
     VectorQuery,
     Where,
 )
+from auskunft.index.vectorstore.edge_points import READER_POINT_CACHE, PointCache
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +163,7 @@ class _Reader:
     shard: qe.EdgeShard
     checked: float
     preparing: bool = False
+    points: PointCache = field(default_factory=lambda: PointCache(READER_POINT_CACHE))
 
 
 class EdgeStore:
@@ -372,19 +374,29 @@ class EdgeStore:
                 return
 
     def query(self, collection: str, q: VectorQuery) -> list[Hit]:
+        if self.read_only:  # ids and scores from the engine, the points from the reader's cache
+            reader = self._reader(collection)
+            req = self._request(q, points=False)
+            if req is None:
+                return []
+            hits = reader.points.hits(reader.shard, reader.shard.query(req), q.with_dense)
+            if hits is not None:
+                return hits
+            shard = (
+                reader.shard
+            )  # a point missing from retrieve (never seen): the whole answer from the engine
+        else:
+            shard = self._shard(self._resolve(collection))
         req = self._request(q)
         if req is None:
             return []
-        if self.read_only:
-            points = self._reader_shard(collection).query(req)
-        else:
-            points = self._shard(self._resolve(collection)).query(req)
-        return [Hit.of(p.id, p.score, p.payload, p.vector) for p in points]
+        return [Hit.of(p.id, p.score, p.payload, p.vector) for p in shard.query(req)]
 
     @staticmethod
-    def _request(q: VectorQuery) -> qe.QueryRequest | None:
+    def _request(q: VectorQuery, points: bool = True) -> qe.QueryRequest | None:
+        """The engine's request for `q`; `points=False`: ids and scores only (no payload, no vector)."""
         flt = to_edge_filter(q.where)
-        with_vector: bool | list[str] = [DENSE] if q.with_dense else False
+        with_vector: bool | list[str] = [DENSE] if q.with_dense and points else False
         sparse = qe.SparseVector(q.sparse[0], q.sparse[1]) if q.sparse and q.sparse[0] else None
         if not q.fusion:
             if q.dense is not None:
@@ -399,7 +411,7 @@ class EdgeStore:
                 query=query,
                 filter=flt,
                 score_threshold=threshold,
-                with_payload=True,
+                with_payload=points,
                 with_vector=with_vector,
             )
         prefetches, weights = [], []
@@ -424,7 +436,7 @@ class EdgeStore:
             limit=q.limit,
             prefetches=prefetches,
             query=qe.Fusion.Rrf(k=q.rrf_k, weights=weights),  # type: ignore[arg-type] # the stub omits nested classes
-            with_payload=True,
+            with_payload=points,
             with_vector=with_vector,
         )
 
@@ -558,12 +570,15 @@ class EdgeStore:
             return qe.EdgeShard.load(str(path))
 
     def _reader_shard(self, name: str) -> qe.EdgeShard:
+        return self._reader(name).shard
+
+    def _reader(self, name: str) -> _Reader:
         with self._mutex:
             self._close_retired()
             r = self._readers.get(name)
             if r is None:
                 r = self._readers[name] = self._open_reader(name)
-                return r.shard
+                return r
             now = time.monotonic()
             if not r.preparing and now - r.checked >= self.refresh_s:
                 r.checked = now
@@ -575,7 +590,7 @@ class EdgeStore:
                 if changed:
                     r.preparing = True
                     threading.Thread(target=self._refresh, args=(name, r), daemon=True).start()
-            return r.shard
+            return r
 
     def _refresh(self, name: str, old: _Reader) -> None:
         try:
