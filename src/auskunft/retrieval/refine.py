@@ -56,6 +56,13 @@ def _make_shingles(text: str) -> frozenset[str]:
     return frozenset(map(" ".join, zip(words, words[1:], words[2:], strict=False)))
 
 
+# the word 3-gram overlap of two passages, by their two texts (a pure function of them): the same candidates
+# come back search after search, and comparing them (~430 pairs of the service's 44 candidates, most of them
+# above the cosine prefilter) was most of a refinement. Bounded: emptied when full (~200 bytes a pair).
+PAIR_CACHE = 65536
+_PAIRS: dict[tuple[str, str], float] = {}
+
+
 def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
     """Share of the smaller text's word 3-grams that occur in the other; 0 when one text is less than half
     the other (a contact block inside a page is not a copy of the page)."""
@@ -108,12 +115,25 @@ def refine(
         return h.score * (listing_factor if h.chunk.is_listing else 1.0)
 
     ranked = sorted(hits, key=adjusted, reverse=True)
+    texts = [h.chunk.text for h in ranked]
     grams: dict[int, frozenset[str]] = {}
 
     def shingles(i: int) -> frozenset[str]:
         if i not in grams:
-            grams[i] = _shingles(ranked[i].chunk.text)
+            grams[i] = _shingles(texts[i])
         return grams[i]
+
+    def overlap(i: int, j: int) -> float:
+        """`_overlap` of hits i and j, remembered by their pair of texts."""
+        key = (texts[i], texts[j])
+        found = _PAIRS.get(key)
+        if found is None:
+            found = _overlap(shingles(i), shingles(j))
+            if PAIR_CACHE > 0:
+                if len(_PAIRS) >= PAIR_CACHE:
+                    _PAIRS.clear()
+                _PAIRS[key] = found
+        return found
 
     cos = _cosines([vectors.get(h.chunk.chunk_id) for h in ranked])
     sims, has_ = cos if cos is not None else (None, np.zeros(len(ranked), dtype=bool))
@@ -132,9 +152,9 @@ def refine(
             if vec_i and has[j] and not candidate[i][j]:
                 continue
             if vec_i and has[j]:
-                same = copy[i][j] or _overlap(shingles(i), shingles(j)) >= min_overlap
+                same = copy[i][j] or overlap(i, j) >= min_overlap
             else:
-                same = _overlap(shingles(i), shingles(j)) >= min_overlap
+                same = overlap(i, j) >= min_overlap
             if same:
                 g.append(i)
                 break
@@ -154,7 +174,7 @@ def refine(
     def versions(i: int, j: int) -> bool:
         """Two versions of one text (a chair, a phone number, a fee changed): close, but not copies."""
         similar = sims is None or not (has[i] and has[j]) or close[i][j]
-        return similar and _overlap(shingles(i), shingles(j)) >= version_overlap
+        return similar and overlap(i, j) >= version_overlap
 
     # the newer first: of near-equal neighbours (within `newer_window`), and of two versions of one text a
     # little further apart (copies split a fused ranking's votes between them)

@@ -23,6 +23,7 @@ cosine. Cost: one store lookup and one small matrix product per search.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -30,8 +31,13 @@ import numpy as np
 
 from auskunft.index.sentence_store import SentenceStore, chunk_key, sentence_key
 from auskunft.models import RetrievedChunk
+from auskunft.text.cache import Lru
 
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
+# a passage's sentence vectors as one store generation holds them, by the passage's text (its split, the
+# sentences' keys and their rows are a pure function of text and store): the same candidates come back search
+# after search (~0.3 ms of a search's votes over 20 candidates); float16 as stored, ~8 kB a passage
+PASSAGE_ROWS = 2048
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,17 @@ class CandidateVotes:
         self.store = store
         self.split = split
         self.params = params or VoteParams()
+        self._rows: tuple[SentenceStore | None, Lru[str, np.ndarray]] = (None, Lru(PASSAGE_ROWS))
+        self._rows_lock = threading.Lock()
+
+    def _passage_rows(self, store: SentenceStore) -> Lru[str, np.ndarray]:
+        """The passages' rows of `store` (a new generation starts empty)."""
+        with self._rows_lock:
+            held, rows = self._rows
+            if held is not store:
+                rows = Lru(PASSAGE_ROWS)
+                self._rows = (store, rows)
+            return rows
 
     def reorder(
         self, question: str, qvec: list[float] | np.ndarray, hits: list[RetrievedChunk]
@@ -118,19 +135,23 @@ class CandidateVotes:
     ) -> np.ndarray:
         """Each candidate's best sentence cosine (its own cosine where the store lacks its sentences)."""
         best = own.astype(np.float64)
-        keys: list[bytes] = []
-        owner: list[int] = []
-        for i, h in enumerate(head):
-            for s in self.split(h.chunk.text):
-                keys.append(sentence_key(s))
-                owner.append(i)
-        if not keys:
+        cache = self._passage_rows(store)
+
+        def found_rows(text: str) -> np.ndarray:
+            """The rows (float16, as stored) of the passage's sentences the store holds, in sentence order."""
+            keys = [sentence_key(s) for s in self.split(text)]
+            if not keys:
+                return np.zeros((0, store.info.dim), dtype=np.float16)
+            found, rows = store.lookup(keys, dtype=np.float16)
+            return rows[found]
+
+        parts = [cache.get(h.chunk.text, found_rows) for h in head]
+        counts = [len(p) for p in parts]
+        if not sum(counts):
             return best
-        found, rows = store.lookup(keys)
-        if not found.any():
-            return best
-        sims = rows[found] @ q
-        who = np.asarray(owner)[found]
+        # one matrix as before (the found rows in candidate and sentence order, float32): the same products
+        sims = np.concatenate(parts).astype(np.float32) @ q
+        who = np.repeat(np.arange(len(head)), counts)
         top = np.full(len(head), -np.inf)
         np.maximum.at(top, who, sims)
         return np.where(np.isfinite(top), top, best)
