@@ -24,9 +24,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from auskunft.chat.config import ChatConfig  # noqa: E402
-from auskunft.chat.engine import ChatEngine, ChatRequest  # noqa: E402
+from auskunft.chat.engine import ChatEngine  # noqa: E402
 from auskunft.chat.factory import build_runtime  # noqa: E402
 from auskunft.chat.llm import LLMClient  # noqa: E402
+from auskunft.chat.schemas import ChatRequest  # noqa: E402
 from auskunft.config import Settings  # noqa: E402
 from auskunft.evaluation.metrics import percentile  # noqa: E402
 from auskunft.stores import build_stores  # noqa: E402

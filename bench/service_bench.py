@@ -26,8 +26,8 @@ sys.path.insert(0, str(REPO))
 
 import httpx  # noqa: E402
 
-from auskunft.chat.engine import ChatRequest  # noqa: E402
 from auskunft.chat.factory import build_runtime  # noqa: E402
+from auskunft.chat.schemas import ChatRequest  # noqa: E402
 from auskunft.config import Settings  # noqa: E402
 from auskunft.evaluation.metrics import percentile  # noqa: E402
 from auskunft.testing.demo_index import build_demo_data, copy_data  # noqa: E402

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from auskunft.chat.engine import ChatAnswer
+from auskunft.chat.schemas import ChatAnswer
 from auskunft.models import Citation, IndexVersion, Source
 
 ERROR = {

@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 from auskunft.chat import links
-from auskunft.chat.engine import snippet
+from auskunft.chat.citations import snippet
 from auskunft.chat.links import LinkPolicy
 from auskunft.events import EventLog
 

@@ -8,8 +8,9 @@ import time
 
 import pytest
 
-from auskunft.chat.engine import ChatEngine, ChatRequest
+from auskunft.chat.engine import ChatEngine
 from auskunft.chat.prompts import EXTRACTIVE_LABEL, LLM_FAILED_NOTICE, NOT_FOUND
+from auskunft.chat.schemas import ChatRequest
 from auskunft.errors import ValidationError
 from auskunft.models import ChatEvent
 from auskunft.testing.chat import INJECTION, KeywordRetriever, make_nodes

@@ -12,8 +12,9 @@ from collections.abc import Iterator
 import pytest
 
 from auskunft.chat.config import ChatConfig
-from auskunft.chat.engine import ChatEngine, ChatRequest
+from auskunft.chat.engine import ChatEngine
 from auskunft.chat.llm import LLMClient
+from auskunft.chat.schemas import ChatRequest
 from auskunft.stores import build_stores
 from auskunft.testing.chat import KeywordRetriever, make_nodes
 from tests.support.llamacpp import MODEL, llamacpp_server

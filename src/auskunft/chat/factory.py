@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from auskunft.chat.admission import WorkGate
 from auskunft.chat.config import ChatConfig
-from auskunft.chat.engine import ChatEngine, CuratedLookup
+from auskunft.chat.engine import ChatEngine
+from auskunft.chat.engine_base import CuratedLookup
 from auskunft.chat.extractive import ExtractiveAnswerer
 from auskunft.chat.extractive.semantic import candidate_sentences
 from auskunft.chat.llm import LLMClient
