@@ -3,7 +3,7 @@ for one or more checkouts in alternating rounds on the same index.
 
     .venv/bin/python bench/answer_cpu.py --data-dir DIR --questions FILE.jsonl \
         [--tree old=/tmp/old --tree new=.] [-n 200] [--concurrency 4] [--rounds 2] [--warm 60] \
-        [--processes 1] [--json-api] [--suffix digits|hex]
+        [--processes 1] [--json-api] [--suffix digits|hex] [--unseen]
 
 Each round starts each tree's service (`python -m service`, PYTHONPATH at the tree, extractive mode, the
 same environment as bench/load_bench.py) on the same DATA_DIR, asks --warm questions (caches fill as in a
@@ -127,9 +127,17 @@ def main() -> None:
     p.add_argument(
         "--suffix", choices=("digits", "hex"), default="digits", help="what makes questions unique"
     )
+    p.add_argument(
+        "--unseen",
+        action="store_true",
+        help="the measured questions follow the warm-up ones in the file, each asked once (no passage "
+        "pair, no question the service has seen: needs --warm + -n <= the file's questions)",
+    )
     args = p.parse_args()
     trees = [t.split("=", 1) for t in args.tree] or [["new", str(REPO)]]
     base = load_questions(args.questions)
+    if args.unseen and args.warm + args.n > len(base):
+        p.error(f"--unseen needs --warm + -n <= {len(base)} questions")
     results: dict[str, list[dict]] = {label: [] for label, _ in trees}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -144,7 +152,8 @@ def main() -> None:
                     else:
                         tag = str(random.randrange(10**6, 10**7))
                     warm = [f"{base[i % len(base)]} ({tag}-{900_000 + i})" for i in range(args.warm)]
-                    qs = [f"{base[i % len(base)]} ({tag}-{i})" for i in range(args.n)]
+                    first = args.warm if args.unseen else 0  # --unseen: none asked before, none twice
+                    qs = [f"{base[(first + i) % len(base)]} ({tag}-{i})" for i in range(args.n)]
                     if warm:
                         asyncio.run(closed_loop(svc.url, warm, args.concurrency, not args.json_api))
                     row = measure(svc.url, svc.proc.pid, qs, args.concurrency, not args.json_api)
@@ -158,6 +167,7 @@ def main() -> None:
     load = os.getloadavg()
     print(
         f"CPU ms per answer ({args.n} unique questions from {args.questions.name}, {args.suffix} suffix, "
+        f"{'each asked once, after the warm-up ones, ' if args.unseen else ''}"
         f"{args.warm} warm-up, "
         f"concurrency {args.concurrency}, {args.processes} process(es), "
         f"{'JSON' if args.json_api else 'SSE'}; median of {args.rounds} rounds; load {load[0]:.1f})"

@@ -34,18 +34,23 @@ import contextlib
 import json
 import os
 import random
+import resource
 import shutil
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Coroutine
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+
+import psutil  # noqa: E402
 
 from auskunft.evaluation.metrics import percentile  # noqa: E402
 from auskunft.testing.service import checkout_service  # noqa: E402
@@ -202,6 +207,15 @@ def _dechunk(raw: bytes) -> bytes:
     return b"".join(out)
 
 
+def cpu_list(text: str) -> set[int]:
+    """ "0", "1,3", "0-3" -> CPU numbers."""
+    out: set[int] = set()
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        lo, _, hi = part.partition("-")
+        out.update(range(int(lo), int(hi or lo) + 1))
+    return out
+
+
 def arrivals(rate: float, duration_s: float, kind: str, seed: float) -> list[float]:
     rng = random.Random(seed)
     times, t = [], 0.0
@@ -262,30 +276,90 @@ class Target:
     tree: Path
     data_dir: Path
     url: str = ""
+    pid: int = 0
 
 
-def start(stack: ExitStack, target: Target, work: Path, processes: int, extra_env: dict[str, str]) -> None:
-    """The target's checkout serving its data until `stack` closes (auskunft.testing.checkout_service)."""
-    svc = stack.enter_context(
-        checkout_service(
-            target.tree, target.data_dir, work, label=target.label, processes=processes, env=extra_env
+def start(
+    stack: ExitStack,
+    target: Target,
+    work: Path,
+    processes: int,
+    extra_env: dict[str, str],
+    cpus: set[int] | None = None,
+) -> None:
+    """The target's checkout serving its data until `stack` closes (auskunft.testing.checkout_service);
+    `cpus`: the CPUs its processes may run on (the bench's own affinity while it starts them: inherited by the
+    service, its workers and every thread they start)."""
+    mine = os.sched_getaffinity(0)
+    if cpus:
+        os.sched_setaffinity(0, cpus)
+    try:
+        svc = stack.enter_context(
+            checkout_service(
+                target.tree, target.data_dir, work, label=target.label, processes=processes, env=extra_env
+            )
         )
-    )
+    finally:
+        os.sched_setaffinity(0, mine)
     target.url = svc.url
+    target.pid = svc.proc.pid
+
+
+def service_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system, from /proc) of the service's processes so far: the guard and its workers."""
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0.0
+    total = 0.0
+    for proc in procs:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            t = proc.cpu_times()
+            total += t.user + t.system
+    return total
+
+
+def client_cpu_s() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def measured(target: Target, run: Coroutine[Any, Any, list[Summary] | Summary]) -> list[dict]:
+    """The rows of `run`'s phases, each with the CPU the service and this client spent on the whole run per
+    answer done (ms): what an answer costs on a loaded machine, where wall-clock latency depends on the load."""
+    s0, c0 = service_cpu_s(target.pid), client_cpu_s()
+    got = asyncio.run(run)
+    summaries = got if isinstance(got, list) else [got]
+    done = sum(o.kind == "done" for s in summaries for o in s.outcomes)
+    svc, client = service_cpu_s(target.pid) - s0, client_cpu_s() - c0
+    return [
+        {
+            "service": target.label,
+            **s.row(),
+            "svc_cpu_ms": round(svc * 1000 / done, 1) if done else None,
+            "client_cpu_ms": round(client * 1000 / done, 1) if done else None,
+        }
+        for s in summaries
+    ]
 
 
 def print_table(title: str, rows: list[dict]) -> None:
     print(title)
     print(
         f"{'service':<8} {'run':<34} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'busy':>6} {'busy p95':>9} "
-        f"{'timeouts':>8} {'errors':>6} {'done/s':>7}"
+        f"{'timeouts':>8} {'errors':>6} {'done/s':>7} {'cpu/ans':>8} {'client':>7}"
     )
     for r in rows:
         print(
             f"{r['service']:<8} {r['run']:<34} {r['requests']:>5} {r['p50_ms'] or '-':>8} {r['p95_ms'] or '-':>8} "
             f"{r['busy_share']:>6.1%} {r['busy_p95_ms'] or '-':>9} {r['timeouts']:>8} {r['errors']:>6} "
-            f"{r['throughput_rps'] or '-':>7}"
+            f"{r['throughput_rps'] or '-':>7} {r['svc_cpu_ms'] or '-':>8} {r['client_cpu_ms'] or '-':>7}"
         )
+    print(
+        "cpu/ans: CPU ms of the service's processes (guard + workers, /proc) per answer done over the run "
+        "(overload: over both phases); client: this bench's own"
+    )
 
 
 def main() -> None:
@@ -323,7 +397,16 @@ def main() -> None:
     p.add_argument("--search-queue", type=int, default=None, help="SEARCH_QUEUE of the service")
     p.add_argument("--max-wait", type=float, default=None, help="SEARCH_MAX_WAIT_S of the service")
     p.add_argument("--json", action="store_true", help="print the rows as JSON lines too")
+    p.add_argument(
+        "--service-cpus",
+        default="",
+        help="CPUs the services run on, e.g. 1 (their processes and threads inherit it; default: any)",
+    )
+    p.add_argument("--client-cpus", default="", help="CPUs this bench (the client) runs on, e.g. 0")
     args = p.parse_args()
+    service_cpus = cpu_list(args.service_cpus)
+    if args.client_cpus:
+        os.sched_setaffinity(0, cpu_list(args.client_cpus))
     with contextlib.suppress(ImportError):  # the cheaper event loop for the client too (Robyn brings it)
         import uvloop
 
@@ -361,14 +444,22 @@ def main() -> None:
         rows = []
         with ExitStack() as services:
             for t in targets:
-                start(services, t, work, args.processes if t is targets[-1] else args.old_processes, extra)
+                start(
+                    services,
+                    t,
+                    work,
+                    args.processes if t is targets[-1] else args.old_processes,
+                    extra,
+                    service_cpus,
+                )
                 asyncio.run(
                     visitors(askers[t.label], t.url, args.warm_up, 4, 900_000, args.client_timeout)
                 )  # warm-up
             rates = [float(r) for r in args.rates.split(",") if r.strip()]
             for k, rate in enumerate(rates):
                 for t in targets:
-                    (s,) = asyncio.run(
+                    rows += measured(
+                        t,
                         open_loop(
                             askers[t.label],
                             t.url,
@@ -376,22 +467,25 @@ def main() -> None:
                             args.arrivals,
                             (k + 1) * 100_000,
                             args.client_timeout,
-                        )
+                        ),
                     )
-                    rows.append({"service": t.label, **s.row()})
             if args.overload:
                 phases = [(args.overload, args.overload_duration), (args.recovery, args.recovery_duration)]
                 for t in targets:
-                    over, rec = asyncio.run(
-                        open_loop(askers[t.label], t.url, phases, args.arrivals, 700_000, args.client_timeout)
+                    over_rows = measured(
+                        t,
+                        open_loop(
+                            askers[t.label], t.url, phases, args.arrivals, 700_000, args.client_timeout
+                        ),
                     )
-                    over.label = f"overload {args.overload:g}/s {args.overload_duration:g} s"
-                    rec.label = f"then {args.recovery:g}/s (recovery)"
-                    rows += [{"service": t.label, **over.row()}, {"service": t.label, **rec.row()}]
+                    over_rows[0]["run"] = f"overload {args.overload:g}/s {args.overload_duration:g} s"
+                    over_rows[1]["run"] = f"then {args.recovery:g}/s (recovery)"
+                    rows += over_rows
                     time.sleep(2)
             if args.visitors:
                 for t in targets:
-                    v = asyncio.run(
+                    rows += measured(
+                        t,
                         visitors(
                             askers[t.label],
                             t.url,
@@ -399,9 +493,8 @@ def main() -> None:
                             args.visitors,
                             50_000,
                             args.client_timeout,
-                        )
+                        ),
                     )
-                    rows.append({"service": t.label, **v.row()})
     source = str(args.data_dir) if args.data_dir else "demo site (built now)"
     trees = ", ".join(f"{t.label}: {t.tree}" for t in targets)
     print_table(
@@ -411,6 +504,10 @@ def main() -> None:
         f"{args.processes}, env {extra or 'defaults'}",
         rows,
     )
+    if service_cpus or args.client_cpus:
+        print(
+            f"pinned: services on CPUs {sorted(service_cpus) or 'any'}, client on CPUs {args.client_cpus or 'any'}"
+        )
     for r in rows:
         if r["run"].startswith("then") and r["last_busy_s"] is not None:
             print(
