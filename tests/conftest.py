@@ -65,11 +65,11 @@ def _isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.fixture(scope="session", autouse=True)
 def _german_resources() -> None:
-    """The German lemma, frequency and morphology data (auskunft.text.german, 2-7 s) loaded once per session,
-    as the service loads them at start-up, so that no test's timings include it."""
-    from auskunft.text import german
+    """The German lemma, frequency and morphology data (auskunft.text.german_lexicon, 2-7 s) loaded once per
+    session, as the service loads them at start-up, so that no test's timings include it."""
+    from auskunft.text import german_lexicon
 
-    german.start()
+    german_lexicon.start()
 
 
 @pytest.fixture(scope="session")

@@ -8,14 +8,15 @@ import time
 
 import pytest
 
-from auskunft.text import german
-from auskunft.text.german import TextTerms, abbreviation_matches, key_terms, normalise, split_compound
+from auskunft.text import german_lexicon
+from auskunft.text.german import TextTerms, abbreviation_matches, key_terms
+from auskunft.text.german_lexicon import normalise, split_compound
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _loaded() -> None:
-    german.start()
-    german.start()  # safe to call twice
+    german_lexicon.start()
+    german_lexicon.start()  # safe to call twice
 
 
 def texts(question: str) -> list[str]:

@@ -88,9 +88,9 @@ class EngineBase:
             if callable(start_extractive):
                 start_extractive()
             else:  # the keyword-only answer: its German key terms
-                from auskunft.text import german
+                from auskunft.text import german_lexicon
 
-                german.start()
+                german_lexicon.start()
             if self.llm is not None:
                 self.llm.start()
             self._started = True

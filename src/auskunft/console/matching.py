@@ -63,9 +63,9 @@ def kinds_conflict(a: str, b: str) -> bool:
 def _german() -> object | None:
     """auskunft.text.german with its resources loaded, or None where they are not installed."""
     try:
-        from auskunft.text import german
+        from auskunft.text import german, german_lexicon
 
-        german.start()
+        german_lexicon.start()
     except ImportError:
         return None
     return german

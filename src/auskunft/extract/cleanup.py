@@ -90,14 +90,14 @@ _WORD = re.compile(r"[^\W\d_]+", re.U)
 
 @functools.cache
 def _lexicon() -> Callable[[str], bool] | None:
-    """word -> whether German knows it (auskunft.text.german's wordfreq frequency), None without the lexicon."""
+    """word -> whether German knows it (auskunft.text.german_lexicon's wordfreq frequency), None without it."""
     try:
-        import wordfreq  # noqa: F401  (german.zipf imports it on use)
+        import wordfreq  # noqa: F401  (german_lexicon.zipf imports it on use)
 
-        from auskunft.text import german
+        from auskunft.text import german_lexicon
     except ImportError:
         return None
-    return lambda word: german.zipf(word) > 0
+    return lambda word: german_lexicon.zipf(word) > 0
 
 
 def _join(left: str, right_word: str) -> str:

@@ -84,9 +84,9 @@ class Bm25Encoder:
     def start(self) -> None:
         """Load the German language resources the "german" analyzer uses (safe to call twice)."""
         if self.analyzer == "german":
-            from auskunft.text import german
+            from auskunft.text import german_lexicon
 
-            german.start()
+            german_lexicon.start()
 
     def tokens(self, text: str) -> list[str]:
         """Lower-cased, NFKC, stopwords dropped, German-stemmed, umlauts/ß folded (ä -> ae, ß -> ss); with the
@@ -167,12 +167,12 @@ def _german_word(word: str) -> tuple[str, ...]:
         return ()
     if not word.isalpha():
         return (_stem(low),) if _stem(low) else ()
-    from auskunft.text import german
+    from auskunft.text import german_lexicon
 
-    stem = _stem(german.normalise(word).lower()) or _stem(low)
+    stem = _stem(german_lexicon.normalise(word).lower()) or _stem(low)
     out = [stem] if stem else []
     if len(word) >= _MIN_COMPOUND and word[0].isupper():  # German nouns are written capitalised
-        parts = german.split_compound(word)
+        parts = german_lexicon.split_compound(word)
         if len(parts) > 1:
             out.extend(p for p in (_stem(part) for part in parts) if p and p != stem)
     return tuple(out)

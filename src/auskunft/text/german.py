@@ -1,163 +1,47 @@
-"""German terms from maintained language resources that ship their data in their wheels.
-
-- lemmas: `simplemma` (dictionary lemmatiser; "Mitglieder" -> "Mitglied", "abgebucht" -> "abbuchen");
-- everyday words: `wordfreq` Zipf frequencies (log10 of occurrences per billion words; "und" 7.5,
-  "Programm" 5.0, "Mitgliedsbeitrag" 2.7, a name or typo 0): a word is everyday by how often German uses
-  it, not by a hand list;
-- parts of speech and compound parts: `HanTa` (Hanover Tagger's German morphology model:
-  "Mitgliederversammlung" -> mitglied + versammlung, "abgebucht" -> a past participle).
+"""German key terms: what a question asks for, and how far a passage holds it.
 
 `key_terms(question)` gives the words a passage should contain to answer it (nouns, names, unknown words;
 each weighted by how rare it is, everyday words weigh nothing); `TextTerms(passage).coverage(term)` says
 how far a passage contains one (its lemma, its compound parts both ways, or an abbreviation of it:
 "Gläubiger-ID" / "Gläubiger-Identifikationsnummer", "Mitgl.-Nr." / "Mitgliedsnummer").
 
-The resources load in `start()` (about 2 s, safe to call twice and from several threads); every function
-calls it, so a caller that skips it pays the load on first use. Look-ups are cached per word (lemmas,
-frequencies, HanTa's analyses, a word's look-up keys), a text's tagged content words per text, and a
-sentence's or passage's `TextTerms` in a bounded LRU (`text_terms`): the extractive answer analyses the same
-retrieved sentences for every question (docs/benchmarks-serving.md "Sentence vectors at index time").
+Lemmas, frequencies, parts of speech and compound parts come from maintained language resources
+(`auskunft.text.german_lexicon`: simplemma, wordfreq, HanTa; loaded by its `start()`, cached per word).
+Here a text's tagged content words are cached per text, a word's look-up keys per word, and a sentence's or
+passage's `TextTerms` in a bounded LRU (`text_terms`): the extractive answer analyses the same retrieved
+sentences for every question (docs/benchmarks-serving.md "Sentence vectors at index time").
 """
 
 from __future__ import annotations
 
-import logging
 import re
 import sys
-import threading
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
+from auskunft.text import german_lexicon
 from auskunft.text.cache import Lru
-
-log = logging.getLogger(__name__)
+from auskunft.text.german_lexicon import (
+    analyse,
+    fold,
+    normalise,
+    split_compound,
+    tag_words,
+    word_pieces,
+    zipf,
+)
 
 COMMON_ZIPF = 5.0  # default: used 100 times per million words or more is everyday (the ~900 commonest forms)
-_LANG = "de"
-_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 # a word: letters first, then letters, digits, hyphens, inner full stops ("Mitgl.-Nr.", "z.B.")
 WORD = re.compile(r"[^\W\d_](?:[\w-]|\.(?=-?[^\W\d_]))*\.?")
 _CONTENT_POS = ("NN", "NE", "FM", "TRUNC", "XY")  # nouns, names, foreign words, truncations, unknown
-_PART_TAGS = ("NN", "NE", "ADJ", "VV", "FM", "CARD")  # morphemes that are words of their own
-_MIN_PART = 3  # compound parts shorter than this are affixes, not words
 _MIN_AFFIX_MATCH = 4  # a word part matched at a word's start or end needs this many letters
-
-_lock = threading.Lock()
-_tagger: Any = None
-
-
-def start() -> None:
-    """Load the lemma dictionary, the frequency list and the morphology model (idempotent, thread-safe)."""
-    global _tagger
-    if _tagger is not None:
-        return
-    with _lock:
-        if _tagger is not None:
-            return
-        import simplemma
-        import wordfreq
-        from HanTa import HanoverTagger
-
-        simplemma.lemmatize("Mitglieder", lang=_LANG)  # loads the German dictionary
-        wordfreq.zipf_frequency("und", _LANG)  # loads the German frequency list
-        tagger = HanoverTagger.HanoverTagger("morphmodel_ger.pgz")
-        _memoise_forward(tagger)
-        _tagger = tagger
-        log.info("German language resources loaded (simplemma, wordfreq, HanTa)")
-
-
-def _hanta() -> Any:
-    if _tagger is None:
-        start()
-    return _tagger
-
-
-_hanta_lock = threading.Lock()  # HanTa keeps a cache dict it writes while analysing
-
-
-def _memoise_forward(tagger: Any) -> None:
-    """HanTa tags a word outside its precomputed vocabulary by running its morphology model forward over the
-    word's letters (~3 ms a word) every time it sees it; that is a pure function of the lower-cased word,
-    so it is remembered per word (a copy of the list each call: HanTa's callers own what they get)."""
-    forward = tagger.analyze_forward
-
-    @lru_cache(maxsize=50_000)
-    def remembered(word: str) -> tuple[Any, ...]:
-        return tuple(forward(word))
-
-    tagger.analyze_forward = lambda word: list(remembered(word))
-
-
-def fold(word: str) -> str:
-    """Lower case, NFKC, umlauts and ß spelled out ("Größe" -> "groesse"): both spellings compare equal."""
-    return unicodedata.normalize("NFKC", word).lower().translate(_FOLD)
-
-
-@lru_cache(maxsize=200_000)
-def zipf(word: str) -> float:
-    """wordfreq's Zipf frequency of a German word (0.0 when unknown: names, typos, rare compounds)."""
-    start()
-    import wordfreq
-
-    return float(wordfreq.zipf_frequency(word, _LANG))
 
 
 def is_common(word: str, common_zipf: float = COMMON_ZIPF) -> bool:
     """An everyday word of German (frequency at or above `common_zipf`), whatever its part of speech."""
     return zipf(word) >= common_zipf
-
-
-@lru_cache(maxsize=200_000)
-def normalise(word: str) -> str:
-    """The lower-cased lemma of one word ("Mitglieder" -> "mitglied", "abgebucht" -> "abbuchen"); a word
-    the dictionary does not know is returned lower-cased. A lower-case noun finds its lemma too."""
-    start()
-    import simplemma
-
-    lemma = simplemma.lemmatize(word, lang=_LANG)
-    if lemma == word and word[:1].islower():
-        capital = simplemma.lemmatize(word[:1].upper() + word[1:], lang=_LANG)
-        if capital != word[:1].upper() + word[1:]:
-            lemma = capital
-    return lemma.lower()
-
-
-@lru_cache(maxsize=200_000)
-def _analyse(word: str) -> tuple[str, tuple[tuple[str, str], ...]]:
-    """HanTa's (part of speech, morphemes) of one word."""
-    tagger = _hanta()
-    with _hanta_lock:
-        _lemma, morphemes, pos = tagger.analyze(word, taglevel=3)
-    return str(pos), tuple((str(m), str(t)) for m, t in morphemes)
-
-
-def _pieces(word: str) -> list[str]:
-    """A word split at hyphens and inner full stops ("Mitgl.-Nr." -> Mitgl, Nr)."""
-    return [p for p in re.split(r"[-.]+", word) if p]
-
-
-@lru_cache(maxsize=200_000)
-def split_compound(word: str) -> tuple[str, ...]:
-    """Lower-cased parts of a German compound noun, head last ("Mitgliederversammlung" -> mitglied,
-    versammlung; "Gläubiger-ID" -> gläubiger, id); a word that is no compound gives itself (lower-cased
-    lemma). Hyphens always split; other words are split by HanTa's morphology when it reads them as nouns."""
-    pieces = _pieces(word)
-    if len(pieces) > 1:
-        return tuple(p for piece in pieces for p in split_compound(piece))
-    if not pieces:
-        return ()
-    word = pieces[0]
-    if len(word) < 2 * _MIN_PART:
-        return (normalise(word),)
-    noun = word[:1].upper() + word[1:]  # a lower-case noun is analysed as one ("sommerfest")
-    pos, morphemes = _analyse(noun)
-    parts = [m for m, tag in morphemes if tag.split("_")[0] in _PART_TAGS and len(m) >= _MIN_PART]
-    if not pos.startswith("NN") or len(parts) < 2:
-        return (normalise(word),)
-    return (*parts[:-1], normalise(parts[-1]))
 
 
 @dataclass(frozen=True)
@@ -208,14 +92,12 @@ def _content_words(text: str) -> tuple[tuple[str, str, str, str, float], ...]:
     words = WORD.findall(text)
     if not words:
         return ()
-    tagger = _hanta()
-    with _hanta_lock:  # tags only (the lemmas HanTa would add per word are not used)
-        tags = tagger.tag_sent([w.rstrip(".") or w for w in words], taglevel=0)
+    tags = tag_words([w.rstrip(".") or w for w in words])
     out = []
     for word, tag in zip(words, tags, strict=True):
         pos = str(tag)
         if word[:1].islower() and pos.startswith("ADJ"):  # a lower-case noun read as an adjective
-            capital_pos, _m = _analyse(word[:1].upper() + word[1:])
+            capital_pos, _m = analyse(word[:1].upper() + word[1:])
             pos = capital_pos if capital_pos == "NN" else pos
         abbreviation = word.endswith(".") or _abbreviated_word(word)
         if not (pos.startswith(_CONTENT_POS) or abbreviation):
@@ -232,7 +114,7 @@ def _content_words(text: str) -> tuple[tuple[str, str, str, str, float], ...]:
 @lru_cache(maxsize=200_000)
 def _abbreviated_word(word: str) -> bool:
     """A piece of the word (split at hyphens and full stops) looks abbreviated."""
-    return any(_looks_abbreviated(p) for p in _pieces(word))
+    return any(_looks_abbreviated(p) for p in word_pieces(word))
 
 
 @lru_cache(maxsize=200_000)
@@ -274,8 +156,8 @@ def abbreviation_matches(short: str, long_: str) -> bool:
         (fold(m.group(1)), m.group(2) == "." or _looks_abbreviated(m.group(1)))
         for m in re.finditer(r"([^\W_]+)(\.?)", short)
     )
-    surface = tuple((fold(p), i) for i, p in enumerate(_pieces(long_)))
-    parts = tuple((fold(p), i) for i, piece in enumerate(_pieces(long_)) for p in split_compound(piece))
+    surface = tuple((fold(p), i) for i, p in enumerate(word_pieces(long_)))
+    parts = tuple((fold(p), i) for i, piece in enumerate(word_pieces(long_)) for p in split_compound(piece))
     if not pieces or not parts or not any(marked for _p, marked in pieces) or fold(short) == fold(long_):
         return False
     return any(_align(pieces, long_parts, False) for long_parts in {parts, surface})
@@ -318,7 +200,7 @@ def _word_keys(word: str) -> tuple[frozenset[str], tuple[str, ...], bool]:
     pieces), those long enough to hold a compound part at start or end, and whether it looks abbreviated."""
     keys: set[str] = set()
     long: set[str] = set()
-    for piece in {word, *_pieces(word)}:
+    for piece in {word, *word_pieces(word)}:
         bare = piece.strip(".")
         if not bare:
             continue
@@ -422,13 +304,10 @@ def text_terms(text: str) -> TextTerms:
 
 def cache_clear() -> None:
     """Forget every cached analysis (tests: a cold process)."""
+    german_lexicon.cache_clear()
     _TEXT_TERMS.clear()
     _content_words.cache_clear()
     key_terms.cache_clear()
-    zipf.cache_clear()
-    normalise.cache_clear()
-    _analyse.cache_clear()
-    split_compound.cache_clear()
     abbreviation_matches.cache_clear()
     _abbreviated_word.cache_clear()
     _looks_abbreviated.cache_clear()

@@ -101,9 +101,9 @@ class ExtractiveAnswerer:
         self.vectors = SentenceVectors(embedder) if embedder is not None else None
 
     def start(self) -> None:
-        from auskunft.text import german
+        from auskunft.text import german_lexicon
 
-        german.start()
+        german_lexicon.start()
         if self.vectors is not None:
             self.vectors.embedder.start()
 
