@@ -5,14 +5,10 @@ from __future__ import annotations
 
 import re
 
+from auskunft.text.abbreviations import ends_with_abbreviation
 from auskunft.text.cache import Lru
 
-_SENT = re.compile(r"(?<=[^\d\s§][.!?])\s+|\n+")  # not after ordinals like "31. März"
-# abbreviations after which a full stop does not end the sentence ("Dr. Hanna Vogt", "z. B. der")
-_ABBREV = re.compile(
-    r"(?:^|\s)(?:dr|prof|dipl|ing|hr|fr|st|nr|abs|art|bzw|ca|vgl|ggf|inkl|evtl|mr|mrs|ms|vs|[a-z]|[a-z]\.\s?[a-z])\.$",
-    re.IGNORECASE,
-)
+_SENT = re.compile(r"((?<=[^\d\s§][.!?])\s+|\n+)")  # not after ordinals like "31. März"; keeps the breaks
 _MD = re.compile(r"^[#>\-*|\s]+|[*_`]+")
 
 
@@ -25,7 +21,7 @@ _WRAP_CHARS = 50  # a line this long that stops mid-sentence was wrapped (shorte
 
 # The split of a passage into candidate sentences changes with this number: a store of precomputed sentence
 # vectors (auskunft.chat.extractive.semantic) made by another split is brought up to date by the next run.
-SPLIT_VERSION = 2
+SPLIT_VERSION = 3
 
 
 # Text addressed to an AI model rather than to readers (prompt injection planted in a page): never quoted
@@ -108,7 +104,27 @@ def _wrapped(previous: str, line: str) -> bool:
     # before a capital (German nouns): after a comma, or after a long line that stops mid-sentence ("Die DTFL
     # behält sich vor,\nMannschaftsnamen ...", "... Veranstaltungen der\nAbteilung ..."); a short line without
     # final punctuation is a heading, a name or a list line and stays apart
-    return last.endswith(",") or (len(last) >= _WRAP_CHARS and last[-1].isalpha() and last[-1].islower())
+    return (
+        last.endswith(",")
+        or (len(last) >= _WRAP_CHARS and last[-1].isalpha() and last[-1].islower())
+        or _open_end(last)
+    )
+
+
+# Words no German sentence, title or label ends with: articles, prepositions that are no verb particle,
+# conjunctions ("Informationen zur Bewerbung auf ein\nInitiativstipendium"); "das" and "ein" can end one
+# ("Wir machen das", "Trag dich ein"), "ein" after a preposition cannot.
+_OPEN_WORDS = frozenset(
+    "der die den dem des eine einen einem einer eines zur zum vom beim ins im am für von und oder sowie".split()
+)
+_PREPOSITIONS = frozenset("auf für in an um über durch ohne gegen zu nach von bei aus mit".split())
+
+
+def _open_end(line: str) -> bool:
+    words = line.lower().split()[-2:]
+    return bool(words) and (
+        words[-1] in _OPEN_WORDS or (words[-1] == "ein" and len(words) == 2 and words[0] in _PREPOSITIONS)
+    )
 
 
 def unwrap(text: str) -> str:
@@ -129,8 +145,16 @@ def _split(text: str) -> tuple[tuple[str, bool], ...]:
     items: list[tuple[str, str]] = []
     text = unwrap(_LINK.sub(r"\1", text))
     pieces: list[str] = []
-    for piece in _SENT.split(text):
-        if pieces and _ABBREV.search(pieces[-1]):
+    parts = _SENT.split(text)  # piece, break, piece, ...
+    for k in range(0, len(parts), 2):
+        piece = parts[k]
+        # "Dr. Hanna Vogt", "PeP et al. e. V."; after a line break a list item or a heading starts anew
+        new_line = k > 0 and "\n" in parts[k - 1]
+        if (
+            pieces
+            and ends_with_abbreviation(pieces[-1], piece)
+            and not (new_line and (_BULLET.match(piece) or _BLOCK.match(piece)))
+        ):
             pieces[-1] += " " + piece
         else:
             pieces.append(piece)
