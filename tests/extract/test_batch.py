@@ -9,7 +9,9 @@ from pathlib import Path
 import pymupdf
 
 from auskunft.crawl import RawStore
-from auskunft.extract import DocumentStore, extract_document
+from auskunft.extract import DocumentStore, ExtractionCache, extract_document
+from auskunft.extract.extractor import extract_record
+from auskunft.extract.limits import DocLimits
 from auskunft.models import CrawlManifest, CrawlRecord, doc_id_for, sha256_bytes, utcnow
 from tests.conftest import DEMO_SITE
 from tests.support.extraction import extract_run
@@ -127,6 +129,31 @@ def test_failed_reextraction_removes_stale_document(tmp_path: Path) -> None:
     report = run(manifest(broken), raw, tmp_path)
     assert len(report.failures) == 1
     assert DocumentStore(tmp_path / "docs").load("demo", doc_id_for(good.url)) is None
+
+
+def test_a_new_extractor_failing_on_the_same_file_keeps_the_text_read_before(tmp_path: Path) -> None:
+    """An upgrade re-extracts every file; one that the new version cannot read within its limits (memory, time)
+    keeps the text the old version read from the same bytes instead of leaving the index."""
+    raw = RawStore(tmp_path / "raw")
+    body = demo_bytes("dokumente/satzung.pdf")
+    record = rec(raw, "dokumente/satzung.pdf", body, status="unchanged")
+    store = DocumentStore(tmp_path / "docs")
+    before = extract_document(record, body).model_copy(update={"extractor": "pdf-pymupdf4llm@0"})
+    store.save(before)
+    out = extract_record(
+        record,
+        raw_get=raw.get,
+        cache=ExtractionCache(tmp_path / "cache"),
+        store=store,
+        limits=DocLimits(time_s=0.001),  # the new version runs out of time
+    )
+    assert out.doc is None and out.failure is not None
+    assert "time limit" in out.failure.reason and "pdf-pymupdf4llm@0" in out.failure.reason
+    assert store.load("demo", before.doc_id) == before
+    # other bytes that fail: the document goes (test_failed_reextraction_removes_stale_document)
+    changed = rec(raw, "dokumente/satzung.pdf", body[: len(body) // 2], status="changed")
+    extract_record(changed, raw_get=raw.get, cache=ExtractionCache(tmp_path / "cache"), store=store)
+    assert store.load("demo", before.doc_id) is None
 
 
 def test_extract_document_uses_record_metadata() -> None:

@@ -226,10 +226,21 @@ class RecordOutcome(BaseModel):
 
 
 def failed_record(record: CrawlRecord, reason: str, store: DocumentStore) -> RecordOutcome:
-    log.warning("extraction failed for %s: %s", record.url, reason)
-    # a document that can no longer be extracted must not keep serving stale text
-    with contextlib.suppress(OSError):
-        store.delete(record.source, doc_id_for(record.url))
+    """A record that could not be extracted. Its stored document goes when the file changed (a document that
+    can no longer be extracted must not keep serving stale text) and stays when the bytes are the ones it was
+    extracted from: a new extractor version that fails on a limit (memory, time) loses nothing that the old
+    one read."""
+    doc_id = doc_id_for(record.url)
+    previous = None
+    with contextlib.suppress(OSError, ValueError):
+        previous = store.load(record.source, doc_id)
+    if previous is not None and record.sha256 and previous.sha256 == record.sha256:
+        reason = f"{reason}; the text extracted by {previous.extractor} from the same file is kept"
+        log.warning("extraction failed for %s: %s", record.url, reason)
+    else:
+        log.warning("extraction failed for %s: %s", record.url, reason)
+        with contextlib.suppress(OSError):
+            store.delete(record.source, doc_id)
     return RecordOutcome(failure=ExtractionFailure(url=record.url, sha256=record.sha256, reason=reason))
 
 
