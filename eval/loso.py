@@ -271,7 +271,9 @@ ANSWER_SWEEP: dict[str, list[Any]] = {
     "coverage_scope": ["union", "sentence"],
     "rank_weight": [0.01, 0.03],  # how much a higher-ranked passage's sentence is preferred
     "answer_type": [True, False],  # a quantity/time question needs a number/date in the quote
-    "year_agreement": [True, False],  # a question naming a year is not answered by quotes of other years only
+    # year_agreement (a question naming a year is not answered by quotes of other years only) is fixed on: all
+    # eight folds chose it in session 13 (eval/results/loso-2026-12-05-s13.json)
+    "novelty": [True, False],  # a confident quote adds a word to the question's (no bare title or heading)
 }
 
 

@@ -9,6 +9,7 @@ import pytest
 from auskunft.chat.extractive import ExtractiveAnswerer, ExtractiveParams
 from auskunft.chat.extractive.answer_type import carries, expected_type
 from auskunft.chat.extractive.scoring import Candidate, Scored
+from auskunft.index.sparse import Bm25Encoder
 from auskunft.retrieval.votes import question_years
 from tests.chat.test_extractive import hit
 
@@ -137,3 +138,29 @@ def test_the_keyword_only_answer_checks_the_fact_and_the_year_too() -> None:
         ).outcome
         == "answer"
     )
+
+
+def test_a_quote_that_only_repeats_the_question_answers_nothing() -> None:
+    """pep-dortmund's "wo war die sommerakademie 2024" was answered confidently with its link texts
+    ("Sommerakademie 2024"): a sentence made of the question's words only is no answer (novelty)."""
+    question = "wo war die sommerakademie 2024"
+    asked = set(Bm25Encoder().tokens(question))
+    answerer = ExtractiveAnswerer()
+    both = scored(
+        question, ("Sommerakademie 2024", 0.92), ("Die Sommerakademie 2024 fand bei Nijmegen statt.", 0.90)
+    )
+    both.asked = asked
+    answer = answerer.compose(both, "de")
+    assert answer.outcome == "answer" and "Nijmegen" in answer.text
+    assert "> Sommerakademie 2024 [" not in answer.text
+    title_only = scored(question, ("Sommerakademie 2024", 0.92))
+    title_only.asked = asked
+    assert answerer.compose(title_only, "de").outcome == "closest"
+    assert answerer.compose(title_only, "de", ExtractiveParams(novelty=False)).outcome == "answer"
+    # without an embedder too: the bare title is no answer, the sentence that says more is
+    keywords = ExtractiveAnswerer()
+    assert keywords(question, [hit("Sommerakademie 2024")], "de").outcome == "closest"
+    with_answer = keywords(
+        question, [hit("Sommerakademie 2024"), hit("Die Sommerakademie 2024 fand bei Nijmegen statt.")], "de"
+    )
+    assert with_answer.outcome == "answer" and "> Sommerakademie 2024 [" not in with_answer.text

@@ -82,6 +82,9 @@ class ExtractiveParams:
     answer_type: bool = True
     # a question naming a year is answered only by quotes that name it or no year (never only other years)
     year_agreement: bool = True
+    # a confident quote adds a word to the question's: a sentence made only of the question's words (a title,
+    # a heading, a link text: "Sommerakademie 2024" for "wo war die sommerakademie 2024") answers nothing
+    novelty: bool = True
 
 
 @dataclass
@@ -113,6 +116,8 @@ class Scored:
     # the fact the question asks for, if its surface shows one (answer_type)
     expects: AnswerType | None = None
     years: set[str] = field(default_factory=set)  # the years the question names (year_agreement)
+    asked: set[str] = field(default_factory=set)  # the question's search tokens (novelty)
+    negations: set[str] = field(default_factory=set)  # the question's negation words (novelty)
 
     @property
     def best_meaning(self) -> float | None:
@@ -184,6 +189,8 @@ def score_candidates(
         best_retrieval=max(dense) if dense else None,
         expects=expected_type(question),
         years=question_years(question),
+        asked=set(encoder.tokens(question)),
+        negations=set(_NEGATIONS.intersection(_WORD.findall(question.lower()))),
     )
     if vectors is not None and candidates:
         # the cold-cache cost is one passage embedding per sentence: embed the likeliest first
@@ -202,13 +209,16 @@ def choose(
         return "none", []
     best_meaning = scored.best_meaning
     if best_meaning is None:  # keywords only
-        return _choose_keywords(scored, p)
+        return _choose_keywords(scored, p, encoder)
     closeness = max(x for x in (best_meaning, scored.best_retrieval) if x is not None)
     if closeness < p.none_floor:
         return "none", []
     ranked = sorted((c for c in scored.candidates if c.meaning is not None), key=lambda c: -_rank(c, p))
-    top = _rank(ranked[0], p)
-    best = [c for c in ranked[: p.max_sentences] if _rank(c, p) >= top - p.margin]
+    telling = _telling(ranked, scored, p, encoder)
+    if not telling:
+        return "closest", _closest(ranked, lambda c: _rank(c, p), p)
+    top = _rank(telling[0], p)
+    best = [c for c in telling[: p.max_sentences] if _rank(c, p) >= top - p.margin]
     best = _newest(best, ranked, top, p, encoder)
     # key terms are words of the documents' language: asked in another language they cannot match
     same_language = not scored.doc_languages or language in scored.doc_languages
@@ -226,7 +236,37 @@ def choose(
     return "closest", _closest(ranked, lambda c: _rank(c, p), p)
 
 
-def _choose_keywords(scored: Scored, p: ExtractiveParams) -> tuple[str, list[Candidate]]:
+# stop words that answer a yes/no question ("Haben Fördermitglieder ein Stimmrecht?" - "Fördermitglieder haben
+# kein Stimmrecht."): the search tokens leave them out, novelty counts them
+_NEGATIONS = frozenset(
+    "nicht kein keine keinen keinem keiner keines nie niemals nein nichts weder ohne not no never none".split()
+)
+_WORD = re.compile(r"\w+")
+
+
+def _tells(c: Candidate, scored: Scored, p: ExtractiveParams, encoder: Bm25Encoder) -> bool:
+    """The candidate says more than the question asks (novelty): a search term or a negation of its own."""
+    if not p.novelty or set(encoder.tokens(c.text)) - scored.asked:
+        return True
+    return bool(_NEGATIONS.intersection(_WORD.findall(c.text.lower())) - scored.negations)
+
+
+def _telling(
+    ranked: list[Candidate], scored: Scored, p: ExtractiveParams, encoder: Bm25Encoder
+) -> list[Candidate]:
+    """The best `max_sentences` candidates of `ranked` that say more than the question (checked lazily)."""
+    out: list[Candidate] = []
+    for c in ranked:
+        if _tells(c, scored, p, encoder):
+            out.append(c)
+            if len(out) >= p.max_sentences:
+                break
+    return out
+
+
+def _choose_keywords(
+    scored: Scored, p: ExtractiveParams, encoder: Bm25Encoder
+) -> tuple[str, list[Candidate]]:
     matching = [c for c in scored.candidates if c.keyword > 0]
     if not matching:
         return "none", []
@@ -235,10 +275,12 @@ def _choose_keywords(scored: Scored, p: ExtractiveParams) -> tuple[str, list[Can
         return c.keyword + 0.05 / c.n
 
     ranked = sorted(matching, key=lambda c: -rank(c))
-    top = rank(ranked[0])
-    best = [c for c in ranked[: p.max_sentences] if rank(c) >= 0.6 * top]
-    if _coverage(scored, best, p) >= p.min_term_coverage and _of_the_type(scored, best, p):
-        return "answer", best
+    telling = _telling(ranked, scored, p, encoder)
+    if telling:
+        top = rank(telling[0])
+        best = [c for c in telling[: p.max_sentences] if rank(c) >= 0.6 * top]
+        if _coverage(scored, best, p) >= p.min_term_coverage and _of_the_type(scored, best, p):
+            return "answer", best
     return "closest", _closest(ranked, rank, p)
 
 
