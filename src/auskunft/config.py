@@ -125,6 +125,9 @@ class Settings(BaseSettings):
     # SEARCH_MAX_WAIT_S; beyond it, or beyond SEARCH_QUEUE waiting searches: 503 / busy with Retry-After
     search_queue: int = Field(default=256, ge=0, le=10_000)
     search_max_wait_s: float = Field(default=2.0, ge=0, le=60)
+    # analyse the live index's passages (sentence split, terms, 3-grams) in a low-priority background thread
+    # at start-up and after a new index generation, so visitors do not pay for it (auskunft.chat.warmup)
+    passage_warmup: bool = True
     feedback_ttl_s: int = Field(default=86_400, ge=60)  # how long an answer can be rated (once)
     answer_link_hosts: str = ""  # comma-separated hosts links in answers may point at besides WEBSITE_HOST
 

@@ -19,6 +19,7 @@ from auskunft.chat.config import ChatConfig
 from auskunft.chat.extractive import extractive_answer
 from auskunft.chat.links import LinkPolicy
 from auskunft.chat.llm import LLMClient
+from auskunft.chat.warmup import PassageWarmup, searcher_of
 from auskunft.events import EventLog
 from auskunft.models import RetrievedChunk
 from auskunft.retrieval.base import Retriever
@@ -49,6 +50,7 @@ class EngineBase:
         gate: WorkGate | None = None,
         extractive: Callable[..., tuple[str, list[int], bool]] | None = None,
         curated: CuratedLookup | None = None,
+        warmup: bool | None = None,
     ) -> None:
         self.retriever = retriever
         self.llm = llm
@@ -68,6 +70,9 @@ class EngineBase:
         self.gate = gate  # created on first use unless the service passes one sized from its settings
         # curated answers (the console's matcher), asked before retrieval
         self.curated = curated
+        # the live passages' text analyses made in the background (`start`); None: PASSAGE_WARMUP decides
+        self._warmup_on = warmup
+        self.warmup: PassageWarmup | None = None
 
     @property
     def link_hosts(self) -> list[str]:
@@ -94,8 +99,25 @@ class EngineBase:
             if self.llm is not None:
                 self.llm.start()
             self._started = True
+            self._start_warmup()
+
+    def _start_warmup(self) -> None:
+        """Analyse the live index's passages in the background (`auskunft.chat.warmup`), when switched on and
+        the retriever searches a store that can list them."""
+        on = self._warmup_on
+        if on is None:
+            from auskunft.config import get_settings
+
+            on = get_settings().passage_warmup
+        found = searcher_of(self.retriever) if on else None
+        if found is None:
+            return
+        self.warmup = PassageWarmup(*found, busy=lambda: self.gate is not None and self.gate.pending > 0)
+        self.warmup.start()
 
     def close(self) -> None:
+        if self.warmup is not None:  # before the store it reads closes
+            self.warmup.close()
         if self.gate is not None:
             self.gate.close()
         for fn in self.on_close:
@@ -198,10 +220,14 @@ class EngineBase:
             return
         if not version:
             return
+        before = (self.index_version, self.index_revision)
         version, _, self.index_revision = version.partition("#")
         if version != self.index_version:
             log.info("live index is now %s (was %s)", version, self.index_version)
             self.index_version = version
+        moved = self.index_version != before[0] or (before[1] and self.index_revision != before[1])
+        if self.warmup is not None and moved:
+            self.warmup.renew()  # a new generation: analyse its passages before visitors ask
 
     def link_policy(self, hits: list[RetrievedChunk]) -> LinkPolicy:
         """Links an answer may keep: the URLs of its sources and the allowed hosts."""
