@@ -3,7 +3,7 @@ for one or more checkouts in alternating rounds on the same index.
 
     .venv/bin/python bench/answer_cpu.py --data-dir DIR --questions FILE.jsonl \
         [--tree old=/tmp/old --tree new=.] [-n 200] [--concurrency 4] [--rounds 2] [--warm 60] \
-        [--processes 1] [--json-api] [--suffix digits|hex] [--unseen]
+        [--processes 1] [--json-api] [--suffix digits|hex] [--unseen] [--env LABEL:KEY=VALUE] [--settle S]
 
 Each round starts each tree's service (`python -m service`, PYTHONPATH at the tree, extractive mode, the
 same environment as bench/load_bench.py) on the same DATA_DIR, asks --warm questions (caches fill as in a
@@ -17,6 +17,11 @@ Every question is unique, so the answer cache never answers: a suffix "(NNNNNNN-
 (`--suffix digits`, the default: no new word, so the question's analysis is what a site's own vocabulary
 costs) or "(3fa9c1-i)" as bench/load_bench.py writes it (`--suffix hex`: a new word in every question, which
 becomes a key term of its own and costs a German word analysis per answer).
+Each round also prints the service's start-up time (start to /readyz 200), the CPU it spent in the --settle
+seconds it is left idle after that (the passage warm-up, PASSAGE_WARMUP, runs then: it waits while answers
+are in flight) and the resident memory of its processes after settling and after the measured answers.
+`--env new-off:PASSAGE_WARMUP=false` sets a variable for one tree's services (a tree may be listed twice
+under two labels).
 """
 
 from __future__ import annotations
@@ -100,6 +105,17 @@ async def closed_loop(url: str, questions: list[str], concurrency: int, stream: 
     return kinds
 
 
+def rss_mb(pid: int) -> float:
+    root = psutil.Process(pid)
+    total = 0
+    for p in [root, *root.children(recursive=True)]:
+        try:
+            total += p.memory_info().rss
+        except psutil.NoSuchProcess:
+            continue
+    return total / 2**20
+
+
 def measure(url: str, pid: int, questions: list[str], concurrency: int, stream: bool) -> dict:
     before, c0, t0 = cpu_by_role(pid), client_cpu(), time.perf_counter()
     kinds = asyncio.run(closed_loop(url, questions, concurrency, stream))
@@ -133,7 +149,14 @@ def main() -> None:
         help="the measured questions follow the warm-up ones in the file, each asked once (no passage "
         "pair, no question the service has seen: needs --warm + -n <= the file's questions)",
     )
+    p.add_argument("--env", action="append", default=[], help="LABEL:KEY=VALUE for that tree's services")
+    p.add_argument("--settle", type=float, default=0.0, help="seconds the service idles after it is ready")
     args = p.parse_args()
+    envs: dict[str, dict[str, str]] = {}
+    for item in args.env:
+        label, _, kv = item.partition(":")
+        key, _, value = kv.partition("=")
+        envs.setdefault(label, {})[key] = value
     trees = [t.split("=", 1) for t in args.tree] or [["new", str(REPO)]]
     base = load_questions(args.questions)
     if args.unseen and args.warm + args.n > len(base):
@@ -144,9 +167,24 @@ def main() -> None:
         (work / "sources.yml").write_text("sources: []\n")
         for r in range(args.rounds):
             for label, path in trees if r % 2 == 0 else list(reversed(trees)):
+                t_start = time.perf_counter()
                 with checkout_service(
-                    Path(path).resolve(), args.data_dir, work, label=f"{label}-{r}", processes=args.processes
+                    Path(path).resolve(),
+                    args.data_dir,
+                    work,
+                    label=f"{label}-{r}",
+                    processes=args.processes,
+                    env=envs.get(label),
                 ) as svc:
+                    startup_s = time.perf_counter() - t_start
+                    idle0 = cpu_by_role(svc.proc.pid)
+                    time.sleep(args.settle)
+                    idle1 = cpu_by_role(svc.proc.pid)
+                    settled = {
+                        "startup_s": startup_s,
+                        "settle_cpu_s": sum(idle1.values()) - sum(idle0.values()),
+                        "rss_settled_mb": rss_mb(svc.proc.pid),
+                    }
                     if args.suffix == "hex":
                         tag = uuid.uuid4().hex[:6]
                     else:
@@ -157,6 +195,7 @@ def main() -> None:
                     if warm:
                         asyncio.run(closed_loop(svc.url, warm, args.concurrency, not args.json_api))
                     row = measure(svc.url, svc.proc.pid, qs, args.concurrency, not args.json_api)
+                    row |= settled | {"rss_end_mb": rss_mb(svc.proc.pid)}
                 results[label].append(row)
                 print(
                     f"round {r + 1} {label}: "
@@ -172,7 +211,10 @@ def main() -> None:
         f"concurrency {args.concurrency}, {args.processes} process(es), "
         f"{'JSON' if args.json_api else 'SSE'}; median of {args.rounds} rounds; load {load[0]:.1f})"
     )
-    print(f"{'tree':<8} {'guard':>7} {'workers':>8} {'service':>8} {'client':>7} {'answers/s':>10}")
+    print(
+        f"{'tree':<8} {'guard':>7} {'workers':>8} {'service':>8} {'client':>7} {'answers/s':>10} "
+        f"{'start s':>8} {'settle CPU s':>12} {'RSS MB settled/end':>19}"
+    )
     for label, rows in results.items():
 
         def med(key: str, rows: list[dict] = rows) -> float:
@@ -180,7 +222,8 @@ def main() -> None:
 
         print(
             f"{label:<8} {med('guard'):>7.1f} {med('workers'):>8.1f} {med('guard') + med('workers'):>8.1f} "
-            f"{med('client'):>7.1f} {med('answers_per_s'):>10.1f}"
+            f"{med('client'):>7.1f} {med('answers_per_s'):>10.1f} {med('startup_s'):>8.1f} "
+            f"{med('settle_cpu_s'):>12.1f} {med('rss_settled_mb'):>9.0f} / {med('rss_end_mb'):>7.0f}"
         )
 
 

@@ -9,8 +9,9 @@ import threading
 import pytest
 
 from auskunft.chat import ChatRequest
-from auskunft.chat.extractive.keywords import passage_text
-from auskunft.chat.extractive.sentences import SPLITS
+from auskunft.chat.extractive import keywords
+from auskunft.chat.extractive.keywords import default_encoder, passage_text
+from auskunft.chat.extractive.sentences import SPLITS, sentences
 from auskunft.chat.factory import build_runtime
 from auskunft.chat.warmup import FIELDS, PassageWarmup, live_chunks
 from auskunft.models import RetrievedChunk
@@ -25,6 +26,7 @@ def clear_caches() -> None:
     SPLITS.clear()
     german._TEXT_TERMS.clear()
     refine._SHINGLES.clear()
+    keywords._STEMS.clear()
 
 
 def held(lru: object, key: str) -> bool:
@@ -36,12 +38,15 @@ def test_warmup_fills_the_answer_caches_from_the_live_index_and_stops_on_close(q
     chunks = [chunk_from_payload(i, p) for i, p in client.scroll(KB, None, FIELDS)]
     assert len(chunks) >= 4
     clear_caches()
-    warm = PassageWarmup(client, KB, batch=2)
+    encoder = default_encoder()
+    warm = PassageWarmup(client, KB, batch=2, encoder=encoder)
     warm.start()
     assert warm.idle.wait(30) and warm.warmed == len(chunks) and warm.walks == 1
     for c in chunks:
         assert held(SPLITS, c.text) and held(refine._SHINGLES, c.text)
         assert held(german._TEXT_TERMS, passage_text(RetrievedChunk(chunk=c, score=0.0, rank=0)))
+        for text, _ in sentences(c.text):
+            assert held(keywords._STEMS, (type(encoder), encoder.name, text))
     # what an answer then asks for comes from the caches
     hits = SPLITS.hits
     for c in chunks:
@@ -73,14 +78,16 @@ def test_warmup_takes_no_more_passages_than_the_caches_hold(qdrant, monkeypatch)
     monkeypatch.setattr(SPLITS, "maxsize", 3)
     monkeypatch.setattr(german._TEXT_TERMS, "maxsize", 4)  # half of it for passages: 2
     monkeypatch.setattr(refine._SHINGLES, "maxsize", 1)
+    monkeypatch.setattr(keywords._STEMS, "maxsize", 4)  # half of it: 2 sentences
     chunks = live_chunks(client, KB, 3)
     assert len(chunks) == 3
     # non-listing pages first
     assert [c.is_listing for c in chunks] == sorted(c.is_listing for c in chunks)
-    warm = PassageWarmup(client, KB)
+    warm = PassageWarmup(client, KB, encoder=default_encoder())
     warm.start()
     assert warm.idle.wait(30)
     warm.close()
+    assert len(keywords._STEMS) == 2
     assert warm.warmed == 3 and len(SPLITS) == 3 and len(german._TEXT_TERMS) == 2
     assert len(refine._SHINGLES) == 1
 

@@ -112,7 +112,13 @@ class EngineBase:
         found = searcher_of(self.retriever) if on else None
         if found is None:
             return
-        self.warmup = PassageWarmup(*found, busy=lambda: self.gate is not None and self.gate.pending > 0)
+        from auskunft.chat.extractive.keywords import default_encoder
+
+        self.warmup = PassageWarmup(
+            *found,
+            busy=lambda: self.gate is not None and self.gate.pending > 0,
+            encoder=getattr(self.extractive, "encoder", None) or default_encoder(),
+        )
         self.warmup.start()
 
     def close(self) -> None:

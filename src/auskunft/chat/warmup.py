@@ -1,8 +1,9 @@
 """The per-passage text analyses an answer needs, made for the live index's passages before visitors ask.
 
 An answer pays for each retrieved passage new to the process: its sentence split (`extractive.sentences`),
-its term analysis (`text.german.text_terms` of the passage with its title and headings) and its word 3-grams
-(`retrieval.refine`). All three are pure functions of the passage's text, kept in bounded LRUs, so a service
+its term analysis (`text.german.text_terms` of the passage with its title and headings), its word 3-grams
+(`retrieval.refine`) and its sentences' stems (`extractive.keywords.sentence_stems`, whose per-word stem
+caches hold a whole site's vocabulary). All three are pure functions of the passage's text, kept in bounded LRUs, so a service
 that has run a while answers from them; a fresh one (or one that just switched to a new index generation)
 pays them question after question (session 14: 27.7 ms of CPU per never-seen question, 15-16 ms repeated).
 
@@ -23,8 +24,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from auskunft.chat.extractive import keywords
 from auskunft.chat.extractive.keywords import passage_text
 from auskunft.chat.extractive.sentences import SPLITS, sentences
+from auskunft.index.sparse import Bm25Encoder
 from auskunft.models import Chunk, RetrievedChunk
 from auskunft.retrieval import refine
 from auskunft.retrieval.search import chunk_from_payload
@@ -35,20 +38,43 @@ log = logging.getLogger(__name__)
 FIELDS = [f for f in Chunk.model_fields if f != "chunk_id"]
 
 
-def budgets() -> tuple[int, int, int]:
-    """Passages to analyse per cache (split, terms, 3-grams): each cache's own size; the term cache also holds
-    the sentences answers analyse, so the passages take half of it."""
-    return SPLITS.maxsize, german._TEXT_TERMS.maxsize // 2, refine._SHINGLES.maxsize
+def budgets() -> tuple[int, int, int, int]:
+    """Passages to analyse per cache (split, terms, 3-grams) and sentences to stem: each cache's own size; the
+    term cache also holds the sentences answers analyse, so the passages take half of it; the sentence stems
+    take half of theirs (the other half: sentences of passages beyond it, as answers meet them)."""
+    return (
+        SPLITS.maxsize,
+        german._TEXT_TERMS.maxsize // 2,
+        refine._SHINGLES.maxsize,
+        keywords._STEMS.maxsize // 2,
+    )
 
 
-def analyse(chunk: Chunk, *, split: bool = True, terms: bool = True, grams: bool = True) -> None:
-    """What an answer computes for `chunk` as a retrieved passage, through the same caches."""
-    if split:
-        sentences(chunk.text)
+def analyse(
+    chunk: Chunk,
+    *,
+    split: bool = True,
+    terms: bool = True,
+    grams: bool = True,
+    encoder: Bm25Encoder | None = None,
+    stems: int = 0,
+) -> int:
+    """What an answer computes for `chunk` as a retrieved passage, through the same caches; with `encoder`
+    the stems of its words (per-word caches) and of up to `stems` of its sentences. Returns the sentences
+    stemmed."""
+    split_text = sentences(chunk.text) if split or stems else []
     if terms:
         german.text_terms(passage_text(RetrievedChunk(chunk=chunk, score=0.0, rank=0)))
     if grams:
         refine._shingles(chunk.text)
+    if encoder is None:
+        return 0
+    if not stems:
+        encoder.tokens(chunk.text)  # the words' stems only
+        return 0
+    for text, _row in split_text[:stems]:
+        keywords.sentence_stems(text, encoder)
+    return min(stems, len(split_text))
 
 
 def live_chunks(store: Any, collection: str, limit: int, stop: threading.Event | None = None) -> list[Chunk]:
@@ -97,8 +123,10 @@ class PassageWarmup:
         batch: int = 8,
         busy: Callable[[], bool] | None = None,
         pause_s: float = 0.005,
+        encoder: Bm25Encoder | None = None,
     ) -> None:
         self.store = store
+        self.encoder = encoder  # the extractive answer's (its stems); None: no stems
         self.collection = collection
         self.batch = max(1, batch)
         self.busy = busy or (lambda: False)
@@ -155,7 +183,7 @@ class PassageWarmup:
 
     def _walk(self) -> None:
         t0, cpu0 = time.monotonic(), time.thread_time()
-        split, terms, grams = budgets()
+        split, terms, grams, stems = budgets()
         chunks = live_chunks(self.store, self.collection, max(split, terms, grams), self._stop)
         self.walks += 1
         self.warmed = 0
@@ -165,7 +193,14 @@ class PassageWarmup:
             if self._stop.is_set() or self._due.is_set():  # closing, or a newer index to walk
                 return
             for i, chunk in enumerate(chunks[start : start + self.batch], start=start):
-                analyse(chunk, split=i < split, terms=i < terms, grams=i < grams)
+                stems -= analyse(
+                    chunk,
+                    split=i < split,
+                    terms=i < terms,
+                    grams=i < grams,
+                    encoder=self.encoder,
+                    stems=max(0, stems),
+                )
                 self.warmed += 1
             time.sleep(0)  # let an answer's thread take the interpreter
         log.info(
