@@ -375,6 +375,9 @@ def main() -> None:
     p.add_argument("--questions", type=Path, default=None)
     p.add_argument("--processes", type=int, default=1, help="service processes of the current tree")
     p.add_argument("--rates", default="10,20,40", help="arrival rates (requests/s), comma-separated")
+    p.add_argument(
+        "--settle", type=float, default=0.0, help="seconds the started services idle before the rows"
+    )
     p.add_argument("--duration", type=float, default=20.0, help="seconds of arrivals per rate")
     p.add_argument("--arrivals", choices=("poisson", "fixed"), default="poisson")
     p.add_argument("--overload", type=float, default=0.0, help="overload rate (requests/s); 0: none")
@@ -455,6 +458,7 @@ def main() -> None:
                 asyncio.run(
                     visitors(askers[t.label], t.url, args.warm_up, 4, 900_000, args.client_timeout)
                 )  # warm-up
+            time.sleep(args.settle)  # the services idle (their passage warm-up, PASSAGE_WARMUP, runs then)
             rates = [float(r) for r in args.rates.split(",") if r.strip()]
             for k, rate in enumerate(rates):
                 for t in targets:
