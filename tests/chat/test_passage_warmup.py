@@ -117,3 +117,22 @@ async def test_the_engine_warms_at_start_when_switched_on_and_stops_on_close(qdr
         assert rt.engine.warmup is None
     finally:
         await rt.aclose()
+
+
+@pytest.mark.asyncio
+async def test_the_engine_walks_again_when_it_notices_a_new_revision(qdrant) -> None:
+    client, data = qdrant
+    rt = build_runtime(settings_for(data), client=client)
+    engine = rt.engine
+    try:
+        engine.start()
+        warm = engine.warmup
+        assert warm is not None and warm.idle.wait(30) and warm.walks == 1
+        engine._version_checked = 0.0
+        await engine._refresh_version()  # the first check learns the revision: nothing new to walk
+        assert engine.index_revision and warm.walks == 1
+        engine.index_revision, engine._version_checked = "an older generation", 0.0
+        await engine._refresh_version()
+        assert warm.idle.wait(30) and warm.walks == 2
+    finally:
+        await rt.aclose()
