@@ -4,6 +4,8 @@ corpus (dtfb, ff-heitzenhofen), beside sentences that do answer."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from auskunft.chat.extractive import ExtractiveAnswerer, ExtractiveParams
@@ -164,3 +166,21 @@ def test_a_quote_that_only_repeats_the_question_answers_nothing() -> None:
         question, [hit("Sommerakademie 2024"), hit("Die Sommerakademie 2024 fand bei Nijmegen statt.")], "de"
     )
     assert with_answer.outcome == "answer" and "> Sommerakademie 2024 [" not in with_answer.text
+
+
+def test_the_newest_version_rule_does_not_bring_a_bare_title_back() -> None:
+    """The newest-version rule swaps a quote for the same statement from a newer document; a newer bare title
+    ("Sommerakademie 2024", a link text on the 2025 news page) shares the quote's words but says nothing."""
+    question = "wo war die sommerakademie 2024"
+    answerer = ExtractiveAnswerer()
+    candidates = scored(
+        question,
+        ("Sommerakademie 2024; Homepage der Unterkunft bei Nijmegen", 0.92),
+        ("Sommerakademie 2024", 0.91),
+    )
+    candidates.candidates[0].date = date(2024, 3, 1)
+    candidates.candidates[1].date = date(2025, 1, 10)
+    candidates.asked = set(Bm25Encoder().tokens(question))
+    answer = answerer.compose(candidates, "de")
+    assert answer.outcome == "answer" and "Nijmegen" in answer.text
+    assert "> Sommerakademie 2024 [" not in answer.text

@@ -219,7 +219,7 @@ def choose(
         return "closest", _closest(ranked, lambda c: _rank(c, p), p)
     top = _rank(telling[0], p)
     best = [c for c in telling[: p.max_sentences] if _rank(c, p) >= top - p.margin]
-    best = _newest(best, ranked, top, p, encoder)
+    best = _newest(best, ranked, top, p, encoder, lambda c: _tells(c, scored, p, encoder))
     # key terms are words of the documents' language: asked in another language they cannot match
     same_language = not scored.doc_languages or language in scored.doc_languages
     confident = (
@@ -319,11 +319,16 @@ def _same_statement(a: set[str], b: set[str], p: ExtractiveParams) -> bool:
 
 
 def _newest(
-    best: list[Candidate], ranked: list[Candidate], top: float, p: ExtractiveParams, encoder: Bm25Encoder
+    best: list[Candidate],
+    ranked: list[Candidate],
+    top: float,
+    p: ExtractiveParams,
+    encoder: Bm25Encoder,
+    tells: Callable[[Candidate], bool],
 ) -> list[Candidate]:
     """Each quoted sentence replaced by the same statement from the newest dated document that ranks
-    within `newest_window` of the best; duplicates dropped."""
-    window = [c for c in ranked if c.date is not None and _rank(c, p) >= top - p.newest_window]
+    within `newest_window` of the best and says more than the question (`tells`); duplicates dropped."""
+    window = [c for c in ranked if c.date is not None and _rank(c, p) >= top - p.newest_window and tells(c)]
     if not window:
         return best
     out: list[Candidate] = []
