@@ -117,3 +117,31 @@ def test_an_address_no_parser_reads_does_not_fail_the_page() -> None:
     texts = dict(link_texts_in(body, f"{ORIGIN}/archiv/"))
     assert texts[f"{ORIGIN}/satzung.pdf"] == "Satzung (PDF)"
     assert not any("[broken" in url for url in texts)
+
+
+def box(href: str, title: str, text: str) -> str:
+    """A news teaser as tsv-zorneding's Gatsby theme builds it: a class no teaser rule names ("box"), the title
+    a link in a paragraph (no heading), the excerpt and a "Mehr →" link to the post."""
+    return (
+        f"<div class='box'><a class='image' href='{href}'><div class='img'></div></a>"
+        f"<p class='post-meta'><a class='title' href='{href}'>{title}</a><span> • </span><span>14. Dezember 2021"
+        f"</span></p><p>{text}<br/><br/><a class='button' href='{href}'>Mehr →</a></p></div>"
+    )
+
+
+def test_a_grid_of_repeated_blocks_that_each_link_to_a_post_is_a_listing() -> None:
+    """Teasers known by structure, not by class name: sibling blocks of one element and class, each ending in a
+    "mehr" link to another page (the news index ranked above the post it teases)."""
+    boxes = "".join(box(h, t, x * 3) for h, t, x in POSTS)
+    body = page(f"<h1>Aktuelle Neuigkeiten</h1><div class='columns'>{boxes}</div>")
+    assert html_content(body, f"{ORIGIN}/blog/").is_listing
+    # the same blocks without a link away are a page's own sections (a contact page's people), no listing
+    own = boxes.replace("Mehr →", "").replace("href='/", "href='#")
+    assert not html_content(
+        page(f"<h1>Kontakt</h1><div class='columns'>{own}</div>"), f"{ORIGIN}/kontakt/"
+    ).is_listing
+    # two such blocks are no grid
+    two = "".join(box(h, t, x * 12) for h, t, x in POSTS[:2])
+    assert not html_content(
+        page(f"<h1>Neu</h1><div class='columns'>{two}</div>"), f"{ORIGIN}/neu/"
+    ).is_listing

@@ -26,7 +26,7 @@ from auskunft.extract.listing import is_listing_page, pagination_signal
 from auskunft.extract.markdown import to_markdown
 
 NAME = "html-bs4md"
-VERSION = "8"
+VERSION = "9"
 
 DROP_TAGS = [
     "script",
