@@ -2,15 +2,17 @@
 
 They repeat the teasers or titles of many pages and, ranked like articles, push the article itself down.
 A page is a listing when its main content is mostly teasers (at least MIN_TEASERS short blocks that each
-link somewhere, holding most of the text; known by element, class name or as repeated sibling blocks), or mostly a list of links, or when it is paginated ("Ältere
-Beiträge", rel="next", /page/2) and has teasers or linked headings, or when every post on it is titled with
-a link to the post's own page (a tag page showing whole posts). A link links somewhere when it points at
+link somewhere, holding most of the text; known by element, class name or as repeated sibling blocks), or
+mostly a list of links, or when it is paginated ("Ältere Beiträge", rel="next", /page/2) and has teasers or
+linked headings, or when every post on it is titled with a link to the post's own page (a tag page showing
+whole posts). A link links somewhere when it points at
 another page: not an e-mail address, a phone number, an anchor or the page itself.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from urllib.parse import urldefrag
 
 from bs4 import BeautifulSoup, Tag
@@ -101,25 +103,33 @@ def _links_away(el: Tag, url: str) -> bool:
     return bool(last) and bool(READ_MORE.search(" ".join(last[-1].get_text(" ").split())))
 
 
-def _repeated(el: Tag) -> bool:
-    """One of at least MIN_TEASERS sibling blocks of the same element and class: a grid of cards whatever the
-    theme calls them (`<div class="box">`, Gatsby/Bulma)."""
+_BLOCKS = ("div", "li", "section")  # elements a grid of cards is made of
+
+
+def _signature(el: Tag) -> tuple[int, str, str] | None:
+    """(parent, element, class) of a block that can be one card of a grid; None for other elements."""
     parent = el.parent
-    if not isinstance(parent, Tag) or el.name not in ("div", "li", "section") or not _attr(el, "class"):
-        return False
-    mine = (el.name, _attr(el, "class"))
-    same = sum(1 for c in parent.find_all(True, recursive=False) if (c.name, _attr(c, "class")) == mine)
-    return same >= MIN_TEASERS
+    if not isinstance(parent, Tag) or el.name not in _BLOCKS or not _attr(el, "class"):
+        return None
+    return id(parent), el.name, _attr(el, "class")
 
 
 def _teasers(main: Tag, url: str) -> list[Tag]:
-    """Short blocks that link away: <article>s, teaser-like classes or repeated sibling blocks, with a linked
-    heading or a "mehr" link."""
+    """Short blocks that link away: <article>s, teaser-like classes or repeated sibling blocks (at least
+    MIN_TEASERS siblings of one element and class: a grid of cards whatever the theme calls them, `<div
+    class="box">` in Gatsby/Bulma), with a linked heading or a "mehr" link."""
+    elements = main.find_all(True)
+    siblings = Counter(_signature(el) for el in elements)  # counted in one pass, not once per card
     out: list[Tag] = []
-    for el in main.find_all(True):
+    for el in elements:
         if any(el in o.parents for o in out) or el.name in ("a", "main", "body"):
             continue
-        teaserish = el.name == "article" or bool(TEASER_CLASS.search(_attr(el, "class"))) or _repeated(el)
+        sig = _signature(el)
+        teaserish = (
+            el.name == "article"
+            or bool(TEASER_CLASS.search(_attr(el, "class")))
+            or (sig is not None and siblings[sig] >= MIN_TEASERS)
+        )
         if teaserish and _text_len(el) <= TEASER_MAX_CHARS and _links_away(el, url):
             out.append(el)
     return out
