@@ -33,7 +33,13 @@ from datetime import date as Date
 import numpy as np
 
 from auskunft.chat.extractive.answer_type import AnswerType, about_the_years, carries, expected_type
-from auskunft.chat.extractive.keywords import KeywordScorer, coverage, passage_text, question_terms
+from auskunft.chat.extractive.keywords import (
+    KeywordScorer,
+    coverage,
+    passage_text,
+    question_terms,
+    sentence_stems,
+)
 from auskunft.chat.extractive.semantic import SentenceVectors
 from auskunft.chat.extractive.sentences import sentences
 from auskunft.index.sparse import Bm25Encoder
@@ -246,7 +252,7 @@ _WORD = re.compile(r"\w+")
 
 def _tells(c: Candidate, scored: Scored, p: ExtractiveParams, encoder: Bm25Encoder) -> bool:
     """The candidate says more than the question asks (novelty): a search term or a negation of its own."""
-    if not p.novelty or set(encoder.tokens(c.text)) - scored.asked:
+    if not p.novelty or sentence_stems(c.text, encoder).tokens - scored.asked:
         return True
     return bool(_NEGATIONS.intersection(_WORD.findall(c.text.lower())) - scored.negations)
 
@@ -311,7 +317,7 @@ _NUMBERISH = re.compile(r"\d")
 
 
 def _statement(c: Candidate, encoder: Bm25Encoder) -> set[str]:
-    return {t for t in encoder.tokens(c.text) if not _NUMBERISH.search(t)}
+    return {t for t in sentence_stems(c.text, encoder).tokens if not _NUMBERISH.search(t)}
 
 
 def _same_statement(a: set[str], b: set[str], p: ExtractiveParams) -> bool:
