@@ -23,6 +23,7 @@ Usage: OMP_WAIT_POLICY=PASSIVE .venv/bin/python eval/loso.py [--sites a b ...] [
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import itertools
 import json
 import logging
@@ -61,15 +62,18 @@ RETRIEVAL_GRID: list[tuple[tuple[str, Any], ...]] = [
         ("max_per_doc", pd),
         ("min_content_words", mw),
         ("votes", v),
+        ("superseded", ss),
     )
-    for v, w, k, lf, pd, mw in itertools.product(
+    for v, w, k, lf, pd, mw, ss in itertools.product(
         [True, False],  # the candidates' votes (auskunft.retrieval.votes)
         [(1.5, 1.0), (1.0, 1.0), (2.0, 1.0), (1.0, 1.5)],
         [10, 2],
         [0.5, 1.0],
         [0, 2],
         [0, 3],
+        [0.0, 1.0, 3.0],  # an older edition of a document series (votes; auskunft.retrieval.series)
     )
+    if v or not ss  # the series rule is one of the votes
 ]
 
 ANSWER_BOUNDS = {"answerable_none": ("<=", 0.10), "unanswerable_confident": ("<=", 0.20)}
@@ -221,6 +225,9 @@ def _apply(searcher: Any, cfg: tuple[tuple[str, Any], ...]) -> None:
     if not hasattr(searcher, "_loso_votes"):
         searcher._loso_votes = searcher.votes  # what the factory built (None with RANK_VOTES off)
     searcher.votes = searcher._loso_votes if params.pop("votes", True) else None
+    superseded = params.pop("superseded", 0.0)
+    if searcher.votes is not None:
+        searcher.votes.params = dataclasses.replace(searcher.votes.params, superseded=superseded)
     searcher.refine_params = params
 
 
@@ -278,8 +285,6 @@ ANSWER_SWEEP: dict[str, list[Any]] = {
 
 
 def answer_grid() -> list[Any]:
-    import dataclasses
-
     from auskunft.chat.extractive import ExtractiveParams
 
     fields = {f.name for f in dataclasses.fields(ExtractiveParams)}

@@ -11,10 +11,15 @@ hit@1 0.40-0.78). Three signals, each chosen leave-one-site-out (docs/quality.md
   its nearest passages of other documents (`auskunft.index.hubness`, CSLS): a passage that is close to
   everything (an archive page of teasers, a letterhead) no longer tops every short question;
 - **year**: a question that names a year ("die Sommerakademie 2019") prefers passages whose URL, title, date or
-  text carry it.
+  text carry it;
+- **series**: a question that names no year asks about the present: an edition of a document series with a
+  later edition among the candidates (the 2019 minutes beside the 2024 minutes, `auskunft.retrieval.series`)
+  keeps 1 / (1 + `superseded`) of its score.
 
 Each of the first two ranks the candidates; a candidate's score is its fused position's RRF share plus each
-vote's weighted share, 1 / (rank + k), times (1 + `year_boost`) when it carries a year the question names.
+vote's weighted share, 1 / (rank + k), times (1 + `year_boost`) when it carries a year the question names,
+divided by (1 + `superseded`) when a later edition of its series is among the candidates and the question names
+no year.
 Without a store (a version indexed before stores were written, until its next run) the fused order stands; a
 passage whose sentences the store lacks votes with its own cosine, one without a hubness value with the plain
 cosine. Cost: one store lookup and one small matrix product per search.
@@ -31,6 +36,7 @@ import numpy as np
 
 from auskunft.index.sentence_store import SentenceStore, chunk_key, sentence_key
 from auskunft.models import RetrievedChunk
+from auskunft.retrieval.series import superseded
 from auskunft.text.cache import Lru
 
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
@@ -50,6 +56,7 @@ class VoteParams:
     hub: float = 0.5  # weight of the hubness-corrected cosine vote
     hub_scale: float = 1.0  # how much of the hubness is subtracted
     year_boost: float = 1.0  # a candidate carrying a year the question names: score x (1 + this)
+    superseded: float = 0.0  # an older edition of a series, question naming no year: score / (1 + this)
 
 
 def question_years(question: str) -> set[str]:
@@ -124,6 +131,10 @@ class CandidateVotes:
         years = question_years(question) if p.year_boost else set()
         if years:
             score *= np.array([1.0 + p.year_boost if carries_year(h, years) else 1.0 for h in head])
+        elif p.superseded and not question_years(question):
+            # a later edition anywhere among the fused candidates counts (not only the reordered head)
+            older = superseded([h.chunk.url for h in hits])[: len(head)]
+            score /= np.where(older, 1.0 + p.superseded, 1.0)
         order = np.argsort(-score, kind="stable")
         out = [head[i] for i in order.tolist()] + tail
         for n, h in enumerate(out, 1):
