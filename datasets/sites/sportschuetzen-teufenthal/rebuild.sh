@@ -9,8 +9,8 @@
 #   DEST: default <repo>/data/sites/sportschuetzen-teufenthal/site
 # Needs Debian's Jekyll: apt-get install -y jekyll ruby-jekyll-paginate (Jekyll 4.3, no bundler, offline).
 # The remote theme is replaced by a local copy of Minimal Mistakes 4.19.3 (the upstream release commit), its
-# `include_cached` tags become plain `include` (jekyll-include-cache is not installed) and only the plugins Debian
-# ships with Jekyll are kept (jekyll-paginate, jekyll-feed): sitemap, gist and emoji plugins add no page text.
+# `include_cached` tags become plain `include` (jekyll-include-cache is not installed) and of the plugins only
+# jekyll-paginate (which `make corpus` installs) is kept: the feed, sitemap, gist and emoji plugins add no page text.
 set -euo pipefail
 REPO=sportschuetzen-teufenthal/website
 COMMIT=b447c26d76fdb26810809df6328cb84f9eebc5ee
@@ -33,7 +33,7 @@ for part in _layouts _includes _sass assets _data; do
   done
 done
 grep -rl 'include_cached' "$work/src/_layouts" "$work/src/_includes" | xargs -r sed -i 's/include_cached/include/g'
-printf 'remote_theme: null\ntheme: null\nurl: "%s"\nbaseurl: ""\nplugins: [jekyll-paginate, jekyll-feed]\n' "$ORIGIN" >"$work/pin.yml"
+printf 'remote_theme: null\ntheme: null\nurl: "%s"\nbaseurl: ""\nplugins: [jekyll-paginate]\n' "$ORIGIN" >"$work/pin.yml"
 rm -rf "$dest"; mkdir -p "$(dirname "$dest")"
 (cd "$work/src" && JEKYLL_ENV=production jekyll build --quiet --config _config.yml,"$work/pin.yml" -d "$dest")
 echo "sportschuetzen-teufenthal: $(find "$dest" -name '*.html' | wc -l) HTML pages, $(find "$dest" -name '*.pdf' | wc -l) PDFs in $dest"
