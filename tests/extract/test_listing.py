@@ -145,3 +145,126 @@ def test_a_grid_of_repeated_blocks_that_each_link_to_a_post_is_a_listing() -> No
     assert not html_content(
         page(f"<h1>Neu</h1><div class='columns'>{two}</div>"), f"{ORIGIN}/neu/"
     ).is_listing
+
+
+def related(href: str, title: str, text: str) -> str:
+    """A related post under a post of tsv-zorneding's Gatsby theme: an <article> with an image link, the title,
+    the excerpt and a "Mehr →" button to the post."""
+    return (
+        f"<article><a class='image object' href='{href}'></a><h3>{title}</h3><p>{text}</p>"
+        f"<ul class='actions'><li><a class='button' href='{href}'>Mehr →</a></li></ul></article>"
+    )
+
+
+RELATED = [
+    (
+        "/blog/2020-06-05-sonderregelung-altpapiersammlung-aufgehoben/",
+        "Sonderregelung für die Altpapiersammlung aufgehoben",
+        "Ab dem 06.06.2020 wird das Altpapier wieder wie gewohnt vom Straßenrand eingesammelt.",
+    ),
+    (
+        "/blog/2020-03-26-sonderregelung-altpapiersammlung-zorneding/",
+        "Sonderregelung Altpapiersammlung Zorneding",
+        "Die Zornedinger Bürger sind es gewohnt, am ersten Samstag im Monat ihr Altpapier an die Straße zu "
+        "stellen, damit es vom TSV Zorneding eingesammelt werden kann. Angesichts der derzeitigen Risikolage ist "
+        "jedoch das gewohnte und für unsere Bürger bequeme Einsammeln am Straßenrand…",
+    ),
+    (
+        "/blog/2020-03-13-coronavirus-sportplaetze-und-hallen-gesperrt/",
+        "Coronavirus - Sportplätze und Hallen werden gesperrt",
+        "Die Verbreitung des Coronavirus erfolgt unverändert und dynamisch. Das Landratsamt beabsichtigt, "
+        "landkreisweit alle Hallen und Sportplätze zu sperren. Der Vorstand des TSV Zorneding hat sich "
+        "abgestimmt und wird den Sportbetrieb spätestens ab Montag, dem 1…",
+    ),
+]
+
+
+def post(title: str, body: str, teasers: list[tuple[str, str, str]]) -> bytes:
+    """A post of tsv-zorneding (Gatsby): its title and text, the byline, then "Mehr zum Thema" with teasers of
+    related posts and the tag list."""
+    return page(
+        f"<section><header class='main'><h1>{title}</h1></header><div>{body}</div>"
+        "<i>Veröffentlicht am 19. März 2020 von Bohdan Kalwarowskyj</i><hr/><h2>Mehr zum Thema</h2>"
+        f"<div class='posts'>{''.join(related(*t) for t in teasers)}</div><hr/><h4>Schlagwörter:</h4>"
+        "<ul class='taglist'><li><a href='/tag/coronavirus-covid-19/'>Coronavirus (COVID-19)</a></li></ul>"
+        "</section>"
+    )
+
+
+def test_a_post_with_related_post_teasers_under_its_text_is_no_listing() -> None:
+    """tsv-zorneding's posts show three related posts under their own text: the post's passages are no
+    listing's, whether its text outweighs the teasers or is one sentence above their heading."""
+    festakt = (
+        "<p>Der Vorstand hat in seiner Sitzung am 18.03.2020 beschlossen, dass angesichts der dramatischen "
+        "Entwicklung des Coronavirus das Abhalten des Festaktes in der Dreifeldsporthalle mit 1.000 Mitgliedern "
+        "nicht zu verantworten ist. Deshalb wird der für 24.04.2020 geplante <strong>Festakt ersatzlos "
+        "abgesagt</strong>.</p><p>Ob die <strong>Festwoche vom 18.-21.06.2020</strong> noch abgehalten werden "
+        "kann, muss mit einem Fragezeichen versehen werden. Wir wollen hier noch die Entwicklung abwarten und "
+        "werden im Vorstand am 15.04.2020 darüber beraten.</p><p>Wer sich bereits Tickets für Django Asül und "
+        "Tische für den Wies`n Abend reserviert hat, erhält dann die Möglichkeit, die Reservierungen für 2021 "
+        "bestehen zu lassen oder erhält sein Geld wieder zurück.</p>"
+    )
+    url = f"{ORIGIN}/blog/2020-03-19-festakt-ersatzlos-abgesagt/"
+    content = html_content(post("Festakt 24.04.2020 ersatzlos abgesagt", festakt, RELATED), url)
+    assert not content.is_listing and "Festakt ersatzlos abgesagt" in content.markdown
+    # a one-sentence post, its three teasers five times its length: its own text stands above their heading
+    href, title, sentence = RELATED[0]
+    short = post(
+        title, f"<p>{sentence}</p>", [*RELATED[1:], (url, "Festakt 24.04.2020 ersatzlos abgesagt", "…")]
+    )
+    assert not html_content(short, ORIGIN + href).is_listing
+
+
+def test_the_blog_index_stays_a_listing_with_or_without_an_intro() -> None:
+    """The news index (teasers under the page's title, a pager) and a tag page whose intro sentence sits under
+    its title are listings; so are an archive whose year headings come between its teasers and an overview
+    whose intro stands above a heading of many teasers."""
+    boxes = "".join(box(h, t, x) for h, t, x in RELATED)
+    pager = "<ul class='pagination'><li><a class='page' href='/blog/2'>2</a></li></ul>"
+    index = page(
+        f"<section><header class='main'><h1>Aktuelle Neuigkeiten</h1></header>"
+        f"<div class='columns is-multiline'>{boxes}</div>{pager}</section>"
+    )
+    assert html_content(index, f"{ORIGIN}/blog/").is_listing
+    intro = "<p>Hier findet ihr alle Beiträge zum Thema Coronavirus, die neuesten zuerst, mit allen Regelungen.</p>"
+    tag = page(
+        f"<h1>Coronavirus (COVID-19)</h1>{intro}<div class='posts'>"
+        f"{''.join(related(*t) for t in RELATED)}</div>"
+    )
+    assert html_content(tag, f"{ORIGIN}/tag/coronavirus-covid-19/").is_listing
+    years = "".join(
+        f"<h2>{y}</h2><div class='posts'>{related(*t)}</div>" for y, t in zip((2021, 2020, 2019), RELATED)
+    )
+    assert html_content(page(f"<h1>Archiv</h1>{intro}{years}"), f"{ORIGIN}/archiv/").is_listing
+    # an intro above a heading that opens more teasers than a post's few related ones
+    many = "".join(related(f"{h}{n}/", t, x) for n in range(3) for h, t, x in RELATED)
+    overview = page(f"<h1>Aktuelles</h1>{intro}<h2>Alle Beiträge</h2><div class='posts'>{many}</div>")
+    assert html_content(overview, f"{ORIGIN}/aktuelles/").is_listing
+
+
+def test_a_card_inside_a_card_counts_once() -> None:
+    """pep-dortmund's Going-Abroad page: a carousel of two quotes (item > card > card-body > card-text, each
+    ending in "Mehr..." to the report) above the page's own text counted as eight teasers and made the page a
+    listing; the outermost block is the teaser, the blocks inside it are no teasers of their own."""
+    quotes = "".join(
+        f"<div class='carousel-item'><div class='card mx-auto'><div class='card-body'><p class='card-text'>"
+        f"„{q}” <a href='/stipendien/erfahrungsberichte-purdue.html#{n}'>Mehr...</a></p></div></div></div>"
+        for n, q in (
+            (
+                "2019",
+                "Wir hatten eine wirklich schöne Zeit an der Purdue University, in der wir viel gelernt haben.",
+            ),
+            ("2018", "Schon bei der Ankunft beeindruckte die Purdue University mit ihrem gepflegten Campus."),
+        )
+    )
+    text = (
+        "<h3>Going Abroad | Purdue University</h3><p>Going Abroad war ein Auslandsprogramm von PeP et al. e.V. und "
+        "Prof. Dr. Andreas Jung, das es Studierenden ermöglicht hat ihre Bachelorarbeit an der Purdue University "
+        "zu erstellen. Die Stipendiat*innen waren Teil der Forschungsgruppe von Prof. Jung und haben sich mit "
+        "aktuellen Forschungsthemen im Bereich der Hochenergiephysik beschäftigt. Schwerpunkte lagen hierbei "
+        "entweder in der Datenanalyse oder in der Hardware-Entwicklung. Neben den Forschungstätigkeiten in einem "
+        "internationalen Team konnten die Stipendiaten das Leben an einer amerikanischen Universität kennenlernen."
+        "</p><p>Informationen zu den Austauschen findet ihr in den Erfahrungsberichten.</p>"
+    )
+    body = page(f"<div class='carousel slide'><div class='carousel-inner'>{quotes}</div></div>{text}")
+    assert not html_content(body, f"{ORIGIN}/stipendien/goingabroad.html").is_listing

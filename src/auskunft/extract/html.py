@@ -26,7 +26,7 @@ from auskunft.extract.listing import is_listing_page, pagination_signal
 from auskunft.extract.markdown import to_markdown
 
 NAME = "html-bs4md"
-VERSION = "9"
+VERSION = "10"
 
 DROP_TAGS = [
     "script",

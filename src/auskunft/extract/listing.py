@@ -7,6 +7,10 @@ mostly a list of links, or when it is paginated ("Ältere Beiträge", rel="next"
 linked headings, or when every post on it is titled with a link to the post's own page (a tag page showing
 whole posts). A link links somewhere when it points at
 another page: not an e-mail address, a phone number, an anchor or the page itself.
+
+A page with its own article above its teasers is no listing by its teasers: a post followed by a block of
+related posts ("Mehr zum Thema"), known by its own text outweighing the teasers or standing above a heading
+that opens one run of a few teasers. Its article's passages keep their score (the flag is the whole document's).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import re
 from collections import Counter
 from urllib.parse import urldefrag
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, NavigableString, Tag
 
 from auskunft.extract.links import join_url
 
@@ -25,6 +29,9 @@ TEASER_SHARE = 0.5  # of the main text inside teasers
 MIN_LINK_ITEMS = 5
 LINK_LIST_DENSITY = 0.35  # share of the main text that is link text
 ONLY_TEASERS = 0.4  # teasers and headings make up this share: a listing even with one teaser
+ARTICLE_MIN_WORDS = 10  # own words above a headed block of teasers: about a sentence makes them an article
+RELATED_MAX = 4  # a post's block of related posts shows a few (three in most themes); an index more
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 TEASER_CLASS = re.compile(
     r"(^|[-_ ])(teaser|post|entry|card|news-?item|item|excerpt|summary|result|article)s?([-_ ]|$)", re.I
@@ -121,8 +128,10 @@ def _teasers(main: Tag, url: str) -> list[Tag]:
     elements = main.find_all(True)
     siblings = Counter(_signature(el) for el in elements)  # counted in one pass, not once per card
     out: list[Tag] = []
+    # document order: a card comes before its inner blocks, which are no cards of their own
+    found: set[int] = set()
     for el in elements:
-        if any(el in o.parents for o in out) or el.name in ("a", "main", "body"):
+        if el.name in ("a", "main", "body") or any(id(p) in found for p in el.parents):
             continue
         sig = _signature(el)
         teaserish = (
@@ -132,7 +141,42 @@ def _teasers(main: Tag, url: str) -> list[Tag]:
         )
         if teaserish and _text_len(el) <= TEASER_MAX_CHARS and _links_away(el, url):
             out.append(el)
+            found.add(id(el))
     return out
+
+
+def _own_article(main: Tag, teasers: list[Tag], teaser_chars: int) -> bool:
+    """The page's own text (outside teasers, headings and links) stands above its teasers as an article: it
+    outweighs them, or at least a sentence of it stands above the heading that opens a few teasers and no other
+    heading comes between them (a post's "Mehr zum Thema" block; an index's intro sits under its title, an
+    archive's year headings come between its teasers, and an intro above "Alle Beiträge" heads many)."""
+    first, last = teasers[0], teasers[-1]
+    chars = words = above_heading = 0  # own text before the first teaser; its words above the last heading
+    for node in main.descendants:
+        if node is first:
+            break
+        if isinstance(node, Tag):
+            if node.name in HEADINGS:
+                above_heading = words
+            continue
+        if type(node) is not NavigableString:  # comments, CDATA, doctype: no text of the page
+            continue
+        if any(p.name in HEADINGS or p.name == "a" for p in node.parents):
+            continue
+        chars += len(" ".join(node.split()))
+        words += len(node.split())
+    if chars >= teaser_chars:
+        return True
+    if above_heading < ARTICLE_MIN_WORDS or len(teasers) > RELATED_MAX:
+        return False
+    inside = {id(t) for t in teasers}
+    order = {id(el): i for i, el in enumerate(main.find_all(True))}
+    between = (
+        h
+        for h in main.find_all(HEADINGS)
+        if order[id(first)] < order[id(h)] < order[id(last)] and not any(id(p) in inside for p in h.parents)
+    )
+    return next(between, None) is None
 
 
 def _posts_owned_elsewhere(main: Tag, url: str) -> bool:
@@ -166,9 +210,10 @@ def is_listing_page(main: Tag | BeautifulSoup, *, paginated: bool = False, url: 
         for li in main.find_all("li")
         if (n := _text_len(li)) and sum(_text_len(a) for a in li.find_all("a")) >= 0.5 * n
     )
-    if len(teasers) >= MIN_TEASERS and teaser_chars >= TEASER_SHARE * total:
-        return True
-    if teasers and teaser_chars + heading_chars >= ONLY_TEASERS * total:  # a tag page with one or two entries
+    # one or two teasers and headings make most of a tag page; three or more, most of an index
+    few = bool(teasers) and teaser_chars + heading_chars >= ONLY_TEASERS * total
+    by_teasers = few or (len(teasers) >= MIN_TEASERS and teaser_chars >= TEASER_SHARE * total)
+    if by_teasers and not _own_article(main, teasers, teaser_chars):
         return True
     if link_items >= MIN_LINK_ITEMS and link_chars >= LINK_LIST_DENSITY * total:
         return True
