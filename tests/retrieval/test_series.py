@@ -42,6 +42,10 @@ def test_the_editions_of_a_series_differ_in_their_dates_only() -> None:
     # a word that merely begins like a month is no month ("Junioren", "Marketing")
     assert series_of("https://v.example/junioren_2019.pdf") == ("v.example/junioren pdf", (2019, 0, 0))
     assert series_of("https://pep-dortmund.org/archive/page29/") is None  # no date, no series
+    # a number that looks like a year names no edition: benchmark ids, numbered nodes
+    assert series_of("beir://scifact/2014") is None
+    assert series_of("https://v.example/node/2019") is None
+    assert series_of("https://v.example/2021.html") is None
 
 
 def test_superseded_needs_a_later_edition_of_the_same_series() -> None:

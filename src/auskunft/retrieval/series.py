@@ -59,6 +59,9 @@ _MONTH_NUMBER = {
     for m in names
 }
 _WORD = re.compile(r"[0-9a-zäöüß]+")
+# what names no document: an address whose words are only these is a number, not an edition ("/node/2019",
+# "beir://scifact/2014", "/2021.html")
+_NO_NAME = frozenset({"html", "htm", "php", "asp", "aspx", "pdf", "index", "node", "p", "id", "page"})
 
 Date = tuple[int, int, int]
 
@@ -83,7 +86,8 @@ def _date(m: re.Match[str]) -> Date:
 
 @lru_cache(maxsize=8192)
 def series_of(url: str) -> tuple[str, Date] | None:
-    """(the series, the edition's date) of a document's address; None for an address without a date."""
+    """(the series, the edition's date) of a document's address; None for an address without a date, or with
+    nothing but a date or number to name the document."""
     address = unquote(url.split("#", 1)[0].split("?", 1)[0]).lower()
     host, _, path = address.partition("://")[2].partition("/")
     dates = [_date(m) for m in _DATES.finditer(path)]
@@ -91,6 +95,8 @@ def series_of(url: str) -> tuple[str, Date] | None:
         return None
     rest = _DATES.sub(" ", path)
     words = [w for w in _WORD.findall(rest) if not _MONTH_WORD.fullmatch(w)]
+    if not any(w not in _NO_NAME and not w.isdigit() for w in words):
+        return None
     return host + "/" + " ".join(words), max(dates)
 
 
