@@ -153,7 +153,7 @@ def test_key_terms_tag_a_text_once_for_every_cut() -> None:
     q = "Wie hoch ist der Mitgliedsbeitrag für Alumni im Jahr?"
     everyday = german.key_terms(q)
     every = german.key_terms(q, 99.0)
-    assert german._content_words.cache_info().misses == 1
+    assert german._content_words_of.cache_info().misses == 1
     assert everyday == (
         german.Term("Mitgliedsbeitrag", "mitgliedsbeitrag", ("mitglied", "beitrag"), "NN", 2.74, 5.0 - 2.74),
         german.Term("Alumni", "alumnus", ("alumnus",), "NE", 2.87, 5.0 - 2.87),
@@ -232,3 +232,43 @@ def test_coverage_compares_abbreviations_only_with_words_of_their_initial() -> N
             assert got == _coverage_by_loops(found, term), (term.text, text[:60])
             covered += got > 0
     assert covered > 100
+
+
+def test_coverage_of_headings_and_sentence_from_their_own_analyses() -> None:
+    """`coverage_joined` (the passage's title and headings analysed once, each sentence once) gives what the
+    analysis of the joined text gave, for every recorded question's terms against every sentence of its hits
+    with their headings, and for abbreviations and compound parts split between headings and sentence."""
+    checked = 0
+    for case, hits in zip(CASES, HITS, strict=True):
+        terms = keywords.question_terms(case["question"], 99.0)
+        for hit in hits:
+            context = "\n".join([hit.chunk.title, *hit.chunk.heading_path])
+            for text, _row in sentences(hit.chunk.text):
+                joined = german.TextTerms(f"{context}\n{text}")
+                assert keywords.coverage_joined(terms, (context, text)) == {
+                    t.text: joined.coverage(t) for t in terms
+                }
+                checked += 1
+    assert checked > 1000
+    made = [
+        ("Mitglieder\nBeitrag", "Die Mitgl.-Nr. steht auf dem Ausweis.", "Wo finde ich die Mitgliedsnummer?"),
+        ("Gläubiger-ID", "Die Gläubiger-Identifikationsnummer lautet DE12.", "Wie lautet die Gläubiger-ID?"),
+        ("Jahreshauptversammlung", "Die JHV findet im März statt.", "Wann ist die JHV?"),
+        ("Beitrag", "Für Mitglieder gilt der ermäßigte Satz.", "Wie hoch ist der Mitgliedsbeitrag?"),
+        ("", "Kto.-Nr. und BLZ stehen unten.", "Wie lautet die Kontonummer?"),
+    ]
+    for context, text, question in made:
+        terms = keywords.question_terms(question, 99.0)
+        assert terms
+        joined = german.TextTerms(f"{context}\n{text}")
+        expected = {t.text: joined.coverage(t) for t in terms}
+        assert keywords.coverage_joined(terms, (context, text)) == expected
+    assert keywords.coverage_joined([], ("a", "b")) == {}
+
+
+def test_text_terms_make_their_initial_groups_as_before() -> None:
+    """The groups by initial, made on first use, are what the constructor made before."""
+    for text in {h.chunk.text for hits in HITS[:10] for h in hits}:
+        t = german.TextTerms(text)
+        assert t._initials == german._by_initial(t.words)
+        assert t._abbrev_initials == german._by_initial(t._abbrevs)

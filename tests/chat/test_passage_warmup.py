@@ -76,7 +76,7 @@ def test_warmup_takes_no_more_passages_than_the_caches_hold(qdrant, monkeypatch)
     client, _ = qdrant
     clear_caches()
     monkeypatch.setattr(SPLITS, "maxsize", 3)
-    monkeypatch.setattr(german._TEXT_TERMS, "maxsize", 4)  # half of it for passages: 2
+    monkeypatch.setattr(german._TEXT_TERMS, "maxsize", 8)  # a quarter of it for passages: 2
     monkeypatch.setattr(refine._SHINGLES, "maxsize", 1)
     monkeypatch.setattr(keywords._STEMS, "maxsize", 4)  # half of it: 2 sentences
     chunks = live_chunks(client, KB, 3)
@@ -88,7 +88,13 @@ def test_warmup_takes_no_more_passages_than_the_caches_hold(qdrant, monkeypatch)
     assert warm.idle.wait(30)
     warm.close()
     assert len(keywords._STEMS) == 2
-    assert warm.warmed == 3 and len(SPLITS) == 3 and len(german._TEXT_TERMS) == 2
+    assert warm.warmed == 3 and len(SPLITS) == 3
+    # two passages with their headings, and the two stemmed sentences
+    passages = [passage_text(RetrievedChunk(chunk=c, score=0.0, rank=0)) for c in chunks]
+    headings = {"\n".join([c.title, *c.heading_path]) for c in chunks[:2]}
+    cached = set(german._TEXT_TERMS._items)
+    assert [p in cached for p in passages] == [True, True, False] and headings <= cached
+    assert len(cached) == 2 + len(headings) + 2
     assert len(refine._SHINGLES) == 1
 
 

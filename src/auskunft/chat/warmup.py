@@ -1,16 +1,18 @@
 """The per-passage text analyses an answer needs, made for the live index's passages before visitors ask.
 
 An answer pays for each retrieved passage new to the process: its sentence split (`extractive.sentences`),
-its term analysis (`text.german.text_terms` of the passage with its title and headings), its word 3-grams
-(`retrieval.refine`) and its sentences' stems (`extractive.keywords.sentence_stems`, whose per-word stem
-caches hold a whole site's vocabulary). All three are pure functions of the passage's text, kept in bounded LRUs, so a service
-that has run a while answers from them; a fresh one (or one that just switched to a new index generation)
-pays them question after question (session 14: 27.7 ms of CPU per never-seen question, 15-16 ms repeated).
+its term analysis (`text.german.text_terms` of the passage with its title and headings, of the title with
+headings alone, of each sentence), its word 3-grams (`retrieval.refine`) and its sentences' stems
+(`extractive.keywords.sentence_stems`, whose per-word stem caches hold a whole site's vocabulary). All are
+pure functions of the passage's text, kept in bounded LRUs, so a service that has run a while answers from
+them; a fresh one (or one that just switched to a new index generation) pays them question after question
+(session 14: 27.7 ms of CPU per never-seen question, 15-16 ms repeated).
 
 `PassageWarmup` fills those caches from the store in a daemon thread at the lowest scheduling priority, in
 small batches with a yield between them and a pause while the admission gate has answers in flight, never
 more passages than a cache holds (non-listing pages first, in the store's order), and stops on `close()`.
 `renew()` walks the live index again (the engine calls it when it notices a new generation or revision).
+After each walk the process's objects are frozen out of the cycle collector's full passes (`heap.settle`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from auskunft.chat import heap
 from auskunft.chat.extractive import keywords
 from auskunft.chat.extractive.keywords import passage_text
 from auskunft.chat.extractive.sentences import SPLITS, sentences
@@ -40,11 +43,12 @@ FIELDS = [f for f in Chunk.model_fields if f != "chunk_id"]
 
 def budgets() -> tuple[int, int, int, int]:
     """Passages to analyse per cache (split, terms, 3-grams) and sentences to stem: each cache's own size; the
-    term cache also holds the sentences answers analyse, so the passages take half of it; the sentence stems
-    take half of theirs (the other half: sentences of passages beyond it, as answers meet them)."""
+    term cache also holds the passages' headings and the sentences answers analyse, so the passages take a
+    quarter of it; the sentence stems (and those sentences' terms) take half of theirs (the other half:
+    sentences of passages beyond it, as answers meet them)."""
     return (
         SPLITS.maxsize,
-        german._TEXT_TERMS.maxsize // 2,
+        german._TEXT_TERMS.maxsize // 4,
         refine._SHINGLES.maxsize,
         keywords._STEMS.maxsize // 2,
     )
@@ -65,6 +69,7 @@ def analyse(
     split_text = sentences(chunk.text) if split or stems else []
     if terms:
         german.text_terms(passage_text(RetrievedChunk(chunk=chunk, score=0.0, rank=0)))
+        german.text_terms("\n".join([chunk.title, *chunk.heading_path]))  # read with each of its sentences
     if grams:
         refine._shingles(chunk.text)
     if encoder is None:
@@ -74,6 +79,7 @@ def analyse(
         return 0
     for text, _row in split_text[:stems]:
         keywords.sentence_stems(text, encoder)
+        german.text_terms(text)  # its key-term look-ups (`keywords.coverage_joined`)
     return min(stems, len(split_text))
 
 
@@ -124,8 +130,11 @@ class PassageWarmup:
         busy: Callable[[], bool] | None = None,
         pause_s: float = 0.005,
         encoder: Bm25Encoder | None = None,
+        settle_heap: bool = True,
     ) -> None:
         self.store = store
+        # after each walk, freeze the process's objects out of the full collections (`auskunft.chat.heap`)
+        self.settle_heap = settle_heap
         self.encoder = encoder  # the extractive answer's (its stems); None: no stems
         self.collection = collection
         self.batch = max(1, batch)
@@ -158,6 +167,8 @@ class PassageWarmup:
         self._due.set()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout_s)
+        if self.settle_heap and self.walks:
+            heap.release()
         self.idle.set()
 
     @property
@@ -176,6 +187,9 @@ class PassageWarmup:
             self._due.clear()
             try:
                 self._walk()
+                if self.settle_heap and not self._stop.is_set():
+                    # what the walk loaded lives as long as the process: out of the full collections
+                    heap.settle(collect=not self.busy())
             except Exception as exc:  # noqa: BLE001 - a warm-up failure costs speed, never an answer
                 log.warning("passage warm-up stopped: %s: %s", type(exc).__name__, exc)
             if not self._due.is_set():

@@ -197,7 +197,10 @@ class HybridSearcher:
         for n, h in enumerate(hits, 1):
             h.rank = n
         if self.refined:
-            hits = refine(hits, vectors, top_k=len(hits), **self.refine_params)
+            # refine ranks all of them and copies the first top_k: the cap per document needs them all, else
+            # only the `pool` kept below (the same first `pool`, without copying the rest)
+            keep = len(hits) if self.max_per_doc > 0 else pool
+            hits = refine(hits, vectors, top_k=keep, **self.refine_params)
         if self.max_per_doc > 0:
             per_doc: dict[str, int] = {}
             capped = []

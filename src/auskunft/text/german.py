@@ -85,11 +85,15 @@ def key_terms(text: str, common_zipf: float = COMMON_ZIPF) -> tuple[Term, ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=4096)
 def _content_words(text: str) -> tuple[tuple[str, str, str, str, float], ...]:
     """(word, part of speech, bare form, lemma, Zipf) of each content word of `text`, in order: what
-    `key_terms` weighs by its `common_zipf`, tagged once per text whichever cut a caller asks for."""
-    words = WORD.findall(text)
+    `key_terms` weighs by its `common_zipf`, tagged once per sequence of words whichever cut a caller asks
+    for (the tagger sees the words only: "Termine 2025?" and "Termine 2026?" are tagged once)."""
+    return _content_words_of(tuple(WORD.findall(text)))
+
+
+@lru_cache(maxsize=4096)
+def _content_words_of(words: tuple[str, ...]) -> tuple[tuple[str, str, str, str, float], ...]:
     if not words:
         return ()
     tags = tag_words([w.rstrip(".") or w for w in words])
@@ -191,7 +195,9 @@ def _align(
 
 
 # ------------------------------------------------------------------------------- look-ups in a text
-SENTENCE_CACHE = 4096  # TextTerms kept by `text_terms` (~2.5 kB each); 0 caches none
+# TextTerms kept by `text_terms` (~2.5 kB each; 40 MB): a passage, its title with headings and each of its
+# sentences has one, ~37k for a 3.7k-passage site; 0 caches none
+SENTENCE_CACHE = 16384
 
 
 @lru_cache(maxsize=200_000)
@@ -233,7 +239,7 @@ class TextTerms:
         for w in words:
             word_keys, longer, abbreviated = _word_keys(w)
             keys |= word_keys
-            long |= set(longer)
+            long.update(longer)
             if abbreviated:
                 abbrevs.append(w)
         # frozen and compact: a cached instance is shared by threads and kept in an LRU
@@ -243,10 +249,25 @@ class TextTerms:
         # x" is one substring search for "\nx" ("x\n") instead of a Python loop over the words
         self.long = "\n" + "\n".join(sorted(long)) + "\n" if long else ""
         self._abbrevs = tuple(abbrevs)
-        # the words and the abbreviated ones by their folded initial: an abbreviation is only compared with
-        # the words it can stand for (every comparison needs the same initial)
-        self._initials = _by_initial(self.words)
-        self._abbrev_initials = _by_initial(abbrevs)
+        # the words and the abbreviated ones by their folded initial (`_by_initial`): an abbreviation is only
+        # compared with the words it can stand for. Made on first use (most texts never need them: a third
+        # of the cost of building a TextTerms); two threads may make them once each, with equal results
+        self._initials_map: dict[str, tuple[str, ...]] | None = None
+        self._abbrev_initials_map: dict[str, tuple[str, ...]] | None = None
+
+    @property
+    def _initials(self) -> dict[str, tuple[str, ...]]:
+        found = self._initials_map
+        if found is None:
+            found = self._initials_map = _by_initial(self.words)
+        return found
+
+    @property
+    def _abbrev_initials(self) -> dict[str, tuple[str, ...]]:
+        found = self._abbrev_initials_map
+        if found is None:
+            found = self._abbrev_initials_map = _by_initial(self._abbrevs) if self._abbrevs else {}
+        return found
 
     def has(self, word: str) -> bool:
         """The word (or its lemma) is in the text, alone or as the first or last part of a compound
@@ -264,25 +285,40 @@ class TextTerms:
         """1.0 when the text has the term (lemma, a compound containing it, the term's head alone, or an
         abbreviation either way), else the share of its compound parts the text has ("Beitrag für
         Mitglieder" has both parts of "Mitgliedsbeitrag")."""
-        bare = term.text.strip(".") if term.text.count(".") == 1 else term.text
-        if self.has(bare) or self.has(term.lemma):
-            return 1.0
-        first = _initial(bare)
-        if term.abbreviated:
-            if any(abbreviation_matches(bare, w) for w in self._initials.get(first, ())):
-                return 1.0
-        elif any(abbreviation_matches(w, bare) for w in self._abbrev_initials.get(first, ())):
-            return 1.0
-        if len(term.parts) < 2:
-            return 0.0
-        found = 0
-        for part in term.parts:
-            if self.has(part) or (
-                _looks_abbreviated(part)
-                and any(abbreviation_matches(part, w) for w in self._initials.get(part[:1], ()))
-            ):
-                found += 1
-        return found / len(term.parts)
+        return coverage_in((self,), term)
+
+    def _abbreviates_term(self, bare: str, first: str, abbreviated: bool) -> bool:
+        """A word of the text abbreviates the term (`abbreviated`: the term abbreviates a word)."""
+        if abbreviated:
+            return any(abbreviation_matches(bare, w) for w in self._initials.get(first, ()))
+        return any(abbreviation_matches(w, bare) for w in self._abbrev_initials.get(first, ()))
+
+    def _has_part(self, part: str) -> bool:
+        return self.has(part) or (
+            _looks_abbreviated(part)
+            and any(abbreviation_matches(part, w) for w in self._initials.get(part[:1], ()))
+        )
+
+
+def coverage_in(texts: tuple[TextTerms, ...], term: Term) -> float:
+    """`TextTerms.coverage` of the texts joined by line breaks (a passage's title and headings with one of
+    its sentences), from each text's own `TextTerms`: a word never spans a line break, so the joined text's
+    words are the union of theirs, and every check of `coverage` is "some word of the text ...". Each
+    text's analysis is shared by all its combinations (a passage's headings by all its sentences)."""
+    bare = term.text.strip(".") if term.text.count(".") == 1 else term.text
+    if any(t.has(bare) or t.has(term.lemma) for t in texts):
+        return 1.0
+    first = _initial(bare)
+    abbreviated = term.abbreviated
+    if any(t._abbreviates_term(bare, first, abbreviated) for t in texts):
+        return 1.0
+    if len(term.parts) < 2:
+        return 0.0
+    found = 0
+    for part in term.parts:
+        if any(t._has_part(part) for t in texts):
+            found += 1
+    return found / len(term.parts)
 
 
 def _by_initial(words: Iterable[str]) -> dict[str, tuple[str, ...]]:
@@ -306,7 +342,7 @@ def cache_clear() -> None:
     """Forget every cached analysis (tests: a cold process)."""
     german_lexicon.cache_clear()
     _TEXT_TERMS.clear()
-    _content_words.cache_clear()
+    _content_words_of.cache_clear()
     key_terms.cache_clear()
     abbreviation_matches.cache_clear()
     _abbreviated_word.cache_clear()

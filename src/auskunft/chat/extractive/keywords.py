@@ -18,10 +18,10 @@ from auskunft.index.sparse import Bm25Encoder
 from auskunft.models import RetrievedChunk
 from auskunft.text import german
 from auskunft.text.cache import Lru
-from auskunft.text.german import COMMON_ZIPF, Term, TextTerms, text_terms
+from auskunft.text.german import COMMON_ZIPF, Term, TextTerms, coverage_in, text_terms
 
 _ENCODER: Bm25Encoder | None = None
-SENTENCE_CACHE = 4096  # sentences whose stems `sentence_stems` keeps (~3 kB each); 0 keeps none
+SENTENCE_CACHE = 8192  # sentences whose stems `sentence_stems` keeps (~3 kB each, 24 MB); 0 keeps none
 _MIN_TAIL = 5  # shares_head: one word ends with the other, this long at least
 _SAME_TAIL = 7  # shares_head: both end in this many letters
 
@@ -63,6 +63,16 @@ def coverage(terms: list[Term], text: str | TextTerms) -> dict[str, float]:
         return {}
     found = text if isinstance(text, TextTerms) else text_terms(text)
     return {t.text: found.coverage(t) for t in terms}
+
+
+def coverage_joined(terms: list[Term], texts: tuple[str, ...]) -> dict[str, float]:
+    """`coverage(terms, "\n".join(texts))` from each text's own cached analysis (`german.coverage_in`): a
+    sentence with its passage's title and headings analyses the sentence once and the headings once per
+    passage, instead of every combination."""
+    if not terms:
+        return {}
+    found = tuple(text_terms(t) for t in texts)
+    return {t.text: coverage_in(found, t) for t in terms}
 
 
 def weighted_coverage(terms: list[Term], covered: dict[str, float]) -> float:

@@ -35,7 +35,7 @@ import numpy as np
 from auskunft.chat.extractive.answer_type import AnswerType, about_the_years, carries, expected_type
 from auskunft.chat.extractive.keywords import (
     KeywordScorer,
-    coverage,
+    coverage_joined,
     passage_text,
     question_terms,
     sentence_stems,
@@ -171,7 +171,7 @@ def score_candidates(
         for pos, (text, row) in enumerate(sentences(hit.chunk.text)):
             if text not in seen:
                 seen.add(text)
-                covered = coverage(terms, f"{context}\n{text}")
+                covered = coverage_joined(terms, (context, text))  # = coverage of f"{context}\n{text}"
                 candidates.append(
                     Candidate(
                         text,
