@@ -5,6 +5,9 @@ from __future__ import annotations
 import functools
 import re
 import threading
+from typing import Any
+
+from auskunft.text.cache import Lru
 
 SUPPORTED = ("de", "en")
 DEFAULT = "de"
@@ -28,31 +31,65 @@ does did have has had also only please thanks thank get need needs cost costs ap
 
 _lock = threading.Lock()
 _seeded = False
-# langdetect takes ~1-15 ms a question (random trials over 55 language profiles in Python) and runs before the
-# answer cache is asked: a question asked again is decided from here. Seeded, its result depends on the text
-# only, so a remembered one is what it would say again.
+# langdetect takes ~1-20 ms a question (random trials over 55 language profiles in Python) and runs before the
+# answer cache is asked. Seeded, its guess is a function of the character n-grams it samples from, which it
+# extracts from the text first (digits, punctuation and runs of spaces are one space to it): a guess is
+# remembered by the text (`GUESS_CACHE`) and by those n-grams (`NGRAM_CACHE`), so "Beitrag Kinder? (2)" is
+# not detected again after "Beitrag Kinder?".
 GUESS_CACHE = 4096
+NGRAM_CACHE = 4096
+_BY_NGRAMS: Lru[tuple[str, ...], str | None] = Lru(NGRAM_CACHE)
 
 
-@functools.lru_cache(maxsize=GUESS_CACHE)
-def _langdetect(text: str) -> str | None:
+def _detector(text: str) -> Any:
+    """langdetect's detector for `text` as `detect_langs` makes it (seeded: its guess depends on the text only)."""
     global _seeded
+    from langdetect import DetectorFactory, detector_factory
+
+    if not _seeded:
+        DetectorFactory.seed = 0  # deterministic
+        _seeded = True
+    detector_factory.init_factory()
+    detector = detector_factory._factory.create()
+    detector.append(text)
+    return detector
+
+
+def _first_supported(detector: Any) -> str | None:
     try:
-        from langdetect import DetectorFactory, detect_langs
-    except ImportError:  # pragma: no cover - langdetect is a dependency
+        ranked = detector.get_probabilities()
+    except Exception:  # LangDetectException on text without letters
         return None
-    with _lock:
-        if not _seeded:
-            DetectorFactory.seed = 0  # deterministic
-            _seeded = True
-        try:
-            ranked = detect_langs(text)
-        except Exception:  # LangDetectException on text without letters
-            return None
     for guess in ranked:
         if guess.lang in SUPPORTED:
             return guess.lang
     return None
+
+
+def _detect_uncached(text: str) -> str | None:
+    """langdetect's first supported guess (`detect_langs`), asked every time."""
+    try:
+        import langdetect  # noqa: F401
+    except ImportError:  # pragma: no cover - langdetect is a dependency
+        return None
+    with _lock:
+        return _first_supported(_detector(text))
+
+
+@functools.lru_cache(maxsize=GUESS_CACHE)
+def _langdetect(text: str) -> str | None:
+    """`_detect_uncached(text)`, remembered by the text and by the n-grams langdetect samples from: its
+    trials draw from that list with a fixed seed (`Detector._detect_block` cleans the text again, which
+    changes nothing the second time), so the same list gives the same guess."""
+    try:
+        import langdetect  # noqa: F401
+    except ImportError:  # pragma: no cover - langdetect is a dependency
+        return None
+    with _lock:
+        detector = _detector(text)
+        detector.cleaning_text()
+        key = tuple(detector._extract_ngrams())
+        return _BY_NGRAMS.get(key, lambda _key: _first_supported(detector))
 
 
 def detect_language(text: str, hint: str | None = None) -> str:
