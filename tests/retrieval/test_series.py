@@ -17,11 +17,11 @@ DTFB = "https://dtfb.github.io/dtfb-docs/assets/pdf/"
 
 
 def test_the_editions_of_a_series_differ_in_their_dates_only() -> None:
-    assert series_of(PEP + "jhv_2019.pdf") == ("pep-dortmund.org/dokumente jhv pdf", (2019, 0, 0))
+    assert series_of(PEP + "jhv_2019.pdf") == ("pep-dortmund.org/dokumentejhvpdf", (2019, 0, 0))
     assert series_of(PEP + "jhv_2024.pdf")[0] == series_of(PEP + "jhv_2019.pdf")[0]  # type: ignore[index]
     # the job board's posts: the date is a path of its own
     assert series_of("https://pep-dortmund.org/jobboerse/2025/04/10/bfv.html") == (
-        "pep-dortmund.org/jobboerse bfv html",
+        "pep-dortmund.org/jobboersebfvhtml",
         (2025, 4, 10),
     )
     # spaces, hyphens and a German date with a month name ("31. Jan 2017") all leave the same series
@@ -40,7 +40,28 @@ def test_the_editions_of_a_series_differ_in_their_dates_only() -> None:
         DTFB + "Ausschreibung_2_Senioren_2025_Vorrunde.pdf"
     )
     # a word that merely begins like a month is no month ("Junioren", "Marketing")
-    assert series_of("https://v.example/junioren_2019.pdf") == ("v.example/junioren pdf", (2019, 0, 0))
+    assert series_of("https://v.example/junioren_2019.pdf") == ("v.example/juniorenpdf", (2019, 0, 0))
+    # separators and umlauts as each year's file name has them (sportschuetzen-teufenthal)
+    site = "https://sportschuetzen-teufenthal.ch/dokumente/"
+    assert (
+        len(
+            {
+                series_of(site + u)[0]  # type: ignore[index]
+                for u in (
+                    "2021/Jahres-Meisterschaften-2021.pdf",
+                    "2023/Jahresmeisterschaften_2023.pdf",
+                    "2025/Jahresmeisterschaften%202025.pdf",
+                )
+            }
+        )
+        == 1
+    )
+    assert (
+        series_of(site + "2023/Schiessbericht-des-Schuetzenmeisters-2023.pdf")[0]
+        == series_of(  # type: ignore[index]
+            site + "2025/Schiessbericht%20des%20Sch%C3%BCtzenmeisters%202025.pdf"
+        )[0]
+    )  # type: ignore[index]
     assert series_of("https://pep-dortmund.org/archive/page29/") is None  # no date, no series
     # a number that looks like a year names no edition: benchmark ids, numbered nodes
     assert series_of("beir://scifact/2014") is None

@@ -8,7 +8,8 @@ the older editions say the same things in the same words and fill the first plac
 2019 and 2022 minutes ranked above the current board page and the 2024 minutes).
 
 An address's series is the address with its dates taken out (ISO or German dates, a day and a month name, a
-bare year) and split into words, month names dropped: the editions of one series differ in their dates only.
+bare year), its words joined without separators (month names dropped, umlauts spelt out): the editions of one
+series differ in their dates only, whatever separators or spelling each year's file name used.
 Among the candidates of one search, an edition is *superseded* when another candidate of its series carries
 a later date. `auskunft.retrieval.votes` lowers superseded candidates for questions that name no year (a
 question that names one is served by the year vote). Other numbers in the address stay part of the series
@@ -59,6 +60,7 @@ _MONTH_NUMBER = {
     for m in names
 }
 _WORD = re.compile(r"[0-9a-zäöüß]+")
+_SPELT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 # what names no document: an address whose words are only these is a number, not an edition ("/node/2019",
 # "beir://scifact/2014", "/2021.html")
 _NO_NAME = frozenset({"html", "htm", "php", "asp", "aspx", "pdf", "index", "node", "p", "id", "page"})
@@ -97,7 +99,9 @@ def series_of(url: str) -> tuple[str, Date] | None:
     words = [w for w in _WORD.findall(rest) if not _MONTH_WORD.fullmatch(w)]
     if not any(w not in _NO_NAME and not w.isdigit() for w in words):
         return None
-    return host + "/" + " ".join(words), max(dates)
+    # joined without separators, umlauts spelt out: one series whatever the year's file name used
+    # ("Jahres-Meisterschaften-2021", "Jahresmeisterschaften_2023"; "Schützenmeisters" and "Schuetzenmeisters")
+    return host + "/" + "".join(words).translate(_SPELT), max(dates)
 
 
 def _later(a: Date, b: Date) -> bool:
