@@ -71,7 +71,7 @@ RETRIEVAL_GRID: list[tuple[tuple[str, Any], ...]] = [
         [0.5, 1.0],
         [0, 2],
         [0, 3],
-        [0.0, 1.0, 3.0],  # an older edition of a document series (votes; auskunft.retrieval.series)
+        [1.0, 0.0, 3.0],  # an older edition of a document series (votes; auskunft.retrieval.series)
     )
     if v or not ss  # the series rule is one of the votes
 ]

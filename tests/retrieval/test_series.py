@@ -93,7 +93,7 @@ def test_an_older_edition_yields_to_a_later_one_unless_the_question_names_a_year
     new = candidate(PEP + "jhv_2024.pdf", "Die Kassenprüfer berichten.", 5, 0.70)
     store = store_of(tmp_path, {"x": unit(1.0)}, {})
     hits = [old, board, new]
-    plain = VoteParams(sentence=0.0, hub=0.0)
+    plain = VoteParams(sentence=0.0, hub=0.0, superseded=0.0)
     assert (
         CandidateVotes(lambda: store, candidate_sentences, plain).reorder("Wer prüft die Kasse?", Q, hits)[0]
         is old

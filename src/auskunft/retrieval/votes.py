@@ -56,7 +56,7 @@ class VoteParams:
     hub: float = 0.5  # weight of the hubness-corrected cosine vote
     hub_scale: float = 1.0  # how much of the hubness is subtracted
     year_boost: float = 1.0  # a candidate carrying a year the question names: score x (1 + this)
-    superseded: float = 0.0  # an older edition of a series, question naming no year: score / (1 + this)
+    superseded: float = 1.0  # an older edition of a series, question naming no year: score / (1 + this)
 
 
 def question_years(question: str) -> set[str]:
