@@ -121,14 +121,16 @@ class KeywordScorer:
         key = {t for term in key_terms(question) for t in self.encoder.tokens(term)}
         self.weights = {t: 2.0 if t in key else 1.0 for t in self.encoder.tokens(question)}
         self.total = sum(self.weights.values()) or 1.0
+        # each stem's weight with what `SentenceStems.shares_head` looks up for it, made once per question
+        self._looks = [(t, w, head_keys(t)) for t, w in self.weights.items()]
 
     def score(self, sentence: str, row: bool = False) -> float:
         stems = sentence_stems(sentence, self.encoder)
         overlap = 0.0
-        for t, w in self.weights.items():
+        for t, w, keys in self._looks:
             if t in stems.tokens:
                 overlap += w
-            elif stems.shares_head(t):
+            elif stems.shares_head_keys(t, keys):
                 overlap += 0.8 * w
         fullness = 1.0 if row else min(1.0, stems.words / 8)
         return overlap / self.total * fullness
@@ -158,11 +160,23 @@ class SentenceStems:
     def shares_head(self, t: str) -> bool:
         """`any(shares_head(t, s) for s in self.tokens)` by set look-ups: `t` equals a stem, ends one (and
         is `_MIN_TAIL` long), one ends `t` (and is), or both end in the same `_SAME_TAIL` letters."""
+        return self.shares_head_keys(t, head_keys(t))
+
+    def shares_head_keys(self, t: str, keys: tuple[str | None, frozenset[str]]) -> bool:
+        """`shares_head(t)` with `head_keys(t)` made once for many sentences."""
         if t in self.tokens or t in self.tails:
             return True
-        if len(t) >= _SAME_TAIL and t[-_SAME_TAIL:] in self.same_tails:
+        same_tail, endings = keys
+        if same_tail is not None and same_tail in self.same_tails:
             return True
-        return any(t[i:] in self.tokens for i in range(1, len(t) - _MIN_TAIL + 1))
+        return not self.tokens.isdisjoint(endings)
+
+
+def head_keys(t: str) -> tuple[str | None, frozenset[str]]:
+    """What `SentenceStems.shares_head` looks up for the stem `t`: its last `_SAME_TAIL` letters (None when
+    it is shorter) and its proper endings at least `_MIN_TAIL` long."""
+    same_tail = t[-_SAME_TAIL:] if len(t) >= _SAME_TAIL else None
+    return same_tail, frozenset(t[i:] for i in range(1, len(t) - _MIN_TAIL + 1))
 
 
 _STEMS: Lru[tuple[type, str, str], SentenceStems] = Lru(SENTENCE_CACHE)
