@@ -5,7 +5,8 @@ does not read as words (scans, text drawn as vector outlines, fonts without a Un
 by page by tesseract (`ocr.py`), and the OCR text is kept when it reads better than the layer. Every other
 page goes through pymupdf4llm's layout analysis in one call with its own OCR switched off; pages whose
 outlined glyphs read as strike-through marks are laid out again from a copy without their vector graphics;
-words a page draws apart without a space character are spaced again (`pdfspaces.py`).
+words a page draws apart without a space character are spaced again (`pdfspaces.py`); words a table's column
+borders cut are joined again (`pdfcells.py`).
 Lines repeated on most pages (letterheads, running headers, "Seite 2 von 7") are moved out of the pages
 (`boilerplate.py`). Page numbers are kept (1-based) for citations; a page with no text keeps its place.
 """
@@ -26,6 +27,7 @@ from auskunft.errors import ExtractionError
 from auskunft.extract.boilerplate import strip_repeated_page_lines
 from auskunft.extract.cleanup import clean_pages
 from auskunft.extract.ocr import DEFAULT_DPI, ocr_page
+from auskunft.extract.pdfcells import join_cut_table_words
 from auskunft.extract.pdfpairs import pair_columns
 from auskunft.extract.pdfspaces import respace
 from auskunft.extract.quality import check_page, has_strike_artefacts, ocr_is_better, remove_line_art
@@ -34,7 +36,7 @@ from auskunft.models import PageText
 log = logging.getLogger(__name__)
 
 NAME = "pdf-pymupdf4llm"
-VERSION = "6"
+VERSION = "7"
 
 
 def open_pdf(body: bytes) -> pymupdf.Document:
@@ -200,7 +202,8 @@ def _layout_pages(doc: pymupdf.Document, numbers: list[int]) -> dict[int, str]:
     for pos, chunk in enumerate(chunks):
         number = int((chunk.get("metadata") or {}).get("page_number") or numbers[pos] + 1)
         page = doc[number - 1]
-        out[number - 1] = pair_columns(page, respace(page, _clean(chunk.get("text") or "")))
+        text = join_cut_table_words(respace(page, _clean(chunk.get("text") or "")))
+        out[number - 1] = pair_columns(page, text)
     return out
 
 
