@@ -38,6 +38,8 @@ def test_a_word_cut_by_a_column_border_is_whole_again(row: str, joined: str) -> 
         "|in|dem|Raum|",  # so are "in" and "dem", and "indem" is no commoner
         "|Hochbrück|25|Netzeinspeisung|s.u.|",  # an abbreviation goes on after the letter
         "|Mi|19:00 - 20:30|Freies Spiel|Meier|",  # nothing cut
+        "|Aufdeckung und|g|in deiner Arbeit|",  # a letter before a word is no cut word
+        "|SV|X||b|",  # nor two letters
         "| --- | --- |",
     ],
 )

@@ -56,10 +56,14 @@ def _one_word(left: str, right: str) -> bool:
     if lex is None:
         return False
     joined = left + right
+    if len(joined) < 4:
+        return False
     common = lex.zipf(joined.lower())
     pieces = [lex.zipf(p.lower()) if len(p) > 1 else 0.0 for p in (left, right)]  # a lone letter is no word
     if min(pieces) >= WORD_ZIPF and common <= max(pieces):
         return False  # two words ("SH" | "ab", "in" | "dem"), unless together they are the commoner word
+    if len(left) == 1 and pieces[1] >= WORD_ZIPF:
+        return False  # an initial before a word ("g" | "in deiner"), not a cut "A" | "ngeboten"
     if common >= JOINED_ZIPF:
         return True
     parts = lex.split_compound(joined)
