@@ -27,7 +27,7 @@ def settled() -> Iterator[None]:
 
 def test_settle_freezes_what_exists_and_later_garbage_is_still_collected(settled: None) -> None:
     kept = [Node() for _ in range(100)]
-    frozen = heap.settle(collect=True)
+    frozen = heap.settle()
     assert frozen >= 100 and gc.get_freeze_count() >= 100
     assert heap._refreeze in gc.callbacks
     gc.collect()  # the survivors of a full collection are frozen too
@@ -46,7 +46,7 @@ def test_settle_freezes_what_exists_and_later_garbage_is_still_collected(settled
 
 
 def test_release_hands_the_frozen_objects_back(settled: None) -> None:
-    heap.settle(collect=False)
+    heap.settle()
     assert gc.get_freeze_count() > 0
     heap.release()
     assert gc.get_freeze_count() == 0 and heap._refreeze not in gc.callbacks

@@ -10,11 +10,14 @@ in flight or arriving meanwhile waits for it: at 40 answers/s one such pause hol
 
 `settle()` moves every object that exists into the permanent generation (`gc.freeze()`), which collections
 skip: after it the full collections walk only what was made since (~60k objects after 1,000 answers, 86 ms
-at most) . Reference counting still frees frozen objects when nothing refers to them any more (a cache entry
+at most). Reference counting still frees frozen objects when nothing refers to them any more (a cache entry
 evicted, a replaced index generation's points); only a reference cycle among frozen objects is not found, so
-`release()` (the engine's `close()`) hands them back to the collector. The passage warm-up settles the heap
-after each walk (start-up: after the models and the live passages are loaded), with a full collection first
-when no answer is in flight.
+`release()` (the warm-up's `close()`) hands them back to the collector. The passage warm-up settles the heap
+after each walk (start-up: after the models and the live passages are loaded). It never runs a full
+collection itself: one would hold the interpreter for the ~400 ms this module exists to avoid, and a walk
+may end while answers arrive; a reference cycle that is already garbage in the oldest generation at that
+moment stays until `release()` (none after 1,000 answers in process: `gc.collect()` after `gc.unfreeze()`
+found 0 unreachable objects).
 """
 
 from __future__ import annotations
@@ -34,23 +37,18 @@ def _refreeze(phase: str, info: dict[str, int]) -> None:
         gc.freeze()
 
 
-def settle(*, collect: bool) -> int:
-    """Freeze what exists now (`gc.freeze()`), after a full collection when `collect`, and the survivors of
-    every later full collection; returns the number of frozen objects."""
+def settle() -> int:
+    """Freeze what exists now (`gc.freeze()`, after collecting the young generations: a few ms, where a full
+    collection would hold the interpreter ~400 ms, and the warm-up may end while answers arrive), and the
+    survivors of every later full collection; returns the number of frozen objects."""
     with _lock:
         t0 = time.perf_counter()
-        if collect:
-            gc.collect()
+        gc.collect(1)
         gc.freeze()
         if _refreeze not in gc.callbacks:
             gc.callbacks.append(_refreeze)
         frozen = gc.get_freeze_count()
-    log.info(
-        "heap settled: %d objects frozen (%s, %.0f ms)",
-        frozen,
-        "collected first" if collect else "not collected",
-        (time.perf_counter() - t0) * 1000,
-    )
+    log.info("heap settled: %d objects frozen (%.0f ms)", frozen, (time.perf_counter() - t0) * 1000)
     return frozen
 
 

@@ -189,7 +189,7 @@ class PassageWarmup:
                 self._walk()
                 if self.settle_heap and not self._stop.is_set():
                     # what the walk loaded lives as long as the process: out of the full collections
-                    heap.settle(collect=not self.busy())
+                    heap.settle()
             except Exception as exc:  # noqa: BLE001 - a warm-up failure costs speed, never an answer
                 log.warning("passage warm-up stopped: %s: %s", type(exc).__name__, exc)
             if not self._due.is_set():
