@@ -27,10 +27,9 @@ Without the German lexicon (not installed) rows stay as they are.
 
 from __future__ import annotations
 
-import logging
+import functools
 import re
-
-log = logging.getLogger(__name__)
+from types import ModuleType
 
 _TAIL = re.compile(r"[A-Za-zÄÖÜäöüß]+$")
 # the piece that goes on: lower-case letters up to a space or the cell's end (not an abbreviation: "s.u.")
@@ -41,12 +40,14 @@ JOINED_ZIPF = 1.0  # the joined piece at least this common: a word
 PART_ZIPF = 2.0  # or a compound of parts at least this common
 
 
-def _lexicon():  # type: ignore[no-untyped-def]
+@functools.cache
+def _lexicon() -> ModuleType | None:
+    """`auskunft.text.german_lexicon`, or None without its word lists (as `cleanup._lexicon`): no repair."""
     try:
-        from auskunft.text import german_lexicon
+        import wordfreq  # noqa: F401  (german_lexicon.zipf imports it on use)
 
-        german_lexicon.zipf("und")
-    except Exception:  # the German extra is not installed: no repair
+        from auskunft.text import german_lexicon
+    except ImportError:
         return None
     return german_lexicon
 

@@ -23,42 +23,21 @@ from collections.abc import Sequence
 from functools import lru_cache
 from urllib.parse import unquote
 
-_MONTH = (
-    r"(?:jan(?:uar)?|feb(?:ruar)?|m(?:ä|ae)rz|mar(?:ch)?|apr(?:il)?|mai|may|jun[ie]?|jul[iy]?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|o[ck]t(?:ober)?|nov(?:ember)?|de[zc](?:ember)?)"
-)
-_YEAR = r"(?:19[5-9]\d|20\d\d)"
+from auskunft.extract.dates import MONTHS
+
+# a month's name as the extractor's dates know it ("Jan", "Januar", "März", "Maerz", "Sept", "December")
+_MONTH = "(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + ")"
+YEAR = r"(?:19[5-9]\d|20\d\d)"  # a year an address or a question names
 # the dates an address may carry, longest forms first; each gives (year, month, day)
 _DATES = re.compile(
-    rf"(?<![0-9])(?P<iy>{_YEAR})[-_/.](?P<im>[01]?\d)[-_/.](?P<id>[0-3]?\d)(?![0-9])"  # 2025-04-10, 2025/04/10
-    rf"|(?<![0-9])(?P<gd>[0-3]?\d)\.(?P<gm>[01]?\d)\.(?P<gy>{_YEAR})(?![0-9])"  # 10.04.2025
-    rf"|(?<![0-9])(?P<nd>[0-3]?\d)\.?[\s_-]*(?P<nm>{_MONTH})\.?[\s_-]*(?P<ny>{_YEAR})(?![0-9])"  # 31. Jan 2017
-    rf"|(?<![0-9a-zäöüß])(?P<ym>{_MONTH})\.?[\s_-]*(?P<yy>{_YEAR})(?![0-9])"  # Januar 2016
-    rf"|(?<![0-9])(?P<y>{_YEAR})(?![0-9])",  # 2019
+    rf"(?<![0-9])(?P<iy>{YEAR})[-_/.](?P<im>[01]?\d)[-_/.](?P<id>[0-3]?\d)(?![0-9])"  # 2025-04-10, 2025/04/10
+    rf"|(?<![0-9])(?P<gd>[0-3]?\d)\.(?P<gm>[01]?\d)\.(?P<gy>{YEAR})(?![0-9])"  # 10.04.2025
+    rf"|(?<![0-9])(?P<nd>[0-3]?\d)\.?[\s_-]*(?P<nm>{_MONTH})\.?[\s_-]*(?P<ny>{YEAR})(?![0-9])"  # 31. Jan 2017
+    rf"|(?<![0-9a-zäöüß])(?P<ym>{_MONTH})\.?[\s_-]*(?P<yy>{YEAR})(?![0-9])"  # Januar 2016
+    rf"|(?<![0-9])(?P<y>{YEAR})(?![0-9])",  # 2019
     re.IGNORECASE,
 )
 _MONTH_WORD = re.compile(_MONTH, re.IGNORECASE)  # a word that is a month name, whole
-_MONTH_NUMBER = {
-    m: i
-    for i, names in enumerate(
-        (
-            ("jan",),
-            ("feb",),
-            ("mär", "mae", "mar"),
-            ("apr",),
-            ("mai", "may"),
-            ("jun",),
-            ("jul",),
-            ("aug",),
-            ("sep",),
-            ("okt", "oct"),
-            ("nov",),
-            ("dez", "dec"),
-        ),
-        start=1,
-    )
-    for m in names
-}
 _WORD = re.compile(r"[0-9a-zäöüß]+")
 _SPELT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 # what names no document: an address whose words are only these is a number, not an edition ("/node/2019",
@@ -68,11 +47,6 @@ _NO_NAME = frozenset({"html", "htm", "php", "asp", "aspx", "pdf", "index", "node
 Date = tuple[int, int, int]
 
 
-def _month(text: str) -> int:
-    t = text.lower()
-    return next((n for prefix, n in _MONTH_NUMBER.items() if t.startswith(prefix)), 0)
-
-
 def _date(m: re.Match[str]) -> Date:
     g = m.groupdict()
     if g["iy"]:
@@ -80,9 +54,9 @@ def _date(m: re.Match[str]) -> Date:
     if g["gy"]:
         return int(g["gy"]), int(g["gm"]), int(g["gd"])
     if g["ny"]:
-        return int(g["ny"]), _month(g["nm"]), int(g["nd"])
+        return int(g["ny"]), MONTHS[g["nm"].lower()], int(g["nd"])
     if g["yy"]:
-        return int(g["yy"]), _month(g["ym"]), 0
+        return int(g["yy"]), MONTHS[g["ym"].lower()], 0
     return int(g["y"]), 0, 0
 
 
